@@ -1,0 +1,5 @@
+"""``python -m crawler`` is the ``culturewatch`` command."""
+
+from crawler.cli import main
+
+main()

@@ -1,0 +1,286 @@
+"""Load and validate the TOML files under ``config/`` into typed objects.
+
+Nothing here runs at import time: callers pass the directory (or file) they want.
+Every problem is raised as a :class:`ConfigError` whose message is one line naming
+the file and the key or line, which the CLI prints before exiting with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "Source",
+    "SETTINGS_SCHEMA",
+    "SOURCE_FIELDS",
+    "SOURCE_KINDS",
+    "config_dir",
+    "default_db_path",
+    "load_settings",
+    "load_sources",
+    "read_toml",
+]
+
+DEFAULT_DB = "data/culturewatch.db"
+
+
+class ConfigError(Exception):
+    """A configuration problem, described in one line (file, key or line, what is wrong)."""
+
+
+def config_dir(path: str | os.PathLike | None = None) -> Path:
+    """The configuration directory: *path*, else ``$CULTUREWATCH_CONFIG``, else ``./config``."""
+    return Path(path or os.environ.get("CULTUREWATCH_CONFIG") or "config")
+
+
+def default_db_path(settings: Settings | None = None) -> Path:
+    """The archive path: ``$CULTUREWATCH_DB``, else the ``archive`` setting."""
+    env = os.environ.get("CULTUREWATCH_DB")
+    if env:
+        return Path(env)
+    return Path(settings.archive if settings else DEFAULT_DB)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+# --------------------------------------------------------------------------- settings
+# Settings are declared once, as data: section -> key -> (type, default, help).
+# ``None`` is the top-level table. The help text is what `config/settings.toml` explains.
+SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, str]]] = {
+    None: {
+        "user_agent": (
+            str,
+            "culturewatch/0.1 (+https://github.com/culturewatch/culturewatch; media monitoring)",
+            "User-Agent sent with every request; say who you are and how to reach you.",
+        ),
+        "archive": (str, DEFAULT_DB, "Path of the SQLite archive (CULTUREWATCH_DB overrides)."),
+        "allow_private_networks": (
+            bool,
+            False,
+            "Allow requests to loopback, private, link-local and multicast addresses.",
+        ),
+    },
+    "politeness": {
+        "obey_robots_txt": (bool, True, "Obey robots.txt."),
+        "download_delay": ((int, float), 1.0, "Seconds between requests to the same domain."),
+        "concurrent_requests": (int, 16, "Requests in flight overall."),
+        "concurrent_requests_per_domain": (int, 2, "Requests in flight per domain."),
+        "autothrottle": (bool, True, "Adapt the delay to the server's latency (AutoThrottle)."),
+        "autothrottle_target_concurrency": (
+            (int, float),
+            1.0,
+            "Average parallel requests AutoThrottle aims at per server.",
+        ),
+        "timeout": ((int, float), 30, "Seconds before a request is abandoned."),
+        "retry_times": (int, 3, "Retries of a request after a 429, a 5xx or a network error."),
+        "retry_backoff_base": (
+            (int, float),
+            2.0,
+            "First retry waits this many seconds, doubling each time (Retry-After wins).",
+        ),
+        "retry_backoff_max": ((int, float), 120.0, "Longest wait before a retry, in seconds."),
+        "max_response_size": (int, 10 * 1024 * 1024, "Responses larger than this (bytes) are dropped."),
+    },
+    "crawl": {
+        "max_items_per_source": (
+            int,
+            200,
+            "At most this many new articles per source and crawl (a source may override).",
+        ),
+    },
+    "relevance": {
+        "threshold": ((int, float), 0.5, "An article is relevant when its relevance >= this."),
+    },
+    "schedule": {
+        "timezone": (str, "UTC", "IANA time zone of the cron expressions and of digest dates."),
+        "crawl": (str, "*/30 * * * *", "Cron expression (five fields) of the crawls."),
+        "digest": (str, "0 7 * * *", "Cron expression (five fields) of the daily digest."),
+    },
+    "digest": {
+        "out": (str, "digests", "Directory the digest files are written to."),
+        "max_age_days": (
+            int,
+            3,
+            "An article enters the digest of the day it was archived if published at most this many days before.",
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings by dotted name: ``settings["politeness.download_delay"]``.
+
+    Top-level keys are also attributes: ``settings.archive``.
+    """
+
+    values: dict[str, Any]
+    path: Path | None = None
+
+    def __getitem__(self, dotted: str) -> Any:
+        return self.values[dotted]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (dotted names as keys, e.g. via ``**{...}``)."""
+        return Settings({**self.values, **changes}, self.path)
+
+    @classmethod
+    def defaults(cls) -> Settings:
+        return cls(_flatten({}, None))
+
+
+def _flatten(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:
+    where = path or "settings"
+    values: dict[str, Any] = {}
+    sections = {name for name in SETTINGS_SCHEMA if name is not None}
+    for key in raw:
+        if key not in SETTINGS_SCHEMA[None] and key not in sections:
+            raise ConfigError(f"{where}: unknown key '{key}'")
+    for section, fields in SETTINGS_SCHEMA.items():
+        table = raw if section is None else raw.get(section, {})
+        if section is not None and not isinstance(table, dict):
+            raise ConfigError(f"{where}: '{section}' must be a table ([{section}])")
+        for key in table:
+            if section is not None and key not in fields:
+                raise ConfigError(f"{where}: unknown key '{section}.{key}'")
+        for key, (typ, default, _help) in fields.items():
+            dotted = key if section is None else f"{section}.{key}"
+            value = table.get(key, default)
+            if not isinstance(value, typ) or (isinstance(value, bool) and bool not in _types(typ)):
+                raise ConfigError(
+                    f"{where}: '{dotted}' must be {_type_name(typ)}, not {value!r}"
+                )
+            values[dotted] = value
+    return values
+
+
+def _types(typ: type | tuple[type, ...]) -> tuple[type, ...]:
+    return typ if isinstance(typ, tuple) else (typ,)
+
+
+def _type_name(typ: type | tuple[type, ...]) -> str:
+    names = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
+    types = _types(typ)
+    if float in types:
+        return "a number"
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def load_settings(directory: str | os.PathLike | None = None) -> Settings:
+    """Read ``settings.toml`` from the config directory; a missing file means all defaults."""
+    path = config_dir(directory) / "settings.toml"
+    if not path.exists():
+        return Settings(_flatten({}, path), path)
+    return Settings(_flatten(read_toml(path), path), path)
+
+
+# --------------------------------------------------------------------------- sources
+SOURCE_KINDS = ("feed", "sitemap")
+
+# field -> (type, required, default, help)
+SOURCE_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, Any, str]] = {
+    "name": (str, True, None, "Unique key of the source (letters, digits, - and _)."),
+    "url": (str, True, None, "URL of the feed or sitemap (http or https)."),
+    "kind": (str, True, None, "feed (RSS, Atom, JSON Feed) or sitemap (incl. news sitemaps)."),
+    "language": (str, False, None, "BCP 47 language of the source (en, zh, ...), if known."),
+    "enabled": (bool, False, True, "false keeps the source in the file without crawling it."),
+    "max_items": (int, False, None, "New articles per crawl from this source (default: setting)."),
+    "verified": (bool, False, False, "true once the URL was seen to answer as expected."),
+    "note": (str, False, "", "Why the source is here."),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str
+    kind: str
+    language: str | None = None
+    enabled: bool = True
+    max_items: int | None = None
+    verified: bool = False
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def _source_line(text: str, index: int) -> int | None:
+    """Line number of the *index*-th ``[[sources]]`` header, for error messages."""
+    seen = -1
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith("[[sources]]"):
+            seen += 1
+            if seen == index:
+                return number
+    return None
+
+
+def load_sources(path: str | os.PathLike) -> list[Source]:
+    """Read a sources file (``[[sources]]`` tables) and validate every entry."""
+    path = Path(path)
+    raw = read_toml(path)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    unknown = set(raw) - {"sources"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key '{sorted(unknown)[0]}' (expected [[sources]] tables)")
+    entries = raw.get("sources", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: 'sources' must be an array of tables ([[sources]])")
+    sources: list[Source] = []
+    names: set[str] = set()
+    for index, entry in enumerate(entries):
+        line = _source_line(text, index)
+        where = f"{path}:{line}" if line else f"{path}: sources[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: each source must be a table")
+        for key in entry:
+            if key not in SOURCE_FIELDS:
+                raise ConfigError(f"{where}: unknown key '{key}'")
+        values: dict[str, Any] = {}
+        for key, (typ, required, default, _help) in SOURCE_FIELDS.items():
+            if key not in entry:
+                if required:
+                    raise ConfigError(f"{where}: missing key '{key}'")
+                values[key] = default
+                continue
+            value = entry[key]
+            if not isinstance(value, typ) or (isinstance(value, bool) and typ is not bool):
+                raise ConfigError(f"{where}: '{key}' must be {_type_name(typ)}, not {value!r}")
+            values[key] = value
+        name = values["name"].strip()
+        if not name or not all(c.isalnum() or c in "-_." for c in name):
+            raise ConfigError(f"{where}: 'name' {name!r} must be letters, digits, '-', '_' or '.'")
+        if name in names:
+            raise ConfigError(f"{where}: duplicate name '{name}'")
+        names.add(name)
+        if values["kind"] not in SOURCE_KINDS:
+            raise ConfigError(
+                f"{where}: unknown kind '{values['kind']}' (one of: {', '.join(SOURCE_KINDS)})"
+            )
+        if not values["url"].startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: 'url' must start with http:// or https://")
+        if values["max_items"] is not None and values["max_items"] < 1:
+            raise ConfigError(f"{where}: 'max_items' must be at least 1")
+        sources.append(Source(**values))
+    return sources

@@ -1,0 +1,395 @@
+"""The SQLite archive: one class over :class:`sqlite_utils.Database`.
+
+The archive is the only writer to the database. Its shape is set by migrations
+(``sqlite_utils.migrations``); every write is an upsert on a stable key, so a crawl
+that is interrupted and run again neither loses nor duplicates rows.
+
+Tables
+    articles        one row per canonical URL: text, metadata, relevance
+    article_themes  article x theme x score (filled by the scorer)
+    raw_html        the fetched HTML, gzip-compressed, for re-extraction
+    pages           every fetched article URL and what became of it
+    sources         each configured source and its health
+    http_validators ETag / Last-Modified per feed or sitemap URL (conditional GET)
+    runs            one row per crawl: start, end, counts, per-source errors
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+__all__ = ["Archive", "ARTICLE_COLUMNS", "FINAL_OUTCOMES", "utcnow"]
+
+# Outcomes of a fetched article URL after which it is never fetched again.
+FINAL_OUTCOMES = ("archived", "duplicate", "not_html", "empty", "gone")
+
+ARTICLE_COLUMNS = {
+    "id": int,
+    "url": str,
+    "title": str,
+    "text": str,
+    "source": str,
+    "published_at": str,
+    "fetched_at": str,
+    "language": str,
+    "relevance": float,
+    "relevant": int,
+    "themes": str,
+    "evidence": str,
+    "author": str,
+    "sitename": str,
+    "description": str,
+    "tags": str,
+    "image": str,
+    "keywords": str,
+    "word_count": int,
+    "fingerprint": str,
+    "first_url": str,
+    "updated_at": str,
+}
+
+
+def utcnow() -> str:
+    """Now, as ISO 8601 in UTC with seconds precision."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+migrations = Migrations("culturewatch")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "fetched_at"})
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["fetched_at"])
+    db["articles"].create_index(["published_at"])
+    db["articles"].create_index(["source"])
+    db["articles"].create_index(["relevant", "relevance"])
+    db["articles"].create_index(["fingerprint"])
+    db["article_themes"].create(
+        {"article_id": int, "theme": str, "score": float},
+        pk=("article_id", "theme"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_themes"].create_index(["theme", "score"])
+    db["raw_html"].create(
+        {"url": str, "html_gz": bytes, "encoding": str, "content_type": str, "fetched_at": str},
+        pk="url",
+    )
+    db["pages"].create(
+        {
+            "url": str,
+            "source": str,
+            "outcome": str,
+            "http_status": int,
+            "article_url": str,
+            "error": str,
+            "fetched_at": str,
+        },
+        pk="url",
+    )
+    db["pages"].create_index(["outcome"])
+    db["sources"].create(
+        {
+            "name": str,
+            "url": str,
+            "kind": str,
+            "language": str,
+            "enabled": int,
+            "last_attempt_at": str,
+            "last_success_at": str,
+            "last_status": str,
+            "last_error": str,
+            "failures_in_row": int,
+            "last_new": int,
+        },
+        pk="name",
+    )
+    db["http_validators"].create(
+        {"url": str, "source": str, "etag": str, "last_modified": str, "updated_at": str},
+        pk="url",
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,
+            "sources_ok": int,
+            "sources_failed": int,
+            "requests": int,
+            "fetched": int,
+            "new": int,
+            "known": int,
+            "relevant": int,
+            "failed": int,
+            "errors": str,
+            "pid": int,
+        },
+        pk="id",
+    )
+    db["articles"].enable_fts(["title", "text"], create_triggers=True)
+
+
+class Archive:
+    """The archive at *path* (created with its directory if missing)."""
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
+        self.path = Path(path)
+        if readonly:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        self.db = sqlite_utils.Database(conn)
+        if not readonly:
+            self.db.enable_wal()
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.migrate()
+
+    def migrate(self) -> None:
+        """Bring the schema up to date (idempotent)."""
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ article URLs
+    def known(self, urls: Iterable[str]) -> set[str]:
+        """The subset of *urls* already archived or fetched with a final outcome."""
+        urls = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        marks = ",".join("?" * len(FINAL_OUTCOMES))
+        for start in range(0, len(urls), 400):
+            chunk = urls[start : start + 400]
+            qs = ",".join("?" * len(chunk))
+            found.update(
+                row[0]
+                for row in self.db.execute(
+                    f"select url from articles where url in ({qs}) "
+                    f"union select url from pages where url in ({qs}) and outcome in ({marks})",
+                    [*chunk, *chunk, *FINAL_OUTCOMES],
+                )
+            )
+        return found
+
+    def duplicate_of(self, fingerprint: str, url: str) -> str | None:
+        """URL of another article with the same text fingerprint, if any."""
+        row = self.db.execute(
+            "select url from articles where fingerprint = ? and url != ? limit 1", [fingerprint, url]
+        ).fetchone()
+        return row[0] if row else None
+
+    # ------------------------------------------------------------------ writes
+    def upsert_article(self, record: dict[str, Any]) -> tuple[int, bool]:
+        """Insert or update the article keyed by ``record['url']``.
+
+        Returns ``(id, inserted)``. An update keeps ``fetched_at`` (first archived)
+        and never overwrites a known value with an empty one.
+        """
+        record = {k: _column_value(v) for k, v in record.items() if k in ARTICLE_COLUMNS}
+        record.pop("id", None)
+        record.setdefault("fetched_at", utcnow())
+        record["updated_at"] = utcnow()
+        with self.db.conn:
+            existing = self.db.execute(
+                "select id from articles where url = ?", [record["url"]]
+            ).fetchone()
+            if existing is None:
+                self.db["articles"].insert(record)
+                row_id = self.db.execute(
+                    "select id from articles where url = ?", [record["url"]]
+                ).fetchone()[0]
+                return row_id, True
+            changes = {
+                k: v
+                for k, v in record.items()
+                if k not in ("url", "fetched_at", "first_url") and v not in (None, "")
+            }
+            self.db["articles"].update(existing[0], changes)
+            return existing[0], False
+
+    def save_raw_html(
+        self, url: str, body: bytes, *, encoding: str | None, content_type: str | None
+    ) -> None:
+        self.db["raw_html"].upsert(
+            {
+                "url": url,
+                "html_gz": gzip.compress(body, compresslevel=6),
+                "encoding": encoding,
+                "content_type": content_type,
+                "fetched_at": utcnow(),
+            },
+            pk="url",
+        )
+
+    def raw_html(self, url: str) -> bytes | None:
+        row = self.db.execute("select html_gz from raw_html where url = ?", [url]).fetchone()
+        return gzip.decompress(row[0]) if row else None
+
+    def record_page(
+        self,
+        url: str,
+        *,
+        source: str,
+        outcome: str,
+        http_status: int | None = None,
+        article_url: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        self.db["pages"].upsert(
+            {
+                "url": url,
+                "source": source,
+                "outcome": outcome,
+                "http_status": http_status,
+                "article_url": article_url,
+                "error": error,
+                "fetched_at": utcnow(),
+            },
+            pk="url",
+        )
+
+    def set_relevance(
+        self,
+        article_id: int,
+        *,
+        relevance: float,
+        relevant: bool,
+        themes: list[str],
+        theme_scores: dict[str, float],
+        evidence: Any,
+    ) -> None:
+        """Store a score for one article: the columns and the article x theme rows."""
+        with self.db.conn:
+            self.db["articles"].update(
+                article_id,
+                {
+                    "relevance": relevance,
+                    "relevant": int(relevant),
+                    "themes": json.dumps(themes, ensure_ascii=False),
+                    "evidence": json.dumps(evidence, ensure_ascii=False),
+                },
+            )
+            self.db.execute("delete from article_themes where article_id = ?", [article_id])
+            rows = [
+                {"article_id": article_id, "theme": theme, "score": score}
+                for theme, score in theme_scores.items()
+                if score > 0
+            ]
+            if rows:
+                self.db["article_themes"].insert_all(rows, pk=("article_id", "theme"))
+
+    # ------------------------------------------------------------------ sources
+    def sync_sources(self, sources: Iterable[Any]) -> None:
+        """Make the ``sources`` table list the configured sources (state is kept)."""
+        with self.db.conn:
+            for s in sources:
+                self.db["sources"].upsert(
+                    {
+                        "name": s.name,
+                        "url": s.url,
+                        "kind": s.kind,
+                        "language": s.language,
+                        "enabled": int(s.enabled),
+                    },
+                    pk="name",
+                )
+
+    def record_source_result(
+        self, name: str, *, ok: bool, status: str, error: str | None, new: int
+    ) -> None:
+        now = utcnow()
+        row = self.db.execute(
+            "select failures_in_row from sources where name = ?", [name]
+        ).fetchone()
+        failures = (row[0] or 0) if row else 0
+        values: dict[str, Any] = {
+            "name": name,
+            "last_attempt_at": now,
+            "last_status": status,
+            "last_error": None if ok else error,
+            "failures_in_row": 0 if ok else failures + 1,
+            "last_new": new,
+        }
+        if ok:
+            values["last_success_at"] = now
+        self.db["sources"].upsert(values, pk="name")
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self.db.execute(
+            "select etag, last_modified from http_validators where url = ?", [url]
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def set_validators(
+        self, url: str, *, source: str, etag: str | None, last_modified: str | None
+    ) -> None:
+        self.db["http_validators"].upsert(
+            {
+                "url": url,
+                "source": source,
+                "etag": etag,
+                "last_modified": last_modified,
+                "updated_at": utcnow(),
+            },
+            pk="url",
+        )
+
+    # ------------------------------------------------------------------ runs
+    def start_run(self) -> int:
+        table = self.db["runs"]
+        table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid()})
+        return int(table.last_pk)
+
+    def finish_run(self, run_id: int, *, status: str, counts: dict[str, int], errors: dict) -> None:
+        self.db["runs"].update(
+            run_id,
+            {
+                "ended_at": utcnow(),
+                "status": status,
+                **counts,
+                "errors": json.dumps(errors, ensure_ascii=False, sort_keys=True),
+            },
+        )
+
+    # ------------------------------------------------------------------ reads
+    def count(self, table: str = "articles") -> int:
+        return self.db[table].count
+
+    def iter_articles(self, batch_size: int = 500) -> Iterator[list[dict[str, Any]]]:
+        """All articles in id order, in batches (for rescoring)."""
+        last = 0
+        while True:
+            rows = list(
+                self.db.query(
+                    "select * from articles where id > ? order by id limit ?", [last, batch_size]
+                )
+            )
+            if not rows:
+                return
+            yield rows
+            last = rows[-1]["id"]
+
+
+def _column_value(value: Any) -> Any:
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
