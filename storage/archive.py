@@ -208,7 +208,7 @@ class Archive:
         record.pop("id", None)
         record.setdefault("fetched_at", utcnow())
         record["updated_at"] = utcnow()
-        with self.db.conn:
+        with self.db.atomic():
             existing = self.db.execute(
                 "select id from articles where url = ?", [record["url"]]
             ).fetchone()
@@ -278,7 +278,7 @@ class Archive:
         evidence: Any,
     ) -> None:
         """Store a score for one article: the columns and the article x theme rows."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db["articles"].update(
                 article_id,
                 {
@@ -300,7 +300,7 @@ class Archive:
     # ------------------------------------------------------------------ sources
     def sync_sources(self, sources: Iterable[Any]) -> None:
         """Make the ``sources`` table list the configured sources (state is kept)."""
-        with self.db.conn:
+        with self.db.atomic():
             for s in sources:
                 self.db["sources"].upsert(
                     {

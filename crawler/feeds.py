@@ -1,0 +1,143 @@
+"""Parse feeds into entries: RSS 0.9x/1.0/2.0 and Atom with feedparser, JSON Feed by hand.
+
+feedparser does not read JSON Feed (https://jsonfeed.org/version/1.1); it is a plain
+JSON document, so a dozen lines here cover it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+__all__ = ["Entry", "FeedError", "parse_feed"]
+
+
+class FeedError(ValueError):
+    """The document is not a feed we can read."""
+
+
+@dataclass
+class Entry:
+    """One item of a feed or sitemap: a link and what the listing says about it."""
+
+    url: str
+    title: str | None = None
+    published_at: str | None = None
+    author: str | None = None
+    tags: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    description: str | None = None
+    image: str | None = None
+    language: str | None = None
+
+    def hints(self) -> dict[str, Any]:
+        """The metadata that fills what the article page lacks."""
+        return {k: v for k, v in self.__dict__.items() if k != "url" and v}
+
+
+def _struct_to_iso(value: Any) -> str | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC).isoformat(timespec="seconds")
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _looks_like_json(body: bytes, content_type: str) -> bool:
+    return "json" in content_type.lower() or body.lstrip()[:1] == b"{"
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[Entry]]:
+    """Return ``(format, entries)`` for the feed *body* fetched from *url*.
+
+    Raises :class:`FeedError` with a short reason when nothing feed-like is found.
+    """
+    if _looks_like_json(body, content_type):
+        return "jsonfeed", _parse_json_feed(body, url)
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    version = parsed.get("version") or ""
+    if not version and not parsed.entries:
+        reason = parsed.get("bozo_exception") or "no RSS, Atom or JSON Feed found"
+        raise FeedError(f"not a feed: {str(reason)[:120]}")
+    language = (parsed.feed.get("language") or "").split("-")[0].lower() or None
+    entries = []
+    for item in parsed.entries:
+        link = item.get("link") or next(
+            (ln.get("href") for ln in item.get("links", []) if ln.get("href")), None
+        )
+        if not link and str(item.get("id", "")).startswith(("http://", "https://")):
+            link = item["id"]
+        if not link:
+            continue
+        image = None
+        for media in item.get("media_content", []) + item.get("media_thumbnail", []):
+            if media.get("url"):
+                image = media["url"]
+                break
+        entries.append(
+            Entry(
+                url=urljoin(url, link.strip()),
+                title=(item.get("title") or "").strip() or None,
+                published_at=_struct_to_iso(
+                    item.get("published_parsed") or item.get("updated_parsed")
+                ),
+                author=item.get("author") or None,
+                tags=[t["term"] for t in item.get("tags", []) if t.get("term")],
+                description=(item.get("summary") or "").strip() or None,
+                image=image,
+                language=language,
+            )
+        )
+    return version or "feed", entries
+
+
+def _parse_json_feed(body: bytes, url: str) -> list[Entry]:
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedError(f"not a feed: invalid JSON ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+        raise FeedError("not a feed: JSON without an 'items' list")
+    language = str(doc.get("language") or "").split("-")[0].lower() or None
+    entries = []
+    for item in doc["items"]:
+        if not isinstance(item, dict):
+            continue
+        link = item.get("url") or item.get("external_url")
+        if not isinstance(link, str) or not link:
+            continue
+        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+        names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
+        published = item.get("date_published") or item.get("date_modified")
+        entries.append(
+            Entry(
+                url=urljoin(url, link.strip()),
+                title=str(item.get("title") or "").strip() or None,
+                published_at=_iso(published),
+                author=", ".join(names) or None,
+                tags=[str(t) for t in item.get("tags") or [] if t],
+                description=str(item.get("summary") or "").strip() or None,
+                image=item.get("image") or item.get("banner_image") or None,
+                language=str(item.get("language") or "").split("-")[0].lower() or language,
+            )
+        )
+    return entries
+
+
+def _iso(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,145 @@
+"""Downloader middlewares: the private-network guard and retries with backoff."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+__all__ = ["PrivateNetworkGuard", "BackoffRetryMiddleware", "is_private_address", "retry_delay"]
+
+
+class PrivateNetworkRefused(IgnoreRequest):
+    """A request to a loopback, private, link-local or multicast address was refused."""
+
+
+def is_private_address(ip: str) -> bool:
+    """True for addresses a monitored page must not make the crawler reach."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    return (
+        addr.is_private
+        or addr.is_loopback
+        or addr.is_link_local
+        or addr.is_multicast
+        or addr.is_reserved
+        or addr.is_unspecified
+    )
+
+
+class PrivateNetworkGuard:
+    """Refuse requests whose host is or resolves to a non-public address.
+
+    Runs for every request that reaches the downloader, so also for robots.txt and
+    for the target of every redirect (RedirectMiddleware schedules a new request).
+    Disabled when ``CULTUREWATCH_ALLOW_PRIVATE_NETWORKS`` is true.
+    """
+
+    def __init__(self) -> None:
+        self._verdicts: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PrivateNetworkGuard:
+        if crawler.settings.getbool("CULTUREWATCH_ALLOW_PRIVATE_NETWORKS"):
+            raise NotConfigured
+        return cls()
+
+    async def process_request(self, request: Request) -> None:
+        from urllib.parse import urlsplit
+
+        host = urlsplit(request.url).hostname or ""
+        if host not in self._verdicts:
+            self._verdicts[host] = await self._check(host)
+        blocked = self._verdicts[host]
+        if blocked:
+            where = host if blocked == host else f"{host} ({blocked})"
+            raise PrivateNetworkRefused(
+                f"refused: {where} is a private network address "
+                "(--allow-private-networks allows it)"
+            )
+
+    async def _check(self, host: str) -> str | None:
+        try:
+            return host if is_private_address(host) else None
+        except ValueError:
+            pass  # a name, not an address literal
+        from twisted.internet import threads
+
+        try:
+            infos = await maybe_deferred_to_future(
+                threads.deferToThread(socket.getaddrinfo, host, None, 0, socket.SOCK_STREAM)
+            )
+        except OSError:
+            return None  # unresolvable: the download itself fails with a DNS error
+        for info in infos:
+            ip = info[4][0]
+            if is_private_address(ip):
+                return ip
+        return None
+
+
+def retry_delay(response: Response | None, attempt: int, base: float, cap: float) -> float:
+    """Seconds to wait before retry *attempt* (1-based): Retry-After when given, else backoff."""
+    if response is not None:
+        header = response.headers.get(b"Retry-After")
+        if header:
+            value = header.decode("latin-1").strip()
+            try:
+                return max(0.0, min(float(value), cap))
+            except ValueError:
+                try:
+                    when = parsedate_to_datetime(value)
+                    seconds = (when - datetime.now(UTC)).total_seconds()
+                    return max(0.0, min(seconds, cap))
+                except (TypeError, ValueError):
+                    pass
+    return min(base * 2 ** (attempt - 1), cap)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, waiting before each retry.
+
+    The wait doubles from ``CULTUREWATCH_RETRY_BACKOFF_BASE`` seconds and honours a
+    ``Retry-After`` header (seconds or HTTP date), capped at
+    ``CULTUREWATCH_RETRY_BACKOFF_MAX``. Only the retried request waits; the crawl goes on.
+    """
+
+    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.base = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_BASE", 2.0)
+        self.cap = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_MAX", 120.0)
+
+    async def _wait(self, request: Request, response: Response | None) -> None:
+        attempt = request.meta.get("retry_times", 0) + 1
+        delay = retry_delay(response, attempt, self.base, self.cap)
+        if delay > 0:
+            # imported here: importing the reactor at module level would install the
+            # default one before Scrapy installs the asyncio reactor
+            from twisted.internet import reactor
+            from twisted.internet.task import deferLater
+
+            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
+
+    async def process_response(self, request: Request, response: Response):  # type: ignore[override]
+        result = super().process_response(request, response)
+        if result is not response:
+            await self._wait(request, response)
+        return result
+
+    async def process_exception(self, request: Request, exception: Exception):  # type: ignore[override]
+        result = super().process_exception(request, exception)
+        if result is not None:
+            await self._wait(request, None)
+        return result

@@ -1,0 +1,224 @@
+"""Run one crawl: load the configuration, start the spiders, record the run.
+
+Twisted's reactor cannot be restarted, so one process runs at most one crawl; the
+scheduler starts a fresh process for each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.config import (
+    Settings,
+    Source,
+    config_dir as config_dir_of,
+    default_db_path,
+    load_settings,
+    load_sources,
+)
+from crawler.session import CrawlSession, SourceReport
+
+__all__ = ["CrawlOptions", "CrawlSummary", "run_crawl", "load_themes_if_any"]
+
+
+@dataclass
+class CrawlOptions:
+    settings: Settings
+    sources: list[Source]
+    db: Path
+    config_dir: Path
+    allow_private_networks: bool = False
+    verbose: bool = False
+
+    @classmethod
+    def from_config(
+        cls,
+        *,
+        config_dir: Path | None = None,
+        sources_file: Path | None = None,
+        db: Path | None = None,
+        allow_private_networks: bool = False,
+        verbose: bool = False,
+    ) -> CrawlOptions:
+        """Read and validate everything a crawl needs (raises ConfigError)."""
+        directory = config_dir_of(config_dir)
+        settings = load_settings(directory)
+        sources = load_sources(sources_file or directory / "sources.toml")
+        default_max = settings["crawl.max_items_per_source"]
+        sources = [
+            dataclasses.replace(s, max_items=s.max_items or default_max) for s in sources
+        ]
+        return cls(
+            settings=settings,
+            sources=sources,
+            db=Path(db) if db else default_db_path(settings),
+            config_dir=directory,
+            allow_private_networks=allow_private_networks or settings.allow_private_networks,
+            verbose=verbose,
+        )
+
+
+def load_themes_if_any(directory: Path) -> Any:
+    """The themes of ``themes.toml`` in *directory*, or None when there is no such file."""
+    path = Path(directory) / "themes.toml"
+    if not path.exists():
+        return None
+    from pipelines.relevance import load_themes
+
+    return load_themes(path)
+
+
+@dataclass
+class CrawlSummary:
+    status: str  # finished | interrupted | failed
+    reports: list[SourceReport]
+    seconds: float
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+    run_id: int | None = None
+
+    def total(self, name: str) -> int:
+        return sum(getattr(r, name) for r in self.reports)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        failed = [r for r in self.reports if r.status == "failed"]
+        return {
+            "sources_ok": len(self.reports) - len(failed),
+            "sources_failed": len(failed),
+            "requests": self.requests,
+            "fetched": self.total("fetched"),
+            "new": self.total("new"),
+            "known": self.total("known"),
+            "relevant": self.total("relevant"),
+            "failed": self.total("failed"),
+        }
+
+    def print(self) -> None:
+        c = self.counts
+        not_modified = sum(1 for r in self.reports if r.status == "not_modified")
+        click.echo(
+            f"crawl {self.status} in {self.seconds:.1f}s: "
+            f"{len(self.reports)} sources ({c['sources_ok'] - not_modified} ok, "
+            f"{not_modified} not modified, {c['sources_failed']} failed)"
+        )
+        click.echo(
+            f"  requests {c['requests']}, fetched {c['fetched']}, new {c['new']}, "
+            f"skipped as known {c['known']}, relevant {c['relevant']}, "
+            f"duplicates {self.total('duplicates')}, not articles {self.total('rejected')}, "
+            f"failed pages {c['failed']}"
+        )
+        for report in self.reports:
+            if report.status == "failed":
+                click.echo(f"  failed source {report.source.name}: {report.error}")
+            elif report.error:
+                click.echo(f"  partly failed {report.source.name}: {report.error}")
+        for error in self.errors:
+            click.echo(f"  error: {error}")
+
+
+def run_crawl(options: CrawlOptions) -> CrawlSummary:
+    """One crawl of every enabled source, recorded in the archive's ``runs`` table."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import scrapy_settings
+    from crawler.spiders import SPIDERS
+    from storage.archive import Archive
+
+    started = time.monotonic()
+    themes = load_themes_if_any(options.config_dir)
+    enabled = [s for s in options.sources if s.enabled]
+    archive = Archive(options.db)
+    archive.sync_sources(options.sources)
+    session = CrawlSession(
+        archive=archive,
+        themes=themes,
+        threshold=float(options.settings["relevance.threshold"]),
+        reports={s.name: SourceReport(s) for s in enabled},
+    )
+    run_id = archive.start_run()
+    status = "finished"
+    requests = 0
+    try:
+        process = CrawlerProcess(
+            scrapy_settings(
+                options.settings,
+                allow_private_networks=options.allow_private_networks,
+                verbose=options.verbose,
+            ),
+        )
+        crawlers = []
+        reasons: list[str] = []
+        for kind, spider_cls in SPIDERS.items():
+            group = [s for s in enabled if s.kind == kind]
+            if not group:
+                continue
+            crawler = process.create_crawler(spider_cls)
+            crawler.signals.connect(
+                lambda failure, response, spider: session.errors.append(
+                    f"{spider.name} spider, {response.url}: {failure.getErrorMessage()}"
+                ),
+                signal=signals.spider_error,
+                weak=False,
+            )
+            crawler.signals.connect(
+                lambda spider, reason: reasons.append(reason),
+                signal=signals.spider_closed,
+                weak=False,
+            )
+            crawlers.append(crawler)
+            process.crawl(crawler, sources=group, session=session).addErrback(
+                lambda failure: session.errors.append(
+                    f"crawl could not run: {failure.getErrorMessage()}"
+                )
+            )
+        if crawlers:
+            process.start()
+        requests = sum(
+            (c.stats.get_value("downloader/request_count") or 0) for c in crawlers if c.stats
+        )
+        if len(reasons) < len(crawlers):
+            status = "failed"
+        elif any(reason != "finished" for reason in reasons):
+            status = "interrupted"
+    except Exception as exc:  # noqa: BLE001 - recorded in the run and summary, exit 1
+        status = "failed"
+        session.errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        _record(session, status)
+        summary = CrawlSummary(
+            status=status,
+            reports=list(session.reports.values()),
+            seconds=time.monotonic() - started,
+            requests=requests,
+            errors=session.errors,
+            run_id=run_id,
+        )
+        errors = {r.source.name: r.error for r in summary.reports if r.error}
+        if session.errors:
+            errors["_crawl"] = "; ".join(session.errors)[:2000]
+        archive.finish_run(run_id, status=status, counts=summary.counts, errors=errors)
+        archive.close()
+    return summary
+
+
+def _record(session: CrawlSession, status: str) -> None:
+    """Source health, and the validators of sources that were fully processed."""
+    archive = session.archive
+    for name, report in session.reports.items():
+        if report.status == "pending":  # never answered: the crawl was stopped
+            report.fail("not reached: the crawl stopped before this source answered")
+        ok = report.status in ("ok", "not_modified")
+        archive.record_source_result(
+            name, ok=ok, status=report.status, error=report.error, new=report.new
+        )
+        if ok and status == "finished" and not report.incomplete:
+            for url, (etag, modified) in report.validators.items():
+                archive.set_validators(url, source=name, etag=etag, last_modified=modified)

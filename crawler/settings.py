@@ -1,0 +1,59 @@
+"""Scrapy settings: only the differences from Scrapy's defaults, filled from settings.toml.
+
+Per-source behaviour belongs in ``sources.toml``, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.config import Settings
+
+__all__ = ["scrapy_settings"]
+
+RETRY_HTTP_CODES = [408, 425, 429, 500, 502, 503, 504, 522, 524]
+
+
+def scrapy_settings(
+    settings: Settings, *, allow_private_networks: bool = False, verbose: bool = False
+) -> dict[str, Any]:
+    p = lambda key: settings[f"politeness.{key}"]  # noqa: E731 - short accessor
+    return {
+        "BOT_NAME": "culturewatch",
+        "USER_AGENT": settings.user_agent,
+        "ROBOTSTXT_OBEY": p("obey_robots_txt"),
+        "DOWNLOAD_DELAY": p("download_delay"),
+        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "CONCURRENT_REQUESTS": p("concurrent_requests"),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": p("concurrent_requests_per_domain"),
+        "AUTOTHROTTLE_ENABLED": p("autothrottle"),
+        "AUTOTHROTTLE_START_DELAY": max(float(p("download_delay")), 1.0),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": p("autothrottle_target_concurrency"),
+        "DOWNLOAD_TIMEOUT": p("timeout"),
+        "DOWNLOAD_MAXSIZE": p("max_response_size"),
+        "DOWNLOAD_WARNSIZE": 0,
+        "RETRY_TIMES": p("retry_times"),
+        "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "CULTUREWATCH_RETRY_BACKOFF_BASE": p("retry_backoff_base"),
+        "CULTUREWATCH_RETRY_BACKOFF_MAX": p("retry_backoff_max"),
+        "CULTUREWATCH_ALLOW_PRIVATE_NETWORKS": allow_private_networks
+        or settings.allow_private_networks,
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.PrivateNetworkGuard": 50,
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.middlewares.BackoffRetryMiddleware": 550,
+        },
+        "ITEM_PIPELINES": {
+            "pipelines.stages.ExtractPipeline": 100,
+            "pipelines.stages.ScorePipeline": 200,
+            "pipelines.stages.ArchivePipeline": 300,
+        },
+        # The archive decides what is new; Scrapy's duplicate filter still drops
+        # repeats within one crawl.
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_ENABLED": verbose,
+        "LOG_INSTALL_ROOT_HANDLER": verbose,
+        "LOG_LEVEL": "DEBUG" if verbose else "ERROR",
+        "REDIRECT_MAX_TIMES": 5,
+    }

@@ -1,0 +1,200 @@
+"""Article extraction: a pure function of (html, url) around trafilatura.
+
+No Scrapy, no database: it can run from a file, in a test or in a process pool.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import trafilatura
+from trafilatura.utils import load_html
+
+from pipelines.normalize import canonical_url, is_home_page, same_site
+
+__all__ = ["Article", "extract", "merge_hints", "detect_language", "to_utc_iso"]
+
+# Characters counted when guessing a language from the script alone.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_LETTER = re.compile(r"[^\W\d_]")
+# py3langid labels some Chinese text as a regional language; the archive says zh.
+_LANG_ALIASES = {"wuu": "zh", "yue": "zh", "zh-hans": "zh", "zh-hant": "zh", "iw": "he", "in": "id"}
+_LANGUAGE_SAMPLE = 3000
+
+
+@dataclass
+class Article:
+    """What the archive keeps of a page (contract columns and metadata)."""
+
+    url: str
+    title: str | None = None
+    text: str = ""
+    author: str | None = None
+    published_at: str | None = None
+    language: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    keywords: list[str] = field(default_factory=list)
+
+    @property
+    def word_count(self) -> int:
+        han = len(_HAN.findall(self.text))
+        # a Han character carries about as much as a short word
+        return len(re.findall(r"[^\W\d_]+", _HAN.sub(" ", self.text))) + han
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["word_count"] = self.word_count
+        return record
+
+
+def to_utc_iso(value: str | datetime | None) -> str | None:
+    """ISO 8601 in UTC (``YYYY-MM-DDTHH:MM:SS+00:00``), or a bare date kept as a date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return text
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def detect_language(text: str, declared: str | None = None) -> str | None:
+    """Primary language subtag of *text*.
+
+    The script decides for Chinese, Japanese and Korean; otherwise the page's declared
+    language is trusted, and py3langid guesses when the page declares nothing.
+    """
+    sample = text[:_LANGUAGE_SAMPLE]
+    letters = len(_LETTER.findall(sample))
+    if letters:
+        if len(_KANA.findall(sample)) > 0.05 * letters:
+            return "ja"
+        if len(_HANGUL.findall(sample)) > 0.2 * letters:
+            return "ko"
+        if len(_HAN.findall(sample)) > 0.3 * letters:
+            return "zh"
+    if declared:
+        primary = declared.strip().lower().replace("_", "-").split("-")[0]
+        if re.fullmatch(r"[a-z]{2,3}", primary) and primary not in ("zh", "ja", "ko"):
+            return _LANG_ALIASES.get(primary, primary)
+    if letters < 20:
+        return None
+    import py3langid  # loaded on first use: its model takes a moment
+
+    code, _score = py3langid.classify(sample)
+    return _LANG_ALIASES.get(code, code)
+
+
+def _declared_language(tree: Any) -> str | None:
+    if tree is None:
+        return None
+    for xpath in (
+        "/html/@lang",
+        "/html/@xml:lang",
+        "//meta[@http-equiv='content-language' or @http-equiv='Content-Language']/@content",
+        "//meta[@property='og:locale']/@content",
+    ):
+        try:
+            found = tree.xpath(xpath)
+        except Exception:  # noqa: BLE001 - odd namespaces in hostile markup
+            continue
+        if found and str(found[0]).strip():
+            return str(found[0]).strip()
+    return None
+
+
+def _declared_canonical(tree: Any, url: str) -> str | None:
+    """The page's ``rel=canonical`` if it is a usable URL on the same site."""
+    if tree is None:
+        return None
+    for href in tree.xpath("//link[@rel='canonical']/@href | //link[@rel='Canonical']/@href"):
+        from urllib.parse import urljoin
+
+        candidate = canonical_url(urljoin(url, str(href).strip()))
+        if candidate and same_site(candidate, url) and not is_home_page(candidate):
+            return candidate
+    return None
+
+
+def _parse(html: str | bytes) -> Any:
+    # trafilatura's loader decodes bytes (declared or guessed charset), strips XML
+    # declarations and refuses what is not HTML; it returns None on failure.
+    try:
+        return load_html(html)
+    except Exception:  # noqa: BLE001 - hostile or binary input must not crash a crawl
+        return None
+
+
+def extract(html: str | bytes, url: str) -> Article | None:
+    """Extract the article in *html* fetched from *url*.
+
+    Returns None when no main text can be found. The returned URL is the page's
+    ``rel=canonical`` when it points elsewhere on the same site (never to the home
+    page, a common template mistake), else the canonical form of *url*.
+    """
+    tree = _parse(html)
+    if tree is None:
+        return None
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+        )
+    except Exception:  # noqa: BLE001 - trafilatura may raise on pathological trees
+        doc = None
+    if doc is None or not (doc.text or "").strip():
+        return None
+    text = doc.text.strip()
+    article_url = _declared_canonical(tree, url) or canonical_url(url) or url
+    tags = [t.strip() for raw in (doc.tags or []) + (doc.categories or []) for t in raw.split(",")]
+    return Article(
+        url=article_url,
+        title=(doc.title or "").strip() or None,
+        text=text,
+        author=doc.author or None,
+        published_at=to_utc_iso(doc.date),
+        language=detect_language(text, _declared_language(tree)),
+        sitename=doc.sitename or None,
+        description=doc.description or None,
+        tags=list(dict.fromkeys(t for t in tags if t))[:50],
+        image=doc.image or None,
+    )
+
+
+def merge_hints(article: Article, hints: dict[str, Any]) -> Article:
+    """Fill what the page lacks from feed or sitemap metadata (*hints*).
+
+    Hints: ``title``, ``published_at``, ``author``, ``tags``, ``keywords``, ``language``,
+    ``image``, ``description``. A hint's full timestamp replaces a page date of the same day.
+    """
+    changes: dict[str, Any] = {}
+    for key in ("title", "author", "language", "image", "description"):
+        if not getattr(article, key) and hints.get(key):
+            changes[key] = hints[key]
+    hinted = to_utc_iso(hints.get("published_at"))
+    page = article.published_at
+    if hinted and (not page or (len(page) == 10 and hinted.startswith(page))):
+        changes["published_at"] = hinted
+    if hints.get("tags"):
+        changes["tags"] = list(dict.fromkeys([*article.tags, *hints["tags"]]))
+    if hints.get("keywords"):
+        changes["keywords"] = list(dict.fromkeys([*article.keywords, *hints["keywords"]]))
+    return replace(article, **changes) if changes else article

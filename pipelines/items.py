@@ -1,0 +1,32 @@
+"""The item that flows from the spiders through the pipelines to the archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["FetchedPage"]
+
+
+@dataclass
+class FetchedPage:
+    """An article URL after its fetch, successful or not.
+
+    The spider fills the fetch fields; the pipelines add ``article`` (extraction),
+    ``relevance`` (scoring) and ``outcome``, and the archive records all of it.
+    """
+
+    source: str
+    requested_url: str  # canonical URL as listed by the feed or sitemap
+    url: str = ""  # URL of the final response, after redirects
+    status: int | None = None
+    body: bytes = b""
+    text: str = ""  # body decoded with the response's encoding
+    encoding: str | None = None
+    content_type: str = ""
+    hints: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    outcome: str | None = None  # archived | duplicate | not_html | empty | gone | failed ...
+    article: Any = None  # pipelines.extract.Article
+    relevance: Any = None  # pipelines.relevance.Relevance
+    duplicate_of: str | None = None
