@@ -99,9 +99,201 @@ def crawl(
         allow_private_networks=allow_private_networks,
         verbose=verbose,
     )
-    summary = run_crawl(options)
+    from crawler.lock import LockError, crawl_lock
+
+    try:
+        with crawl_lock(options.db):  # one crawl at a time per archive
+            summary = run_crawl(options)
+    except LockError as exc:
+        fail(str(exc), 1)
     summary.print()
     if summary.status == "failed":
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------------------- schedule
+@cli.command()
+@config_option
+@db_option
+@click.option("--list", "list_only", is_flag=True, help="Print the jobs and their next run times, then exit.")
+@click.option(
+    "--run-now",
+    is_flag=True,
+    help="Also run one crawl, then the digest, right after starting.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also log APScheduler's own messages.")
+@handle_errors
+def schedule(config: Path | None, db: Path | None, list_only: bool, run_now: bool, verbose: bool) -> None:
+    """Run crawls and digests on the [schedule] of settings.toml until SIGINT/SIGTERM."""
+    from crawler.scheduler import Scheduler, SchedulePlan, configure_logging, list_jobs
+
+    plan = SchedulePlan.from_config(config_dir=config, db=db)
+    if list_only:
+        for job in list_jobs(plan):
+            click.echo(
+                f"{job['job']:<7} {job['cron']:<16} next run {job['next_run'].isoformat()}  "
+                f"{job['does']}"
+            )
+        return
+    configure_logging(verbose)
+    sys.exit(Scheduler(plan).run(run_now=run_now))
+
+
+# ---------------------------------------------------------------------------- digest
+@cli.command()
+@config_option
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Day of the digest, YYYY-MM-DD (default: today in the configured time zone).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory of the digest files (default: the 'digest.out' setting, ./digests).",
+)
+@db_option
+@handle_errors
+def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> None:
+    """Write the day's digest: YYYY-MM-DD.md/.html/.json, the chart and feed.xml."""
+    from storage.digest import DigestError, digest_from_config
+
+    try:
+        result, paths = digest_from_config(
+            config_dir=config, db=db, day=day.date() if day else None, out=out
+        )
+    except DigestError as exc:
+        fail(str(exc), 1)
+    n = len(result.entries)
+    click.echo(
+        f"digest {result.name}: {n} relevant article{'s' if n != 1 else ''} -> "
+        + ", ".join(str(p) for p in paths)
+    )
+
+
+# ---------------------------------------------------------------------------- browse
+@cli.command()
+@config_option
+@db_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on; anything but loopback exposes the archive to the network.",
+)
+@handle_errors
+def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
+    """Serve the archive with Datasette (metadata and canned queries: config/metadata.yml)."""
+    from crawler.config import default_db_path, load_settings
+    from storage.browse import serve
+
+    path = db or default_db_path(load_settings(config))
+    try:
+        serve(path, host=host, port=port, config=config, echo=click.echo)
+    except (FileNotFoundError, OSError) as exc:
+        fail(str(exc), 1)
+
+
+# ---------------------------------------------------------------------------- sources
+sources_file_option = click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sources file (default: sources.toml in the configuration directory).",
+)
+
+
+@cli.group(invoke_without_command=True)
+@config_option
+@sources_file_option
+@db_option
+@click.pass_context
+@handle_errors
+def sources(ctx: click.Context, config: Path | None, sources_file: Path | None, db: Path | None) -> None:
+    """List the configured sources with their state in the archive.
+
+    Last success, last error (when the last crawl of the source failed), articles
+    archived and how many of them are relevant. `sources check` fetches each source once.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from crawler.config import config_dir, default_db_path, load_settings, load_sources
+    from crawler.sourcecheck import print_states, source_states
+
+    directory = config_dir(config)
+    settings = load_settings(directory)
+    configured = load_sources(sources_file or directory / "sources.toml")
+    path = db or default_db_path(settings)
+    print_states(source_states(configured, path), path)
+
+
+@sources.command("check")
+@config_option
+@sources_file_option
+@click.option(
+    "--allow-private-networks",
+    is_flag=True,
+    default=False,
+    help="Allow loopback, private and link-local destinations (refused by default).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 300),
+    default=10.0,
+    show_default=True,
+    help="Seconds before a DNS lookup, connection or read is abandoned.",
+)
+@click.option("--name", "names", multiple=True, help="Check only this source (repeatable).")
+@handle_errors
+def sources_check(
+    config: Path | None,
+    sources_file: Path | None,
+    allow_private_networks: bool,
+    timeout: float,
+    names: tuple[str, ...],
+) -> None:
+    """Fetch each source once: status, format found, item count, latency.
+
+    One line per source; exit status 1 when any source failed.
+    """
+    from crawler.config import config_dir, load_settings, load_sources
+    from crawler.runner import load_themes_if_any
+    import time
+
+    from crawler.sourcecheck import check_sources
+
+    directory = config_dir(config)
+    settings = load_settings(directory)
+    configured = load_sources(sources_file or directory / "sources.toml")
+    if names:
+        unknown = sorted(set(names) - {s.name for s in configured})
+        if unknown:
+            fail(f"no source named {unknown[0]!r}", 2)
+        configured = [s for s in configured if s.name in names]
+    themes = load_themes_if_any(directory)
+    started = time.monotonic()
+    results = check_sources(
+        configured,
+        themes=themes,
+        user_agent=settings.user_agent,
+        timeout=timeout,
+        delay=float(settings["politeness.download_delay"]),
+        obey_robots=settings["politeness.obey_robots_txt"],
+        allow_private_networks=allow_private_networks or settings.allow_private_networks,
+        max_size=settings["politeness.max_response_size"],
+        on_result=lambda result: click.echo(result.line()),
+    )
+    failed = [r for r in results if not r.ok]
+    click.echo(
+        f"checked {len(results)} sources in {time.monotonic() - started:.1f}s: "
+        f"{len(results) - len(failed)} ok, {len(failed)} failed"
+    )
+    if failed:
         sys.exit(1)
 
 

@@ -8,6 +8,7 @@ the file and the key or line, which the CLI prints before exiting with status 2.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ __all__ = [
     "SETTINGS_SCHEMA",
     "SOURCE_FIELDS",
     "SOURCE_KINDS",
+    "DISCOVERY_KINDS",
     "config_dir",
     "default_db_path",
     "load_settings",
@@ -119,6 +121,11 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             3,
             "An article enters the digest of the day it was archived if published at most this many days before.",
         ),
+        "day": (
+            str,
+            "previous",
+            "Day the scheduled digest covers: previous (the day that just ended) or today.",
+        ),
     },
 }
 
@@ -197,18 +204,35 @@ def load_settings(directory: str | os.PathLike | None = None) -> Settings:
 
 
 # --------------------------------------------------------------------------- sources
-SOURCE_KINDS = ("feed", "sitemap")
+SOURCE_KINDS = ("feed", "sitemap", "gdelt", "google_news")
+# Kinds that search many outlets at once: they need a `query` or a `theme`.
+DISCOVERY_KINDS = ("gdelt", "google_news")
 
 # field -> (type, required, default, help)
 SOURCE_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, Any, str]] = {
     "name": (str, True, None, "Unique key of the source (letters, digits, - and _)."),
-    "url": (str, True, None, "URL of the feed or sitemap (http or https)."),
-    "kind": (str, True, None, "feed (RSS, Atom, JSON Feed) or sitemap (incl. news sitemaps)."),
+    "url": (str, True, None, "URL of the feed or sitemap, or the search endpoint (http or https)."),
+    "kind": (
+        str,
+        True,
+        None,
+        "feed (RSS, Atom, JSON Feed), sitemap (incl. news sitemaps), gdelt (GDELT DOC 2.0 "
+        "API search) or google_news (Google News RSS search).",
+    ),
     "language": (str, False, None, "BCP 47 language of the source (en, zh, ...), if known."),
     "enabled": (bool, False, True, "false keeps the source in the file without crawling it."),
     "max_items": (int, False, None, "New articles per crawl from this source (default: setting)."),
     "verified": (bool, False, False, "true once the URL was seen to answer as expected."),
     "note": (str, False, "", "Why the source is here."),
+    "theme": (str, False, None, "gdelt, google_news: build the query from this theme's terms."),
+    "query": (str, False, None, "gdelt, google_news: the search query (instead of a theme)."),
+    "timespan": (
+        str,
+        False,
+        None,
+        "gdelt, google_news: how far back to search, e.g. 90min, 12h, 1d, 2w (default 1d).",
+    ),
+    "page_size": (int, False, None, "gdelt: records per API request, 1..250 (default 250)."),
 }
 
 
@@ -222,6 +246,10 @@ class Source:
     max_items: int | None = None
     verified: bool = False
     note: str = ""
+    theme: str | None = None
+    query: str | None = None
+    timespan: str | None = None
+    page_size: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -234,6 +262,28 @@ def _source_line(text: str, index: int) -> int | None:
             if seen == index:
                 return number
     return None
+
+
+_TIMESPAN = re.compile(r"^[1-9][0-9]*(min|h|d|w)$")
+_DISCOVERY_ONLY = ("theme", "query", "timespan", "page_size")
+
+
+def _check_discovery(values: dict[str, Any], where: str) -> None:
+    """The fields of the discovery kinds (gdelt, google_news)."""
+    kind = values["kind"]
+    if kind not in DISCOVERY_KINDS:
+        for key in _DISCOVERY_ONLY:
+            if values[key] is not None:
+                raise ConfigError(f"{where}: '{key}' is only for kinds {', '.join(DISCOVERY_KINDS)}")
+        return
+    if not (values["query"] or values["theme"]):
+        raise ConfigError(f"{where}: kind '{kind}' needs a 'query' or a 'theme'")
+    if values["timespan"] is not None and not _TIMESPAN.match(values["timespan"]):
+        raise ConfigError(
+            f"{where}: 'timespan' {values['timespan']!r} must be a number and min, h, d or w (e.g. 1d)"
+        )
+    if values["page_size"] is not None and (kind != "gdelt" or not 1 <= values["page_size"] <= 250):
+        raise ConfigError(f"{where}: 'page_size' is for kind gdelt only, from 1 to 250")
 
 
 def load_sources(path: str | os.PathLike) -> list[Source]:
@@ -282,5 +332,6 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
             raise ConfigError(f"{where}: 'url' must start with http:// or https://")
         if values["max_items"] is not None and values["max_items"] < 1:
             raise ConfigError(f"{where}: 'max_items' must be at least 1")
+        _check_discovery(values, where)
         sources.append(Source(**values))
     return sources

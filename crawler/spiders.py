@@ -222,3 +222,7 @@ class SitemapSpider(SourceSpider):
 
 
 SPIDERS: dict[str, type[SourceSpider]] = {cls.kind: cls for cls in (FeedSpider, SitemapSpider)}
+
+# The discovery kinds (gdelt, google_news) subclass SourceSpider in crawler/discovery.py,
+# which adds them to SPIDERS when imported; importing it here makes SPIDERS complete.
+import crawler.discovery  # noqa: E402,F401

@@ -25,6 +25,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 # py3langid labels some Chinese text as a regional language; the archive says zh.
 _LANG_ALIASES = {"wuu": "zh", "yue": "zh", "zh-hans": "zh", "zh-hant": "zh", "iw": "he", "in": "id"}
 _LANGUAGE_SAMPLE = 3000
+# Fewer words than this is a menu, a paywall stub or an error page, not an article.
+MIN_WORDS = 20
 
 
 @dataclass
@@ -45,14 +47,17 @@ class Article:
 
     @property
     def word_count(self) -> int:
-        han = len(_HAN.findall(self.text))
-        # a Han character carries about as much as a short word
-        return len(re.findall(r"[^\W\d_]+", _HAN.sub(" ", self.text))) + han
+        return _word_count(self.text)
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
         record["word_count"] = self.word_count
         return record
+
+
+def _word_count(text: str) -> int:
+    # a Han character carries about as much as a short word
+    return len(re.findall(r"[^\W\d_]+", _HAN.sub(" ", text))) + len(_HAN.findall(text))
 
 
 def to_utc_iso(value: str | datetime | None) -> str | None:
@@ -163,6 +168,8 @@ def extract(html: str | bytes, url: str) -> Article | None:
     if doc is None or not (doc.text or "").strip():
         return None
     text = doc.text.strip()
+    if _word_count(text) < MIN_WORDS:
+        return None
     article_url = _declared_canonical(tree, url) or canonical_url(url) or url
     tags = [t.strip() for raw in (doc.tags or []) + (doc.categories or []) for t in raw.split(",")]
     return Article(

@@ -29,7 +29,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,10 +61,14 @@ DEFAULT_THRESHOLD = 0.5  # keep equal to SETTINGS_SCHEMA["relevance"]["threshold
 TITLE_WEIGHT = 2.0  # one title hit counts like this many body hits (never length-normalised)
 K1 = 1.2  # BM25 saturation: tf*(K1+1)/(tf+K1); the limit is (K1+1) times the weight
 B = 0.75  # BM25 length normalisation strength (0 = none, 1 = fully proportional)
-AVG_LENGTH = 150.0  # reference body length in tokens (a Latin word, or 1.5 Chinese characters)
+AVG_LENGTH = 200.0  # body length (tokens: a Latin word, or 1.5 Chinese characters) from which
+# more mentions are needed; shorter bodies are not boosted (the factor never drops below 1)
+ANCHOR_EVERY = 400.0  # context terms need a China anchor per this many tokens of body
 SCALE = 3.3  # points -> score: 1 - exp(-points / SCALE); one strong mention is about 0.6
-THEME_SHARE = 0.5  # a theme is listed when its score >= THEME_SHARE * threshold and ...
-THEME_RELATIVE = 0.4  # ... >= THEME_RELATIVE * the strongest theme's score
+# A relevant article lists the themes whose own score reaches THEME_SHARE * threshold and
+# THEME_RELATIVE * the strongest theme's score (at least the strongest theme is listed).
+THEME_SHARE = 1.0
+THEME_RELATIVE = 0.4
 
 # Bad input must never be slow or crash: only the first MAX_BODY_CHARS characters of the body
 # (and MAX_TITLE_CHARS of the title) are scanned. News articles are far shorter; a 10 MB
@@ -72,19 +76,26 @@ THEME_RELATIVE = 0.4  # ... >= THEME_RELATIVE * the strongest theme's score
 MAX_BODY_CHARS = 200_000
 MAX_TITLE_CHARS = 2_000
 
-# Characters that are letters or digits but not CJK: Latin-script aliases need these
-# absent on either side (a word boundary that still lets "穿hanfu" match).
+# Letters and digits of alphabetic scripts (Latin, Greek, Cyrillic, Hebrew, Arabic, Indic,
+# Thai, Vietnamese): aliases in these scripts need none of them on either side (a word boundary
+# that still lets "穿hanfu" match). Written as explicit ranges: a class built from \\w is slow
+# to compile. CJK characters are deliberately absent, as Chinese has no spaces.
+_WORD = (
+    "[0-9a-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0250-\u02af"
+    "\u0300-\u036f\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0750-\u077f"
+    "\u0900-\u0dff\u0e00-\u0e7f\u1e00-\u1fff]"
+)
 _CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_WORD = f"[^\\W_{_CJK}]"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _WORD_RUN = re.compile(f"{_WORD}+")
 _SPACES = re.compile(r"[\s\-\u2010-\u2015\u2212_]+")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 _ALIAS_SPLIT = "|"
 
 
 def _normalise(text: str) -> str:
-    """NFKC, case-fold, hyphens and white space runs to one space."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    """NFKC, case-fold, curly quotes to straight ones, hyphens and white space to one space."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
     return _SPACES.sub(" ", text)
 
 
@@ -99,41 +110,49 @@ class _Matcher:
 
     def __init__(self, aliases: Mapping[str, list[Any]]):
         self._exact: dict[str, list[Any]] = {}
-        self._wild: list[tuple[re.Pattern[str], list[Any]]] = []
-        latin_trie: dict[str, Any] = {}
-        other_trie: dict[str, Any] = {}
+        self._wild: list[tuple[str, re.Pattern[str], list[Any]]] = []
+        trie: dict[str, Any] = {}
         for alias, owners in aliases.items():
             tokens = _tokens(alias)
             if not tokens:
                 continue
             if "*" in alias:
-                self._wild.append((re.compile("".join(tokens)), owners))
+                self._wild.append((alias, re.compile("".join(tokens)), owners))
             else:
                 self._exact.setdefault(alias, []).extend(owners)
-            trie = latin_trie if re.match(_WORD, alias) else other_trie
             node = trie
             for token in tokens:
                 node = node.setdefault(token, {})
             node[""] = {}
+        # Aliases that start with a letter of an alphabetic script may only start where no such
+        # letter precedes (one look-behind for the whole group, which fails fast inside words);
+        # the others (Chinese, symbols) may start anywhere.
+        latin = {k: v for k, v in trie.items() if re.match(_WORD, k.lstrip("\\"))}
+        other = {k: v for k, v in trie.items() if k not in latin}
+        # A look-ahead on the set of first characters rejects most positions in one step
+        # (the engine would otherwise try the branches one by one).
         parts = []
-        if latin_trie:
-            parts.append(f"(?<!{_WORD})(?:{_trie_regex(latin_trie)})")
-        if other_trie:
-            parts.append(f"(?:{_trie_regex(other_trie)})")
+        if latin:
+            parts.append(f"(?<!{_WORD})(?=[{''.join(latin)}])(?:{_trie_regex(latin)})")
+        if other:
+            parts.append(f"(?=[{''.join(other)}])(?:{_trie_regex(other)})")
         self._pattern = re.compile("|".join(parts)) if parts else None
 
-    def counts(self, text: str) -> dict[int, int]:
-        """Hits per owner id in a normalised text."""
-        found: dict[int, int] = {}
+    def scan(self, text: str) -> dict[int, dict[str, int]]:
+        """Hits in a normalised text: owner id -> alias (as configured) -> count."""
+        found: dict[int, dict[str, int]] = {}
         if self._pattern is None or not text:
             return found
         for match in self._pattern.finditer(text):
-            hit = match.group()
-            owners = self._exact.get(hit)
+            alias = match.group()
+            owners = self._exact.get(alias)
             if owners is None:
-                owners = next((o for p, o in self._wild if p.fullmatch(hit)), [])
+                alias, owners = next(
+                    ((a, o) for a, p, o in self._wild if p.fullmatch(alias)), (alias, [])
+                )
             for owner in owners:
-                found[owner] = found.get(owner, 0) + 1
+                per_alias = found.setdefault(owner, {})
+                per_alias[alias] = per_alias.get(alias, 0) + 1
         return found
 
 
@@ -145,15 +164,14 @@ def _tokens(alias: str) -> list[str]:
             tokens.append(f"{_WORD}*")
         elif char != "*":
             tokens.append(re.escape(char))
-    if tokens and re.match(_WORD, alias[-1]) and alias[-1] != "*":
-        tokens.append(f"(?!{_WORD})")
-    elif alias.endswith("*"):
-        tokens.append(f"(?!{_WORD})")
+    if tokens and (alias[-1] == "*" or re.match(_WORD, alias[-1])):
+        tokens.append(f"(?!{_WORD})")  # a Latin-script alias (or wildcard) ends a word
     return tokens
 
 
 def _trie_regex(node: dict[str, Any]) -> str:
-    """Alternation of a trie's branches, longest first (the empty branch, an end, last)."""
+    """Regex of a trie node: its branches as one alternation, made optional (greedily, so the
+    longest alias wins) when an alias may also end here."""
     branches = [token + _trie_regex(child) for token, child in node.items() if token]
     ends = "" in node
     if not branches:
@@ -316,7 +334,9 @@ def _theme(key: str, entry: Any, fail: Any) -> Theme:
             if any(not a.replace("*", "").strip() for a in aliases):
                 raise fail(dotted, "has an alias with no letters")
             concepts.append(Concept(key, written[0], aliases, float(weight), section == "context"))
-    return Theme(key, entry["label"].strip(), " ".join(entry["description"].split()), tuple(concepts))
+    return Theme(
+        key, entry["label"].strip(), " ".join(entry["description"].split()), tuple(concepts)
+    )
 
 
 # --------------------------------------------------------------------------- scoring
@@ -325,8 +345,10 @@ class Relevance:
     """The score of one article.
 
     ``evidence`` maps every theme key to a list of matched concepts, each
-    ``{"term", "title", "body", "weight", "context", "points"}`` (``points`` is 0 for a context
-    term that did not count because the article is not about China).
+    ``{"term", "matched", "title", "body", "weight", "context", "points"}``: ``term`` names the
+    concept (its first alias), ``matched`` lists the aliases found (normalised), ``title`` and
+    ``body`` count the hits, ``points`` is what the concept added (0 for a context term in an
+    article that is not about China).
     """
 
     relevance: float
@@ -347,24 +369,27 @@ def score(article: Any, themes: Themes, threshold: float = DEFAULT_THRESHOLD) ->
     """
     title = _normalise(_as_text(_field(article, "title"))[:MAX_TITLE_CHARS])
     body = _normalise(_as_text(_field(article, "text"))[:MAX_BODY_CHARS])
-    assert themes._terms is not None and themes._anchors is not None
+    if themes._terms is None or themes._anchors is None:
+        raise TypeError("themes must come from load_themes()")
 
-    in_title = themes._terms.counts(title)
-    in_body = themes._terms.counts(body)
-    anchors_title = themes._anchors.counts(title)
-    anchors_body = themes._anchors.counts(body)
-    china = anchors_title.get(0, 0) + anchors_body.get(0, 0)
-    other = anchors_title.get(1, 0) + anchors_body.get(1, 0)
-    # Generic terms count fully when China is mentioned at least as often as other countries.
-    context_factor = 0.0 if china == 0 else min(1.0, china / other) if other else 1.0
+    in_title = themes._terms.scan(title)
+    in_body = themes._terms.scan(body)
+    anchors = themes._anchors.scan(title + "\n" + body)
+    china = sum(anchors.get(0, {}).values())
+    other = sum(anchors.get(1, {}).values())
+    length = _length(body)
+    # Generic terms count fully when China is mentioned at least as often as other countries
+    # and at least once per ANCHOR_EVERY tokens; less in proportion, not at all without China.
+    context_factor = min(1.0, china / max(other, 1), china / (1 + length / ANCHOR_EVERY))
 
-    length_norm = 1 - B + B * (_length(body) / AVG_LENGTH)
+    length_norm = max(1.0, 1 - B + B * (length / AVG_LENGTH))
     points_by_theme = {theme.key: 0.0 for theme in themes.themes}
     evidence: dict[str, list[dict[str, Any]]] = {theme.key: [] for theme in themes.themes}
     best_by_concept: dict[tuple[str, ...], float] = {}
     for index in sorted(set(in_title) | set(in_body)):
         concept = themes._concepts[index]
-        hits_title, hits_body = in_title.get(index, 0), in_body.get(index, 0)
+        aliases_title, aliases_body = in_title.get(index, {}), in_body.get(index, {})
+        hits_title, hits_body = sum(aliases_title.values()), sum(aliases_body.values())
         tf = TITLE_WEIGHT * hits_title + hits_body / length_norm
         points = concept.weight * tf * (K1 + 1) / (tf + K1)
         if concept.context:
@@ -375,6 +400,7 @@ def score(article: Any, themes: Themes, threshold: float = DEFAULT_THRESHOLD) ->
         evidence[concept.theme].append(
             {
                 "term": concept.name,
+                "matched": sorted(set(aliases_title) | set(aliases_body)),
                 "title": hits_title,
                 "body": hits_body,
                 "weight": concept.weight,
@@ -409,18 +435,22 @@ def _length(text: str) -> float:
 
 
 def _field(article: Any, name: str) -> Any:
-    if isinstance(article, Mapping):
-        return article.get(name)
-    return getattr(article, name, None)
+    try:
+        if isinstance(article, Mapping):
+            return article.get(name)
+        return getattr(article, name, None)
+    except (AttributeError, KeyError, TypeError, ValueError):  # broken object: score it empty
+        return None
 
 
 def _as_text(value: Any) -> str:
+    """Text of a field: str as is, bytes decoded leniently, numbers printed, the rest empty."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value[: MAX_BODY_CHARS * 4]).decode("utf-8", errors="replace")
-    if isinstance(value, Iterable):
-        return ""
-    return str(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    return ""

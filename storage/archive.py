@@ -12,6 +12,8 @@ Tables
     sources         each configured source and its health
     http_validators ETag / Last-Modified per feed or sitemap URL (conditional GET)
     runs            one row per crawl: start, end, counts, per-source errors
+    articles_search Chinese-aware full-text index of articles (storage/search.py)
+    jobs            one row per scheduled job (crawl or digest) and how it ended
 """
 
 from __future__ import annotations
@@ -28,10 +30,13 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from storage.search import create_search_table, index_articles
+
 __all__ = ["Archive", "ARTICLE_COLUMNS", "FINAL_OUTCOMES", "utcnow"]
 
-# Outcomes of a fetched article URL after which it is never fetched again.
-FINAL_OUTCOMES = ("archived", "duplicate", "not_html", "empty", "gone")
+# Outcomes of a fetched article URL after which it is never fetched again
+# ("unresolved": a search engine's link whose publisher URL could not be found).
+FINAL_OUTCOMES = ("archived", "duplicate", "not_html", "empty", "gone", "unresolved")
 
 ARTICLE_COLUMNS = {
     "id": int,
@@ -141,6 +146,35 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["articles"].enable_fts(["title", "text"], create_triggers=True)
 
 
+@migrations()
+def m003_scheduled_jobs(db: sqlite_utils.Database) -> None:
+    # One row per job the scheduler ran (crawl or digest), whatever became of it.
+    db["jobs"].create(
+        {
+            "id": int,
+            "job": str,
+            "scheduled_for": str,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,
+            "exit_code": int,
+            "run_id": int,
+            "detail": str,
+            "pid": int,
+        },
+        pk="id",
+    )
+    db["jobs"].create_index(["job", "started_at"])
+
+
+@migrations()
+def m002_search_chinese(db: sqlite_utils.Database) -> None:
+    # articles_search: title and text segmented with jieba plus Han bigrams, so that
+    # Chinese terms of two characters are found (storage/search.py). Filled from the
+    # existing articles; upsert_article keeps it in step, a trigger handles deletes.
+    create_search_table(db)
+
+
 class Archive:
     """The archive at *path* (created with its directory if missing)."""
 
@@ -217,6 +251,7 @@ class Archive:
                 row_id = self.db.execute(
                     "select id from articles where url = ?", [record["url"]]
                 ).fetchone()[0]
+                index_articles(self.db, [row_id])
                 return row_id, True
             changes = {
                 k: v
@@ -224,6 +259,8 @@ class Archive:
                 if k not in ("url", "fetched_at", "first_url") and v not in (None, "")
             }
             self.db["articles"].update(existing[0], changes)
+            if "title" in changes or "text" in changes:
+                index_articles(self.db, [existing[0]])
             return existing[0], False
 
     def save_raw_html(
@@ -367,6 +404,42 @@ class Archive:
                 "status": status,
                 **counts,
                 "errors": json.dumps(errors, ensure_ascii=False, sort_keys=True),
+            },
+        )
+
+    # ------------------------------------------------------------------ scheduled jobs
+    def start_job(self, job: str, *, scheduled_for: str | None = None) -> int:
+        """Record that the scheduler started *job* (``crawl`` or ``digest``)."""
+        table = self.db["jobs"]
+        table.insert(
+            {
+                "job": job,
+                "scheduled_for": scheduled_for,
+                "started_at": utcnow(),
+                "status": "running",
+                "pid": os.getpid(),
+            }
+        )
+        return int(table.last_pk)
+
+    def finish_job(
+        self,
+        job_id: int,
+        *,
+        status: str,
+        detail: str | None = None,
+        exit_code: int | None = None,
+        run_id: int | None = None,
+    ) -> None:
+        """Record how a scheduled job ended: ok, failed, skipped or interrupted."""
+        self.db["jobs"].update(
+            job_id,
+            {
+                "ended_at": utcnow(),
+                "status": status,
+                "detail": detail,
+                "exit_code": exit_code,
+                "run_id": run_id,
             },
         )
 

@@ -1,0 +1,115 @@
+"""The archive: schema by migrations, upserts on the canonical URL, state that survives runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crawler.config import Source
+from storage.archive import Archive
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with Archive(tmp_path / "data" / "a.db") as archive:
+        yield archive
+
+
+def record(url="https://news.example/a/1", **extra):
+    return {"url": url, "title": "T", "text": "Body text " * 20, "source": "s", **extra}
+
+
+def test_new_archive_has_the_contract_columns_and_wal(archive):
+    columns = set(archive.db["articles"].columns_dict)
+    assert {"url", "title", "text", "source", "published_at", "fetched_at", "language",
+            "relevance", "relevant", "themes"} <= columns
+    assert archive.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert archive.db["articles_fts"].exists()
+    assert {"raw_html", "pages", "sources", "runs", "http_validators", "article_themes"} <= set(
+        archive.db.table_names()
+    )
+
+
+def test_migrations_are_idempotent(tmp_path):
+    path = tmp_path / "a.db"
+    Archive(path).close()
+    with Archive(path) as again:
+        again.migrate()
+        names = [r["name"] for r in again.db["_sqlite_migrations"].rows]
+    assert names == sorted(set(names), key=names.index)  # each applied once
+
+
+def test_upsert_on_url_keeps_one_row_and_first_fetch_time(archive):
+    first_id, inserted = archive.upsert_article(record(fetched_at="2025-01-01T00:00:00+00:00"))
+    again_id, inserted_again = archive.upsert_article(record(title="New title", author=""))
+    assert (inserted, inserted_again) == (True, False)
+    assert first_id == again_id
+    row = archive.db["articles"].get(first_id)
+    assert row["title"] == "New title"
+    assert row["fetched_at"] == "2025-01-01T00:00:00+00:00"
+    assert archive.count() == 1
+
+
+def test_scores_stay_null_until_scored_then_are_queryable(archive):
+    article_id, _ = archive.upsert_article(record(tags=["a", "b"]))
+    row = archive.db["articles"].get(article_id)
+    assert (row["relevance"], row["relevant"], row["themes"]) == (None, None, None)
+    assert json.loads(row["tags"]) == ["a", "b"]
+    archive.set_relevance(article_id, relevance=0.8, relevant=True, themes=["films_games"],
+                          theme_scores={"films_games": 0.8, "heritage_unesco": 0.0},
+                          evidence={"films_games": [{"term": "Ne Zha", "where": "title"}]})
+    row = archive.db["articles"].get(article_id)
+    assert (row["relevance"], row["relevant"], json.loads(row["themes"])) == (0.8, 1, ["films_games"])
+    assert list(archive.db.query("select theme, score from article_themes")) == [
+        {"theme": "films_games", "score": 0.8}
+    ]
+
+
+def test_known_urls_are_archived_or_final_pages(archive):
+    archive.upsert_article(record("https://news.example/a/1"))
+    archive.record_page("https://news.example/gone", source="s", outcome="gone", http_status=404)
+    archive.record_page("https://news.example/later", source="s", outcome="failed", http_status=503)
+    archive.record_page("https://news.example/pdf", source="s", outcome="not_html")
+    known = archive.known([
+        "https://news.example/a/1", "https://news.example/gone", "https://news.example/later",
+        "https://news.example/pdf", "https://news.example/new",
+    ])
+    assert known == {"https://news.example/a/1", "https://news.example/gone", "https://news.example/pdf"}
+
+
+def test_raw_html_is_compressed_and_round_trips(archive):
+    body = ("<html>" + "<p>same words</p>" * 2000 + "</html>").encode()
+    archive.save_raw_html("https://news.example/a/1", body, encoding="utf-8", content_type="text/html")
+    stored = archive.db.execute("select length(html_gz) from raw_html").fetchone()[0]
+    assert stored < len(body) / 10
+    assert archive.raw_html("https://news.example/a/1") == body
+
+
+def test_full_text_search_follows_upserts(archive):
+    archive.upsert_article(record(title="Hanfu weekend", text="Crowds in hanfu filled the old town."))
+    hits = archive.db.execute(
+        "select title from articles where id in (select rowid from articles_fts where articles_fts match 'hanfu')"
+    ).fetchall()
+    assert hits == [("Hanfu weekend",)]
+
+
+def test_source_health_counts_failures_in_a_row(archive):
+    archive.sync_sources([Source(name="s", url="https://news.example/rss", kind="feed")])
+    archive.record_source_result("s", ok=False, status="failed", error="HTTP 500", new=0)
+    archive.record_source_result("s", ok=False, status="failed", error="HTTP 502", new=0)
+    row = archive.db["sources"].get("s")
+    assert (row["failures_in_row"], row["last_error"], row["last_success_at"]) == (2, "HTTP 502", None)
+    archive.record_source_result("s", ok=True, status="ok", error=None, new=3)
+    row = archive.db["sources"].get("s")
+    assert (row["failures_in_row"], row["last_error"], row["last_new"]) == (0, None, 3)
+    assert row["last_success_at"]
+
+
+def test_runs_record_counts_and_errors(archive):
+    run_id = archive.start_run()
+    archive.finish_run(run_id, status="finished", counts={"new": 3, "fetched": 4},
+                       errors={"s": "HTTP 500"})
+    row = archive.db["runs"].get(run_id)
+    assert (row["status"], row["new"], json.loads(row["errors"])) == ("finished", 3, {"s": "HTTP 500"})
+    assert row["ended_at"] >= row["started_at"]
