@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 
@@ -17,11 +18,25 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-__all__ = ["PrivateNetworkGuard", "BackoffRetryMiddleware", "is_private_address", "retry_delay"]
+__all__ = [
+    "BackoffRetryMiddleware",
+    "PrivateNetworkGuard",
+    "SharedRobotsTxtMiddleware",
+    "is_private_address",
+    "retry_delay",
+]
 
 
 class PrivateNetworkRefused(IgnoreRequest):
     """A request to a loopback, private, link-local or multicast address was refused."""
+
+
+class HostNotFound(IgnoreRequest):
+    """The host name did not resolve (or the lookup timed out): not retried in this crawl.
+
+    Offline, or with a resolver that does not answer, every retry would wait for the same
+    failure again; one lookup per host and crawl keeps such a crawl short.
+    """
 
 
 def is_private_address(ip: str) -> bool:
@@ -47,14 +62,16 @@ class PrivateNetworkGuard:
     Disabled when ``CULTUREWATCH_ALLOW_PRIVATE_NETWORKS`` is true.
     """
 
-    def __init__(self) -> None:
-        self._verdicts: dict[str, str | None] = {}
+    def __init__(self, dns_timeout: float = 30.0) -> None:
+        self._verdicts: dict[str, str | HostNotFound | None] = {}
+        self.dns_timeout = dns_timeout
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateNetworkGuard:
         if crawler.settings.getbool("CULTUREWATCH_ALLOW_PRIVATE_NETWORKS"):
             raise NotConfigured
-        return cls()
+        settings = crawler.settings
+        return cls(min(settings.getfloat("DNS_TIMEOUT"), settings.getfloat("DOWNLOAD_TIMEOUT")))
 
     async def process_request(self, request: Request) -> None:
         from urllib.parse import urlsplit
@@ -63,6 +80,8 @@ class PrivateNetworkGuard:
         if host not in self._verdicts:
             self._verdicts[host] = await self._check(host)
         blocked = self._verdicts[host]
+        if isinstance(blocked, HostNotFound):
+            raise HostNotFound(str(blocked))
         if blocked:
             where = host if blocked == host else f"{host} ({blocked})"
             raise PrivateNetworkRefused(
@@ -70,19 +89,24 @@ class PrivateNetworkGuard:
                 "(--allow-private-networks allows it)"
             )
 
-    async def _check(self, host: str) -> str | None:
+    async def _check(self, host: str) -> str | HostNotFound | None:
         try:
             return host if is_private_address(host) else None
         except ValueError:
             pass  # a name, not an address literal
-        from twisted.internet import threads
+        from twisted.internet import reactor, threads
+        from twisted.internet.defer import TimeoutError as DeferredTimeout
 
+        lookup = threads.deferToThread(socket.getaddrinfo, host, None, 0, socket.SOCK_STREAM)
+        lookup.addTimeout(self.dns_timeout, reactor)
         try:
-            infos = await maybe_deferred_to_future(
-                threads.deferToThread(socket.getaddrinfo, host, None, 0, socket.SOCK_STREAM)
-            )
+            infos = await maybe_deferred_to_future(lookup)
+        except socket.gaierror as exc:
+            return HostNotFound(f"DNS lookup of {host} failed: {exc.strerror or exc}")
+        except DeferredTimeout:
+            return HostNotFound(f"DNS lookup of {host} timed out after {self.dns_timeout:g}s")
         except OSError:
-            return None  # unresolvable: the download itself fails with a DNS error
+            return None  # let the download report it
         for info in infos:
             ip = info[4][0]
             if is_private_address(ip):
@@ -143,3 +167,30 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if result is not None:
             await self._wait(request, None)
         return result
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, with every waiting request given the parser.
+
+    In Scrapy 2.19 the requests that arrive while a host's robots.txt is being
+    downloaded all await the same Deferred through ``deferred_to_future``, which
+    consumes its result: only the first of them gets the parser, the others get None
+    and are let through unchecked. Each waiter here gets a Deferred of its own, relayed
+    from the shared one, so the result reaches them all.
+    """
+
+    async def robot_parser(self, request: Request):  # type: ignore[no-untyped-def]
+        from scrapy.utils.httpobj import urlparse_cached
+        from twisted.internet.defer import Deferred
+
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(pending, Deferred):
+            waiter: Deferred = Deferred()
+
+            def relay(result):  # type: ignore[no-untyped-def]
+                waiter.callback(result)
+                return result
+
+            pending.addBoth(relay)
+            return await maybe_deferred_to_future(waiter)
+        return await super().robot_parser(request)

@@ -40,6 +40,8 @@ def scrapy_settings(
         or settings.allow_private_networks,
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.PrivateNetworkGuard": 50,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
         },

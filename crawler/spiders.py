@@ -21,7 +21,6 @@ from twisted.python.failure import Failure
 
 from crawler.config import Source
 from crawler.feeds import Entry, FeedError, parse_feed
-from crawler.middlewares import PrivateNetworkRefused
 from crawler.session import CrawlSession
 from crawler.sitemaps import SitemapError, parse_sitemap
 from pipelines.items import FetchedPage
@@ -38,10 +37,9 @@ def _failure_reason(failure: Failure) -> tuple[str, int | None, bool]:
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"HTTP {status}", status, status in (404, 410)
-    if isinstance(exc, PrivateNetworkRefused):
-        return str(exc), None, False
-    if isinstance(exc, IgnoreRequest):  # robots.txt, among others
-        return str(exc) or "request ignored", None, False
+    if isinstance(exc, IgnoreRequest):  # robots.txt, the private-network guard
+        # settled for now: retrying it before robots.txt or the settings change is useless
+        return str(exc) or "request ignored", None, True
     name = type(exc).__name__
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return (f"{name}: {detail}" if detail else name)[:300], None, False
@@ -166,17 +164,21 @@ class SourceSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[FetchedPage]:
         request = failure.request
-        reason, status, final = _failure_reason(failure)
+        reason, status, settled = _failure_reason(failure)
         report = self.session.report(request.meta["source"])
-        if not final:
+        if not settled:
             report.incomplete = True
+        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
+            outcome = "refused"  # not final: fetched once robots.txt or settings allow it
+        else:
+            outcome = "gone" if settled else "failed"
         yield FetchedPage(
             source=request.meta["source"],
             requested_url=request.meta["requested_url"],
             url=request.url,
             status=status,
             error=reason,
-            outcome="gone" if final else "failed",
+            outcome=outcome,
         )
 
 

@@ -101,7 +101,7 @@ class ArchivePipeline(_Stage):
                     )
                     report.relevant += int(bool(rel.relevant))
                 report.new += int(inserted)
-        elif item.outcome in ("empty", "not_html"):
+        elif item.outcome in ("empty", "not_html", "refused"):
             report.rejected += 1
         else:
             report.failed += 1
