@@ -297,5 +297,76 @@ def sources_check(
         sys.exit(1)
 
 
+# ---------------------------------------------------------------------------- score, rescore
+def _themes_and_threshold(config: Path | None) -> tuple[Any, float]:
+    from crawler.config import config_dir, load_settings
+    from pipelines.relevance import load_themes
+
+    directory = config_dir(config)
+    threshold = float(load_settings(directory)["relevance.threshold"])
+    return load_themes(directory / "themes.toml"), threshold
+
+
+@cli.command()
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@config_option
+@handle_errors
+def score(paths: tuple[Path, ...], config: Path | None) -> None:
+    """Score files against the themes without archiving them.
+
+    An .html file is extracted first; a .txt file is the title on line 1, then the body.
+    Prints one JSON object per file: path, title, relevance, relevant, themes,
+    theme_scores and evidence.
+    """
+    import json
+
+    from pipelines.scoring import score_file
+
+    themes, threshold = _themes_and_threshold(config)
+    failed = 0
+    for path in paths:
+        try:
+            line = score_file(path, themes, threshold)
+        except (ValueError, OSError) as exc:
+            click.echo(f"culturewatch: {exc}", err=True)
+            failed += 1
+            continue
+        click.echo(json.dumps(line, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--batch-size", type=click.IntRange(1), default=500, show_default=True,
+              help="Articles per transaction.")
+@handle_errors
+def rescore(config: Path | None, db: Path | None, batch_size: int) -> None:
+    """Re-apply the current themes to every archived article (nothing is fetched)."""
+    from rich.progress import Progress
+
+    from crawler.config import config_dir, default_db_path, load_settings
+    from pipelines.scoring import rescore_archive
+    from storage.archive import Archive
+
+    themes, threshold = _themes_and_threshold(config)
+    path = db or default_db_path(load_settings(config_dir(config)))
+    if not Path(path).exists():
+        fail(f"no archive at {path}")
+    with Archive(path) as archive, Progress(transient=True) as progress:
+        task = progress.add_task("rescoring", total=archive.count())
+        counts = rescore_archive(
+            archive, themes, threshold, batch_size=batch_size,
+            progress=lambda n: progress.advance(task, n),
+        )
+    click.echo(
+        f"rescored {counts['articles']} articles: {counts['relevant']} relevant, "
+        f"{counts['changed']} changed their verdict"
+    )
+
+
 def main() -> None:
     cli(prog_name="culturewatch")

@@ -447,13 +447,16 @@ class Archive:
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
 
-    def iter_articles(self, batch_size: int = 500) -> Iterator[list[dict[str, Any]]]:
-        """All articles in id order, in batches (for rescoring)."""
+    def iter_articles(
+        self, batch_size: int = 500, columns: str = "*"
+    ) -> Iterator[list[dict[str, Any]]]:
+        """All articles in id order, in batches (for rescoring); *columns* must include id."""
         last = 0
         while True:
             rows = list(
                 self.db.query(
-                    "select * from articles where id > ? order by id limit ?", [last, batch_size]
+                    f"select {columns} from articles where id > ? order by id limit ?",
+                    [last, batch_size],
                 )
             )
             if not rows:

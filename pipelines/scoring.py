@@ -1,0 +1,73 @@
+"""Scoring outside a crawl: files from disk (``culturewatch score``) and the whole
+archive again (``culturewatch rescore``), with no fetching."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pipelines.extract import extract
+from pipelines.relevance import Relevance, Themes, score
+
+__all__ = ["read_article_file", "score_file", "rescore_archive"]
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+
+
+def read_article_file(path: Path) -> dict[str, Any]:
+    """``.html`` is extracted with trafilatura; ``.txt`` is the title on line 1, then the body."""
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        article = extract(path.read_bytes(), path.resolve().as_uri())
+        if article is None:
+            return {"title": None, "text": "", "language": None}
+        return {"title": article.title, "text": article.text, "language": article.language}
+    if suffix == ".txt":
+        title, _, body = path.read_text(encoding="utf-8", errors="replace").partition("\n")
+        return {"title": title.strip() or None, "text": body.strip(), "language": None}
+    raise ValueError(f"{path}: unsupported file type '{suffix or '(none)'}' (use .html or .txt)")
+
+
+def score_file(path: Path, themes: Themes, threshold: float) -> dict[str, Any]:
+    """One JSON-ready line of ``culturewatch score`` output."""
+    article = read_article_file(path)
+    result = score(article, themes, threshold)
+    return {"path": str(path), "title": article["title"], **result.to_dict()}
+
+
+def rescore_archive(
+    archive: Any,
+    themes: Themes,
+    threshold: float,
+    *,
+    batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Re-apply *themes* to every archived article, one transaction per batch.
+
+    Returns counts: ``articles``, ``relevant``, ``changed`` (relevant flag flipped).
+    """
+    counts = {"articles": 0, "relevant": 0, "changed": 0}
+    for batch in _batches(archive, batch_size):
+        with archive.db.atomic():
+            for row in batch:
+                result: Relevance = score(row, themes, threshold)
+                archive.set_relevance(
+                    row["id"],
+                    relevance=result.relevance,
+                    relevant=result.relevant,
+                    themes=result.themes,
+                    theme_scores=result.theme_scores,
+                    evidence=result.evidence,
+                )
+                counts["articles"] += 1
+                counts["relevant"] += int(result.relevant)
+                counts["changed"] += int(row["relevant"] is not None and bool(row["relevant"]) != result.relevant)
+        if progress:
+            progress(len(batch))
+    return counts
+
+
+def _batches(archive: Any, batch_size: int) -> Iterator[list[dict[str, Any]]]:
+    yield from archive.iter_articles(batch_size, columns="id, title, text, relevant")
