@@ -44,30 +44,30 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
-from scrapy.http import Request, Response
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
 )
+from scrapy.http import Request, Response
 from twisted.internet.error import ConnectError, DNSLookupError
 from twisted.python.failure import Failure
 
 from crawler.config import Source
 from crawler.feeds import Entry, FeedError
-from crawler.middlewares import PrivateNetworkRefused
+from crawler.middlewares import HostNotFound, PrivateNetworkRefused
 from crawler.spiders import SPIDERS, SourceSpider, _failure_reason
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, same_site
 
 __all__ = [
-    "DiscoveryError",
     "GDELT_API",
     "GDELT_DELAY",
     "GOOGLE_NEWS_SEARCH",
+    "DiscoveryError",
     "GdeltSpider",
-    "GoogleNewsSpider",
     "GoogleItem",
+    "GoogleNewsSpider",
     "decode_google_news_url",
     "find_publisher_link",
     "gdelt_page_url",
@@ -262,7 +262,8 @@ def gdelt_page_url(search: str, start: datetime, end: datetime) -> str:
     """The API request for the part ``[start, end]`` of the window."""
     parts = urlsplit(search)
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if k not in ("startdatetime", "enddatetime", "timespan")
     ]
     query += [("startdatetime", _gdelt_time(start)), ("enddatetime", _gdelt_time(end))]
@@ -297,9 +298,7 @@ def parse_gdelt(body: bytes) -> list[tuple[Entry, datetime | None]]:
         data = json.loads(text, strict=False)
         records = data.get("articles") or [] if isinstance(data, dict) else []
     except ValueError:
-        records = [
-            {"url": json.loads(f'"{m}"', strict=False)} for m in _URL_FIELD.findall(text)
-        ]
+        records = [{"url": json.loads(f'"{m}"', strict=False)} for m in _URL_FIELD.findall(text)]
         if not records:
             raise DiscoveryError("GDELT answered with JSON that cannot be read") from None
     result: list[tuple[Entry, datetime | None]] = []
@@ -460,6 +459,7 @@ def _unreachable(failure: Failure) -> bool:
             DNSLookupError,
             ConnectError,
             PrivateNetworkRefused,
+            HostNotFound,
         )
     )
 
@@ -497,7 +497,9 @@ class _OneAtATime(SourceSpider):
         host = urlsplit(url).netloc
         for source in [s for s in self._queue if urlsplit(s.url).netloc == host]:
             self._queue.remove(source)
-            self.session.report(source.name).fail(f"not tried, {self.service} unreachable: {reason}")
+            self.session.report(source.name).fail(
+                f"not tried, {self.service} unreachable: {reason}"
+            )
 
     def search_failed(self, failure: Failure) -> Iterator[Request]:
         request = failure.request
@@ -505,11 +507,13 @@ class _OneAtATime(SourceSpider):
         if _unreachable(failure):
             self.give_up_host(request.url, reason)
         report = self.session.report(request.meta["source"])
-        # the query is in the configuration; the host and the page number say enough
-        page = f" (page {request.meta['depth'] + 1})" if request.meta["depth"] else ""
-        where = f"{self.service} search at {urlsplit(request.url).netloc}{page}"
-        self._listing_error(report, request.meta["depth"], f"{where}: {reason}")
+        self._listing_error(report, request.meta["depth"], f"{self.where(request)}: {reason}")
         yield from self.next_source()
+
+    def where(self, request: Request) -> str:
+        """The search in a message: the query is in the configuration, so the host is enough."""
+        page = f" (page {request.meta['depth'] + 1})" if request.meta["depth"] else ""
+        return f"{self.service} search at {urlsplit(request.url).netloc}{page}"
 
     def themes(self) -> Any:
         return self.session.themes
@@ -562,7 +566,7 @@ class GdeltSpider(_OneAtATime):
         try:
             found = parse_gdelt(response.body)
         except DiscoveryError as exc:
-            self._listing_error(report, meta["depth"], f"{response.url}: {exc}")
+            self._listing_error(report, meta["depth"], f"{self.where(response.request)}: {exc}")
             yield from self.next_source()
             return
         report.ok()
@@ -575,10 +579,8 @@ class GdeltSpider(_OneAtATime):
                 seen.add(url)
                 entries.append(entry)
         queued = report.queued
-        known = report.known
         yield from self.article_requests(report, entries)
-        fresh = report.queued - queued
-        all_known = entries and report.known - known == len(entries)
+        fresh = report.queued - queued  # nothing new on this page: older ones are known too
         start, end = meta["window"]
         times = [when for _entry, when in found if when is not None]
         oldest = min(times) if times else None
@@ -586,7 +588,6 @@ class GdeltSpider(_OneAtATime):
         more = (
             len(found) >= page_size
             and fresh > 0
-            and not all_known
             and report.budget > 0
             and meta["depth"] + 1 < self.max_pages
             and oldest is not None

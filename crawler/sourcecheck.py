@@ -113,7 +113,8 @@ def print_states(states: list[SourceState], db: Path) -> None:
         name = st.source.name if st.source.enabled else f"{st.source.name} (off)"
         error = ""
         if st.last_error and st.last_status == "failed":
-            error = st.last_error if len(st.last_error) <= 80 else st.last_error[:79] + "…"
+            error = st.last_error.removeprefix(f"{st.source.url}: ")  # the URL is in the file
+            error = error if len(error) <= 80 else error[:79] + "…"
             if st.failures_in_row > 1:
                 error = f"[{st.failures_in_row}x] {error}"
         share = st.relevant_share
@@ -247,12 +248,14 @@ class _Fetcher:
             if isinstance(reason, TimeoutError | socket.timeout):
                 raise _CheckFailed(f"timed out after {self.timeout:g}s", host_down=True) from None
             if isinstance(reason, socket.gaierror):
-                raise _CheckFailed(f"DNS lookup failed: {reason.strerror}", host_down=True) from None
+                raise _CheckFailed(
+                    f"DNS lookup failed: {reason.strerror}", host_down=True
+                ) from None
             text = getattr(reason, "strerror", None) or str(reason)
             raise _CheckFailed(f"cannot connect: {text}", host_down=True) from None
         except _CheckFailed:
             raise
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise _CheckFailed(f"timed out after {self.timeout:g}s", host_down=True) from None
         except OSError as exc:
             raise _CheckFailed(f"{type(exc).__name__}: {exc}", host_down=True) from None
@@ -303,7 +306,9 @@ def _request_url(source: Source, themes: Any) -> str:
         raise _CheckFailed(str(exc)) from None
     if source.kind == "gdelt":
         end = datetime.now(UTC).replace(microsecond=0)
-        return discovery.gdelt_page_url(search, end - discovery.parse_timespan(source.timespan), end)
+        return discovery.gdelt_page_url(
+            search, end - discovery.parse_timespan(source.timespan), end
+        )
     return search
 
 
@@ -318,12 +323,22 @@ class _Host:
         self.robots: urllib.robotparser.RobotFileParser | None = None
         self.robots_read = False
         self.last = 0.0
+        self.last_gdelt = 0.0
 
-    def _wait(self) -> None:
-        pause = self.last + self.delay - time.monotonic()
-        if self.last and pause > 0:
+    def _wait(self, gdelt: bool = False) -> None:
+        """Keep the delay between requests to this host, and 5 s between GDELT API calls."""
+        from crawler.discovery import GDELT_DELAY
+
+        due = max(
+            self.last + self.delay if self.last else 0.0,
+            self.last_gdelt + GDELT_DELAY if gdelt and self.last_gdelt else 0.0,
+        )
+        pause = due - time.monotonic()
+        if pause > 0:
             time.sleep(pause)
         self.last = time.monotonic()
+        if gdelt:
+            self.last_gdelt = self.last
 
     def _allowed(self, url: str) -> bool:
         if not self.obey_robots:
@@ -353,12 +368,10 @@ class _Host:
             url = _request_url(source, themes)
             if not self._allowed(url):
                 raise _CheckFailed("forbidden by robots.txt")
-            self._wait()
+            self._wait(gdelt=source.kind == "gdelt")
             status, content_type, body = self.fetcher.get(url)
             fmt, items, detail = _parse(source, url, content_type, body)
-            return CheckResult(
-                source, True, time.monotonic() - started, status, fmt, items, detail
-            )
+            return CheckResult(source, True, time.monotonic() - started, status, fmt, items, detail)
         except _CheckFailed as exc:
             if exc.host_down and not self.down:
                 self.down = str(exc)
@@ -377,15 +390,13 @@ def check_sources(
     obey_robots: bool = True,
     allow_private_networks: bool = False,
     max_size: int = 10 * 1024 * 1024,
-    workers: int = 8,
+    workers: int = 16,
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
     """Fetch each source once; hosts in parallel, each host's sources one at a time.
 
     Returns the results in the order of *sources*; *on_result* sees each as it comes.
     """
-    from crawler.discovery import GDELT_DELAY
-
     fetcher = _Fetcher(user_agent, timeout, allow_private_networks, max_size)
     groups: dict[str, list[Source]] = {}
     for source in sources:
@@ -394,8 +405,7 @@ def check_sources(
     results: dict[str, CheckResult] = {}
 
     def run(group: list[Source]) -> None:
-        gdelt = any(s.kind == "gdelt" for s in group)
-        host = _Host(fetcher, max(delay, GDELT_DELAY) if gdelt else delay, obey_robots)
+        host = _Host(fetcher, delay, obey_robots)
         for source in group:
             result = host.check(source, themes)
             with lock:

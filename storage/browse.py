@@ -1,0 +1,107 @@
+"""Serve the archive with Datasette: ``culturewatch browse``.
+
+The metadata, canned queries and Datasette settings are data, in ``config/metadata.yml``
+(from the configuration directory, else the one shipped beside this package). The archive
+is opened as a normal, mutable database, so crawls keep writing to it while it is served;
+it is always served as ``/culturewatch`` whatever the file is called. The plugin in
+:mod:`storage.datasette_plugin` makes the search box segment Chinese.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crawler.config import ConfigError, config_dir
+
+__all__ = ["DATABASE_NAME", "build_datasette", "load_metadata", "metadata_path", "serve"]
+
+DATABASE_NAME = "culturewatch"
+METADATA_FILE = "metadata.yml"
+_SHIPPED = Path(__file__).resolve().parents[1] / "config" / METADATA_FILE
+
+
+def metadata_path(directory: str | os.PathLike | None = None) -> Path:
+    """``metadata.yml`` in the configuration directory, else the one shipped with culturewatch."""
+    path = config_dir(directory) / METADATA_FILE
+    return path if path.exists() or not _SHIPPED.exists() else _SHIPPED
+
+
+def load_metadata(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Datasette's metadata and settings from *path* (raises ConfigError)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of Datasette metadata")
+    settings = data.pop("settings", None) or {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path}: settings: expected a mapping of Datasette settings")
+    return data, settings
+
+
+def build_datasette(db: str | os.PathLike, *, metadata: str | os.PathLike | None = None) -> Any:
+    """A :class:`datasette.app.Datasette` serving the archive at *db* (which must exist)."""
+    from datasette.app import Datasette
+    from datasette.database import Database
+    from datasette.plugins import pm
+
+    from storage import datasette_plugin
+
+    if not pm.is_registered(datasette_plugin):
+        pm.register(datasette_plugin, name="culturewatch")
+    data, settings = load_metadata(metadata or metadata_path())
+    try:
+        ds = Datasette([], metadata=data, settings=settings)
+    except Exception as exc:  # Datasette says which setting is wrong
+        raise ConfigError(f"{metadata or metadata_path()}: settings: {exc}") from None
+    ds.add_database(Database(ds, path=str(db), is_mutable=True), name=DATABASE_NAME)
+    return ds
+
+
+def serve(
+    db: str | os.PathLike,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    config: str | os.PathLike | None = None,
+    echo: Any = print,
+) -> None:
+    """Bring the archive's schema up to date, then serve it until interrupted."""
+    import asyncio
+
+    import uvicorn
+
+    from storage.archive import Archive
+
+    db = Path(db)
+    if not db.exists():
+        raise FileNotFoundError(f"no archive at {db}: run `culturewatch crawl` first")
+    Archive(db).close()  # migrations: the search index and any new tables
+    ds = build_datasette(db, metadata=metadata_path(config))
+    asyncio.run(ds.invoke_startup())
+    if not _is_loopback(host):
+        echo(f"warning: serving on {host}: anyone who can reach it can read the archive")
+    echo(f"Serving {db} at http://{_url_host(host)}:{port}/{DATABASE_NAME} (Ctrl-C to stop)")
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,168 @@
+"""Full-text search that works for Chinese as well as English.
+
+SQLite's FTS tokenizers do not segment Chinese: ``unicode61`` makes a whole run of Han
+characters one token, and ``trigram`` cannot match a two-character term (哪吒, 汉服, 原神).
+So the archive keeps a second FTS5 table, ``articles_search``, whose text is segmented with
+jieba before it is indexed (``tests/bench/fts_chinese.py`` measures the alternatives):
+
+- :func:`segment` puts U+200B (zero width space) between the words of every run of Han
+  characters. FTS5's ``unicode61`` tokenizer treats U+200B as a separator, so each word is
+  a token, and a snippet of the stored text reads as the original.
+- :func:`grams` lists the overlapping character bigrams of each run of Han characters, in a
+  column of their own (``grams``, never shown). jieba alone misses a word it segmented
+  differently in context (马面|裙配, 非|遗); the bigram phrase of a term finds every
+  article that contains it, like a search in a page would.
+- :func:`fts_query` turns what a user types into an FTS5 query: terms are quoted (as
+  Datasette's ``escape_fts`` does) and a Chinese term becomes "its jieba words, or the
+  phrase of its bigrams": 马面裙 is ``(("马面" AND "裙") OR grams : "马面 面裙")``. The jieba
+  words are what snippets highlight.
+
+English and other space-separated text pass through unchanged (the table's tokenizer
+lower-cases, folds diacritics and stems English with Porter).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from typing import Any
+
+__all__ = [
+    "SEARCH_COLUMNS",
+    "SEARCH_TABLE",
+    "SEARCH_TOKENIZER",
+    "SEP",
+    "fts_query",
+    "grams",
+    "search_row",
+    "segment",
+]
+
+SEARCH_TABLE = "articles_search"
+SEARCH_COLUMNS = ("title", "text", "grams")
+SEARCH_TOKENIZER = "porter unicode61 remove_diacritics 2"
+SEP = "\u200b"  # zero width space: a token separator for unicode61, invisible when shown
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+_HAS_HAN = re.compile(f"[{_HAN}]")
+_WORD = re.compile(r"\w")
+_QUERY_BITS = re.compile(r'\s+|(".*?")')  # as datasette.utils.escape_fts
+
+
+@functools.cache
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _words(run: str) -> list[str]:
+    return [w for w in _jieba().cut(run, HMM=True) if w.strip()]
+
+
+def segment(text: str | None) -> str | None:
+    """*text* with U+200B around and between the jieba words of each run of Han characters."""
+    if not text or not _HAS_HAN.search(text):
+        return text
+    return _HAN_RUN.sub(lambda m: SEP + SEP.join(_words(m.group(0))) + SEP, text)
+
+
+def _bigrams(run: str) -> str:
+    return " ".join(run[i : i + 2] for i in range(len(run) - 1))
+
+
+def grams(text: str | None) -> str:
+    """The character bigrams of each run of Han characters in *text*, space-separated."""
+    if not text or not _HAS_HAN.search(text):
+        return ""
+    return " ".join(_bigrams(run) for run in _HAN_RUN.findall(text) if len(run) > 1)
+
+
+def search_row(title: str | None, text: str | None) -> dict[str, str | None]:
+    """The ``articles_search`` columns for an article."""
+    return {
+        "title": segment(title),
+        "text": segment(text),
+        "grams": " ".join(filter(None, (grams(title), grams(text)))),
+    }
+
+
+def _han_term(term: str) -> str:
+    words = " AND ".join(f'"{w}"' for w in _words(term))
+    if len(term) < 2:
+        return words
+    return f'(({words}) OR grams : "{_bigrams(term)}")'
+
+
+def fts_query(query: str | None) -> str:
+    """An FTS5 query for what a user typed: every term quoted, Chinese ones segmented.
+
+    A quoted phrase stays a phrase (its Chinese words adjacent); other terms are AND-ed.
+    Never raises on odd input: quotes are balanced and FTS5 operators are quoted.
+    """
+    query = query or ""
+    if query.count('"') % 2:
+        query += '"'
+    parts: list[str] = []
+    for bit in _QUERY_BITS.split(query):
+        if not bit or not _WORD.search(bit):
+            continue  # punctuation alone would be an empty phrase, which matches nothing
+        if bit.startswith('"'):
+            inner = bit[1:-1]
+            if _HAS_HAN.search(inner):
+                inner = _HAN_RUN.sub(lambda m: " ".join(_words(m.group(0))), inner)
+            parts.append(f'"{inner}"')
+        elif _HAS_HAN.search(bit):
+            for piece in re.split(f"([{_HAN}]+)", bit):
+                if _HAN_RUN.fullmatch(piece):
+                    parts.append(_han_term(piece))
+                elif _WORD.search(piece):
+                    parts.append('"{}"'.format(piece.replace('"', "")))
+        else:
+            parts.append(f'"{bit}"')
+    # explicit AND: FTS5 does not AND a phrase and a (group) implicitly
+    return " AND ".join(parts) or '""'  # nothing to look for: an empty phrase matches nothing
+
+
+# ---------------------------------------------------------------------------- the table
+def create_search_table(db: Any) -> None:
+    """Create ``articles_search``, fill it from ``articles`` and keep deletes in step.
+
+    *db* is a :class:`sqlite_utils.Database`. Inserts and updates are indexed by the
+    archive's write path (:func:`index_articles`): segmenting needs Python, a trigger can't.
+    """
+    db.execute(
+        f"create virtual table if not exists [{SEARCH_TABLE}] using fts5("
+        f"{', '.join(SEARCH_COLUMNS)}, tokenize='{SEARCH_TOKENIZER}')"
+    )
+    db.execute(
+        f"create trigger if not exists [{SEARCH_TABLE}_ad] after delete on articles begin "
+        f"delete from [{SEARCH_TABLE}] where rowid = old.id; end"
+    )
+    last = 0
+    while True:
+        ids = [
+            row[0]
+            for row in db.execute(
+                "select id from articles where id > ? order by id limit 500", [last]
+            )
+        ]
+        if not ids:
+            return
+        index_articles(db, ids)
+        last = ids[-1]
+
+
+def index_articles(db: Any, ids: list[int]) -> None:
+    """(Re)index the articles with these ids in ``articles_search``."""
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(f"select id, title, text from articles where id in ({marks})", ids).fetchall()
+    db.execute(f"delete from [{SEARCH_TABLE}] where rowid in ({marks})", ids)
+    db.conn.executemany(
+        f"insert into [{SEARCH_TABLE}] (rowid, {', '.join(SEARCH_COLUMNS)}) values (?, ?, ?, ?)",
+        [(row[0], *search_row(row[1], row[2]).values()) for row in rows],
+    )

@@ -1,0 +1,108 @@
+"""Helpers for the browse tests: a crawled fixture archive and a real ``culturewatch browse``.
+
+Plain Python (no fixtures here): ``test_browse.py`` and ``test_browser.py`` wrap them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sites import REPO, FixtureServer, build_news_site, write_settings, write_sources
+
+CULTUREWATCH = str(Path(sys.executable).with_name("culturewatch"))
+
+
+def crawl_fixture_archive(directory: Path) -> Path:
+    """Crawl the synthetic news site (feeds and a news sitemap) into ``directory/archive.db``.
+
+    The config directory gets fast settings and the project's own themes, so the crawl
+    scores the articles as a real one does.
+    """
+    config = directory / "config"
+    write_settings(config)
+    shutil.copy(REPO / "config" / "themes.toml", config / "themes.toml")
+    db = directory / "archive.db"
+    with FixtureServer(host="127.0.0.1") as srv:
+        site = build_news_site(srv)
+        entries = [
+            {"name": f"fixture-{name}", "url": url, "kind": "feed"}
+            for name, url in site.feeds.items()
+        ]
+        entries.append({"name": "fixture-news", "url": site.sitemaps["news"], "kind": "sitemap"})
+        sources = write_sources(directory / "sources.toml", entries)
+        result = subprocess.run(
+            [CULTUREWATCH, "crawl", "--config", str(config), "--sources", str(sources),
+             "--db", str(db), "--allow-private-networks"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def browse_server(db: Path, *extra: str) -> Iterator[str]:
+    """Run ``culturewatch browse --db DB`` on a free loopback port; yields its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [CULTUREWATCH, "browse", "--db", str(db), "--port", str(port), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"culturewatch browse exited: {proc.stdout.read()}")
+            try:
+                get_json(base + "/-/versions.json")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def url(base: str, path: str, **params: Any) -> str:
+    query = urllib.parse.urlencode(params)
+    return f"{base}{path}" + (f"?{query}" if query else "")

@@ -1,0 +1,264 @@
+"""``culturewatch browse``: the real Datasette server over a crawled archive, over HTTP.
+
+One crawl of the fixture site per module and one server per archive (filled, empty). The
+metadata tests fail when a table, a column of ``articles`` or a canned query has no
+description, or when a canned query does not run on an empty and on a filled archive.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from browse_helpers import CULTUREWATCH, browse_server, crawl_fixture_archive, get, get_json, url
+from sites import REPO
+from storage.archive import Archive
+from storage.browse import DATABASE_NAME
+
+METADATA = yaml.safe_load((REPO / "config" / "metadata.yml").read_text(encoding="utf-8"))
+DB_META = METADATA["databases"][DATABASE_NAME]
+QUERIES = DB_META["queries"]
+# A value for every parameter a canned query may take (a new parameter needs one here).
+PARAMS = {"theme": "films_games", "q": "哪吒"}
+ARCHIVE_TABLES_SQL = (
+    "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' "
+    "and sql not like 'CREATE TABLE ''%' "  # FTS5 shadow tables are created quoted
+)
+DB = f"/{DATABASE_NAME}"
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return crawl_fixture_archive(tmp_path_factory.mktemp("filled"))
+
+
+@pytest.fixture(scope="module")
+def filled_server(filled: Path) -> Iterator[str]:
+    with browse_server(filled) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = tmp_path_factory.mktemp("empty") / "empty.db"
+    Archive(db).close()
+    with browse_server(db) as base:
+        yield base
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def search_ids(base: str, term: str) -> set[int]:
+    data = get_json(url(base, f"{DB}/articles.json", _search=term, _shape="array", _col="id"))
+    return {row["id"] for row in data}
+
+
+def containing(db: Path, term: str) -> set[int]:
+    return {
+        r[0]
+        for r in rows(
+            db, "select id from articles where instr(lower(title || ' ' || text), lower(?))", (term,)
+        )
+    }
+
+
+def query_params(name: str) -> dict[str, str]:
+    names = set(re.findall(r"(?<!:):([a-z_]+)", QUERIES[name]["sql"]))
+    missing = names - PARAMS.keys()
+    assert not missing, f"add a sample value for {missing} to PARAMS"
+    return {n: PARAMS[n] for n in names}
+
+
+# ---------------------------------------------------------------------------- search
+@pytest.mark.parametrize("term", ["哪吒", "汉服", "马面裙", "申遗", "尼山論壇"])
+def test_search_finds_chinese_terms(filled: Path, filled_server: str, term: str) -> None:
+    expected = containing(filled, term)
+    assert expected, f"the fixture site has no article with {term}"
+    assert search_ids(filled_server, term) == expected
+
+
+@pytest.mark.parametrize("term", ["Wukong", "hanfu", "UNESCO"])
+def test_search_finds_english_terms(filled: Path, filled_server: str, term: str) -> None:
+    expected = containing(filled, term)
+    assert expected
+    assert search_ids(filled_server, term) == expected
+
+
+def test_search_chinese_without_spaces_and_nothing_for_absent_terms(
+    filled: Path, filled_server: str
+) -> None:
+    # two words typed together: found through their jieba words or bigrams
+    assert search_ids(filled_server, "哪吒电影") == containing(filled, "哪吒") & containing(
+        filled, "电影"
+    )
+    assert search_ids(filled_server, "原神") == set()  # not on the fixture site
+    assert search_ids(filled_server, '"unbalanced') == set()
+
+
+def test_new_articles_are_searchable_while_served(filled: Path, filled_server: str) -> None:
+    """The server does not lock the archive: a crawl's write shows up in the next search."""
+    with Archive(filled) as archive:
+        article_id, inserted = archive.upsert_article(
+            {"url": "https://example.org/yuanshen", "title": "《原神》新版本上线", "text": "原神玩家"}
+        )
+    assert inserted
+    assert search_ids(filled_server, "原神") == {article_id}
+    with Archive(filled) as archive:  # an update of the text re-indexes it
+        archive.upsert_article({"url": "https://example.org/yuanshen", "text": "悟空 and more"})
+    assert search_ids(filled_server, "原神") == {article_id}  # still in the title
+    assert article_id in search_ids(filled_server, "悟空")
+    with Archive(filled) as archive:
+        archive.db.execute("delete from articles where id = ?", [article_id])
+        archive.db.conn.commit()
+    assert search_ids(filled_server, "原神") == set()
+
+
+# ---------------------------------------------------------------------------- table page
+def test_articles_facets(filled: Path, filled_server: str) -> None:
+    data = get_json(url(filled_server, f"{DB}/articles.json", _size=1))
+    facets = {
+        name: {str(r["value"]): r["count"] for r in facet["results"]}
+        for name, facet in data["facet_results"].items()
+    }
+    assert set(facets) == {"source", "language", "themes", "relevant", "published_at"}
+    assert facets["source"] == {s: n for s, n in rows(filled, "select source, count(*) from articles group by source")}
+    assert facets["language"] == {lang: n for lang, n in rows(filled, "select language, count(*) from articles group by language")}
+    assert facets["relevant"] == {str(r): n for r, n in rows(filled, "select relevant, count(*) from articles group by relevant")}
+    themes = dict(rows(filled, "select j.value, count(*) from articles, json_each(themes) j group by j.value"))
+    assert facets["themes"] == themes and "films_games" in themes
+    assert sum(facets["published_at"].values()) == rows(filled, "select count(*) from articles where published_at is not null")[0][0]  # fmt: skip
+    # newest first by default
+    first = get_json(url(filled_server, f"{DB}/articles.json", _shape="array", _size=1))[0]
+    assert first["published_at"] == rows(filled, "select max(published_at) from articles")[0][0]
+
+
+def test_database_page_hides_raw_html_and_describes_the_archive(filled_server: str) -> None:
+    data = get_json(url(filled_server, f"{DB}.json"))
+    hidden = {t["name"]: t["hidden"] for t in data["tables"]}
+    assert hidden["raw_html"] is True and hidden["articles"] is False
+    status, html = get(url(filled_server, "/"))
+    assert status == 200 and "soft power" in html and "films_games" in html
+
+
+def test_search_box_page(filled_server: str) -> None:
+    status, html = get(url(filled_server, f"{DB}/articles", _search="哪吒"))
+    assert status == 200
+    assert 'name="_search"' in html and "哪吒之魔童闹海" in html
+
+
+# ---------------------------------------------------------------------------- canned queries
+@pytest.mark.parametrize("name", list(QUERIES))
+def test_canned_query_runs_on_filled_archive(filled_server: str, name: str) -> None:
+    data = get_json(url(filled_server, f"{DB}/{name}.json", _shape="objects", **query_params(name)))
+    assert data["ok"] is True, data
+    assert data["rows"], f"{name} returned nothing on the crawled archive"
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+def test_canned_query_runs_on_empty_archive(empty_server: str, name: str) -> None:
+    data = get_json(url(empty_server, f"{DB}/{name}.json", _shape="objects", **query_params(name)))
+    assert data["ok"] is True, data
+    assert data["rows"] == []
+
+
+def q(base: str, name: str, **params: str) -> list[dict]:
+    return get_json(url(base, f"{DB}/{name}.json", _shape="array", **params))
+
+
+def test_canned_query_results(filled: Path, filled_server: str) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    relevant_today = rows(filled, "select count(*) from articles where relevant = 1 and fetched_at >= ?", (today,))[0][0]  # fmt: skip
+    assert relevant_today and len(q(filled_server, "todays_relevant")) == relevant_today
+
+    films = q(filled_server, "relevant_by_theme", theme="films_games")
+    assert any("哪吒" in r["title"] for r in films)
+    assert all("films_games" in r["themes"] for r in films)
+    assert q(filled_server, "relevant_by_theme", theme="no_such_theme") == []
+
+    volume = q(filled_server, "theme_volume_per_day")
+    assert sum(r["articles"] for r in volume) == rows(filled, "select count(*) from articles, json_each(themes) where relevant = 1")[0][0]  # fmt: skip
+
+    top = q(filled_server, "top_sources_per_theme")
+    assert {r["theme"] for r in top} == {r[0] for r in rows(filled, "select distinct j.value from articles, json_each(themes) j where relevant = 1")}  # fmt: skip
+
+    health = q(filled_server, "source_health")
+    assert {r["name"] for r in health} == {r[0] for r in rows(filled, "select name from sources")}
+    assert all(r["last_success_at"] and r["failures_in_row"] == 0 for r in health)
+
+    runs = q(filled_server, "crawl_runs")
+    assert len(runs) == 1 and runs[0]["new"] == rows(filled, "select count(*) from articles where url not like 'https://example.org/%'")[0][0]  # fmt: skip
+
+    hits = q(filled_server, "search", q="哪吒")
+    assert {r["id"] for r in hits} == containing(filled, "哪吒")
+    assert all("<mark>哪吒</mark>" in r["snippet"] and "\u200b" not in r["snippet"] for r in hits)
+    english = q(filled_server, "search", q="hanfu")
+    assert english and all("<mark>" in r["snippet"].lower() for r in english)
+
+
+def test_search_snippets_are_rendered_highlighted(filled_server: str) -> None:
+    """datasette-render-markdown turns the snippet's <mark> into markup, and only that."""
+    status, html = get(url(filled_server, f"{DB}/search", q="哪吒"))
+    assert status == 200
+    cells = re.findall(r'<td class="col-snippet">(.*?)</td>', html, re.S)
+    assert cells and all("<mark>哪吒</mark>" in c and "&lt;mark&gt;" not in c for c in cells)
+
+
+def test_relevant_feed_is_atom(filled: Path, filled_server: str) -> None:
+    """datasette-atom: the canned query as an Atom feed, optionally for one theme."""
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    status, body = get(url(filled_server, f"{DB}/relevant_feed.atom", theme="films_games"))
+    assert status == 200
+    feed = ET.fromstring(body)
+    links = {e.find("a:link", ns).get("href") for e in feed.findall("a:entry", ns)}
+    expected = {r[0] for r in rows(filled, "select url from articles, json_each(themes) j where relevant = 1 and j.value = 'films_games'")}  # fmt: skip
+    assert links == expected and expected
+    status, body = get(url(filled_server, f"{DB}/relevant_feed.atom", theme=""))
+    all_relevant = rows(filled, "select count(*) from articles where relevant = 1")[0][0]
+    assert len(ET.fromstring(body).findall("a:entry", ns)) == all_relevant
+
+
+# ---------------------------------------------------------------------------- metadata
+def test_every_table_and_column_is_described(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.db"
+    Archive(db).close()
+    tables = {r[0] for r in rows(db, ARCHIVE_TABLES_SQL)}
+    assert {"articles", "runs", "sources", "raw_html", "articles_search"} <= tables
+    described = DB_META["tables"]
+    for table in sorted(tables):
+        assert (described.get(table) or {}).get("description"), f"table {table} has no description"
+    columns = {r[1] for r in rows(db, "pragma table_info(articles)")}
+    assert columns <= set(described["articles"]["columns"]), "articles columns without description"
+
+
+def test_every_canned_query_is_described() -> None:
+    assert len(QUERIES) >= 7
+    for name, query in QUERIES.items():
+        assert query.get("title") and query.get("description"), f"query {name} is not described"
+
+
+# ---------------------------------------------------------------------------- command line
+def test_browse_without_archive_is_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [CULTUREWATCH, "browse", "--db", str(tmp_path / "none.db"), "--port", "1"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "culturewatch crawl" in result.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_browse_help() -> None:
+    result = subprocess.run([CULTUREWATCH, "browse", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "--port" in result.stdout and "--host" in result.stdout and "--db" in result.stdout

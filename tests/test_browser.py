@@ -1,0 +1,73 @@
+"""End to end in a real headless Chromium: open the archive, search for 哪吒, screenshot.
+
+Uses Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) driven by
+selenium; skipped when they are not installed. The screenshot is saved to
+``tests/screenshots/browse.png`` (the README shows it).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from browse_helpers import browse_server, crawl_fixture_archive
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "browse.png"
+
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+    reason="chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
+)
+
+
+def test_search_in_the_browser(tmp_path: Path) -> None:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    db = crawl_fixture_archive(tmp_path)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1100",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    with browse_server(db) as base:
+        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+        try:
+            driver.get(f"{base}/culturewatch/articles")
+            box = WebDriverWait(driver, 20).until(
+                ec.presence_of_element_located((By.CSS_SELECTOR, "input[name=_search]"))
+            )
+            box.send_keys("哪吒", Keys.ENTER)
+            WebDriverWait(driver, 20).until(ec.url_contains("_search="))
+            titles = [
+                cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "td.col-title")
+            ]
+            assert titles and all("哪吒" in t for t in titles), titles
+            assert "search matches" in driver.find_element(By.TAG_NAME, "body").text
+            # the column descriptions come first on the page: show the search and results
+            driver.execute_script(
+                "document.querySelector('h3').scrollIntoView()"
+            )
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            assert driver.save_screenshot(str(SCREENSHOT))
+        finally:
+            driver.quit()
+    assert SCREENSHOT.stat().st_size > 10_000

@@ -1,0 +1,381 @@
+"""Unit tests of pipelines.relevance on the project's own short synthetic texts."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.config import SETTINGS_SCHEMA, ConfigError
+from pipelines.relevance import THEME_KEYS, Relevance, Themes, load_themes, score
+
+ROOT = Path(__file__).resolve().parents[1]
+THEMES_FILE = ROOT / "config" / "themes.toml"
+EVAL_SCRIPT = ROOT / "tests" / "quality" / "eval_relevance.py"
+SHARED_DATA = ROOT.parent / "shared" / "data" / "relevance-dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def themes() -> Themes:
+    return load_themes(THEMES_FILE)
+
+
+@dataclass
+class Doc:
+    title: str | None
+    text: str | None
+
+
+FILLER = (
+    "The city council met on Tuesday to discuss the annual budget, road repairs, school "
+    "staffing and the opening hours of the public library. Several residents spoke about "
+    "parking fees and the schedule of the weekly market. "
+)
+
+
+# --------------------------------------------------------------------------- relevant texts
+def test_english_film_story_is_relevant(themes: Themes) -> None:
+    doc = Doc(
+        "Ne Zha 2 keeps climbing the worldwide box office chart",
+        "The Chinese animated feature Ne Zha 2 added another weekend of strong ticket sales "
+        "as it opened in more cinemas in Europe and North America. Distributors said the "
+        "film drew both diaspora audiences and viewers new to Chinese animation.",
+    )
+    result = score(doc, themes)
+    assert result.relevant
+    assert result.themes[0] == "films_games"
+    assert result.theme_scores["films_games"] >= 0.5
+    found = result.evidence["films_games"]
+    assert any(item["term"] == "Ne Zha 2" and item["title"] == 1 for item in found)
+
+
+def test_simplified_chinese_text_is_relevant(themes: Themes) -> None:
+    doc = {
+        "title": "年轻人爱上汉服和国潮",
+        "text": "周末的古镇里,许多年轻人穿着汉服拍照,还有人搭配马面裙。商家说,国潮服饰的销量"
+        "连续三年增长,传统文化正在成为一种新的时尚。",
+    }
+    result = score(doc, themes)
+    assert result.relevant
+    assert result.themes[0] == "traditional_revival_nationalism"
+
+
+def test_traditional_chinese_text_is_relevant(themes: Themes) -> None:
+    doc = {
+        "title": "春節列入人類非物質文化遺產名錄",
+        "text": "聯合國教科文組織宣布,中國申報的春節項目正式列入人類非物質文化遺產代表作名錄,"
+        "中國的入選項目數量繼續位居世界第一。",
+    }
+    result = score(doc, themes)
+    assert result.relevant
+    assert result.themes[0] == "heritage_unesco"
+
+
+def test_proper_names_are_caught_in_other_languages(themes: Themes) -> None:
+    doc = Doc(
+        None,
+        "El videojuego Black Myth: Wukong, del estudio chino Game Science, vendió millones de "
+        "copias en su primera semana y se convirtió en uno de los lanzamientos del año.",
+    )
+    assert score(doc, themes).relevant
+
+
+def test_title_weighs_more_than_body(themes: Themes) -> None:
+    in_title = score({"title": "Hanfu fans gather", "text": FILLER}, themes)
+    in_body = score({"title": "Fans gather", "text": FILLER + "Some wore hanfu."}, themes)
+    assert in_title.relevance > in_body.relevance
+
+
+def test_repetition_saturates(themes: Themes) -> None:
+    base = "Genshin Impact is a game. "
+    once = score({"title": None, "text": base}, themes).relevance
+    many = score({"title": None, "text": base * 10}, themes).relevance
+    more = score({"title": None, "text": base * 100}, themes).relevance
+    assert once < many <= more < 1.0
+    assert more - many < many - once
+
+
+def test_distinct_terms_add_up(themes: Themes) -> None:
+    one = score({"title": "", "text": "China and soft power."}, themes).relevance
+    two = score(
+        {"title": "", "text": "China, soft power, cultural exchanges and panda diplomacy."}, themes
+    ).relevance
+    assert two > one
+
+
+def test_latin_terms_need_word_boundaries(themes: Themes) -> None:
+    result = score({"title": "Xhanfux and ghanfu", "text": "subhanfuzz"}, themes)
+    assert result.evidence["traditional_revival_nationalism"] == []
+    # ... while Chinese terms match with no spaces around them
+    glued = score({"title": "", "text": "她穿汉服去上班"}, themes)
+    assert glued.evidence["traditional_revival_nationalism"]
+    # ... and a Latin term may sit right next to Chinese characters
+    mixed = score({"title": "", "text": "她穿hanfu去上班"}, themes)
+    assert mixed.evidence["traditional_revival_nationalism"]
+
+
+def test_case_width_and_hyphens_are_ignored(themes: Themes) -> None:
+    result = score({"title": "BLACK MYTH：WUKONG", "text": "horse-face skirts"}, themes)
+    terms = {i["term"] for items in result.evidence.values() for i in items}
+    assert {"Black Myth: Wukong", "mamian skirt*"} <= terms
+
+
+# --------------------------------------------------------------------------- not relevant
+def test_passing_mention_in_long_article_is_not_relevant(themes: Themes) -> None:
+    body = FILLER * 40 + "One speaker said her children had watched Ne Zha 2. " + FILLER * 40
+    result = score(Doc("Council approves the budget", body), themes)
+    assert not result.relevant
+    assert result.relevance < 0.3
+
+
+def test_korean_soft_power_is_not_relevant(themes: Themes) -> None:
+    doc = Doc(
+        "How K-pop built Korean soft power",
+        "South Korea has turned K-pop groups and Korean dramas into a soft power engine. "
+        "Seoul funds cultural exchanges, and the soft power of Korean music now reaches "
+        "fans across Asia, including a few Chinese members of K-pop bands.",
+    )
+    result = score(doc, themes)
+    assert not result.relevant
+    assert result.themes == []
+
+
+def test_hollywood_box_office_without_china_is_not_relevant(themes: Themes) -> None:
+    doc = Doc(
+        "Superhero sequel tops the weekend box office",
+        "The studio's animated film and its superhero sequel led the domestic box office "
+        "with a combined gross of $90 million, while a horror movie opened in third place.",
+    )
+    result = score(doc, themes)
+    assert result.relevance == 0
+    assert not result.relevant
+    # the generic terms were seen, but earned nothing without a China anchor
+    films = result.evidence["films_games"]
+    assert films and all(item["context"] and item["points"] == 0 for item in films)
+
+
+def test_chinese_economy_story_is_not_relevant(themes: Themes) -> None:
+    doc = {
+        "title": "中国央行下调贷款市场报价利率",
+        "text": "中国人民银行宣布将一年期贷款市场报价利率下调十个基点,分析人士认为此举旨在"
+        "稳定经济增长、提振消费和房地产市场。",
+    }
+    assert not score(doc, themes).relevant
+
+
+def test_myth_retold_is_not_relevant(themes: Themes) -> None:
+    doc = Doc(
+        "A bedtime story: Nezha and the Dragon King",
+        "Long ago, Nezha was born in a fortress by the sea. When the Dragon King's son "
+        "troubled the village, Nezha fought him with a fiery ring. Nezha later became a "
+        "hero of Chinese mythology, and children still hear the tale of Nezha today.",
+    )
+    assert not score(doc, themes).relevant
+
+
+def test_unesco_news_about_other_countries_is_not_relevant(themes: Themes) -> None:
+    doc = Doc(
+        "UNESCO adds new World Heritage sites",
+        "The UNESCO World Heritage Committee inscribed sites in Italy, Peru, India and "
+        "Greece this year. Italy now leads the World Heritage List, ahead of Germany, "
+        "France and China.",
+    )
+    assert not score(doc, themes).relevant
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "article",
+    [
+        None,
+        {},
+        {"title": None, "text": None},
+        {"title": "", "text": ""},
+        Doc(None, None),
+        object(),
+        {"title": 42, "text": ["not", "text"]},
+        {"title": b"\xff\xfe\x00bin", "text": bytes(range(256)) * 50},
+        {"title": "\ud800 lone surrogate", "text": "\x00\x01\x02 \ufffd" * 1000},
+    ],
+)
+def test_bad_input_gives_zero(themes: Themes, article: object) -> None:
+    result = score(article, themes)
+    assert result.relevance == 0
+    assert not result.relevant
+    assert result.themes == []
+    assert set(result.theme_scores) == set(THEME_KEYS)
+    json.dumps(result.to_dict())
+
+
+def test_huge_input_is_capped_and_fast(themes: Themes) -> None:
+    huge = ("汉服 hanfu " + "x" * 990) * 10_000  # about 10 MB
+    start = time.perf_counter()
+    result = score({"title": "t" * 100_000, "text": huge}, themes)
+    assert time.perf_counter() - start < 5
+    assert 0 <= result.relevance <= 1
+
+
+def test_mixed_scripts(themes: Themes) -> None:
+    doc = {
+        "title": "Hanfu 漢服 Hán phục ханфу",
+        "text": "Молодёжь в Китае носит hanfu; 年轻人穿汉服; الشباب في الصين; 한푸 😀",
+    }
+    result = score(doc, themes)
+    assert result.relevant
+    assert "traditional_revival_nationalism" in result.themes
+
+
+# --------------------------------------------------------------------------- result shape
+def test_result_shape(themes: Themes) -> None:
+    result = score({"title": "Nishan Forum opens", "text": "Scholars met in Qufu, China."}, themes)
+    assert isinstance(result, Relevance)
+    data = result.to_dict()
+    assert set(data) == {"relevance", "relevant", "themes", "theme_scores", "evidence"}
+    assert data["relevance"] == round(data["relevance"], 4)
+    assert all(0 <= v <= 1 for v in data["theme_scores"].values())
+    assert set(data["evidence"]) == set(THEME_KEYS)
+    item = data["evidence"]["soft_power_diplomacy"][0]
+    assert {"term", "matched", "title", "body", "weight", "context", "points"} <= set(item)
+    json.loads(json.dumps(data))
+    with pytest.raises(AttributeError):
+        result.relevance = 1.0  # type: ignore[misc]
+
+
+def test_threshold(themes: Themes) -> None:
+    doc = {"title": "", "text": "China's soft power."}
+    value = score(doc, themes).relevance
+    assert 0 < value < 1
+    assert score(doc, themes, threshold=value).relevant
+    assert not score(doc, themes, threshold=value + 0.001).relevant
+
+
+def test_default_threshold_matches_settings(themes: Themes) -> None:
+    import inspect
+
+    default = inspect.signature(score).parameters["threshold"].default
+    assert default == SETTINGS_SCHEMA["relevance"]["threshold"][1]
+
+
+def test_themes_are_the_six_documented_ones(themes: Themes) -> None:
+    assert themes.keys == THEME_KEYS
+    for theme in themes.themes:
+        assert theme.label and theme.description
+        assert any(not c.context for c in theme.concepts)
+        assert all(c.weight > 0 for c in theme.concepts)
+    assert themes["films_games"].label
+
+
+def test_scoring_is_fast(themes: Themes) -> None:
+    article = {"title": "Chinese games abroad", "text": (FILLER + "Genshin Impact. 原神。") * 20}
+    timings = []
+    for _ in range(30):
+        start = time.perf_counter()
+        score(article, themes)
+        timings.append(time.perf_counter() - start)
+    assert statistics.median(timings) < 0.02  # generous: the target is 2 ms for news length
+
+
+# --------------------------------------------------------------------------- malformed files
+VALID_THEME = """
+[themes.{key}]
+label = "L"
+description = "D"
+[themes.{key}.terms]
+"word" = 1
+"""
+
+
+def _themes_text(skip: str | None = None, anchors: str = 'china = ["China"]') -> str:
+    body = "[anchors]\n" + anchors + "\n"
+    for key in THEME_KEYS:
+        if key != skip:
+            body += VALID_THEME.format(key=key)
+    return body
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "themes.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_themes(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert str(path) in message
+    return message
+
+
+def test_minimal_valid_file_loads(tmp_path: Path) -> None:
+    themes = load_themes(_write(tmp_path, _themes_text()))
+    assert score({"title": "word", "text": ""}, themes).theme_scores["films_games"] > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[themes\nlabel = 1", "invalid TOML"),
+        (_themes_text() + "\n[extra]\nx = 1\n", "extra"),
+        (_themes_text() + VALID_THEME.format(key="sports"), "themes.sports"),
+        (_themes_text(skip="heritage_unesco"), "themes.heritage_unesco"),
+        (_themes_text().replace('label = "L"', "label = 3", 1), "themes.films_games.label"),
+        (_themes_text().replace('label = "L"\n', "", 1), "themes.films_games.label"),
+        (_themes_text().replace('"word" = 1', '"word" = "heavy"', 1), "word"),
+        (_themes_text().replace('"word" = 1', '"word" = -2', 1), "word"),
+        (_themes_text().replace('"word" = 1', '"word | " = 1', 1), "word"),
+        (_themes_text().replace('label = "L"', 'label = "L"\ncolour = "red"', 1), "colour"),
+        (_themes_text(anchors='china = "China"'), "anchors.china"),
+        (_themes_text(anchors='china = ["China"]\nnations = []'), "anchors.nations"),
+        (_themes_text(anchors=""), "anchors.china"),
+        ("[anchors]\nchina = ['China']\nthemes = 3\n", "themes"),
+    ],
+)
+def test_malformed_file_is_one_line_config_error(tmp_path: Path, text: str, key: str) -> None:
+    message = _error(_write(tmp_path, text))
+    assert key in message
+
+
+def test_missing_file_is_config_error(tmp_path: Path) -> None:
+    _error(tmp_path / "nope.toml")
+
+
+# --------------------------------------------------------------------------- quality gate
+def _load_eval():
+    spec = importlib.util.spec_from_file_location("eval_relevance", EVAL_SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not SHARED_DATA.exists(), reason="../shared data not available")
+def test_dev_set_meets_the_stored_baseline(themes: Themes) -> None:
+    evaluation = _load_eval()
+    threshold = SETTINGS_SCHEMA["relevance"]["threshold"][1]
+    figures = evaluation.evaluate(evaluation.load_items(SHARED_DATA), themes, threshold)
+    baseline = json.loads(evaluation.BASELINES.read_text(encoding="utf-8"))["relevance"]
+    assert figures["f1"] >= baseline["f1"] - evaluation.TOLERANCE
+    assert figures["hard_negative_fp_rate"] <= baseline["hard_negative_fp_rate"] + 0.005
+    assert evaluation.check(figures) == []
+
+
+def test_eval_script_skips_without_data(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    evaluation = _load_eval()
+    assert evaluation.main(["--data", str(tmp_path / "absent.jsonl"), "--check"]) == 0
+    assert "skipped" in capsys.readouterr().out
+
+
+def test_eval_script_gate_fails_below_baseline(tmp_path: Path) -> None:
+    evaluation = _load_eval()
+    baselines = tmp_path / "baselines.json"
+    baselines.write_text(json.dumps({"relevance": {"f1": 0.9, "hard_negative_fp_rate": 0.05}}))
+    assert evaluation.check({"f1": 0.95, "hard_negative_fp_rate": 0.0}, baselines) == []
+    assert evaluation.check({"f1": 0.8, "hard_negative_fp_rate": 0.0}, baselines)
+    assert evaluation.check({"f1": 0.95, "hard_negative_fp_rate": 0.2}, baselines)

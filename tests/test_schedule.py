@@ -1,0 +1,284 @@
+"""The scheduler in a real process against the local fixture site, and the crawl lock.
+
+``culturewatch schedule --run-now`` runs one crawl and then the digest right after start,
+and then follows its one-minute cron, so a test need not wait for a minute boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from sites import write_settings, write_sources
+
+from crawler.cli import cli
+from crawler.config import ConfigError
+from crawler.lock import ArchiveBusy, crawl_lock, is_locked, lock_path
+from crawler.scheduler import cron_trigger
+
+REPO = Path(__file__).resolve().parents[1]
+EVERY_MINUTE = "* * * * *"
+
+
+# --------------------------------------------------------------------------- helpers
+def make_config(root: Path, feeds: list[str], **schedule: str) -> Path:
+    config = root / "config"
+    write_settings(
+        config,
+        allow_private_networks=True,
+        schedule={"timezone": "UTC", "crawl": EVERY_MINUTE, "digest": EVERY_MINUTE, **schedule},
+        # the fixture site's articles are from 2025: let them into today's digest
+        digest={"out": str(root / "digests"), "max_age_days": 36500, "day": "today"},
+    )
+    shutil.copy(REPO / "config" / "themes.toml", config / "themes.toml")
+    write_sources(
+        config / "sources.toml",
+        [{"name": f"feed-{n}", "url": url, "kind": "feed"} for n, url in enumerate(feeds)],
+    )
+    return config
+
+
+def start_scheduler(config: Path, db: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler", "schedule", "--config", str(config), "--db", str(db),
+         *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=config.parent,
+    )
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return []
+    try:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params)]
+    except sqlite3.Error:  # not created yet
+        return []
+    finally:
+        conn.close()
+
+
+def wait_for(predicate, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"scheduler exited early ({proc.returncode}): {err[-2000:]}")
+        time.sleep(0.2)
+    proc.kill()
+    out, err = proc.communicate()
+    pytest.fail(f"timed out; scheduler log: {err[-3000:]}")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str]:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _out, err = proc.communicate()
+        pytest.fail(f"scheduler did not stop after SIGTERM: {err[-2000:]}")
+    return proc.returncode, err
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- end to end
+def test_scheduler_crawls_writes_digest_and_stops_on_sigterm(news_server, tmp_path: Path) -> None:
+    srv, site = news_server
+    config = make_config(tmp_path, [site.feeds["rss2"], site.feeds["atom"], site.feeds["rss1"]])
+    db = tmp_path / "archive.db"
+    proc = start_scheduler(config, db, "--run-now")
+    wait_for(lambda: rows(db, "select 1 from jobs where job = 'digest' and status = 'ok'"), proc)
+    code, log = stop(proc)
+    assert code == 0, log
+    assert "Traceback" not in log
+
+    jobs = rows(db, "select * from jobs order by id")
+    crawl = next(j for j in jobs if j["job"] == "crawl" and j["status"] == "ok")
+    assert crawl["exit_code"] == 0 and crawl["ended_at"] and "crawl finished" in crawl["detail"]
+    (run,) = rows(db, "select * from runs where id = ?", (crawl["run_id"],))
+    assert run["status"] == "finished" and run["new"] > 0
+    assert not alive(run["pid"])
+    assert all(j["status"] != "running" for j in jobs)
+
+    articles = rows(db, "select url, fetched_at, relevant from articles")
+    assert len(articles) >= 6
+    digest_job = next(j for j in jobs if j["job"] == "digest" and j["status"] == "ok")
+    day = digest_job["detail"].split(":")[0]
+    out = tmp_path / "digests"
+    assert {f"{day}.md", f"{day}.html", f"{day}.json", f"{day}.png", "feed.xml"} <= {
+        p.name for p in out.iterdir()
+    }
+    data = json.loads((out / f"{day}.json").read_text(encoding="utf-8"))
+    expected = {
+        a["url"] for a in articles if a["relevant"] == 1 and a["fetched_at"].startswith(day)
+    }
+    assert {a["url"] for a in data["articles"]} == expected
+    if all(a["fetched_at"].startswith(day) for a in articles):  # not a crawl across midnight
+        relevant_on_site = {a.url for a in site.relevant}
+        assert expected and expected <= relevant_on_site
+    page = (out / f"{day}.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page
+
+
+def test_sigterm_ends_a_running_crawl_cleanly(news_server, tmp_path: Path) -> None:
+    srv, site = news_server
+    for url in site.articles:  # slow article pages: the crawl is still running at SIGTERM
+        srv.routes[urlsplit(url).path].delay = 4
+    config = make_config(tmp_path, [site.feeds["rss2"]], digest="0 7 * * *")
+    db = tmp_path / "archive.db"
+    proc = start_scheduler(config, db, "--run-now")
+    wait_for(lambda: rows(db, "select 1 from runs where status = 'running'"), proc)
+    time.sleep(1.0)
+    started = time.monotonic()
+    code, log = stop(proc)
+    assert code == 0, log
+    assert time.monotonic() - started < 30
+    (run,) = rows(db, "select * from runs")
+    assert run["status"] == "interrupted" and run["ended_at"]
+    assert not alive(run["pid"])
+    (job,) = [j for j in rows(db, "select * from jobs where job = 'crawl'") if j["run_id"]]
+    assert job["status"] == "interrupted" and job["exit_code"] == 0
+    assert not is_locked(db)
+
+
+def test_failing_crawl_is_recorded_and_the_scheduler_goes_on(news_server, tmp_path: Path) -> None:
+    srv, site = news_server
+    config = make_config(tmp_path, [site.feeds["rss2"]], crawl=EVERY_MINUTE)
+    db = tmp_path / "archive.db"
+    lock_path(db).mkdir(parents=True)  # the crawl process cannot open its lock file
+    proc = start_scheduler(config, db, "--run-now")
+    wait_for(lambda: rows(db, "select 1 from jobs where job = 'digest' and status = 'ok'"), proc)
+    assert proc.poll() is None  # still scheduling
+    code, log = stop(proc)
+    assert code == 0, log
+    (crawl,) = rows(db, "select * from jobs where job = 'crawl' and status = 'failed'")
+    assert crawl["exit_code"] == 1 and "cannot open the crawl lock" in crawl["detail"]
+    assert rows(db, "select * from runs") == []
+
+
+def test_scheduler_skips_a_crawl_while_another_holds_the_lock(news_server, tmp_path: Path) -> None:
+    srv, site = news_server
+    config = make_config(tmp_path, [site.feeds["rss2"]], digest="0 7 * * *")
+    db = tmp_path / "archive.db"
+    with crawl_lock(db):
+        proc = start_scheduler(config, db, "--run-now")
+        wait_for(lambda: rows(db, "select 1 from jobs where job = 'crawl' and ended_at"), proc)
+        code, log = stop(proc)
+    assert code == 0, log
+    (job,) = rows(db, "select * from jobs where job = 'crawl'")
+    assert job["status"] == "skipped" and "lock" in job["detail"]
+    assert rows(db, "select * from runs") == []
+    assert srv.hits() == 0
+
+
+# --------------------------------------------------------------------------- the lock
+def test_crawl_refuses_while_another_crawl_holds_the_lock(news_server, tmp_path: Path) -> None:
+    srv, site = news_server
+    config = make_config(tmp_path, [site.feeds["rss2"]])
+    db = tmp_path / "archive.db"
+    with crawl_lock(db) as path:
+        assert path == tmp_path / "archive.db.lock"
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--db", str(db)],
+            capture_output=True, text=True, timeout=60,
+        )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another crawl is running" in lines[0], result.stderr
+    assert f"pid {os.getpid()}" in lines[0]
+    assert not db.exists()  # nothing was written
+    assert srv.hits() == 0
+
+
+def test_lock_is_exclusive_and_released(tmp_path: Path) -> None:
+    db = tmp_path / "sub" / "a.db"
+    assert not is_locked(db)
+    with crawl_lock(db):
+        assert is_locked(db)
+        with pytest.raises(ArchiveBusy):
+            with crawl_lock(db):
+                pass
+    assert not is_locked(db)
+    with crawl_lock(db):  # free again
+        pass
+
+
+# --------------------------------------------------------------------------- --list, config
+def test_list_prints_both_jobs_with_next_run_times(tmp_path: Path) -> None:
+    config = make_config(tmp_path, ["http://127.0.0.1:9/feed.xml"], digest="0 7 * * *")
+    before = datetime.now(UTC)
+    result = CliRunner().invoke(
+        cli, ["schedule", "--list", "--config", str(config), "--db", str(tmp_path / "a.db")]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert [line.split()[0] for line in lines] == ["crawl", "digest"]
+    crawl_next = datetime.fromisoformat(lines[0].split("next run ")[1].split()[0])
+    digest_next = datetime.fromisoformat(lines[1].split("next run ")[1].split()[0])
+    assert before < crawl_next <= before + timedelta(seconds=61) and crawl_next.second == 0
+    assert (digest_next.hour, digest_next.minute) == (7, 0)
+    assert before < digest_next <= before + timedelta(days=1)
+    assert not (tmp_path / "a.db").exists()  # --list touches nothing
+
+
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [
+        ({"schedule": {"crawl": "*/30 * * *"}}, "schedule.crawl"),
+        ({"schedule": {"digest": "0 25 * * *"}}, "schedule.digest"),
+        ({"schedule": {"timezone": "Europe/Atlantis"}}, "schedule.timezone"),
+        ({"digest": {"day": "tomorrow"}}, "digest.day"),
+    ],
+)
+def test_bad_schedule_settings_stop_with_one_line(tmp_path: Path, settings, key) -> None:
+    config = tmp_path / "config"
+    write_settings(config, **settings)
+    write_sources(config / "sources.toml", [{"name": "a", "url": "https://a.example/f", "kind": "feed"}])
+    result = CliRunner().invoke(cli, ["schedule", "--list", "--config", str(config)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "settings.toml" in lines[0] and f"'{key}'" in lines[0]
+
+
+def test_weekday_numbers_follow_crontab() -> None:
+    tz = ZoneInfo("UTC")
+    saturday = datetime(2026, 11, 28, 8, 0, tzinfo=tz)
+
+    def next_run(expression: str) -> datetime:
+        return cron_trigger(expression, tz, key="k", where="w").get_next_fire_time(None, saturday)
+
+    assert next_run("0 7 * * 1-5") == datetime(2026, 11, 30, 7, 0, tzinfo=tz)  # Monday
+    assert next_run("0 7 * * 0") == datetime(2026, 11, 29, 7, 0, tzinfo=tz)  # Sunday
+    assert next_run("0 7 * * 7") == datetime(2026, 11, 29, 7, 0, tzinfo=tz)
+    assert next_run("0 7 * * 6") == datetime(2026, 12, 5, 7, 0, tzinfo=tz)  # next Saturday
+    assert next_run("0 7 * * mon") == datetime(2026, 11, 30, 7, 0, tzinfo=tz)
+    assert next_run("0 9 * * 1,3/2") == datetime(2026, 11, 30, 9, 0, tzinfo=tz)
+    with pytest.raises(ConfigError):
+        next_run("0 7 * * 8")
