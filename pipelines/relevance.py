@@ -67,6 +67,9 @@ ANCHOR_EVERY = 400.0  # context terms need a China anchor per this many tokens o
 SCALE = 3.3  # points -> score: 1 - exp(-points / SCALE); one strong mention is about 0.6
 # A relevant article lists the themes whose own score reaches THEME_SHARE * threshold and
 # THEME_RELATIVE * the strongest theme's score (at least the strongest theme is listed).
+# A single mention of a single concept in the body, and nothing else, is a passing mention:
+# its points count this much (a name-drop of a famous title in an unrelated story).
+LONE_MENTION = 0.5
 THEME_SHARE = 1.0
 THEME_RELATIVE = 0.4
 
@@ -411,6 +414,15 @@ def score(article: Any, themes: Themes, threshold: float = DEFAULT_THRESHOLD) ->
     for items in evidence.values():
         items.sort(key=lambda item: -item["points"])
 
+    mentions = [
+        (sum(in_title.get(i, {}).values()), sum(in_body.get(i, {}).values()))
+        for i in set(in_title) | set(in_body)
+    ]
+    if len(best_by_concept) == 1 and sum(t for t, _ in mentions) == 0 and sum(
+        b for _, b in mentions
+    ) == 1:
+        points_by_theme = {key: p * LONE_MENTION for key, p in points_by_theme.items()}
+        best_by_concept = {k: p * LONE_MENTION for k, p in best_by_concept.items()}
     theme_scores = {key: round(_squash(p), 4) for key, p in points_by_theme.items()}
     relevance = round(_squash(sum(best_by_concept.values())), 4)
     relevant = relevance >= threshold

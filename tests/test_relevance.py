@@ -366,6 +366,28 @@ def test_dev_set_meets_the_stored_baseline(themes: Themes) -> None:
     assert evaluation.check(figures) == []
 
 
+def test_probe_set_meets_the_stored_baseline(themes: Themes) -> None:
+    # the project's own excerpts, written blind to themes.toml: a check on generalisation
+    evaluation = _load_eval()
+    threshold = SETTINGS_SCHEMA["relevance"]["threshold"][1]
+    figures = evaluation.evaluate(evaluation.load_items(evaluation.PROBE_DATA), themes, threshold)
+    assert figures["items"] == 90
+    assert figures["f1"] >= 0.92 and figures["hard_negative_fp_rate"] <= 0.05
+    assert evaluation.check(figures, benchmark="relevance_probe") == []
+
+
+def test_a_lone_passing_mention_is_not_enough(themes: Themes) -> None:
+    text = (
+        "The council approved the new bus timetable after a long debate about the cost of "
+        "evening services. One member joked that residents spend more time on Black Myth: "
+        "Wukong than on buses, before the vote passed with a clear majority."
+    )
+    once = score({"title": "Council approves bus timetable", "text": text}, themes)
+    assert not once.relevant and once.relevance > 0
+    about = score({"title": "Black Myth: Wukong sells millions abroad", "text": text}, themes)
+    assert about.relevant
+
+
 def test_eval_script_skips_without_data(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     evaluation = _load_eval()
     assert evaluation.main(["--data", str(tmp_path / "absent.jsonl"), "--check"]) == 0
