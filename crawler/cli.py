@@ -115,7 +115,9 @@ def crawl(
 @cli.command()
 @config_option
 @db_option
-@click.option("--list", "list_only", is_flag=True, help="Print the jobs and their next run times, then exit.")
+@click.option(
+    "--list", "list_only", is_flag=True, help="Print the jobs and their next run times, then exit."
+)
 @click.option(
     "--run-now",
     is_flag=True,
@@ -123,9 +125,11 @@ def crawl(
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also log APScheduler's own messages.")
 @handle_errors
-def schedule(config: Path | None, db: Path | None, list_only: bool, run_now: bool, verbose: bool) -> None:
+def schedule(
+    config: Path | None, db: Path | None, list_only: bool, run_now: bool, verbose: bool
+) -> None:
     """Run crawls and digests on the [schedule] of settings.toml until SIGINT/SIGTERM."""
-    from crawler.scheduler import Scheduler, SchedulePlan, configure_logging, list_jobs
+    from crawler.scheduler import SchedulePlan, Scheduler, configure_logging, list_jobs
 
     plan = SchedulePlan.from_config(config_dir=config, db=db)
     if list_only:

@@ -16,7 +16,7 @@ Both jobs coalesce missed runs into one, never run twice at once (``max_instance
 still run when late by less than their grace time. Every run is a row in the ``jobs`` table
 and two log lines (start, end and what it did).
 
-SIGINT or SIGTERM stops the scheduler cleanly: a running crawl is sent the same signal once
+SIGINT or SIGTERM stops the scheduler cleanly: a running crawl is sent SIGTERM once
 (Scrapy then finishes the requests in flight and records the run as interrupted), the
 scheduler waits for it and exits with status 0. A second signal is passed on too, which
 makes Scrapy stop at once.
@@ -148,7 +148,9 @@ class SchedulePlan:
             tz=tz,
             crawl_cron=settings["schedule.crawl"],
             digest_cron=settings["schedule.digest"],
-            crawl_trigger=cron_trigger(settings["schedule.crawl"], tz, key="schedule.crawl", where=where),
+            crawl_trigger=cron_trigger(
+                settings["schedule.crawl"], tz, key="schedule.crawl", where=where
+            ),
             digest_trigger=cron_trigger(
                 settings["schedule.digest"], tz, key="schedule.digest", where=where
             ),
@@ -208,17 +210,29 @@ class Scheduler:
         self._scheduler = BlockingScheduler(timezone=self.plan.tz)
         common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
         self._scheduler.add_job(
-            self._tracked(self.crawl_job), trigger=self.plan.crawl_trigger, id="crawl",
-            name="crawl", misfire_grace_time=CRAWL_GRACE, **common,
+            self._tracked(self.crawl_job, self.plan.crawl_trigger, CRAWL_GRACE),
+            trigger=self.plan.crawl_trigger,
+            id="crawl",
+            name="crawl",
+            misfire_grace_time=CRAWL_GRACE,
+            **common,
         )
         self._scheduler.add_job(
-            self._tracked(self.digest_job), trigger=self.plan.digest_trigger, id="digest",
-            name="digest", misfire_grace_time=DIGEST_GRACE, **common,
+            self._tracked(self.digest_job, self.plan.digest_trigger, DIGEST_GRACE),
+            trigger=self.plan.digest_trigger,
+            id="digest",
+            name="digest",
+            misfire_grace_time=DIGEST_GRACE,
+            **common,
         )
         if run_now:
             self._scheduler.add_job(
-                self._tracked(self.startup_job), trigger="date", id="startup", name="startup",
-                misfire_grace_time=None, **common,
+                self._tracked(self.startup_job),
+                trigger="date",
+                id="startup",
+                name="startup",
+                misfire_grace_time=None,
+                **common,
             )
         previous = {
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
@@ -228,7 +242,10 @@ class Scheduler:
                 for job in list_jobs(self.plan):
                     log.info(
                         "job %s (%s) next runs at %s: %s",
-                        job["job"], job["cron"], job["next_run"].isoformat(), job["does"],
+                        job["job"],
+                        job["cron"],
+                        job["next_run"].isoformat(),
+                        job["does"],
                     )
                 log.info("scheduler started (pid %d); SIGINT or SIGTERM stops it", os.getpid())
                 self._scheduler.start()
@@ -261,13 +278,15 @@ class Scheduler:
         log.info("scheduler stopped")
         return 0
 
-    def _tracked(self, job: Callable[[], None]) -> Callable[[], None]:
+    def _tracked(
+        self, job: Callable[..., None], trigger: Any = None, grace: int = 0
+    ) -> Callable[[], None]:
         def run() -> None:
             with self._idle:
                 self._active += 1
             try:
-                job()
-            except Exception:  # noqa: BLE001 - a job must never take the scheduler down
+                job(due=_due(trigger, datetime.now(self.plan.tz), grace)) if trigger else job()
+            except Exception:
                 log.exception("job %s failed unexpectedly", job.__name__)
             finally:
                 with self._idle:
@@ -278,12 +297,12 @@ class Scheduler:
         return run
 
     # ------------------------------------------------------------------ job records
-    def _record_start(self, job: str) -> int | None:
+    def _record_start(self, job: str, due: datetime | None) -> int | None:
         from storage.archive import Archive
 
         try:
             with Archive(self.plan.db) as archive:
-                return archive.start_job(job, scheduled_for=datetime.now(self.plan.tz).isoformat())
+                return archive.start_job(job, scheduled_for=due.isoformat() if due else None)
         except Exception as exc:  # noqa: BLE001 - logging the job matters more than its row
             log.warning("could not record the %s job in %s: %s", job, self.plan.db, exc)
             return None
@@ -306,39 +325,56 @@ class Scheduler:
         if not self._stop.is_set():
             self.digest_job()
 
-    def crawl_job(self) -> None:
+    def crawl_job(self, due: datetime | None = None) -> None:
+        """One crawl in a child process; *due* is the scheduled time (None: at start)."""
         from crawler.lock import is_locked
 
         if self._stop.is_set():
             return
         if not self._crawl_mutex.acquire(blocking=False):
             log.warning("crawl skipped: the previous crawl is still running")
-            self._record_end(self._record_start("crawl"), status="skipped",
-                             detail="the previous crawl is still running")
+            self._record_end(
+                self._record_start("crawl", due),
+                status="skipped",
+                detail="the previous crawl is still running",
+            )
             return
         try:
-            job_id = self._record_start("crawl")
+            job_id = self._record_start("crawl", due)
             if is_locked(self.plan.db):
                 log.warning("crawl skipped: another crawl holds the lock of %s", self.plan.db)
-                self._record_end(job_id, status="skipped",
-                                 detail="another crawl holds the archive's lock")
+                self._record_end(
+                    job_id, status="skipped", detail="another crawl holds the archive's lock"
+                )
                 return
             self._run_crawl_process(job_id)
         finally:
             self._crawl_mutex.release()
 
     def _run_crawl_process(self, job_id: int | None) -> None:
+        from storage.archive import utcnow
+
         command = [
-            sys.executable, "-m", "crawler", "crawl",
-            "--config", str(self.plan.config_dir), "--db", str(self.plan.db),
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "--config",
+            str(self.plan.config_dir),
+            "--db",
+            str(self.plan.db),
         ]
         log.info("crawl started: %s", " ".join(command[1:]))
+        since = utcnow()
         started = time.monotonic()
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             # A session of its own: a Ctrl-C in the terminal reaches the scheduler only, which
             # passes it on exactly once.
             child = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
                 start_new_session=True,
             )
             forwarded, asked_at = 0, 0.0
@@ -363,7 +399,7 @@ class Scheduler:
             stdout = out.read().decode("utf-8", "replace")
             stderr = err.read().decode("utf-8", "replace")
         code = child.returncode
-        run = self._run_row(child.pid)
+        run = self._run_row(child.pid, since)
         summary = " ".join(line.strip() for line in stdout.splitlines()[:2] if line.strip())
         problem = next((l.strip() for l in reversed(stderr.splitlines()) if l.strip()), "")
         if code == 0:
@@ -372,7 +408,9 @@ class Scheduler:
         else:
             status = "failed"
             log.error(
-                "crawl failed (exit status %s) in %.1fs: %s", code, seconds,
+                "crawl failed (exit status %s) in %.1fs: %s",
+                code,
+                seconds,
                 problem or summary or "no message",
             )
             for line in stdout.splitlines()[2:]:
@@ -386,8 +424,8 @@ class Scheduler:
             detail=(summary if code == 0 else problem or summary)[:2000] or None,
         )
 
-    def _run_row(self, pid: int) -> dict[str, Any] | None:
-        """The ``runs`` row the crawl process wrote (by its pid), if any."""
+    def _run_row(self, pid: int, since: str) -> dict[str, Any] | None:
+        """The ``runs`` row the crawl process wrote (its pid, started since *since*), if any."""
         import sqlite3
 
         try:
@@ -395,7 +433,8 @@ class Scheduler:
             try:
                 conn.row_factory = sqlite3.Row
                 row = conn.execute(
-                    "select * from runs where pid = ? order by id desc limit 1", [pid]
+                    "select * from runs where pid = ? and started_at >= ? order by id desc limit 1",
+                    [pid, since],
                 ).fetchone()
                 return dict(row) if row else None
             finally:
@@ -403,17 +442,18 @@ class Scheduler:
         except sqlite3.Error:
             return None
 
-    def digest_job(self) -> None:
+    def digest_job(self, due: datetime | None = None) -> None:
+        """The digest of the day that ended before *due* (or of that day, ``digest.day = today``)."""
         from storage.digest import DigestError, theme_labels, write_digest
 
         if self._stop.is_set():
             return
-        day = self.plan.digest_date()
+        day = self.plan.digest_date(due)
         if self.plan.digest_day == "today" and self._crawl_mutex.locked():
             log.info("digest waits for the running crawl to finish")
             if self._crawl_mutex.acquire(timeout=DIGEST_WAITS_FOR_CRAWL):
                 self._crawl_mutex.release()
-        job_id = self._record_start("digest")
+        job_id = self._record_start("digest", due)
         log.info("digest started: %s into %s", day.isoformat(), self.plan.out)
         started = time.monotonic()
         try:
@@ -433,12 +473,22 @@ class Scheduler:
             log.exception("digest failed")
             self._record_end(job_id, status="failed", detail=f"{type(exc).__name__}: {exc}"[:2000])
             raise
-        detail = (
-            f"{digest.name}: {len(digest.entries)} relevant articles; "
-            + ", ".join(p.name for p in paths)
+        detail = f"{digest.name}: {len(digest.entries)} relevant articles; " + ", ".join(
+            p.name for p in paths
         )
         log.info("digest ended in %.1fs: %s", time.monotonic() - started, detail)
         self._record_end(job_id, status="ok", detail=detail)
+
+
+def _due(trigger: Any, now: datetime, grace: int) -> datetime | None:
+    """The scheduled time of the run starting now: the trigger's latest fire time up to *now*
+    (missed runs are coalesced into the last one), looking back at most *grace* seconds."""
+    due = None
+    moment = trigger.get_next_fire_time(None, now - timedelta(seconds=grace))
+    while moment is not None and moment <= now:
+        due = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(microseconds=1))
+    return due
 
 
 def configure_logging(verbose: bool = False) -> None:

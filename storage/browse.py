@@ -50,7 +50,7 @@ def load_metadata(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, An
 
 def build_datasette(db: str | os.PathLike, *, metadata: str | os.PathLike | None = None) -> Any:
     """A :class:`datasette.app.Datasette` serving the archive at *db* (which must exist)."""
-    from datasette.app import Datasette
+    from datasette.app import DEFAULT_SETTINGS, Datasette
     from datasette.database import Database
     from datasette.plugins import pm
 
@@ -58,11 +58,12 @@ def build_datasette(db: str | os.PathLike, *, metadata: str | os.PathLike | None
 
     if not pm.is_registered(datasette_plugin):
         pm.register(datasette_plugin, name="culturewatch")
-    data, settings = load_metadata(metadata or metadata_path())
-    try:
-        ds = Datasette([], metadata=data, settings=settings)
-    except Exception as exc:  # Datasette says which setting is wrong
-        raise ConfigError(f"{metadata or metadata_path()}: settings: {exc}") from None
+    path = metadata or metadata_path()
+    data, settings = load_metadata(path)
+    unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise ConfigError(f"{path}: settings: unknown Datasette setting {unknown[0]!r}")
+    ds = Datasette([], metadata=data, settings=settings)
     ds.add_database(Database(ds, path=str(db), is_mutable=True), name=DATABASE_NAME)
     return ds
 

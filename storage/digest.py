@@ -84,7 +84,7 @@ def digest_timezone(settings: Settings) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
             f"{where}: 'schedule.timezone' {name!r} is not an IANA time zone "
-            "(e.g. \"UTC\", \"Europe/Paris\", \"Asia/Shanghai\")"
+            '(e.g. "UTC", "Europe/Paris", "Asia/Shanghai")'
         ) from None
 
 
@@ -93,7 +93,7 @@ def digest_day_mode(settings: Settings) -> str:
     mode = settings["digest.day"]
     if mode not in DAY_MODES:
         where = settings.path or "settings.toml"
-        raise ConfigError(f"{where}: 'digest.day' must be \"previous\" or \"today\", not {mode!r}")
+        raise ConfigError(f'{where}: \'digest.day\' must be "previous" or "today", not {mode!r}')
     return mode
 
 
@@ -263,9 +263,7 @@ def build_digest(
     """The digest of *day* from an open archive connection (read only)."""
     labels = dict(labels or {key: _label_of(key) for key in DEFAULT_THEMES})
     first = day - timedelta(days=CHART_DAYS - 1)
-    daily: dict[date, dict[str, int]] = {
-        first + timedelta(days=n): {} for n in range(CHART_DAYS)
-    }
+    daily: dict[date, dict[str, int]] = {first + timedelta(days=n): {} for n in range(CHART_DAYS)}
     rows: list[dict[str, Any]] = []
     for row_day, row in _select(
         db, first, day, tz, max_age_days, "a.id, a.fetched_at, a.published_at, a.themes"
@@ -329,7 +327,9 @@ def _entry(row: Mapping[str, Any]) -> Entry:
 
 
 # --------------------------------------------------------------------------- text helpers
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9À-ÖØ-Þ\u0400-\u042f])|(?<=[。！？])")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9À-ÖØ-Þ\u0400-\u042f])|(?<=[。！？])"
+)
 
 
 def extract(text: str, max_chars: int = EXTRACT_MAX_CHARS) -> str:
@@ -472,8 +472,10 @@ def render_markdown(digest: Digest) -> str:
     out = [
         f"# culturewatch digest, {digest.name}",
         "",
-        f"Relevant articles first archived on {digest.name} ({digest.timezone}), published at "
-        f"most {digest.max_age_days} days before: **{n} article{'s' if n != 1 else ''}**.",
+        (
+            f"Relevant articles first archived on {digest.name} ({digest.timezone}), published "
+            f"at most {digest.max_age_days} days before: **{n} article{'s' if n != 1 else ''}**."
+        ),
         "",
         "## Themes",
         "",
@@ -690,9 +692,16 @@ def render_chart(digest: Digest) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     days = [d for d, _counts in digest.daily]
-    with matplotlib.style.context("default"), matplotlib.rc_context(
-        {"font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False,
-         "axes.spines.right": False}
+    with (
+        matplotlib.style.context("default"),
+        matplotlib.rc_context(
+            {
+                "font.family": "DejaVu Sans",
+                "font.size": 9,
+                "axes.spines.top": False,
+                "axes.spines.right": False,
+            }
+        ),
     ):
         fig = Figure(figsize=(10, 3.6), dpi=100)
         FigureCanvasAgg(fig)
@@ -703,7 +712,11 @@ def render_chart(digest: Digest) -> bytes:
         for index, theme in enumerate(digest.themes):
             ys = [counts.get(theme, 0) for _d, counts in digest.daily]
             ax.bar(
-                xs, ys, bottom=bottom, width=0.8, label=digest.label(theme),
+                xs,
+                ys,
+                bottom=bottom,
+                width=0.8,
+                label=digest.label(theme),
                 color=colours[index % len(colours)],
             )
             bottom = [b + y for b, y in zip(bottom, ys, strict=True)]
@@ -751,9 +764,9 @@ def render_feed(out_dir: Path, limit: int = FEED_ENTRIES) -> str:
             break
     feed = ET.Element("feed", {"xmlns": ATOM})
     ET.SubElement(feed, "title").text = "culturewatch daily digests"
-    ET.SubElement(feed, "subtitle").text = (
-        "Coverage of China's cultural exports and soft power, one digest a day"
-    )
+    ET.SubElement(
+        feed, "subtitle"
+    ).text = "Coverage of China's cultural exports and soft power, one digest a day"
     ET.SubElement(feed, "id").text = "urn:culturewatch:digests"
     ET.SubElement(feed, "link", {"rel": "self", "href": "feed.xml"})
     updated = max((str(d.get("updated") or f"{n}T00:00:00Z") for n, d in digests), default=None)
@@ -765,11 +778,13 @@ def render_feed(out_dir: Path, limit: int = FEED_ENTRIES) -> str:
         articles = [a for a in data["articles"] if isinstance(a, dict)]
         entry = ET.SubElement(feed, "entry")
         count = len(articles)
-        ET.SubElement(entry, "title").text = (
-            f"Digest {name}: {count} relevant article{'s' if count != 1 else ''}"
-        )
+        ET.SubElement(
+            entry, "title"
+        ).text = f"Digest {name}: {count} relevant article{'s' if count != 1 else ''}"
         ET.SubElement(entry, "id").text = f"urn:culturewatch:digest:{name}"
-        ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": f"{name}.html"})
+        ET.SubElement(
+            entry, "link", {"rel": "alternate", "type": "text/html", "href": f"{name}.html"}
+        )
         ET.SubElement(entry, "updated").text = str(data.get("updated") or f"{name}T00:00:00Z")
         ET.SubElement(entry, "summary", {"type": "html"}).text = _feed_summary(data, articles)
     ET.indent(feed)
@@ -778,13 +793,15 @@ def render_feed(out_dir: Path, limit: int = FEED_ENTRIES) -> str:
 
 def _feed_summary(data: Mapping[str, Any], articles: list[dict[str, Any]]) -> str:
     """The HTML of one feed entry (escaped here, and escaped again as XML text)."""
-    esc = lambda value: html.escape(str(value or ""), quote=True)  # noqa: E731
+    esc = lambda value: html.escape(str(value or ""), quote=True)
     parts = []
     themes = [t for t in data.get("theme_counts", []) if isinstance(t, dict) and t.get("count")]
     if themes:
         parts.append(
             "<p>"
-            + ", ".join(f"{esc(t.get('label') or t.get('theme'))}: {esc(t['count'])}" for t in themes)
+            + ", ".join(
+                f"{esc(t.get('label') or t.get('theme'))}: {esc(t['count'])}" for t in themes
+            )
             + "</p>"
         )
     if not articles:
@@ -860,7 +877,8 @@ def digest_from_config(
     out: str | os.PathLike | None = None,
 ) -> tuple[Digest, list[Path]]:
     """What ``culturewatch digest`` does: settings, then :func:`write_digest`."""
-    from crawler.config import config_dir as config_dir_of, default_db_path, load_settings
+    from crawler.config import config_dir as config_dir_of
+    from crawler.config import default_db_path, load_settings
 
     directory = config_dir_of(config_dir)
     settings = load_settings(directory)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from browse_helpers import CULTUREWATCH, browse_server, crawl_fixture_archive, get, get_json, url
 from sites import REPO
+
 from storage.archive import Archive
 from storage.browse import DATABASE_NAME
 
@@ -68,7 +68,9 @@ def containing(db: Path, term: str) -> set[int]:
     return {
         r[0]
         for r in rows(
-            db, "select id from articles where instr(lower(title || ' ' || text), lower(?))", (term,)
+            db,
+            "select id from articles where instr(lower(title || ' ' || text), lower(?))",
+            (term,),
         )
     }
 
@@ -110,7 +112,11 @@ def test_new_articles_are_searchable_while_served(filled: Path, filled_server: s
     """The server does not lock the archive: a crawl's write shows up in the next search."""
     with Archive(filled) as archive:
         article_id, inserted = archive.upsert_article(
-            {"url": "https://example.org/yuanshen", "title": "《原神》新版本上线", "text": "原神玩家"}
+            {
+                "url": "https://example.org/yuanshen",
+                "title": "《原神》新版本上线",
+                "text": "原神玩家",
+            }
         )
     assert inserted
     assert search_ids(filled_server, "原神") == {article_id}
@@ -132,10 +138,20 @@ def test_articles_facets(filled: Path, filled_server: str) -> None:
         for name, facet in data["facet_results"].items()
     }
     assert set(facets) == {"source", "language", "themes", "relevant", "published_at"}
-    assert facets["source"] == {s: n for s, n in rows(filled, "select source, count(*) from articles group by source")}
-    assert facets["language"] == {lang: n for lang, n in rows(filled, "select language, count(*) from articles group by language")}
-    assert facets["relevant"] == {str(r): n for r, n in rows(filled, "select relevant, count(*) from articles group by relevant")}
-    themes = dict(rows(filled, "select j.value, count(*) from articles, json_each(themes) j group by j.value"))
+    assert facets["source"] == {
+        s: n for s, n in rows(filled, "select source, count(*) from articles group by source")
+    }
+    assert facets["language"] == {
+        lang: n
+        for lang, n in rows(filled, "select language, count(*) from articles group by language")
+    }
+    assert facets["relevant"] == {
+        str(r): n
+        for r, n in rows(filled, "select relevant, count(*) from articles group by relevant")
+    }
+    themes = dict(
+        rows(filled, "select j.value, count(*) from articles, json_each(themes) j group by j.value")
+    )
     assert facets["themes"] == themes and "films_games" in themes
     assert sum(facets["published_at"].values()) == rows(filled, "select count(*) from articles where published_at is not null")[0][0]  # fmt: skip
     # newest first by default
@@ -210,7 +226,7 @@ def test_search_snippets_are_rendered_highlighted(filled_server: str) -> None:
     """datasette-render-markdown turns the snippet's <mark> into markup, and only that."""
     status, html = get(url(filled_server, f"{DB}/search", q="哪吒"))
     assert status == 200
-    cells = re.findall(r'<td class="col-snippet">(.*?)</td>', html, re.S)
+    cells = re.findall(r'<td class="col-snippet">(.*?)</td>', html, re.DOTALL)
     assert cells and all("<mark>哪吒</mark>" in c and "&lt;mark&gt;" not in c for c in cells)
 
 
@@ -251,7 +267,7 @@ def test_every_canned_query_is_described() -> None:
 def test_browse_without_archive_is_one_line(tmp_path: Path) -> None:
     result = subprocess.run(
         [CULTUREWATCH, "browse", "--db", str(tmp_path / "none.db"), "--port", "1"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "culturewatch crawl" in result.stderr
@@ -259,6 +275,8 @@ def test_browse_without_archive_is_one_line(tmp_path: Path) -> None:
 
 
 def test_browse_help() -> None:
-    result = subprocess.run([CULTUREWATCH, "browse", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [CULTUREWATCH, "browse", "--help"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0
     assert "--port" in result.stdout and "--host" in result.stdout and "--db" in result.stdout

@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from browse_helpers import browse_server, crawl_fixture_archive
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -57,15 +56,11 @@ def test_search_in_the_browser(tmp_path: Path) -> None:
             )
             box.send_keys("哪吒", Keys.ENTER)
             WebDriverWait(driver, 20).until(ec.url_contains("_search="))
-            titles = [
-                cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "td.col-title")
-            ]
+            titles = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "td.col-title")]
             assert titles and all("哪吒" in t for t in titles), titles
             assert "search matches" in driver.find_element(By.TAG_NAME, "body").text
             # the column descriptions come first on the page: show the search and results
-            driver.execute_script(
-                "document.querySelector('h3').scrollIntoView()"
-            )
+            driver.execute_script("document.querySelector('h3').scrollIntoView()")
             SCREENSHOT.parent.mkdir(exist_ok=True)
             assert driver.save_screenshot(str(SCREENSHOT))
         finally:

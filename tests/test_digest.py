@@ -37,7 +37,7 @@ LABELS = {
     "culture_economy": "Culture economy",
     "limits_resistance": "Limits",
 }
-SCRIPT_TITLE = "<script>alert(1)</script> Hanfu & \"guochao\" [draft] *now*"
+SCRIPT_TITLE = '<script>alert(1)</script> Hanfu & "guochao" [draft] *now*'
 
 
 def _ev(*terms: tuple[str, int, int, float]) -> list[dict]:
@@ -52,9 +52,11 @@ ARTICLES = [
     (
         "https://news.example/film/ne-zha-2-abroad",
         "Ne Zha 2 tops the overseas box office",
-        "The animated film Ne Zha 2 opened in forty countries. Distributors reported full "
-        "cinemas in Sydney and Toronto! Critics praised the effects. A fourth sentence that "
-        "never shows.",
+        (
+            "The animated film Ne Zha 2 opened in forty countries. Distributors reported full "
+            "cinemas in Sydney and Toronto! Critics praised the effects. A fourth sentence that "
+            "never shows."
+        ),
         "2026-03-03T22:15:00Z",
         "2026-03-04T06:00:00+00:00",
         0.91,
@@ -69,8 +71,10 @@ ARTICLES = [
     (
         "https://news.example/style/hanfu?id=7&lang=en",
         SCRIPT_TITLE,
-        "Young people wear <b>hanfu</b> to work & school. Shops sell [mamian] skirts (*fast*). "
-        "# Not a heading. - Not a list.",
+        (
+            "Young people wear <b>hanfu</b> to work & school. Shops sell [mamian] skirts "
+            "(*fast*). # Not a heading. - Not a list."
+        ),
         "2026-03-02T08:00:00Z",
         "2026-03-04T10:30:00+00:00",
         0.62,
@@ -190,9 +194,13 @@ def _check_golden(name: str, text: str) -> None:
 # --------------------------------------------------------------------------- golden files
 def test_golden_files(archive_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "digests"
-    digest, paths = _write(archive_path, out)
+    _digest, paths = _write(archive_path, out)
     assert [p.name for p in paths] == [
-        "2026-03-04.png", "2026-03-04.md", "2026-03-04.html", "2026-03-04.json", "feed.xml",
+        "2026-03-04.png",
+        "2026-03-04.md",
+        "2026-03-04.html",
+        "2026-03-04.json",
+        "feed.xml",
     ]
     _check_golden("2026-03-04.md", (out / "2026-03-04.md").read_text(encoding="utf-8"))
     _check_golden("2026-03-04.json", (out / "2026-03-04.json").read_text(encoding="utf-8"))
@@ -268,12 +276,23 @@ def test_script_title_is_escaped(archive_path: Path, tmp_path: Path) -> None:
 def test_unsafe_url_is_not_linked(tmp_path: Path) -> None:
     db = build_archive(
         tmp_path / "a.db",
-        [("javascript:alert(1)", "Trap", "Text.", None, "2026-03-04T01:00:00+00:00", 0.9, True,
-          ["films_games"], {})],
+        [
+            (
+                "javascript:alert(1)",
+                "Trap",
+                "Text.",
+                None,
+                "2026-03-04T01:00:00+00:00",
+                0.9,
+                True,
+                ["films_games"],
+                {},
+            )
+        ],
     )
     _write(db, tmp_path / "out")
     page = (tmp_path / "out" / "2026-03-04.html").read_text(encoding="utf-8")
-    assert "href=\"javascript" not in page and "URL: javascript:alert(1)" in page
+    assert 'href="javascript' not in page and "URL: javascript:alert(1)" in page
     md = (tmp_path / "out" / "2026-03-04.md").read_text(encoding="utf-8")
     assert "](<javascript" not in md
 
@@ -310,7 +329,9 @@ def test_same_archive_same_bytes(archive_path: Path, tmp_path: Path) -> None:
     names = sorted(p.name for p in (tmp_path / "one").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "two").iterdir())
     for name in names:
-        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), (
+            name
+        )
 
 
 def test_empty_day_says_so(archive_path: Path, tmp_path: Path) -> None:
@@ -331,7 +352,8 @@ def test_feed_lists_recent_digests_newest_first(archive_path: Path, tmp_path: Pa
     feed = ET.parse(tmp_path / "feed.xml").getroot()
     entries = feed.findall(f"{atom}entry")
     assert [e.find(f"{atom}link").get("href") for e in entries] == [
-        "2026-03-04.html", "2026-03-03.html",
+        "2026-03-04.html",
+        "2026-03-03.html",
     ]
     assert entries[0].find(f"{atom}title").text == "Digest 2026-03-04: 3 relevant articles"
     assert entries[1].find(f"{atom}updated").text == "2026-03-03T23:59:59Z"
@@ -361,12 +383,21 @@ def test_evidence_from_the_scorer(tmp_path: Path) -> None:
     assert result.relevant
     with Archive(tmp_path / "a.db") as archive:
         article_id, _ = archive.upsert_article(
-            {"url": "https://x.example/nezha", "title": title, "text": text, "source": "x",
-             "fetched_at": "2026-03-04T08:00:00+00:00"}
+            {
+                "url": "https://x.example/nezha",
+                "title": title,
+                "text": text,
+                "source": "x",
+                "fetched_at": "2026-03-04T08:00:00+00:00",
+            }
         )
         archive.set_relevance(
-            article_id, relevance=result.relevance, relevant=result.relevant,
-            themes=result.themes, theme_scores=result.theme_scores, evidence=result.evidence,
+            article_id,
+            relevance=result.relevance,
+            relevant=result.relevant,
+            themes=result.themes,
+            theme_scores=result.theme_scores,
+            evidence=result.evidence,
         )
     digest, _ = _write(tmp_path / "a.db", tmp_path / "out")
     (entry,) = digest.entries
@@ -389,12 +420,25 @@ def test_digest_command(archive_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(
         cli,
-        ["digest", "--config", str(config), "--db", str(archive_path), "--date", "2026-03-04",
-         "--out", str(out)],
+        [
+            "digest",
+            "--config",
+            str(config),
+            "--db",
+            str(archive_path),
+            "--date",
+            "2026-03-04",
+            "--out",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "2026-03-04.html", "2026-03-04.json", "2026-03-04.md", "2026-03-04.png", "feed.xml",
+        "2026-03-04.html",
+        "2026-03-04.json",
+        "2026-03-04.md",
+        "2026-03-04.png",
+        "feed.xml",
     ]
     assert len(json.loads((out / "2026-03-04.json").read_text(encoding="utf-8"))["articles"]) == 3
 
@@ -403,11 +447,15 @@ def test_digest_command_errors(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
     runner = CliRunner()
-    result = runner.invoke(cli, ["digest", "--config", str(config), "--db", str(tmp_path / "no.db")])
+    result = runner.invoke(
+        cli, ["digest", "--config", str(config), "--db", str(tmp_path / "no.db")]
+    )
     assert result.exit_code == 1
     assert "archive not found" in result.output and "Traceback" not in result.output
     (config / "settings.toml").write_text('[schedule]\ntimezone = "Mars/Olympus"\n')
-    result = runner.invoke(cli, ["digest", "--config", str(config), "--db", str(tmp_path / "no.db")])
+    result = runner.invoke(
+        cli, ["digest", "--config", str(config), "--db", str(tmp_path / "no.db")]
+    )
     assert result.exit_code == 2
     assert "settings.toml" in result.output and "schedule.timezone" in result.output
     result = runner.invoke(cli, ["digest", "--date", "04/03/2026"])

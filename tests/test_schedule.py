@@ -52,8 +52,17 @@ def make_config(root: Path, feeds: list[str], **schedule: str) -> Path:
 
 def start_scheduler(config: Path, db: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "crawler", "schedule", "--config", str(config), "--db", str(db),
-         *extra],
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "schedule",
+            "--config",
+            str(config),
+            "--db",
+            str(db),
+            *extra,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -81,11 +90,11 @@ def wait_for(predicate, proc: subprocess.Popen, timeout: float = 60) -> None:
         if predicate():
             return
         if proc.poll() is not None:
-            out, err = proc.communicate()
+            _out, err = proc.communicate()
             pytest.fail(f"scheduler exited early ({proc.returncode}): {err[-2000:]}")
         time.sleep(0.2)
     proc.kill()
-    out, err = proc.communicate()
+    _out, err = proc.communicate()
     pytest.fail(f"timed out; scheduler log: {err[-3000:]}")
 
 
@@ -110,7 +119,7 @@ def alive(pid: int) -> bool:
 
 # --------------------------------------------------------------------------- end to end
 def test_scheduler_crawls_writes_digest_and_stops_on_sigterm(news_server, tmp_path: Path) -> None:
-    srv, site = news_server
+    _srv, site = news_server
     config = make_config(tmp_path, [site.feeds["rss2"], site.feeds["atom"], site.feeds["rss1"]])
     db = tmp_path / "archive.db"
     proc = start_scheduler(config, db, "--run-now")
@@ -169,7 +178,7 @@ def test_sigterm_ends_a_running_crawl_cleanly(news_server, tmp_path: Path) -> No
 
 
 def test_failing_crawl_is_recorded_and_the_scheduler_goes_on(news_server, tmp_path: Path) -> None:
-    srv, site = news_server
+    _srv, site = news_server
     config = make_config(tmp_path, [site.feeds["rss2"]], crawl=EVERY_MINUTE)
     db = tmp_path / "archive.db"
     lock_path(db).mkdir(parents=True)  # the crawl process cannot open its lock file
@@ -207,7 +216,10 @@ def test_crawl_refuses_while_another_crawl_holds_the_lock(news_server, tmp_path:
         assert path == tmp_path / "archive.db.lock"
         result = subprocess.run(
             [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--db", str(db)],
-            capture_output=True, text=True, timeout=60,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
@@ -222,9 +234,8 @@ def test_lock_is_exclusive_and_released(tmp_path: Path) -> None:
     assert not is_locked(db)
     with crawl_lock(db):
         assert is_locked(db)
-        with pytest.raises(ArchiveBusy):
-            with crawl_lock(db):
-                pass
+        with pytest.raises(ArchiveBusy), crawl_lock(db):
+            pass
     assert not is_locked(db)
     with crawl_lock(db):  # free again
         pass
@@ -260,7 +271,9 @@ def test_list_prints_both_jobs_with_next_run_times(tmp_path: Path) -> None:
 def test_bad_schedule_settings_stop_with_one_line(tmp_path: Path, settings, key) -> None:
     config = tmp_path / "config"
     write_settings(config, **settings)
-    write_sources(config / "sources.toml", [{"name": "a", "url": "https://a.example/f", "kind": "feed"}])
+    write_sources(
+        config / "sources.toml", [{"name": "a", "url": "https://a.example/f", "kind": "feed"}]
+    )
     result = CliRunner().invoke(cli, ["schedule", "--list", "--config", str(config)])
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
@@ -282,3 +295,15 @@ def test_weekday_numbers_follow_crontab() -> None:
     assert next_run("0 9 * * 1,3/2") == datetime(2026, 11, 30, 9, 0, tzinfo=tz)
     with pytest.raises(ConfigError):
         next_run("0 7 * * 8")
+
+
+def test_a_late_run_is_recorded_for_its_scheduled_time() -> None:
+    from crawler.scheduler import _due
+
+    tz = ZoneInfo("Asia/Shanghai")
+    trigger = cron_trigger("0 7 * * *", tz, key="k", where="w")
+    late = datetime(2026, 3, 5, 9, 30, tzinfo=tz)  # e.g. after the machine slept
+    assert _due(trigger, late, 12 * 3600) == datetime(2026, 3, 5, 7, 0, tzinfo=tz)
+    assert _due(trigger, late, 600) is None  # beyond the grace time
+    minutely = cron_trigger(EVERY_MINUTE, tz, key="k", where="w")
+    assert _due(minutely, late.replace(second=40), 600) == late  # coalesced into the last one

@@ -31,20 +31,44 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from storage.archive import Archive  # noqa: E402
-from storage.browse import DATABASE_NAME, build_datasette, load_metadata  # noqa: E402
-from storage.search import create_search_table, fts_query  # noqa: E402
+from storage.archive import Archive
+from storage.browse import DATABASE_NAME, build_datasette, load_metadata
+from storage.search import create_search_table, fts_query
 
 THEMES = [
     "films_games", "soft_power_diplomacy", "traditional_revival_nationalism",
     "heritage_unesco", "culture_economy", "limits_resistance",
 ]  # fmt: skip
 PARAMS = {"theme": "films_games", "q": "哪吒"}
-EN_WORDS = (
-    "culture film game audience overseas festival heritage museum tourism exports soft power "
-    "diplomacy forum civilization box office players fashion tradition market industry "
-    "animation series streaming critics visitors"
-).split()
+EN_WORDS = [
+    "culture",
+    "film",
+    "game",
+    "audience",
+    "overseas",
+    "festival",
+    "heritage",
+    "museum",
+    "tourism",
+    "exports",
+    "soft",
+    "power",
+    "diplomacy",
+    "forum",
+    "civilization",
+    "box",
+    "office",
+    "players",
+    "fashion",
+    "tradition",
+    "market",
+    "industry",
+    "animation",
+    "series",
+    "streaming",
+    "critics",
+    "visitors",
+]
 ZH_PHRASES = [
     "国产动画电影在海外上映", "哪吒这一角色的魅力", "汉服爱好者带动国潮消费", "文化旅游持续升温",
     "春节申遗成功", "尼山论坛聚焦文明对话", "游戏玩家遍布全球", "博物馆文创产品走红",
@@ -79,7 +103,9 @@ def build(path: Path, n: int, seed: int = 7) -> None:
         relevant = rng.random() < 0.4
         themes = rng.sample(THEMES, rng.randint(1, 3)) if relevant else []
         scores = {t: round(rng.uniform(0.5, 1), 3) for t in themes}
-        scores.update({t: round(rng.uniform(0.01, 0.3), 3) for t in rng.sample(THEMES, 2) if t not in scores})
+        scores.update(
+            {t: round(rng.uniform(0.01, 0.3), 3) for t in rng.sample(THEMES, 2) if t not in scores}
+        )
         theme_rows += [(i, t, s) for t, s in scores.items()]
         batch.append((
             i, f"https://news{i % 200}.example/{i}.html", title, text, rng.choice(sources),
@@ -172,7 +198,10 @@ def main() -> int:
     for name, query in queries.items():
         params = params_for(query["sql"])
         rows = len(conn.execute(query["sql"], params).fetchall())
-        sql_ms = median_ms(lambda: conn.execute(query["sql"], params).fetchall(), args.runs)
+        sql_ms = median_ms(
+            lambda sql=query["sql"], params=params: conn.execute(sql, params).fetchall(),
+            args.runs,
+        )
         http_ms = asyncio.run(via_datasette(name))
         worst = max(worst, sql_ms, http_ms)
         print(f"{name:24}{rows:>7}{sql_ms:>9.1f}{http_ms:>9.1f}")

@@ -42,7 +42,7 @@ for p in (str(ROOT), str(ROOT / "tests")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from storage import search  # noqa: E402
+from storage import search
 
 KEY_TERMS = [
     "哪吒", "汉服", "原神", "悟空", "国潮", "春节", "申遗", "马面裙", "黑神话", "魔童",
@@ -57,9 +57,7 @@ def chinese_texts() -> list[tuple[str, str]]:
     import sites
 
     texts = [
-        (a["title"], "\n".join(a["paras"]))
-        for a in sites._ARTICLES
-        if a["lang"].startswith("zh")
+        (a["title"], "\n".join(a["paras"])) for a in sites._ARTICLES if a["lang"].startswith("zh")
     ]
     dev = ROOT.parent / "shared" / "data" / "relevance-dev.jsonl"
     if dev.exists():
@@ -108,7 +106,7 @@ def build(db: sqlite3.Connection, name: str, docs: list[tuple[int, str, str]]) -
         return time.perf_counter() - start
     if name == "trigram":
         db.execute(f"create virtual table {name} using fts5(title, text, tokenize='trigram')")
-        conv = lambda s: s  # noqa: E731
+        conv = lambda s: s
     else:
         db.execute(
             f"create virtual table {name} using fts5(title, text, "
@@ -137,9 +135,7 @@ def find(db: sqlite3.Connection, name: str, term: str) -> set[int]:
 
 
 def index_bytes(db: sqlite3.Connection, name: str) -> int:
-    return db.execute(
-        "select coalesce(sum(length(block)), 0) from " + name + "_data"
-    ).fetchone()[0]
+    return db.execute("select coalesce(sum(length(block)), 0) from " + name + "_data").fetchone()[0]
 
 
 def main() -> int:
@@ -166,7 +162,9 @@ def main() -> int:
     db.executemany("insert into docs values (?, ?, ?)", docs)
     for name in ("jieba", "bigram", "trigram"):
         build(db, name, docs)
-    print(f"\n{'':22}{'jieba+bigrams':>18}{'bigram':>18}{'trigram+LIKE':>18}   (recall / precision)")
+    print(
+        f"\n{'':22}{'jieba+bigrams':>18}{'bigram':>18}{'trigram+LIKE':>18}   (recall / precision)"
+    )
     for label, terms in term_sets.items():
         cells = []
         for name in ("jieba", "bigram", "trigram"):
