@@ -44,6 +44,13 @@ config_option = click.option(
     default=None,
     help="Configuration directory (default: $CULTUREWATCH_CONFIG or ./config).",
 )
+sources_file_option = click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sources file (default: sources.toml in the configuration directory).",
+)
 db_option = click.option(
     "--db",
     "db",
@@ -66,13 +73,7 @@ def cli() -> None:
 # ---------------------------------------------------------------------------- crawl
 @cli.command()
 @config_option
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Sources file (default: sources.toml in the configuration directory).",
-)
+@sources_file_option
 @db_option
 @click.option(
     "--allow-private-networks",
@@ -90,6 +91,7 @@ def crawl(
     verbose: bool,
 ) -> None:
     """One crawl of every enabled source; prints a summary."""
+    from crawler.lock import LockError, crawl_lock
     from crawler.runner import CrawlOptions, run_crawl
 
     options = CrawlOptions.from_config(
@@ -99,8 +101,6 @@ def crawl(
         allow_private_networks=allow_private_networks,
         verbose=verbose,
     )
-    from crawler.lock import LockError, crawl_lock
-
     try:
         with crawl_lock(options.db):  # one crawl at a time per archive
             summary = run_crawl(options)
@@ -182,7 +182,13 @@ def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> 
 @cli.command()
 @config_option
 @db_option
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8001,
+    show_default=True,
+    help="Port to listen on.",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -203,13 +209,6 @@ def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
 
 
 # ---------------------------------------------------------------------------- sources
-sources_file_option = click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Sources file (default: sources.toml in the configuration directory).",
-)
 
 
 @cli.group(invoke_without_command=True)
@@ -218,7 +217,9 @@ sources_file_option = click.option(
 @db_option
 @click.pass_context
 @handle_errors
-def sources(ctx: click.Context, config: Path | None, sources_file: Path | None, db: Path | None) -> None:
+def sources(
+    ctx: click.Context, config: Path | None, sources_file: Path | None, db: Path | None
+) -> None:
     """List the configured sources with their state in the archive.
 
     Last success, last error (when the last crawl of the source failed), articles
@@ -265,10 +266,10 @@ def sources_check(
 
     One line per source; exit status 1 when any source failed.
     """
-    from crawler.config import config_dir, load_settings, load_sources
-    from crawler.runner import load_themes_if_any
     import time
 
+    from crawler.config import config_dir, load_settings, load_sources
+    from crawler.runner import load_themes_if_any
     from crawler.sourcecheck import check_sources
 
     directory = config_dir(config)
@@ -345,8 +346,13 @@ def score(paths: tuple[Path, ...], config: Path | None) -> None:
 @cli.command()
 @config_option
 @db_option
-@click.option("--batch-size", type=click.IntRange(1), default=500, show_default=True,
-              help="Articles per transaction.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=500,
+    show_default=True,
+    help="Articles per transaction.",
+)
 @handle_errors
 def rescore(config: Path | None, db: Path | None, batch_size: int) -> None:
     """Re-apply the current themes to every archived article (nothing is fetched)."""
@@ -363,7 +369,10 @@ def rescore(config: Path | None, db: Path | None, batch_size: int) -> None:
     with Archive(path) as archive, Progress(transient=True) as progress:
         task = progress.add_task("rescoring", total=archive.count())
         counts = rescore_archive(
-            archive, themes, threshold, batch_size=batch_size,
+            archive,
+            themes,
+            threshold,
+            batch_size=batch_size,
             progress=lambda n: progress.advance(task, n),
         )
     click.echo(

@@ -97,7 +97,11 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             "First retry waits this many seconds, doubling each time (Retry-After wins).",
         ),
         "retry_backoff_max": ((int, float), 120.0, "Longest wait before a retry, in seconds."),
-        "max_response_size": (int, 10 * 1024 * 1024, "Responses larger than this (bytes) are dropped."),
+        "max_response_size": (
+            int,
+            10 * 1024 * 1024,
+            "Responses larger than this (bytes) are dropped.",
+        ),
     },
     "crawl": {
         "max_items_per_source": (
@@ -176,9 +180,7 @@ def _flatten(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:
             dotted = key if section is None else f"{section}.{key}"
             value = table.get(key, default)
             if not isinstance(value, typ) or (isinstance(value, bool) and bool not in _types(typ)):
-                raise ConfigError(
-                    f"{where}: '{dotted}' must be {_type_name(typ)}, not {value!r}"
-                )
+                raise ConfigError(f"{where}: '{dotted}' must be {_type_name(typ)}, not {value!r}")
             values[dotted] = value
     return values
 
@@ -274,7 +276,9 @@ def _check_discovery(values: dict[str, Any], where: str) -> None:
     if kind not in DISCOVERY_KINDS:
         for key in _DISCOVERY_ONLY:
             if values[key] is not None:
-                raise ConfigError(f"{where}: '{key}' is only for kinds {', '.join(DISCOVERY_KINDS)}")
+                raise ConfigError(
+                    f"{where}: '{key}' is only for kinds {', '.join(DISCOVERY_KINDS)}"
+                )
         return
     if not (values["query"] or values["theme"]):
         raise ConfigError(f"{where}: kind '{kind}' needs a 'query' or a 'theme'")
@@ -293,7 +297,9 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
     text = path.read_text(encoding="utf-8", errors="replace")
     unknown = set(raw) - {"sources"}
     if unknown:
-        raise ConfigError(f"{path}: unknown key '{sorted(unknown)[0]}' (expected [[sources]] tables)")
+        raise ConfigError(
+            f"{path}: unknown key '{sorted(unknown)[0]}' (expected [[sources]] tables)"
+        )
     entries = raw.get("sources", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: 'sources' must be an array of tables ([[sources]])")

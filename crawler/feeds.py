@@ -15,6 +15,8 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from pipelines.normalize import to_utc_iso
+
 __all__ = ["Entry", "FeedError", "parse_feed"]
 
 
@@ -120,7 +122,7 @@ def _parse_json_feed(body: bytes, url: str) -> list[Entry]:
             Entry(
                 url=urljoin(url, link.strip()),
                 title=str(item.get("title") or "").strip() or None,
-                published_at=_iso(published),
+                published_at=to_utc_iso(published),
                 author=", ".join(names) or None,
                 tags=[str(t) for t in item.get("tags") or [] if t],
                 description=str(item.get("summary") or "").strip() or None,
@@ -129,15 +131,3 @@ def _parse_json_feed(body: bytes, url: str) -> list[Entry]:
             )
         )
     return entries
-
-
-def _iso(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat(timespec="seconds")

@@ -17,10 +17,12 @@ import click
 from crawler.config import (
     Settings,
     Source,
-    config_dir as config_dir_of,
     default_db_path,
     load_settings,
     load_sources,
+)
+from crawler.config import (
+    config_dir as config_dir_of,
 )
 from crawler.session import CrawlSession, SourceReport
 
@@ -51,9 +53,7 @@ class CrawlOptions:
         settings = load_settings(directory)
         sources = load_sources(sources_file or directory / "sources.toml")
         default_max = settings["crawl.max_items_per_source"]
-        sources = [
-            dataclasses.replace(s, max_items=s.max_items or default_max) for s in sources
-        ]
+        sources = [dataclasses.replace(s, max_items=s.max_items or default_max) for s in sources]
         return cls(
             settings=settings,
             sources=sources,

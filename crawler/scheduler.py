@@ -401,7 +401,7 @@ class Scheduler:
         code = child.returncode
         run = self._run_row(child.pid, since)
         summary = " ".join(line.strip() for line in stdout.splitlines()[:2] if line.strip())
-        problem = next((l.strip() for l in reversed(stderr.splitlines()) if l.strip()), "")
+        problem = next((ln.strip() for ln in reversed(stderr.splitlines()) if ln.strip()), "")
         if code == 0:
             status = "interrupted" if run and run.get("status") == "interrupted" else "ok"
             log.info("crawl ended (%s) in %.1fs: %s", status, seconds, summary or "no summary")

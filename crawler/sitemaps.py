@@ -9,12 +9,12 @@ Entities and network access are off: a sitemap is untrusted input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from lxml import etree
 
 from crawler.feeds import Entry
+from pipelines.normalize import to_utc_iso
 
 __all__ = ["Sitemap", "SitemapError", "parse_sitemap"]
 
@@ -47,21 +47,6 @@ def _text(el: etree._Element) -> str:
     return (el.text or "").strip()
 
 
-def _iso(value: str | None) -> str | None:
-    if not value:
-        return None
-    text = value.strip()
-    if len(text) == 10:
-        return text
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat(timespec="seconds")
-
-
 def parse_sitemap(body: bytes, url: str) -> Sitemap:
     """Parse a (decompressed) sitemap fetched from *url*.
 
@@ -85,7 +70,9 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap:
                 continue
             fields = {_local(el.tag): _text(el) for el in child}
             if fields.get("loc"):
-                sitemap.sitemaps.append((urljoin(url, fields["loc"]), _iso(fields.get("lastmod"))))
+                sitemap.sitemaps.append(
+                    (urljoin(url, fields["loc"]), to_utc_iso(fields.get("lastmod")))
+                )
         return sitemap
     if kind != "urlset":
         raise SitemapError(f"not a sitemap: root element <{kind or '?'}>")
@@ -107,14 +94,14 @@ def _url_entry(node: etree._Element, base: str) -> Entry | None:
         if name == "loc":
             loc = _text(el)
         elif name == "lastmod":
-            lastmod = _iso(_text(el))
+            lastmod = to_utc_iso(_text(el))
         elif name == "news":
             for sub in el.iter():
                 sub_name = _local(sub.tag)
                 if sub_name == "title":
                     entry.title = _text(sub) or None
                 elif sub_name == "publication_date":
-                    entry.published_at = _iso(_text(sub))
+                    entry.published_at = to_utc_iso(_text(sub))
                 elif sub_name == "keywords":
                     entry.keywords = [k.strip() for k in _text(sub).split(",") if k.strip()]
                 elif sub_name == "language":

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
 import trafilatura
 from trafilatura.utils import load_html
 
-from pipelines.normalize import canonical_url, is_home_page, same_site
+from pipelines.normalize import canonical_url, is_home_page, same_site, to_utc_iso
 
-__all__ = ["Article", "extract", "merge_hints", "detect_language", "to_utc_iso"]
+__all__ = ["Article", "extract", "merge_hints", "detect_language"]
 
 # Characters counted when guessing a language from the script alone.
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -58,23 +57,6 @@ class Article:
 def _word_count(text: str) -> int:
     # a Han character carries about as much as a short word
     return len(re.findall(r"[^\W\d_]+", _HAN.sub(" ", text))) + len(_HAN.findall(text))
-
-
-def to_utc_iso(value: str | datetime | None) -> str | None:
-    """ISO 8601 in UTC (``YYYY-MM-DDTHH:MM:SS+00:00``), or a bare date kept as a date."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return text
-        try:
-            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:

@@ -418,9 +418,11 @@ def score(article: Any, themes: Themes, threshold: float = DEFAULT_THRESHOLD) ->
         (sum(in_title.get(i, {}).values()), sum(in_body.get(i, {}).values()))
         for i in set(in_title) | set(in_body)
     ]
-    if len(best_by_concept) == 1 and sum(t for t, _ in mentions) == 0 and sum(
-        b for _, b in mentions
-    ) == 1:
+    if (
+        len(best_by_concept) == 1
+        and sum(t for t, _ in mentions) == 0
+        and sum(b for _, b in mentions) == 1
+    ):
         points_by_theme = {key: p * LONE_MENTION for key, p in points_by_theme.items()}
         best_by_concept = {k: p * LONE_MENTION for k, p in best_by_concept.items()}
     theme_scores = {key: round(_squash(p), 4) for key, p in points_by_theme.items()}

@@ -63,7 +63,9 @@ def rescore_archive(
                 )
                 counts["articles"] += 1
                 counts["relevant"] += int(result.relevant)
-                counts["changed"] += int(row["relevant"] is not None and bool(row["relevant"]) != result.relevant)
+                counts["changed"] += int(
+                    row["relevant"] is not None and bool(row["relevant"]) != result.relevant
+                )
         if progress:
             progress(len(batch))
     return counts

@@ -235,7 +235,8 @@ class Archive:
     def duplicate_of(self, fingerprint: str, url: str) -> str | None:
         """URL of another article with the same text fingerprint, if any."""
         row = self.db.execute(
-            "select url from articles where fingerprint = ? and url != ? limit 1", [fingerprint, url]
+            "select url from articles where fingerprint = ? and url != ? limit 1",
+            [fingerprint, url],
         ).fetchone()
         return row[0] if row else None
 

@@ -793,7 +793,10 @@ def render_feed(out_dir: Path, limit: int = FEED_ENTRIES) -> str:
 
 def _feed_summary(data: Mapping[str, Any], articles: list[dict[str, Any]]) -> str:
     """The HTML of one feed entry (escaped here, and escaped again as XML text)."""
-    esc = lambda value: html.escape(str(value or ""), quote=True)
+
+    def esc(value: Any) -> str:
+        return html.escape(str(value or ""), quote=True)
+
     parts = []
     themes = [t for t in data.get("theme_counts", []) if isinstance(t, dict) and t.get("count")]
     if themes:

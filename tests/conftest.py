@@ -56,7 +56,8 @@ def benchmark_mirror(
     """The benchmark's pages on two loopback sites: a feed on 127.0.0.1 and a news
     sitemap on 127.0.0.2 (or a second port of 127.0.0.1). Yields both servers and the
     :class:`Mirror`."""
-    with FixtureServer(host="127.0.0.1") as feed_srv, FixtureServer(
-        host=loopback_alias()
-    ) as sitemap_srv:
+    with (
+        FixtureServer(host="127.0.0.1") as feed_srv,
+        FixtureServer(host=loopback_alias()) as sitemap_srv,
+    ):
         yield feed_srv, sitemap_srv, build_benchmark_mirror(feed_srv, sitemap_srv, benchmark_corpus)

@@ -752,22 +752,22 @@ def _page(a: Mapping[str, Any], canonical: str) -> str:
     paras = "\n".join(f"      <p>{_esc(p)}</p>" for p in a["paras"])
     tags = "".join(f'\n  <meta property="article:tag" content="{_esc(t)}">' for t in a["tags"])
     return f"""<!DOCTYPE html>
-<html lang="{a['lang']}">
+<html lang="{a["lang"]}">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{_esc(a['title'])} | {SITE_NAME}</title>
-  <meta name="description" content="{_esc(a['desc'])}">
-  <meta name="author" content="{_esc(a['author'])}">
+  <title>{_esc(a["title"])} | {SITE_NAME}</title>
+  <meta name="description" content="{_esc(a["desc"])}">
+  <meta name="author" content="{_esc(a["author"])}">
   <link rel="canonical" href="{_esc(canonical)}">
   <meta property="og:type" content="article">
   <meta property="og:site_name" content="{SITE_NAME}">
-  <meta property="og:title" content="{_esc(a['title'])}">
-  <meta property="og:description" content="{_esc(a['desc'])}">
+  <meta property="og:title" content="{_esc(a["title"])}">
+  <meta property="og:description" content="{_esc(a["desc"])}">
   <meta property="og:url" content="{_esc(canonical)}">
   <meta property="article:published_time" content="{published}">
-  <meta property="article:section" content="{_esc(a['section'])}">{tags}
-  <link rel="alternate" type="application/rss+xml" title="{SITE_NAME}" href="{_PATHS['rss2']}">
+  <meta property="article:section" content="{_esc(a["section"])}">{tags}
+  <link rel="alternate" type="application/rss+xml" title="{SITE_NAME}" href="{_PATHS["rss2"]}">
 </head>
 <body>
   <header class="site-header">
@@ -780,8 +780,8 @@ def _page(a: Mapping[str, Any], canonical: str) -> str:
   </header>
   <main>
     <article>
-      <h1>{_esc(a['title'])}</h1>
-      <p class="byline">By {_esc(a['author'])},
+      <h1>{_esc(a["title"])}</h1>
+      <p class="byline">By {_esc(a["author"])},
         <time datetime="{published}">{published[:10]}</time></p>
 {paras}
     </article>
@@ -790,7 +790,7 @@ def _page(a: Mapping[str, Any], canonical: str) -> str:
   </main>
   <footer>
     <p>&copy; 2025 {SITE_NAME}. <a href="/about.html">About us</a> &middot;
-      <a href="/privacy.html">Privacy</a> &middot; <a href="{_PATHS['rss2']}">RSS</a></p>
+      <a href="/privacy.html">Privacy</a> &middot; <a href="{_PATHS["rss2"]}">RSS</a></p>
   </footer>
 </body>
 </html>
@@ -845,7 +845,7 @@ def _rss2(site: str, items: list[_Item]) -> str:
   <channel>
     <title>{SITE_NAME}</title>
     <link>{site}/</link>
-    <atom:link href="{site}{_PATHS['rss2']}" rel="self" type="application/rss+xml"/>
+    <atom:link href="{site}{_PATHS["rss2"]}" rel="self" type="application/rss+xml"/>
     <description>Culture, travel and opinion from {SITE_NAME}.</description>
     <language>en</language>
     <lastBuildDate>{format_datetime(_dt(_UPDATED))}</lastBuildDate>{entries}
@@ -870,7 +870,7 @@ def _rss1(site: str, items: list[_Item]) -> str:
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
          xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
-  <channel rdf:about="{site}{_PATHS['rss1']}">
+  <channel rdf:about="{site}{_PATHS["rss1"]}">
     <title>{SITE_NAME}: travel and living</title>
     <link>{site}/</link>
     <description>Travel, food and living.</description>
@@ -922,8 +922,8 @@ def _atom(site: str, items: list[_Item]) -> str:
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <title>{SITE_NAME}: China desk</title>
-  <id>{site}{_PATHS['atom']}</id>
-  <link rel="self" href="{site}{_PATHS['atom']}"/>
+  <id>{site}{_PATHS["atom"]}</id>
+  <link rel="self" href="{site}{_PATHS["atom"]}"/>
   <link rel="alternate" href="{site}/"/>
   <updated>{_dt(_UPDATED).isoformat()}</updated>
   <author><name>{SITE_NAME}</name></author>{entries}
@@ -1097,9 +1097,7 @@ def build_news_site(srv: FixtureServer) -> NewsSite:
         b"%PDF-1.4\n% culturewatch fixture: not an article\n1 0 obj << >> endobj\n%%EOF\n",
         content_type="application/pdf",
     )
-    links = "".join(
-        f'<li><a href="{a["path"]}">{_esc(a["title"])}</a></li>' for a in _ARTICLES
-    )
+    links = "".join(f'<li><a href="{a["path"]}">{_esc(a["title"])}</a></li>' for a in _ARTICLES)
     srv.routes["/"] = Route(
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{SITE_NAME}</title>'
         f"</head><body><h1>{SITE_NAME}</h1><ul>{links}</ul></body></html>"

@@ -22,8 +22,18 @@ def record(url="https://news.example/a/1", **extra):
 
 def test_new_archive_has_the_contract_columns_and_wal(archive):
     columns = set(archive.db["articles"].columns_dict)
-    assert {"url", "title", "text", "source", "published_at", "fetched_at", "language",
-            "relevance", "relevant", "themes"} <= columns
+    assert {
+        "url",
+        "title",
+        "text",
+        "source",
+        "published_at",
+        "fetched_at",
+        "language",
+        "relevance",
+        "relevant",
+        "themes",
+    } <= columns
     assert archive.db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert archive.db["articles_fts"].exists()
     assert {"raw_html", "pages", "sources", "runs", "http_validators", "article_themes"} <= set(
@@ -56,11 +66,20 @@ def test_scores_stay_null_until_scored_then_are_queryable(archive):
     row = archive.db["articles"].get(article_id)
     assert (row["relevance"], row["relevant"], row["themes"]) == (None, None, None)
     assert json.loads(row["tags"]) == ["a", "b"]
-    archive.set_relevance(article_id, relevance=0.8, relevant=True, themes=["films_games"],
-                          theme_scores={"films_games": 0.8, "heritage_unesco": 0.0},
-                          evidence={"films_games": [{"term": "Ne Zha", "where": "title"}]})
+    archive.set_relevance(
+        article_id,
+        relevance=0.8,
+        relevant=True,
+        themes=["films_games"],
+        theme_scores={"films_games": 0.8, "heritage_unesco": 0.0},
+        evidence={"films_games": [{"term": "Ne Zha", "where": "title"}]},
+    )
     row = archive.db["articles"].get(article_id)
-    assert (row["relevance"], row["relevant"], json.loads(row["themes"])) == (0.8, 1, ["films_games"])
+    assert (row["relevance"], row["relevant"], json.loads(row["themes"])) == (
+        0.8,
+        1,
+        ["films_games"],
+    )
     assert list(archive.db.query("select theme, score from article_themes")) == [
         {"theme": "films_games", "score": 0.8}
     ]
@@ -71,23 +90,36 @@ def test_known_urls_are_archived_or_final_pages(archive):
     archive.record_page("https://news.example/gone", source="s", outcome="gone", http_status=404)
     archive.record_page("https://news.example/later", source="s", outcome="failed", http_status=503)
     archive.record_page("https://news.example/pdf", source="s", outcome="not_html")
-    known = archive.known([
-        "https://news.example/a/1", "https://news.example/gone", "https://news.example/later",
-        "https://news.example/pdf", "https://news.example/new",
-    ])
-    assert known == {"https://news.example/a/1", "https://news.example/gone", "https://news.example/pdf"}
+    known = archive.known(
+        [
+            "https://news.example/a/1",
+            "https://news.example/gone",
+            "https://news.example/later",
+            "https://news.example/pdf",
+            "https://news.example/new",
+        ]
+    )
+    assert known == {
+        "https://news.example/a/1",
+        "https://news.example/gone",
+        "https://news.example/pdf",
+    }
 
 
 def test_raw_html_is_compressed_and_round_trips(archive):
     body = ("<html>" + "<p>same words</p>" * 2000 + "</html>").encode()
-    archive.save_raw_html("https://news.example/a/1", body, encoding="utf-8", content_type="text/html")
+    archive.save_raw_html(
+        "https://news.example/a/1", body, encoding="utf-8", content_type="text/html"
+    )
     stored = archive.db.execute("select length(html_gz) from raw_html").fetchone()[0]
     assert stored < len(body) / 10
     assert archive.raw_html("https://news.example/a/1") == body
 
 
 def test_full_text_search_follows_upserts(archive):
-    archive.upsert_article(record(title="Hanfu weekend", text="Crowds in hanfu filled the old town."))
+    archive.upsert_article(
+        record(title="Hanfu weekend", text="Crowds in hanfu filled the old town.")
+    )
     hits = archive.db.execute(
         "select title from articles where id in (select rowid from articles_fts where articles_fts match 'hanfu')"
     ).fetchall()
@@ -99,7 +131,11 @@ def test_source_health_counts_failures_in_a_row(archive):
     archive.record_source_result("s", ok=False, status="failed", error="HTTP 500", new=0)
     archive.record_source_result("s", ok=False, status="failed", error="HTTP 502", new=0)
     row = archive.db["sources"].get("s")
-    assert (row["failures_in_row"], row["last_error"], row["last_success_at"]) == (2, "HTTP 502", None)
+    assert (row["failures_in_row"], row["last_error"], row["last_success_at"]) == (
+        2,
+        "HTTP 502",
+        None,
+    )
     archive.record_source_result("s", ok=True, status="ok", error=None, new=3)
     row = archive.db["sources"].get("s")
     assert (row["failures_in_row"], row["last_error"], row["last_new"]) == (0, None, 3)
@@ -108,8 +144,13 @@ def test_source_health_counts_failures_in_a_row(archive):
 
 def test_runs_record_counts_and_errors(archive):
     run_id = archive.start_run()
-    archive.finish_run(run_id, status="finished", counts={"new": 3, "fetched": 4},
-                       errors={"s": "HTTP 500"})
+    archive.finish_run(
+        run_id, status="finished", counts={"new": 3, "fetched": 4}, errors={"s": "HTTP 500"}
+    )
     row = archive.db["runs"].get(run_id)
-    assert (row["status"], row["new"], json.loads(row["errors"])) == ("finished", 3, {"s": "HTTP 500"})
+    assert (row["status"], row["new"], json.loads(row["errors"])) == (
+        "finished",
+        3,
+        {"s": "HTTP 500"},
+    )
     assert row["ended_at"] >= row["started_at"]

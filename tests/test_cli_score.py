@@ -43,7 +43,9 @@ def test_score_txt_and_html_files(tmp_path, config):
         f"<body><article><h1>{ON_TOPIC_TITLE}</h1>{paragraphs}</article></body></html>",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(cli, ["score", str(txt), str(off), str(page), "--config", str(config)])
+    result = CliRunner().invoke(
+        cli, ["score", str(txt), str(off), str(page), "--config", str(config)]
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["path"] for line in lines] == [str(txt), str(off), str(page)]
@@ -76,13 +78,19 @@ def test_rescore_fills_and_revises_the_archive(tmp_path, config):
     db = tmp_path / "a.db"
     with Archive(db) as archive:
         for n, (title, text) in enumerate([(ON_TOPIC_TITLE, ON_TOPIC), ("Sport", OFF_TOPIC)] * 3):
-            archive.upsert_article({"url": f"https://news.example/{n}", "title": title, "text": text})
+            archive.upsert_article(
+                {"url": f"https://news.example/{n}", "title": title, "text": text}
+            )
     runner = CliRunner()
-    result = runner.invoke(cli, ["rescore", "--db", str(db), "--config", str(config), "--batch-size", "2"])
+    result = runner.invoke(
+        cli, ["rescore", "--db", str(db), "--config", str(config), "--batch-size", "2"]
+    )
     assert result.exit_code == 0, result.output
     assert "rescored 6 articles: 3 relevant" in result.output
     with Archive(db) as archive:
-        rows = list(archive.db.query("select url, relevant, themes, evidence from articles order by id"))
+        rows = list(
+            archive.db.query("select url, relevant, themes, evidence from articles order by id")
+        )
         assert [r["relevant"] for r in rows] == [1, 0] * 3
         assert "films_games" in json.loads(rows[0]["themes"])
         assert json.loads(rows[0]["evidence"])["films_games"]
@@ -96,6 +104,8 @@ def test_rescore_fills_and_revises_the_archive(tmp_path, config):
 
 
 def test_rescore_without_an_archive_is_one_line_and_exit_1(tmp_path, config):
-    result = CliRunner().invoke(cli, ["rescore", "--db", str(tmp_path / "none.db"), "--config", str(config)])
+    result = CliRunner().invoke(
+        cli, ["rescore", "--db", str(tmp_path / "none.db"), "--config", str(config)]
+    )
     assert result.exit_code == 1
     assert "no archive at" in result.output

@@ -104,7 +104,9 @@ def test_bad_sources_name_file_and_line(tmp_path, text, message):
 def test_every_source_field_is_documented_in_the_shipped_file():
     text = (REPO / "config" / "sources.toml").read_text()
     for key in SOURCE_FIELDS:
-        assert re.search(rf"^#\s+{key}\b", text, re.M), f"sources.toml header does not explain {key}"
+        assert re.search(rf"^#\s+{key}\b", text, re.M), (
+            f"sources.toml header does not explain {key}"
+        )
 
 
 def test_crawl_with_bad_sources_exits_2_with_one_line_and_fetches_nothing(tmp_path):

@@ -41,7 +41,9 @@ def crawled(tmp_path_factory):
     shutil.copy(REPO / "config" / "themes.toml", config / "themes.toml")
     with FixtureServer(host="127.0.0.1") as srv:
         site = build_news_site(srv)
-        entries = [{"name": f"site-{fmt}", "url": url, "kind": "feed"} for fmt, url in site.feeds.items()]
+        entries = [
+            {"name": f"site-{fmt}", "url": url, "kind": "feed"} for fmt, url in site.feeds.items()
+        ]
         entries += [
             {"name": "site-news", "url": site.sitemaps["news"], "kind": "sitemap"},
             {"name": "site-index", "url": site.sitemaps["index"], "kind": "sitemap"},
@@ -57,8 +59,14 @@ def crawled(tmp_path_factory):
         second = crawl(*args)
         second_log = srv.log[len(first_log) :]
         yield {
-            "site": site, "db": db, "first": first, "second": second, "srv": srv,
-            "first_log": first_log, "second_log": second_log, "args": args,
+            "site": site,
+            "db": db,
+            "first": first,
+            "second": second,
+            "srv": srv,
+            "first_log": first_log,
+            "second_log": second_log,
+            "args": args,
         }
 
 
@@ -75,7 +83,9 @@ def test_every_article_is_archived_once_under_its_canonical_url(crawled):
     archived = dict(rows(db, "select url, title from articles"))
     assert set(archived) == set(site.articles)
     for info in site.articles.values():
-        title, text, language = rows(db, "select title, text, language from articles where url = ?", info.url)[0]
+        title, text, language = rows(
+            db, "select title, text, language from articles where url = ?", info.url
+        )[0]
         assert title == info.title
         assert info.phrase in text
         assert language == info.language
@@ -83,7 +93,7 @@ def test_every_article_is_archived_once_under_its_canonical_url(crawled):
 
 def test_contract_columns_are_filled(crawled):
     db = crawled["db"]
-    for url, source, published, fetched in rows(
+    for _url, source, published, fetched in rows(
         db, "select url, source, published_at, fetched_at from articles"
     ):
         assert source.startswith("site-")
@@ -103,12 +113,20 @@ def test_relevance_is_scored_in_the_pipeline(crawled):
         assert bool(relevant) == info.relevant_expected, (info.key, relevance, evidence)
         if relevant:
             assert json.loads(themes)
-            assert rows(db, "select count(*) from article_themes a join articles b on a.article_id = b.id where b.url = ?", info.url)[0][0] >= 1
+            assert (
+                rows(
+                    db,
+                    "select count(*) from article_themes a join articles b on a.article_id = b.id where b.url = ?",
+                    info.url,
+                )[0][0]
+                >= 1
+            )
 
 
 def test_robots_txt_is_obeyed(crawled):
-    srv, site = crawled["srv"], crawled["site"]
-    private = [h for h in crawled["first_log"] + crawled["second_log"] if h.path.startswith("/private/")]
+    private = [
+        h for h in crawled["first_log"] + crawled["second_log"] if h.path.startswith("/private/")
+    ]
     assert private == []
     error = rows(crawled["db"], "select last_error from sources where name = 'site-private'")[0][0]
     assert "robots.txt" in error
@@ -116,8 +134,12 @@ def test_robots_txt_is_obeyed(crawled):
 
 def test_redirect_404_and_non_html_are_recorded_not_archived(crawled):
     site, db = crawled["site"], crawled["db"]
-    pages = {url: (outcome, status, article) for url, outcome, status, article in rows(
-        db, "select url, outcome, http_status, article_url from pages")}
+    pages = {
+        url: (outcome, status, article)
+        for url, outcome, status, article in rows(
+            db, "select url, outcome, http_status, article_url from pages"
+        )
+    }
     # archived through the redirect, or a duplicate when another listing got there first
     assert pages[site.redirect_from][0] in ("archived", "duplicate")
     assert pages[site.redirect_from][2] == site.redirect_to
@@ -138,8 +160,12 @@ def test_tracking_parameters_and_rel_canonical_do_not_duplicate(crawled):
 
 def test_failed_sources_are_recorded_and_the_crawl_goes_on(crawled):
     db = crawled["db"]
-    state = {name: (status, failures) for name, status, failures in rows(
-        db, "select name, last_status, failures_in_row from sources")}
+    state = {
+        name: (status, failures)
+        for name, status, failures in rows(
+            db, "select name, last_status, failures_in_row from sources"
+        )
+    }
     assert state["dead"] == ("failed", 2)  # two crawls, two failures in a row
     assert state["site-rss2"][1] == 0
     assert rows(db, "select last_attempt_at from sources where name = 'off'") == [(None,)]
@@ -162,17 +188,21 @@ def test_second_crawl_fetches_no_article_and_adds_no_row(crawled):
 
 
 def test_new_item_in_a_listing_is_fetched_on_the_next_crawl(crawled, tmp_path):
-    srv, site, db = crawled["srv"], crawled["site"], crawled["db"]
+    srv, db = crawled["srv"], crawled["db"]
     before = rows(db, "select count(*) from articles")[0][0]
     path = "/extra/late-story.html"
     body = "<p>" + " ".join(["A late story about a cultural festival abroad."] * 12) + "</p>"
-    srv.routes[path] = Route(f"<html lang='en'><head><title>Late story</title></head><body><article>{body * 3}</article></body></html>")
+    srv.routes[path] = Route(
+        f"<html lang='en'><head><title>Late story</title></head><body><article>{body * 3}</article></body></html>"
+    )
     srv.routes["/late.xml"] = Route(
         f"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title><item><title>Late</title>"
         f"<link>{srv.url(path)}</link></item></channel></rss>",
         content_type="application/rss+xml",
     )
-    sources = write_sources(tmp_path / "late.toml", [{"name": "late", "url": srv.url("/late.xml"), "kind": "feed"}])
+    sources = write_sources(
+        tmp_path / "late.toml", [{"name": "late", "url": srv.url("/late.xml"), "kind": "feed"}]
+    )
     args = list(crawled["args"])
     args[args.index("--sources") + 1] = sources
     assert crawl(*args).returncode == 0
@@ -184,7 +214,9 @@ def test_private_network_is_refused_without_the_flag(tmp_path, tmp_config):
         site = build_news_site(srv)
         for host in ("127.0.0.1", "localhost"):  # an address, and a name resolving to one
             url = site.feeds["rss2"].replace("127.0.0.1", host)
-            sources = write_sources(tmp_path / f"{host}.toml", [{"name": "s", "url": url, "kind": "feed"}])
+            sources = write_sources(
+                tmp_path / f"{host}.toml", [{"name": "s", "url": url, "kind": "feed"}]
+            )
             db = tmp_path / f"{host}.db"
             result = crawl("--config", tmp_config, "--sources", sources, "--db", db)
             assert result.returncode == 0
@@ -202,7 +234,9 @@ def test_retry_after_is_honoured_then_the_page_is_recorded_as_failed(tmp_path, t
             f"<link>{srv.url('/busy.html')}</link></item></channel></rss>",
             content_type="application/rss+xml",
         )
-        sources = write_sources(tmp_path / "s.toml", [{"name": "s", "url": srv.url("/feed.xml"), "kind": "feed"}])
+        sources = write_sources(
+            tmp_path / "s.toml", [{"name": "s", "url": srv.url("/feed.xml"), "kind": "feed"}]
+        )
         db = tmp_path / "a.db"
         started = time.monotonic()
         crawl("--config", tmp_config, "--sources", sources, "--db", db, "--allow-private-networks")

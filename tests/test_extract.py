@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.extract import Article, detect_language, extract, merge_hints, to_utc_iso
-from pipelines.normalize import canonical_url, fingerprint, same_site
+from pipelines.extract import Article, detect_language, extract, merge_hints
+from pipelines.normalize import canonical_url, fingerprint, same_site, to_utc_iso
 
 PARAGRAPH = (
     "The studio behind the animated feature said overseas screenings had drawn families "
@@ -33,8 +33,10 @@ ENGLISH = page("".join(f"<p>{PARAGRAPH} ({i})</p>" for i in range(4)))
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://News.Example:443/a/1?utm_source=rss&utm_medium=feed#top",
-         "https://news.example/a/1"),
+        (
+            "https://News.Example:443/a/1?utm_source=rss&utm_medium=feed#top",
+            "https://news.example/a/1",
+        ),
         ("http://news.example/a/1?b=2&a=1", "http://news.example/a/1?a=1&b=2"),
         ("https://news.example", "https://news.example/"),
         ("mailto:someone@news.example", None),
@@ -75,7 +77,10 @@ def test_rel_canonical_on_the_same_site_is_honoured():
         "".join(f"<p>{PARAGRAPH}</p>" for _ in range(3)),
         head='<link rel="canonical" href="/culture/film-travels">',
     )
-    assert extract(html, "https://news.example/amp/1").url == "https://news.example/culture/film-travels"
+    assert (
+        extract(html, "https://news.example/amp/1").url
+        == "https://news.example/culture/film-travels"
+    )
 
 
 @pytest.mark.parametrize(
@@ -122,14 +127,20 @@ def test_hints_fill_what_the_page_lacks():
     article = Article(url="https://news.example/a", text="t", published_at="2025-03-04")
     merged = merge_hints(
         article,
-        {"title": "From the feed", "published_at": "2025-03-04T06:30:00+00:00",
-         "keywords": ["film"], "author": None},
+        {
+            "title": "From the feed",
+            "published_at": "2025-03-04T06:30:00+00:00",
+            "keywords": ["film"],
+            "author": None,
+        },
     )
     assert merged.title == "From the feed"
     assert merged.published_at == "2025-03-04T06:30:00+00:00"
     assert merged.keywords == ["film"]
-    kept = merge_hints(Article(url="u", text="t", title="Page title", published_at="2025-03-01"),
-                       {"title": "Feed title", "published_at": "2025-03-04T06:30:00+00:00"})
+    kept = merge_hints(
+        Article(url="u", text="t", title="Page title", published_at="2025-03-01"),
+        {"title": "Feed title", "published_at": "2025-03-04T06:30:00+00:00"},
+    )
     assert (kept.title, kept.published_at) == ("Page title", "2025-03-01")
 
 

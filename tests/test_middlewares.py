@@ -21,10 +21,20 @@ from crawler.middlewares import (
 @pytest.mark.parametrize(
     ("ip", "private"),
     [
-        ("127.0.0.1", True), ("10.1.2.3", True), ("192.168.0.10", True), ("172.16.5.4", True),
-        ("169.254.169.254", True), ("224.0.0.1", True), ("0.0.0.0", True), ("::1", True),
-        ("fe80::1", True), ("::ffff:127.0.0.1", True), ("fd00::1", True),
-        ("93.184.216.34", False), ("2606:4700::1111", False), ("8.8.8.8", False),
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("192.168.0.10", True),
+        ("172.16.5.4", True),
+        ("169.254.169.254", True),
+        ("224.0.0.1", True),
+        ("0.0.0.0", True),
+        ("::1", True),
+        ("fe80::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("fd00::1", True),
+        ("93.184.216.34", False),
+        ("2606:4700::1111", False),
+        ("8.8.8.8", False),
     ],
 )
 def test_is_private_address(ip, private):

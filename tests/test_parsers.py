@@ -44,9 +44,14 @@ JSONFEED = json.dumps(
         "title": "Example",
         "language": "zh-CN",
         "items": [
-            {"id": "6", "url": "https://news.example/a/6", "title": "汉服走红",
-             "date_published": "2025-03-01T12:00:00+08:00", "tags": ["文化"],
-             "authors": [{"name": "李明"}]},
+            {
+                "id": "6",
+                "url": "https://news.example/a/6",
+                "title": "汉服走红",
+                "date_published": "2025-03-01T12:00:00+08:00",
+                "tags": ["文化"],
+                "authors": [{"name": "李明"}],
+            },
             {"id": "7", "title": "no url"},
             "not an object",
         ],
@@ -150,7 +155,10 @@ def test_sitemap_index_lists_children():
 
 def test_plain_text_sitemap():
     sitemap = parse_sitemap(b"https://news.example/a/1\nhttps://news.example/a/2\n", BASE)
-    assert [e.url for e in sitemap.entries] == ["https://news.example/a/1", "https://news.example/a/2"]
+    assert [e.url for e in sitemap.entries] == [
+        "https://news.example/a/1",
+        "https://news.example/a/2",
+    ]
 
 
 def test_sitemap_entities_are_not_expanded(tmp_path):

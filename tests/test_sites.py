@@ -11,8 +11,6 @@ import feedparser
 import pytest
 import trafilatura
 from protego import Protego
-
-from crawler.config import load_settings, load_sources
 from sites import (
     FixtureServer,
     Route,
@@ -22,6 +20,8 @@ from sites import (
     write_settings,
     write_sources,
 )
+
+from crawler.config import load_settings, load_sources
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"

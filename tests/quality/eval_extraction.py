@@ -41,21 +41,40 @@ TOLERANCE = 0.005
 
 def _crawl(config: Path, sources: Path, db: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "crawler", "crawl", "--config", str(config),
-         "--sources", str(sources), "--db", str(db), "--allow-private-networks"],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "--config",
+            str(config),
+            "--sources",
+            str(sources),
+            "--db",
+            str(db),
+            "--allow-private-networks",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
 def measure(corpus: Path, workdir: Path) -> dict:
     config = workdir / "config"
     write_settings(config, **{"crawl.max_items_per_source": 1000})
-    with FixtureServer(host="127.0.0.1") as feed_srv, FixtureServer(host=loopback_alias()) as map_srv:
+    with (
+        FixtureServer(host="127.0.0.1") as feed_srv,
+        FixtureServer(host=loopback_alias()) as map_srv,
+    ):
         mirror = build_benchmark_mirror(feed_srv, map_srv, corpus)
-        sources = write_sources(workdir / "sources.toml", [
-            {"name": "mirror-feed", "url": mirror.feed_url, "kind": "feed"},
-            {"name": "mirror-sitemap", "url": mirror.sitemap_url, "kind": "sitemap"},
-        ])
+        sources = write_sources(
+            workdir / "sources.toml",
+            [
+                {"name": "mirror-feed", "url": mirror.feed_url, "kind": "feed"},
+                {"name": "mirror-sitemap", "url": mirror.sitemap_url, "kind": "sitemap"},
+            ],
+        )
         db = workdir / "archive.db"
         started = time.monotonic()
         first = _crawl(config, sources, db)
@@ -68,8 +87,7 @@ def measure(corpus: Path, workdir: Path) -> dict:
         rows_before = len(texts)
         second = _crawl(config, sources, db)
         refetched = [
-            h.path for srv in (feed_srv, map_srv) for h in srv.log[:]
-            if h.path.startswith("/a/")
+            h.path for srv in (feed_srv, map_srv) for h in srv.log[:] if h.path.startswith("/a/")
         ]
         with sqlite3.connect(db) as conn:
             rows_after = conn.execute("select count(*) from articles").fetchone()[0]
