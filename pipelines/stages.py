@@ -72,8 +72,10 @@ class ArchivePipeline(_Stage):
         article = item.article
         if article is not None:
             item.outcome = "archived"
-            known = archive.known([article.url]) if article.url != item.requested_url else set()
-            twin = archive.duplicate_of(fingerprint(article.text), article.url)
+            # already archived: under its canonical URL (through a redirect, a rel=canonical
+            # or another spider in this crawl), or with the same text under another URL
+            known = archive.has_article(article.url)
+            twin = None if known else archive.duplicate_of(fingerprint(article.text), article.url)
             if known or twin:
                 item.outcome = "duplicate"
                 item.duplicate_of = twin or article.url
@@ -85,7 +87,7 @@ class ArchivePipeline(_Stage):
                     fingerprint=fingerprint(article.text),
                     first_url=item.requested_url,
                 )
-                article_id, inserted = archive.upsert_article(record)
+                article_id, _ = archive.upsert_article(record)
                 archive.save_raw_html(
                     article.url, item.body, encoding=item.encoding, content_type=item.content_type
                 )
@@ -100,7 +102,7 @@ class ArchivePipeline(_Stage):
                         evidence=rel.evidence,
                     )
                     report.relevant += int(bool(rel.relevant))
-                report.new += int(inserted)
+                report.new += 1
         elif item.outcome in ("empty", "not_html", "refused"):
             report.rejected += 1
         else:

@@ -232,6 +232,12 @@ class Archive:
             )
         return found
 
+    def has_article(self, url: str) -> bool:
+        return (
+            self.db.execute("select 1 from articles where url = ? limit 1", [url]).fetchone()
+            is not None
+        )
+
     def duplicate_of(self, fingerprint: str, url: str) -> str | None:
         """URL of another article with the same text fingerprint, if any."""
         row = self.db.execute(

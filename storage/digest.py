@@ -321,7 +321,7 @@ def _entry(row: Mapping[str, Any]) -> Entry:
         language=row["language"] or None,
         relevance=relevance,
         themes=row["themes"],
-        extract=extract(row["text"] or ""),
+        extract=extract(_without_title(row["text"] or "", row["title"] or "")),
         evidence=_evidence(row["evidence"], row["themes"]),
     )
 
@@ -330,6 +330,14 @@ def _entry(row: Mapping[str, Any]) -> Entry:
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9À-ÖØ-Þ\u0400-\u042f])|(?<=[。！？])"
 )
+
+
+def _without_title(text: str, title: str) -> str:
+    """*text* without a first line that only repeats the title (pages often start so)."""
+    first, _, rest = text.lstrip().partition("\n")
+    if title and rest and " ".join(first.split()) == " ".join(title.split()):
+        return rest
+    return text
 
 
 def extract(text: str, max_chars: int = EXTRACT_MAX_CHARS) -> str:

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from crawler.cli import cli
 from storage.archive import Archive
-from storage.digest import extract, write_digest
+from storage.digest import _without_title, extract, write_digest
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CULTUREWATCH_UPDATE_GOLDEN") == "1"
@@ -460,3 +460,10 @@ def test_digest_command_errors(tmp_path: Path) -> None:
     assert "settings.toml" in result.output and "schedule.timezone" in result.output
     result = runner.invoke(cli, ["digest", "--date", "04/03/2026"])
     assert result.exit_code == 2
+
+
+def test_extract_skips_a_first_line_that_repeats_the_title():
+    text = "Hanfu  weekend\nCrowds filled the old town. Shops sold out."
+    assert _without_title(text, "Hanfu weekend") == "Crowds filled the old town. Shops sold out."
+    assert _without_title(text, "Another title") == text
+    assert _without_title("Hanfu weekend", "Hanfu weekend") == "Hanfu weekend"  # nothing else
