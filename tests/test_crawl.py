@@ -169,7 +169,11 @@ def test_failed_sources_are_recorded_and_the_crawl_goes_on(crawled):
     assert state["dead"] == ("failed", 2)  # two crawls, two failures in a row
     assert state["site-rss2"][1] == 0
     assert rows(db, "select last_attempt_at from sources where name = 'off'") == [(None,)]
-    run = rows(db, "select status, new, sources_failed, errors from runs order by id limit 1")[0]
+    run = rows(
+        db, "select status, new, sources_failed, errors, relevant from runs order by id limit 1"
+    )[0]
+    # an article reached by two listings or spiders is counted, and scored, once
+    assert run[4] == len(crawled["site"].relevant)
     assert run[0] == "finished" and run[1] == len(crawled["site"].articles) and run[2] == 2
     assert "dead" in json.loads(run[3])
 
