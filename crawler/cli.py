@@ -19,6 +19,10 @@ from crawler.config import ConfigError
 __all__ = ["main", "cli"]
 
 
+# `crawl` exits with this when another crawl holds the archive (EX_TEMPFAIL of sysexits.h)
+EXIT_BUSY = 75
+
+
 def fail(message: str, code: int = 1) -> None:
     click.echo(f"culturewatch: {message}", err=True)
     sys.exit(code)
@@ -91,7 +95,7 @@ def crawl(
     verbose: bool,
 ) -> None:
     """One crawl of every enabled source; prints a summary."""
-    from crawler.lock import LockError, crawl_lock
+    from crawler.lock import ArchiveBusy, LockError, crawl_lock
     from crawler.runner import CrawlOptions, run_crawl
 
     options = CrawlOptions.from_config(
@@ -104,6 +108,8 @@ def crawl(
     try:
         with crawl_lock(options.db):  # one crawl at a time per archive
             summary = run_crawl(options)
+    except ArchiveBusy as exc:  # another crawl holds the archive: try again later
+        fail(str(exc), EXIT_BUSY)
     except LockError as exc:
         fail(str(exc), 1)
     summary.print()

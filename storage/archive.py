@@ -147,7 +147,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m003_scheduled_jobs(db: sqlite_utils.Database) -> None:
+def m002_scheduled_jobs(db: sqlite_utils.Database) -> None:
     # One row per job the scheduler ran (crawl or digest), whatever became of it.
     db["jobs"].create(
         {
@@ -168,7 +168,7 @@ def m003_scheduled_jobs(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m002_search_chinese(db: sqlite_utils.Database) -> None:
+def m003_search_chinese(db: sqlite_utils.Database) -> None:
     # articles_search: title and text segmented with jieba plus Han bigrams, so that
     # Chinese terms of two characters are found (storage/search.py). Filled from the
     # existing articles; upsert_article keeps it in step, a trigger handles deletes.
@@ -176,7 +176,7 @@ def m002_search_chinese(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m002_browse_indexes(db: sqlite_utils.Database) -> None:
+def m004_browse_indexes(db: sqlite_utils.Database) -> None:
     # Datasette's facets on articles read only these columns: an index each keeps them
     # from reading every row past its text (tests/bench/canned_queries.py).
     db["articles"].create_index(["language"], if_not_exists=True)

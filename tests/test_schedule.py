@@ -221,7 +221,7 @@ def test_crawl_refuses_while_another_crawl_holds_the_lock(news_server, tmp_path:
             text=True,
             timeout=60,
         )
-    assert result.returncode == 1
+    assert result.returncode == 75  # EX_TEMPFAIL: try again later
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "another crawl is running" in lines[0], result.stderr
     assert f"pid {os.getpid()}" in lines[0]

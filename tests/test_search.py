@@ -81,7 +81,7 @@ def test_migration_indexes_existing_articles(tmp_path: Path) -> None:
     with Archive(db) as archive:
         archive.upsert_article({"url": "https://example.org/x", "title": "汉服", "text": "国潮"})
         archive.db.execute("drop table articles_search")
-        archive.db.execute("delete from _sqlite_migrations where name = 'm002_search_chinese'")
+        archive.db.execute("delete from _sqlite_migrations where name = 'm003_search_chinese'")
         archive.db.conn.commit()
     with Archive(db) as archive:
         assert found(archive, "国潮") == {"x"}
