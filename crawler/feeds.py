@@ -69,35 +69,51 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list
         reason = parsed.get("bozo_exception") or "no RSS, Atom or JSON Feed found"
         raise FeedError(f"not a feed: {str(reason)[:120]}")
     language = (parsed.feed.get("language") or "").split("-")[0].lower() or None
+    return version or "feed", _each(parsed.entries, lambda item: _feed_entry(item, url, language))
+
+
+# A malformed item (a wrong type, an unparsable link) is skipped; the others still count.
+_BAD_ITEM = (AttributeError, KeyError, TypeError, ValueError)
+
+
+def _each(items: Any, build: Any) -> list[Entry]:
     entries = []
-    for item in parsed.entries:
-        link = item.get("link") or next(
-            (ln.get("href") for ln in item.get("links", []) if ln.get("href")), None
-        )
-        if not link and str(item.get("id", "")).startswith(("http://", "https://")):
-            link = item["id"]
-        if not link:
+    for item in items if isinstance(items, list) else []:
+        try:
+            entry = build(item)
+        except _BAD_ITEM:
             continue
-        image = None
-        for media in item.get("media_content", []) + item.get("media_thumbnail", []):
-            if media.get("url"):
-                image = media["url"]
-                break
-        entries.append(
-            Entry(
-                url=urljoin(url, link.strip()),
-                title=(item.get("title") or "").strip() or None,
-                published_at=_struct_to_iso(
-                    item.get("published_parsed") or item.get("updated_parsed")
-                ),
-                author=item.get("author") or None,
-                tags=[t["term"] for t in item.get("tags", []) if t.get("term")],
-                description=(item.get("summary") or "").strip() or None,
-                image=image,
-                language=language,
-            )
-        )
-    return version or "feed", entries
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _feed_entry(item: Any, url: str, language: str | None) -> Entry | None:
+    link = item.get("link") or next(
+        (ln.get("href") for ln in item.get("links", []) if ln.get("href")), None
+    )
+    if not link and str(item.get("id", "")).startswith(("http://", "https://")):
+        link = item["id"]
+    if not link:
+        return None
+    image = next(
+        (
+            m["url"]
+            for m in item.get("media_content", []) + item.get("media_thumbnail", [])
+            if m.get("url")
+        ),
+        None,
+    )
+    return Entry(
+        url=urljoin(url, link.strip()),
+        title=(item.get("title") or "").strip() or None,
+        published_at=_struct_to_iso(item.get("published_parsed") or item.get("updated_parsed")),
+        author=item.get("author") or None,
+        tags=[t["term"] for t in item.get("tags", []) if t.get("term")],
+        description=(item.get("summary") or "").strip() or None,
+        image=image,
+        language=language,
+    )
 
 
 def _parse_json_feed(body: bytes, url: str) -> list[Entry]:
@@ -108,26 +124,22 @@ def _parse_json_feed(body: bytes, url: str) -> list[Entry]:
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
         raise FeedError("not a feed: JSON without an 'items' list")
     language = str(doc.get("language") or "").split("-")[0].lower() or None
-    entries = []
-    for item in doc["items"]:
-        if not isinstance(item, dict):
-            continue
-        link = item.get("url") or item.get("external_url")
-        if not isinstance(link, str) or not link:
-            continue
-        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
-        names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
-        published = item.get("date_published") or item.get("date_modified")
-        entries.append(
-            Entry(
-                url=urljoin(url, link.strip()),
-                title=str(item.get("title") or "").strip() or None,
-                published_at=to_utc_iso(published),
-                author=", ".join(names) or None,
-                tags=[str(t) for t in item.get("tags") or [] if t],
-                description=str(item.get("summary") or "").strip() or None,
-                image=item.get("image") or item.get("banner_image") or None,
-                language=str(item.get("language") or "").split("-")[0].lower() or language,
-            )
-        )
-    return entries
+    return _each(doc["items"], lambda item: _json_entry(item, url, language))
+
+
+def _json_entry(item: Any, url: str, language: str | None) -> Entry | None:
+    link = item.get("url") or item.get("external_url")
+    if not isinstance(link, str) or not link:
+        return None
+    authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+    names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
+    return Entry(
+        url=urljoin(url, link.strip()),
+        title=str(item.get("title") or "").strip() or None,
+        published_at=to_utc_iso(item.get("date_published") or item.get("date_modified")),
+        author=", ".join(str(n) for n in names) or None,
+        tags=[str(t) for t in item.get("tags") or [] if t],
+        description=str(item.get("summary") or "").strip() or None,
+        image=str(item.get("image") or item.get("banner_image") or "") or None,
+        language=str(item.get("language") or "").split("-")[0].lower() or language,
+    )

@@ -69,10 +69,12 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap:
             if _local(child.tag) != "sitemap":
                 continue
             fields = {_local(el.tag): _text(el) for el in child}
-            if fields.get("loc"):
-                sitemap.sitemaps.append(
-                    (urljoin(url, fields["loc"]), to_utc_iso(fields.get("lastmod")))
-                )
+            try:
+                loc = urljoin(url, fields["loc"]) if fields.get("loc") else None
+            except ValueError:  # an unparsable <loc>, e.g. "http://[::1/b": skip it
+                continue
+            if loc:
+                sitemap.sitemaps.append((loc, to_utc_iso(fields.get("lastmod"))))
         return sitemap
     if kind != "urlset":
         raise SitemapError(f"not a sitemap: root element <{kind or '?'}>")
@@ -80,7 +82,10 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap:
     for node in root:
         if _local(node.tag) != "url":
             continue
-        entry = _url_entry(node, url)
+        try:
+            entry = _url_entry(node, url)
+        except ValueError:  # an unparsable <loc>: skip that entry
+            continue
         if entry:
             sitemap.entries.append(entry)
     return sitemap

@@ -89,6 +89,10 @@ class SourceSpider(scrapy.Spider):
         except (FeedError, SitemapError) as exc:
             self._listing_error(report, response.meta["depth"], f"{response.url}: {exc}")
             return
+        except Exception as exc:  # noqa: BLE001 - hostile input: the source fails, not the crawl
+            reason = f"unreadable listing ({type(exc).__name__}: {str(exc)[:160]})"
+            self._listing_error(report, response.meta["depth"], f"{response.url}: {reason}")
+            return
         report.ok()
         headers = response.headers
         etag = headers.get(b"ETag")

@@ -50,7 +50,7 @@ def rescore_archive(
     """
     counts = {"articles": 0, "relevant": 0, "changed": 0}
     for batch in _batches(archive, batch_size):
-        with archive.db.atomic():
+        with archive.transaction():
             for row in batch:
                 result: Relevance = score(row, themes, threshold)
                 archive.set_relevance(

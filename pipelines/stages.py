@@ -62,7 +62,7 @@ class ArchivePipeline(_Stage):
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
         # one transaction per item: a crash leaves an article whole or absent
-        with self.session.archive.db.atomic():
+        with self.session.archive.transaction():
             self._write(item)
         return item
 

@@ -22,6 +22,7 @@ import gzip
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -200,6 +201,28 @@ class Archive:
             self.db.execute("PRAGMA foreign_keys = ON")
             self.migrate()
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction that takes SQLite's write lock at its start.
+
+        ``BEGIN IMMEDIATE`` makes a concurrent writer (a rescore, the scheduler, a second
+        process) wait for the busy timeout, where a deferred transaction that read first
+        would fail at once with "database is locked". Nested use becomes a savepoint.
+        """
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
     def migrate(self) -> None:
         """Bring the schema up to date (idempotent)."""
         migrations.apply(self.db)
@@ -257,7 +280,7 @@ class Archive:
         record.pop("id", None)
         record.setdefault("fetched_at", utcnow())
         record["updated_at"] = utcnow()
-        with self.db.atomic():
+        with self.transaction():
             existing = self.db.execute(
                 "select id from articles where url = ?", [record["url"]]
             ).fetchone()
@@ -330,7 +353,7 @@ class Archive:
         evidence: Any,
     ) -> None:
         """Store a score for one article: the columns and the article x theme rows."""
-        with self.db.atomic():
+        with self.transaction():
             self.db["articles"].update(
                 article_id,
                 {
@@ -352,7 +375,7 @@ class Archive:
     # ------------------------------------------------------------------ sources
     def sync_sources(self, sources: Iterable[Any]) -> None:
         """Make the ``sources`` table list the configured sources (state is kept)."""
-        with self.db.atomic():
+        with self.transaction():
             for s in sources:
                 self.db["sources"].upsert(
                     {

@@ -154,3 +154,33 @@ def test_runs_record_counts_and_errors(archive):
         {"s": "HTTP 500"},
     )
     assert row["ended_at"] >= row["started_at"]
+
+
+def test_a_write_waits_for_another_writer_instead_of_failing(tmp_path):
+    import sqlite3
+    import threading
+    import time
+
+    path = tmp_path / "a.db"
+    Archive(path).close()
+    holding = threading.Event()
+
+    def other_writer():
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("insert into pages (url, source, outcome) values ('https://o.example/', 's', 'gone')")
+        holding.set()
+        time.sleep(0.5)
+        conn.execute("COMMIT")
+        conn.close()
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    holding.wait(5)
+    with Archive(path) as archive:
+        # read, then write, in one transaction while the other connection holds the lock
+        with archive.transaction():
+            assert not archive.has_article("https://news.example/a/1")
+            archive.upsert_article(record())
+        thread.join()
+        assert archive.count() == 1 and archive.count("pages") == 1

@@ -177,3 +177,27 @@ def test_sitemap_entities_are_not_expanded(tmp_path):
 def test_not_a_sitemap_is_a_clear_error(body):
     with pytest.raises(SitemapError, match="not a sitemap"):
         parse_sitemap(body, BASE)
+
+
+def test_malformed_items_are_skipped_and_the_rest_kept():
+    rss = (
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title>"
+        b"<item><title>bad</title><link>http://[::1/b</link></item>"
+        b"<item><title>good</title><link>https://news.example/a/1</link></item>"
+        b"</channel></rss>"
+    )
+    assert [e.url for e in parse_feed(rss, BASE)[1]] == ["https://news.example/a/1"]
+    jsonfeed = json.dumps(
+        {"items": [{"url": "https://news.example/a/2", "authors": 5},
+                   {"url": "http://[::1/b"}, {"url": 7},
+                   {"url": "https://news.example/a/3", "title": "ok"}]}
+    ).encode()
+    assert [e.url for e in parse_feed(jsonfeed, BASE, "application/feed+json")[1]] == [
+        "https://news.example/a/3"
+    ]
+    sitemap = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>http://[::1/b</loc></url><url><loc>https://news.example/a/4</loc></url>"
+        b"</urlset>"
+    )
+    assert [e.url for e in parse_sitemap(sitemap, BASE).entries] == ["https://news.example/a/4"]
