@@ -7,6 +7,7 @@ or 1 (the job could not run). Nothing is loaded at import time.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,7 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn configuration errors into one line and exit status 2."""
+    """Turn configuration errors into one line and exit status 2, archive errors into 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -37,6 +38,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except ConfigError as exc:
             fail(f"config error: {exc}", 2)
+        except sqlite3.DatabaseError as exc:  # not a SQLite file, corrupt, read-only...
+            fail(f"archive error: {exc}", 1)
 
     return wrapper
 
@@ -47,6 +50,12 @@ config_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Configuration directory (default: $CULTUREWATCH_CONFIG or ./config).",
+)
+allow_private_option = click.option(
+    "--allow-private-networks",
+    is_flag=True,
+    default=False,
+    help="Allow loopback, private and link-local destinations (refused by default).",
 )
 sources_file_option = click.option(
     "--sources",
@@ -79,12 +88,7 @@ def cli() -> None:
 @config_option
 @sources_file_option
 @db_option
-@click.option(
-    "--allow-private-networks",
-    is_flag=True,
-    default=False,
-    help="Allow loopback, private and link-local destinations (refused by default).",
-)
+@allow_private_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @handle_errors
 def crawl(
@@ -157,7 +161,8 @@ def schedule(
     "day",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Day of the digest, YYYY-MM-DD (default: today in the configured time zone).",
+    metavar="YYYY-MM-DD",
+    help="Day of the digest (default: today in the configured time zone).",
 )
 @click.option(
     "--out",
@@ -231,7 +236,8 @@ def sources(
     Last success, last error (when the last crawl of the source failed), articles
     archived and how many of them are relevant. `sources check` fetches each source once.
     """
-    if ctx.invoked_subcommand is not None:
+    if ctx.invoked_subcommand is not None:  # `sources --config X check`: X applies to check
+        ctx.obj = {**(ctx.obj or {}), "config": config, "sources_file": sources_file}
         return
     from crawler.config import config_dir, default_db_path, load_settings, load_sources
     from crawler.sourcecheck import print_states, source_states
@@ -246,12 +252,7 @@ def sources(
 @sources.command("check")
 @config_option
 @sources_file_option
-@click.option(
-    "--allow-private-networks",
-    is_flag=True,
-    default=False,
-    help="Allow loopback, private and link-local destinations (refused by default).",
-)
+@allow_private_option
 @click.option(
     "--timeout",
     type=click.FloatRange(0.1, 300),
@@ -260,8 +261,10 @@ def sources(
     help="Seconds before a DNS lookup, connection or read is abandoned.",
 )
 @click.option("--name", "names", multiple=True, help="Check only this source (repeatable).")
+@click.pass_context
 @handle_errors
 def sources_check(
+    ctx: click.Context,
     config: Path | None,
     sources_file: Path | None,
     allow_private_networks: bool,
@@ -278,6 +281,9 @@ def sources_check(
     from crawler.runner import load_themes_if_any
     from crawler.sourcecheck import check_sources
 
+    given = ctx.obj or {}  # the group's --config/--sources; this command's own win
+    config = config or given.get("config")
+    sources_file = sources_file or given.get("sources_file")
     directory = config_dir(config)
     settings = load_settings(directory)
     configured = load_sources(sources_file or directory / "sources.toml")

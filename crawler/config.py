@@ -134,6 +134,34 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
 }
 
 
+# Bounds of numeric settings: dotted key -> (minimum, maximum), None for no bound;
+# "> 0" where zero makes no sense.
+SETTINGS_BOUNDS: dict[str, tuple[float | str | None, float | None]] = {
+    "politeness.download_delay": (0, None),
+    "politeness.concurrent_requests": (1, None),
+    "politeness.concurrent_requests_per_domain": (1, None),
+    "politeness.autothrottle_target_concurrency": ("> 0", None),
+    "politeness.timeout": ("> 0", None),
+    "politeness.retry_times": (0, None),
+    "politeness.retry_backoff_base": (0, None),
+    "politeness.retry_backoff_max": (0, None),
+    "politeness.max_response_size": (1024, None),
+    "crawl.max_items_per_source": (1, None),
+    "relevance.threshold": (0, 1),
+    "digest.max_age_days": (0, None),
+}
+
+
+def _check_bounds(where: object, dotted: str, value: Any) -> None:
+    low, high = SETTINGS_BOUNDS.get(dotted, (None, None))
+    if low == "> 0" and value <= 0:
+        raise ConfigError(f"{where}: '{dotted}' must be greater than 0, not {value!r}")
+    if isinstance(low, (int, float)) and value < low:
+        raise ConfigError(f"{where}: '{dotted}' must be at least {low}, not {value!r}")
+    if high is not None and value > high:
+        raise ConfigError(f"{where}: '{dotted}' must be at most {high}, not {value!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings by dotted name: ``settings["politeness.download_delay"]``.
@@ -152,14 +180,6 @@ class Settings:
             return self.values[name]
         except KeyError:
             raise AttributeError(name) from None
-
-    def replace(self, **changes: Any) -> Settings:
-        """A copy with some values changed (dotted names as keys, e.g. via ``**{...}``)."""
-        return Settings({**self.values, **changes}, self.path)
-
-    @classmethod
-    def defaults(cls) -> Settings:
-        return cls(_flatten({}, None))
 
 
 def _flatten(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:
@@ -181,6 +201,7 @@ def _flatten(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:
             value = table.get(key, default)
             if not isinstance(value, typ) or (isinstance(value, bool) and bool not in _types(typ)):
                 raise ConfigError(f"{where}: '{dotted}' must be {_type_name(typ)}, not {value!r}")
+            _check_bounds(where, dotted, value)
             values[dotted] = value
     return values
 

@@ -36,7 +36,7 @@ import binascii
 import json
 import re
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import unescape
@@ -54,7 +54,7 @@ from twisted.internet.error import ConnectError, DNSLookupError
 from twisted.python.failure import Failure
 
 from crawler.config import Source
-from crawler.feeds import Entry, FeedError
+from crawler.feeds import Entry, FeedError, _struct_to_iso
 from crawler.middlewares import HostNotFound, PrivateNetworkRefused
 from crawler.spiders import SPIDERS, SourceSpider, _failure_reason
 from pipelines.items import FetchedPage
@@ -280,13 +280,30 @@ def _seen(value: Any) -> datetime | None:
 _URL_FIELD = re.compile(r'"url"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
+def _text_field(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _urls_in(text: str) -> list[dict[str, Any]]:
+    """The ``"url"`` fields of a document that does not parse, each as a record."""
+    records = []
+    for match in _URL_FIELD.findall(text):
+        try:  # one bad escape (``\\u12``) loses that URL, not the others
+            records.append({"url": json.loads(f'"{match}"', strict=False)})
+        except ValueError:
+            continue
+    return records
+
+
 def parse_gdelt(body: bytes) -> list[tuple[Entry, datetime | None]]:
     """Entries of an ArtList JSON answer, each with the time GDELT saw it.
 
     An empty answer or ``{}`` means no results. GDELT reports errors as plain text
-    (``Please limit requests to one every 5 seconds ...``): that is a DiscoveryError. Its
-    JSON is not always valid (raw control characters in titles); when the document does
-    not parse, the article URLs are still read from it.
+    (``Please limit requests to one every 5 seconds ...``): that is a DiscoveryError, and so
+    is JSON of another shape (``articles`` not a list). Its JSON is not always valid (raw
+    control characters in titles); when the document does not parse, the article URLs are
+    still read from it. Records that are not objects with a web URL are skipped.
     """
     text = body.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
     if not text:
@@ -296,23 +313,31 @@ def parse_gdelt(body: bytes) -> list[tuple[Entry, datetime | None]]:
         raise DiscoveryError(f"GDELT answered: {first[:200]}")
     try:
         data = json.loads(text, strict=False)
-        records = data.get("articles") or [] if isinstance(data, dict) else []
-    except ValueError:
-        records = [{"url": json.loads(f'"{m}"', strict=False)} for m in _URL_FIELD.findall(text)]
+    except (ValueError, RecursionError):
+        records = _urls_in(text)
         if not records:
             raise DiscoveryError("GDELT answered with JSON that cannot be read") from None
+    else:
+        records = data.get("articles") if isinstance(data, dict) else None
+        if records is None:
+            records = []
+        elif not isinstance(records, list):
+            kind = type(records).__name__
+            raise DiscoveryError(
+                f"GDELT answered with JSON of another shape ('articles' is {kind})"
+            )
     result: list[tuple[Entry, datetime | None]] = []
     for record in records:
-        if not isinstance(record, dict) or not record.get("url"):
+        url = _text_field(record, "url") if isinstance(record, dict) else None
+        if not url or not canonical_url(url):
             continue
         seen = _seen(record.get("seendate"))
-        language = _GDELT_RESULT_LANGS.get(str(record.get("language") or ""))
         entry = Entry(
-            url=str(record["url"]),
-            title=(str(record.get("title") or "").strip() or None),
+            url=url,
+            title=_text_field(record, "title"),
             published_at=seen.isoformat(timespec="seconds") if seen else None,
-            image=str(record.get("socialimage") or "") or None,
-            language=language,
+            image=_text_field(record, "socialimage"),
+            language=_GDELT_RESULT_LANGS.get(_text_field(record, "language") or ""),
         )
         result.append((entry, seen))
     return result
@@ -376,13 +401,8 @@ def decode_google_news_url(url: str) -> str | None:
     return decoded if canonical_url(decoded) else None
 
 
-def _google_struct_time(value: Any) -> str | None:
-    if not value:
-        return None
-    try:
-        return datetime(*value[:6], tzinfo=UTC).isoformat(timespec="seconds")
-    except (TypeError, ValueError):
-        return None
+def _stripped(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def parse_google_news(body: bytes, url: str) -> list[GoogleItem]:
@@ -394,11 +414,12 @@ def parse_google_news(body: bytes, url: str) -> list[GoogleItem]:
     items = []
     for entry in parsed.entries:
         link = entry.get("link")
-        if not link:
+        if not isinstance(link, str) or not link:
             continue
-        source = entry.get("source") or {}
-        publisher = (source.get("title") or "").strip() or None
-        title = (entry.get("title") or "").strip() or None
+        source = entry.get("source")
+        source = source if isinstance(source, dict) else {}
+        publisher = _stripped(source.get("title"))
+        title = _stripped(entry.get("title"))
         if title and publisher and title.endswith(f" - {publisher}"):
             title = title[: -len(publisher) - 3].strip() or title
         items.append(
@@ -406,9 +427,9 @@ def parse_google_news(body: bytes, url: str) -> list[GoogleItem]:
                 link=link,
                 url=decode_google_news_url(link),
                 title=title,
-                published_at=_google_struct_time(entry.get("published_parsed")),
+                published_at=_struct_to_iso(entry.get("published_parsed")),
                 publisher=publisher,
-                publisher_url=source.get("href") or None,
+                publisher_url=_stripped(source.get("href")),
             )
         )
     return items
@@ -421,6 +442,14 @@ _REFRESH = re.compile(
 _HREF = re.compile(r"""(?:href|data-n-au)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
+def _join(base_url: str, link: str) -> str | None:
+    """*link* (as written in HTML) made absolute, or None when it is no URL (``http://[::1/b``)."""
+    try:
+        return urljoin(base_url, unescape(link))
+    except ValueError:
+        return None
+
+
 def find_publisher_link(html: str, base_url: str, publisher_url: str | None) -> str | None:
     """The publisher's article URL on a Google News article page, if the page names it.
 
@@ -430,13 +459,15 @@ def find_publisher_link(html: str, base_url: str, publisher_url: str | None) -> 
     google = urlsplit(base_url).netloc
     refresh = _REFRESH.search(html)
     if refresh:
-        target = urljoin(base_url, unescape(refresh.group(1)))
-        if urlsplit(target).netloc not in ("", google):
+        target = _join(base_url, refresh.group(1))
+        if target and urlsplit(target).netloc not in ("", google):
             return target
     if not publisher_url:
         return None
     for match in _HREF.finditer(html):
-        target = urljoin(base_url, unescape(match.group(1)))
+        target = _join(base_url, match.group(1))
+        if target is None:
+            continue
         parts = urlsplit(target)
         if (
             parts.scheme in ("http", "https")
@@ -449,6 +480,16 @@ def find_publisher_link(html: str, base_url: str, publisher_url: str | None) -> 
 
 
 # =========================================================================== spiders
+def _one_line(exc: BaseException) -> str:
+    """An unexpected exception as a one-line reason: DiscoveryError as is, others with their type."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    if isinstance(exc, DiscoveryError):
+        return first[:300]
+    detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return f"unreadable answer ({detail})"[:300]
+
+
 def _unreachable(failure: Failure) -> bool:
     """The host could not be reached at all (as opposed to an answer we did not like)."""
     return bool(
@@ -486,8 +527,8 @@ class _OneAtATime(SourceSpider):
             source = self._queue.popleft()
             try:
                 request = self.first_request(source)
-            except DiscoveryError as exc:
-                self.session.report(source.name).fail(str(exc))
+            except Exception as exc:  # one bad source must not stop the others
+                self.session.report(source.name).fail(_one_line(exc))
                 continue
             yield request
             return
@@ -509,6 +550,12 @@ class _OneAtATime(SourceSpider):
         report = self.session.report(request.meta["source"])
         self._listing_error(report, request.meta["depth"], f"{self.where(request)}: {reason}")
         yield from self.next_source()
+
+    def answer_failed(self, response: Response, exc: Exception) -> None:
+        """Record an answer that could not be read as the listing's error."""
+        report = self.session.report(response.meta["source"])
+        where = self.where(response.request)
+        self._listing_error(report, response.meta["depth"], f"{where}: {_one_line(exc)}")
 
     def where(self, request: Request) -> str:
         """The search in a message: the query is in the configuration, so the host is enough."""
@@ -560,15 +607,28 @@ class GdeltSpider(_OneAtATime):
         )
 
     def parse_search(self, response: Response) -> Iterator[Request]:
+        """One API answer: its articles, then the next page or else the next source.
+
+        Whatever goes wrong reading the answer becomes this source's error; the queue
+        moves on in every case (no ``yield`` inside ``finally``: a generator closed early
+        must not yield again, so any Exception is caught instead).
+        """
+        next_page: Request | None = None
+        try:
+            next_page = yield from self._read_answer(response)
+        except Exception as exc:  # the answer is untrusted input
+            self.answer_failed(response, exc)
+        if next_page is not None:
+            yield next_page
+        else:
+            yield from self.next_source()
+
+    def _read_answer(self, response: Response) -> Generator[Request, None, Request | None]:
+        """Requests for the answer's new articles; returns the next page's request, if any."""
         meta = response.meta
         source = self.sources[meta["source"]]
         report = self.session.report(source.name)
-        try:
-            found = parse_gdelt(response.body)
-        except DiscoveryError as exc:
-            self._listing_error(report, meta["depth"], f"{self.where(response.request)}: {exc}")
-            yield from self.next_source()
-            return
+        found = parse_gdelt(response.body)
         report.ok()
         report.format = "gdelt artlist json"
         seen = self._seen.setdefault(source.name, set())
@@ -594,11 +654,10 @@ class GdeltSpider(_OneAtATime):
             and start < oldest < end
         )
         if more:
-            yield self._page_request(source, meta["search"], start, oldest, meta["depth"] + 1)
-        else:
-            if len(found) >= page_size and report.budget > 0 and fresh > 0:
-                report.incomplete = True  # window not exhausted: the rest waits
-            yield from self.next_source()
+            return self._page_request(source, meta["search"], start, oldest, meta["depth"] + 1)
+        if len(found) >= page_size and report.budget > 0 and fresh > 0:
+            report.incomplete = True  # window not exhausted: the rest waits
+        return None
 
 
 class GoogleNewsSpider(_OneAtATime):
@@ -620,7 +679,11 @@ class GoogleNewsSpider(_OneAtATime):
         return request.replace(errback=self.search_failed)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
-        yield from super().parse_listing(response)
+        """The search page (see SourceSpider), then the next source, whatever happened."""
+        try:
+            yield from super().parse_listing(response)
+        except Exception as exc:  # the page is untrusted input
+            self.answer_failed(response, exc)
         yield from self.next_source()
 
     def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BackoffRetryMiddleware",
+    "GuardedResolver",
     "PrivateNetworkGuard",
     "SharedRobotsTxtMiddleware",
     "is_private_address",
@@ -42,16 +44,13 @@ class HostNotFound(IgnoreRequest):
 def is_private_address(ip: str) -> bool:
     """True for addresses a monitored page must not make the crawler reach."""
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    return (
-        addr.is_private
-        or addr.is_loopback
-        or addr.is_link_local
-        or addr.is_multicast
-        or addr.is_reserved
-        or addr.is_unspecified
-    )
+    if isinstance(addr, ipaddress.IPv6Address):
+        # an IPv4 address inside an IPv6 one (mapped, 6to4, Teredo) is judged as itself
+        embedded = addr.ipv4_mapped or addr.sixtofour or (addr.teredo and addr.teredo[1])
+        if embedded:
+            addr = embedded
+    # not global: private, loopback, link-local, shared (100.64/10), reserved, ...
+    return not addr.is_global or addr.is_multicast
 
 
 class PrivateNetworkGuard:
@@ -194,3 +193,38 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
             pending.addBoth(relay)
             return await maybe_deferred_to_future(waiter)
         return await super().robot_parser(request)
+
+
+def refuse_private(ip: str, name: str) -> str:
+    """*ip* if it is a public address, else a DNSLookupError naming *name*."""
+    from twisted.internet.error import DNSLookupError
+
+    if is_private_address(ip):
+        raise DNSLookupError(
+            f"refused: {name} resolves to {ip}, a private network address "
+            "(--allow-private-networks allows it)"
+        )
+    return ip
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's resolver, refusing names that resolve to private addresses.
+
+    PrivateNetworkGuard judges a host before its request is downloaded; this resolver
+    judges the address the connection is actually made to, so a name that answers with
+    a public address first and a private one later (DNS rebinding) is refused too.
+    """
+
+    guard = True
+
+    @classmethod
+    def from_crawler(cls, crawler, reactor):  # type: ignore[no-untyped-def, override]
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.guard = not crawler.settings.getbool("CULTUREWATCH_ALLOW_PRIVATE_NETWORKS")
+        return resolver
+
+    def getHostByName(self, name, timeout=()):  # type: ignore[no-untyped-def]  # noqa: N802
+        result = super().getHostByName(name, timeout)
+        if self.guard:
+            result.addCallback(refuse_private, name)
+        return result

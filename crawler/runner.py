@@ -35,6 +35,7 @@ class CrawlOptions:
     sources: list[Source]
     db: Path
     config_dir: Path
+    themes: Any = None  # pipelines.relevance.Themes: every archived article is scored
     allow_private_networks: bool = False
     verbose: bool = False
 
@@ -48,7 +49,12 @@ class CrawlOptions:
         allow_private_networks: bool = False,
         verbose: bool = False,
     ) -> CrawlOptions:
-        """Read and validate everything a crawl needs (raises ConfigError)."""
+        """Read and validate everything a crawl needs (raises ConfigError).
+
+        ``themes.toml`` is required: the archive keeps every article with its score.
+        """
+        from pipelines.relevance import load_themes
+
         directory = config_dir_of(config_dir)
         settings = load_settings(directory)
         sources = load_sources(sources_file or directory / "sources.toml")
@@ -59,6 +65,7 @@ class CrawlOptions:
             sources=sources,
             db=Path(db) if db else default_db_path(settings),
             config_dir=directory,
+            themes=load_themes(directory / "themes.toml"),
             allow_private_networks=allow_private_networks or settings.allow_private_networks,
             verbose=verbose,
         )
@@ -133,13 +140,12 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     from storage.archive import Archive
 
     started = time.monotonic()
-    themes = load_themes_if_any(options.config_dir)
     enabled = [s for s in options.sources if s.enabled]
     archive = Archive(options.db)
     archive.sync_sources(options.sources)
     session = CrawlSession(
         archive=archive,
-        themes=themes,
+        themes=options.themes,
         threshold=float(options.settings["relevance.threshold"]),
         reports={s.name: SourceReport(s) for s in enabled},
     )

@@ -23,7 +23,6 @@ def scrapy_settings(
         "USER_AGENT": settings.user_agent,
         "ROBOTSTXT_OBEY": p("obey_robots_txt"),
         "DOWNLOAD_DELAY": p("download_delay"),
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
         "CONCURRENT_REQUESTS": p("concurrent_requests"),
         "CONCURRENT_REQUESTS_PER_DOMAIN": p("concurrent_requests_per_domain"),
         "AUTOTHROTTLE_ENABLED": p("autothrottle"),
@@ -38,6 +37,7 @@ def scrapy_settings(
         "CULTUREWATCH_RETRY_BACKOFF_MAX": p("retry_backoff_max"),
         "CULTUREWATCH_ALLOW_PRIVATE_NETWORKS": allow_private_networks
         or settings.allow_private_networks,
+        "TWISTED_DNS_RESOLVER": "crawler.middlewares.GuardedResolver",
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.PrivateNetworkGuard": 50,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

@@ -161,6 +161,17 @@ class CheckResult:
         return f"{head} {self.seconds:6.2f}s  HTTP {status}  {self.format or '?'}, {items}{tail}"
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else "")[:200]
+
+
+def _unexpected(exc: Exception) -> str:
+    """Any other exception, as the one line of a failed check (no traceback)."""
+    detail = _first_line(exc)
+    return f"unreadable: {type(exc).__name__}" + (f": {detail}" if detail else "")
+
+
 class _CheckFailed(Exception):
     """A check failed for a reason that fits in one line."""
 
@@ -263,8 +274,27 @@ class _Fetcher:
             raise _CheckFailed(f"bad response: {exc}") from None
 
 
-def _parse(source: Source, url: str, content_type: str, body: bytes) -> tuple[str, int, str]:
-    """(format, item count, detail) of a fetched source, with the crawl's parsers."""
+def _gunzip(body: bytes, max_size: int) -> bytes:
+    """A gzipped sitemap decompressed as the crawl does, refusing more than *max_size* bytes."""
+    from scrapy.utils.gz import gunzip
+
+    try:
+        return gunzip(body, max_size=max_size)
+    except ValueError as exc:
+        limit = getattr(exc, "max_size", None)  # scrapy's _DecompressionMaxSizeExceeded
+        if limit is None:
+            raise
+        raise _CheckFailed(f"larger than {limit} bytes once decompressed") from None
+
+
+def _parse(
+    source: Source, url: str, content_type: str, body: bytes, max_size: int = 0
+) -> tuple[str, int, str]:
+    """(format, item count, detail) of a fetched source, with the crawl's parsers.
+
+    Raises _CheckFailed for an answer that is not what the kind expects; any other
+    exception is an unreadable answer too, reported by the caller.
+    """
     from crawler import discovery
     from crawler.feeds import FeedError, parse_feed
     from crawler.sitemaps import SitemapError, parse_sitemap
@@ -275,9 +305,7 @@ def _parse(source: Source, url: str, content_type: str, body: bytes) -> tuple[st
             return fmt, len(entries), ""
         if source.kind == "sitemap":
             if body[:2] == b"\x1f\x8b":
-                import gzip
-
-                body = gzip.decompress(body)
+                body = _gunzip(body, max_size)
             sitemap = parse_sitemap(body, url)
             if sitemap.kind == "index":
                 return "sitemap index", len(sitemap.sitemaps), "child sitemaps"
@@ -290,8 +318,8 @@ def _parse(source: Source, url: str, content_type: str, body: bytes) -> tuple[st
             items = discovery.parse_google_news(body, url)
             decoded = sum(1 for i in items if i.url)
             return "google news rss", len(items), f"{decoded} links decoded to publisher URLs"
-    except (FeedError, SitemapError, OSError, EOFError) as exc:
-        raise _CheckFailed(f"unreadable: {str(exc)[:200]}") from None
+    except (FeedError, SitemapError) as exc:
+        raise _CheckFailed(f"unreadable: {_first_line(exc)}") from None
     raise _CheckFailed(f"unknown kind {source.kind}")
 
 
@@ -370,7 +398,13 @@ class _Host:
                 raise _CheckFailed("forbidden by robots.txt")
             self._wait(gdelt=source.kind == "gdelt")
             status, content_type, body = self.fetcher.get(url)
-            fmt, items, detail = _parse(source, url, content_type, body)
+            try:
+                fmt, items, detail = _parse(source, url, content_type, body, self.fetcher.max_size)
+            except _CheckFailed as exc:
+                exc.status = exc.status or status
+                raise
+            except Exception as exc:  # hostile input (corrupt gzip, odd JSON): this source only
+                raise _CheckFailed(_unexpected(exc), status=status) from None
             return CheckResult(source, True, time.monotonic() - started, status, fmt, items, detail)
         except _CheckFailed as exc:
             if exc.host_down and not self.down:
@@ -378,6 +412,8 @@ class _Host:
             return CheckResult(
                 source, False, time.monotonic() - started, exc.status, detail=str(exc)
             )
+        except Exception as exc:  # a bug must cost one line, not the whole command
+            return CheckResult(source, False, time.monotonic() - started, detail=_unexpected(exc))
 
 
 def check_sources(

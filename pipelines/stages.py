@@ -75,7 +75,8 @@ class ArchivePipeline(_Stage):
             # already archived: under its canonical URL (through a redirect, a rel=canonical
             # or another spider in this crawl), or with the same text under another URL
             known = archive.has_article(article.url)
-            twin = None if known else archive.duplicate_of(fingerprint(article.text), article.url)
+            text_print = fingerprint(article.text)
+            twin = None if known else archive.duplicate_of(text_print, article.url)
             if known or twin:
                 item.outcome = "duplicate"
                 item.duplicate_of = twin or article.url
@@ -84,7 +85,7 @@ class ArchivePipeline(_Stage):
                 record = article.to_record()
                 record.update(
                     source=item.source,
-                    fingerprint=fingerprint(article.text),
+                    fingerprint=text_print,
                     first_url=item.requested_url,
                 )
                 article_id, _ = archive.upsert_article(record)

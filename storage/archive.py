@@ -144,7 +144,6 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["articles"].enable_fts(["title", "text"], create_triggers=True)
 
 
 @migrations()
@@ -430,6 +429,10 @@ class Archive:
 
     # ------------------------------------------------------------------ runs
     def start_run(self) -> int:
+        """Record a crawl as running. Call it holding the crawl lock: a run still marked
+        running then belongs to a crawl that died (killed, out of memory) and is closed."""
+        with self.transaction():
+            self.db.execute("update runs set status = 'crashed' where status = 'running'")
         table = self.db["runs"]
         table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid()})
         return int(table.last_pk)

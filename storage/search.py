@@ -12,6 +12,10 @@ jieba before it is indexed (``tests/bench/fts_chinese.py`` measures the alternat
   column of their own (``grams``, never shown). jieba alone misses a word it segmented
   differently in context (马面|裙配, 非|遗); the bigram phrase of a term finds every
   article that contains it, like a search in a page would.
+- :func:`highlight_html` makes a ``snippet()`` of the table safe HTML: the search query
+  marks matches with the private-use characters :data:`MARK_START` and :data:`MARK_END`
+  (never indexed: :func:`search_row` drops them from the text), the rest is HTML-escaped
+  and only the marks become ``<mark>``, so no markup in an article reaches the browser.
 - :func:`fts_query` turns what a user types into an FTS5 query: terms are quoted (as
   Datasette's ``escape_fts`` does) and a Chinese term becomes "its jieba words, or the
   phrase of its bigrams": 马面裙 is ``(("马面" AND "裙") OR grams : "马面 面裙")``. The jieba
@@ -24,17 +28,21 @@ lower-cases, folds diacritics and stems English with Porter).
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import re
 from typing import Any
 
 __all__ = [
+    "MARK_END",
+    "MARK_START",
     "SEARCH_COLUMNS",
     "SEARCH_TABLE",
     "SEARCH_TOKENIZER",
     "SEP",
     "fts_query",
     "grams",
+    "highlight_html",
     "search_row",
     "segment",
 ]
@@ -43,6 +51,11 @@ SEARCH_TABLE = "articles_search"
 SEARCH_COLUMNS = ("title", "text", "grams")
 SEARCH_TOKENIZER = "porter unicode61 remove_diacritics 2"
 SEP = "\u200b"  # zero width space: a token separator for unicode61, invisible when shown
+# snippet() highlight markers: private-use characters, stripped from the indexed text
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+_NO_MARKS = str.maketrans("", "", MARK_START + MARK_END)
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
 _HAN_RUN = re.compile(f"[{_HAN}]+")
@@ -82,13 +95,30 @@ def grams(text: str | None) -> str:
     return " ".join(_bigrams(run) for run in _HAN_RUN.findall(text) if len(run) > 1)
 
 
+def _unmarked(text: str | None) -> str | None:
+    return text.translate(_NO_MARKS) if text else text
+
+
 def search_row(title: str | None, text: str | None) -> dict[str, str | None]:
-    """The ``articles_search`` columns for an article."""
+    """The ``articles_search`` columns for an article (without highlight markers)."""
+    title, text = _unmarked(title), _unmarked(text)
     return {
         "title": segment(title),
         "text": segment(text),
         "grams": " ".join(filter(None, (grams(title), grams(text)))),
     }
+
+
+def highlight_html(snippet: str) -> str:
+    """*snippet* as HTML: escaped, with each MARK_START...MARK_END pair made ``<mark>``.
+
+    Unpaired markers (from an index written before they were stripped) are dropped.
+    """
+    pieces = _MARKED.split(snippet)  # outside, marked, outside, marked, ..., outside
+    return "".join(
+        f"<mark>{html.escape(piece)}</mark>" if i % 2 else html.escape(piece.translate(_NO_MARKS))
+        for i, piece in enumerate(pieces)
+    )
 
 
 def _han_term(term: str) -> str:

@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -59,35 +60,54 @@ def free_port() -> int:
 
 @contextmanager
 def browse_server(db: Path, *extra: str) -> Iterator[str]:
-    """Run ``culturewatch browse --db DB`` on a free loopback port; yields its base URL."""
+    """Run ``culturewatch browse --db DB`` on a free loopback port; yields its base URL.
+
+    The server's output goes to a log file (a pipe nobody reads could fill up and block
+    it); the log is shown when the server fails to start or a test using it fails.
+    """
     port = free_port()
-    proc = subprocess.Popen(
-        [CULTUREWATCH, "browse", "--db", str(db), "--port", str(port), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"culturewatch browse exited: {proc.stdout.read()}")
-            try:
-                get_json(base + "/-/versions.json")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
+    with tempfile.TemporaryDirectory(prefix="culturewatch-browse-") as logs:
+        log_path = Path(logs) / "browse.log"
+        with log_path.open("w", encoding="utf-8") as log:
+            proc = subprocess.Popen(
+                [CULTUREWATCH, "browse", "--db", str(db), "--port", str(port), *extra],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+            deadline = time.monotonic() + 30
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"culturewatch browse exited: {_log(log_path)}")
+                try:
+                    get_json(base + "/-/versions.json")
+                    break
+                except (urllib.error.URLError, ConnectionError) as exc:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"culturewatch browse did not answer at {base}: {exc}; "
+                            f"its log: {_log(log_path)}"
+                        ) from None
+                    time.sleep(0.1)
+            try:
+                yield base
+            except BaseException:
+                sys.stderr.write(f"culturewatch browse log:\n{_log(log_path)}\n")
+                raise
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _log(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").strip() or "(empty)"
+    except OSError as exc:
+        return f"(unreadable: {exc})"
 
 
 def get(url: str) -> tuple[int, str]:

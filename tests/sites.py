@@ -1159,7 +1159,8 @@ TEST_SETTINGS: dict[str, dict[str, Any]] = {
 
 
 def write_settings(path: str | Path, **overrides: Any) -> Path:
-    """Write a ``settings.toml`` with fast politeness for tests.
+    """Write a ``settings.toml`` with fast politeness for tests, and beside it the
+    project's ``themes.toml`` when there is none (a crawl needs both).
 
     *path* is a config directory (``settings.toml`` is written inside) or the file.
     Overrides: a top-level key (``allow_private_networks=True``), a whole section as a
@@ -1184,6 +1185,9 @@ def write_settings(path: str | Path, **overrides: Any) -> Path:
         lines += ["", f"[{section}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines).lstrip("\n") + "\n", encoding="utf-8")
+    themes = path.parent / "themes.toml"
+    if not themes.exists():
+        themes.write_bytes((REPO / "config" / "themes.toml").read_bytes())
     return path
 
 

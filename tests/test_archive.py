@@ -8,6 +8,7 @@ import pytest
 
 from crawler.config import Source
 from storage.archive import Archive
+from storage.search import fts_query
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def test_new_archive_has_the_contract_columns_and_wal(archive):
         "themes",
     } <= columns
     assert archive.db.execute("pragma journal_mode").fetchone()[0] == "wal"
-    assert archive.db["articles_fts"].exists()
+    assert archive.db["articles_search"].exists()
     assert {"raw_html", "pages", "sources", "runs", "http_validators", "article_themes"} <= set(
         archive.db.table_names()
     )
@@ -121,7 +122,9 @@ def test_full_text_search_follows_upserts(archive):
         record(title="Hanfu weekend", text="Crowds in hanfu filled the old town.")
     )
     hits = archive.db.execute(
-        "select title from articles where id in (select rowid from articles_fts where articles_fts match 'hanfu')"
+        "select title from articles where id in "
+        "(select rowid from articles_search where articles_search match ?)",
+        [fts_query("hanfu")],
     ).fetchall()
     assert hits == [("Hanfu weekend",)]
 
@@ -184,3 +187,10 @@ def test_a_write_waits_for_another_writer_instead_of_failing(tmp_path):
             archive.upsert_article(record())
         thread.join()
         assert archive.count() == 1 and archive.count("pages") == 1
+
+
+def test_a_run_left_running_by_a_dead_crawl_is_closed_as_crashed(archive):
+    stale = archive.start_run()  # the process died without finishing it
+    current = archive.start_run()
+    assert archive.db["runs"].get(stale)["status"] == "crashed"
+    assert archive.db["runs"].get(current)["status"] == "running"

@@ -22,6 +22,7 @@ from sites import REPO
 
 from storage.archive import Archive
 from storage.browse import DATABASE_NAME
+from storage.search import MARK_END, MARK_START
 
 METADATA = yaml.safe_load((REPO / "config" / "metadata.yml").read_text(encoding="utf-8"))
 DB_META = METADATA["databases"][DATABASE_NAME]
@@ -33,6 +34,9 @@ ARCHIVE_TABLES_SQL = (
     "and sql not like 'CREATE TABLE ''%' "  # FTS5 shadow tables are created quoted
 )
 DB = f"/{DATABASE_NAME}"
+# Tables of old archives that nothing reads any more; a migration drops them. Until then
+# Datasette hides them (FTS tables) and the metadata does not describe them.
+LEGACY_TABLES: set[str] = set()
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +167,7 @@ def test_database_page_hides_raw_html_and_describes_the_archive(filled_server: s
     data = get_json(url(filled_server, f"{DB}.json"))
     hidden = {t["name"]: t["hidden"] for t in data["tables"]}
     assert hidden["raw_html"] is True and hidden["articles"] is False
+    assert all(hidden[t] for t in LEGACY_TABLES & hidden.keys())
     status, html = get(url(filled_server, "/"))
     assert status == 200 and "soft power" in html and "films_games" in html
 
@@ -217,17 +222,57 @@ def test_canned_query_results(filled: Path, filled_server: str) -> None:
 
     hits = q(filled_server, "search", q="哪吒")
     assert {r["id"] for r in hits} == containing(filled, "哪吒")
-    assert all("<mark>哪吒</mark>" in r["snippet"] and "\u200b" not in r["snippet"] for r in hits)
+    marked = f"{MARK_START}哪吒{MARK_END}"
+    assert all(marked in r["snippet"] and "\u200b" not in r["snippet"] for r in hits)
     english = q(filled_server, "search", q="hanfu")
-    assert english and all("<mark>" in r["snippet"].lower() for r in english)
+    assert english and all(f"{MARK_START}hanfu" in r["snippet"].lower() for r in english)
+
+
+def snippet_cells(base: str, term: str) -> list[str]:
+    status, html = get(url(base, f"{DB}/search", q=term))
+    assert status == 200
+    return re.findall(r'<td class="col-snippet[^"]*">(.*?)</td>', html, re.DOTALL)
 
 
 def test_search_snippets_are_rendered_highlighted(filled_server: str) -> None:
-    """datasette-render-markdown turns the snippet's <mark> into markup, and only that."""
-    status, html = get(url(filled_server, f"{DB}/search", q="哪吒"))
-    assert status == 200
-    cells = re.findall(r'<td class="col-snippet">(.*?)</td>', html, re.DOTALL)
-    assert cells and all("<mark>哪吒</mark>" in c and "&lt;mark&gt;" not in c for c in cells)
+    """The plugin's render_cell turns the snippet's match markers into <mark>, and only that."""
+    cells = snippet_cells(filled_server, "哪吒")
+    assert cells and all("<mark>哪吒</mark>" in c for c in cells)
+    assert not any(MARK_START in c or MARK_END in c for c in cells)
+
+
+def test_markup_in_an_article_is_escaped_in_snippets(filled: Path, filled_server: str) -> None:
+    """A page's text is shown as text: its <img> and <script> never reach the browser."""
+    hostile = (
+        "Zanzibarite review <img src=http://127.0.0.1:9/x> of the hanfu show "
+        '<script>alert(1)</script> <a href="http://127.0.0.1:9/y">more</a> '
+        f"and a stray {MARK_START} marker"
+    )
+    with Archive(filled) as archive:
+        article_id, inserted = archive.upsert_article(
+            {"url": "https://example.org/hostile", "title": "Hostile <b>page</b>", "text": hostile}
+        )
+    assert inserted
+    try:
+        status, html = get(url(filled_server, f"{DB}/search", q="zanzibarite"))
+        assert status == 200
+        cells = re.findall(r'<td class="col-snippet[^"]*">(.*?)</td>', html, re.DOTALL)
+        assert len(cells) == 1
+        cell = cells[0]
+        assert "<mark>Zanzibarite</mark>" in cell
+        assert "&lt;img src=http://127.0.0.1:9/x&gt;" in cell
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in cell
+        assert "&lt;a href=" in cell and MARK_START not in cell
+        assert "<img src=http://127.0.0.1:9" not in html and "<script>alert" not in html
+        assert '<a href="http://127.0.0.1:9/y"' not in html and "<b>page</b>" not in html
+        # the search box of the table page escapes them too
+        status, html = get(url(filled_server, f"{DB}/articles", _search="zanzibarite"))
+        assert status == 200 and "Hostile &lt;b&gt;page&lt;/b&gt;" in html
+        assert "<img src=http://127.0.0.1:9" not in html and "<script>alert" not in html
+    finally:
+        with Archive(filled) as archive:
+            archive.db.execute("delete from articles where id = ?", [article_id])
+            archive.db.conn.commit()
 
 
 def test_relevant_feed_is_atom(filled: Path, filled_server: str) -> None:
@@ -251,7 +296,9 @@ def test_every_table_and_column_is_described(tmp_path: Path) -> None:
     tables = {r[0] for r in rows(db, ARCHIVE_TABLES_SQL)}
     assert {"articles", "runs", "sources", "raw_html", "articles_search"} <= tables
     described = DB_META["tables"]
-    for table in sorted(tables):
+    assert not LEGACY_TABLES & set(described), "the metadata describes a dropped table"
+    assert "articles_fts" not in (REPO / "config" / "metadata.yml").read_text(encoding="utf-8")
+    for table in sorted(tables - LEGACY_TABLES):
         assert (described.get(table) or {}).get("description"), f"table {table} has no description"
     columns = {r[1] for r in rows(db, "pragma table_info(articles)")}
     assert columns <= set(described["articles"]["columns"]), "articles columns without description"

@@ -1,12 +1,14 @@
 """End to end in a real headless Chromium: open the archive, search for 哪吒, screenshot.
 
 Uses Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) driven by
-selenium; skipped when they are not installed. The screenshot is saved to
-``tests/screenshots/browse.png`` (the README shows it).
+selenium; skipped when they are not installed. The screenshot goes to the test's temporary
+directory; with ``CULTUREWATCH_UPDATE_SCREENSHOT=1`` it replaces the tracked
+``tests/screenshots/browse.png`` (the one the README shows).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,7 +17,9 @@ from browse_helpers import browse_server, crawl_fixture_archive
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "browse.png"
+TRACKED_SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "browse.png"
+UPDATE_SCREENSHOT = "CULTUREWATCH_UPDATE_SCREENSHOT"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
@@ -32,6 +36,8 @@ def test_search_in_the_browser(tmp_path: Path) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     db = crawl_fixture_archive(tmp_path)
+    update = os.environ.get(UPDATE_SCREENSHOT, "") == "1"
+    screenshot = TRACKED_SCREENSHOT if update else tmp_path / "browse.png"
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -61,8 +67,11 @@ def test_search_in_the_browser(tmp_path: Path) -> None:
             assert "search matches" in driver.find_element(By.TAG_NAME, "body").text
             # the column descriptions come first on the page: show the search and results
             driver.execute_script("document.querySelector('h3').scrollIntoView()")
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            assert driver.save_screenshot(str(SCREENSHOT))
+            screenshot.parent.mkdir(exist_ok=True)
+            assert driver.save_screenshot(str(screenshot))
         finally:
             driver.quit()
-    assert SCREENSHOT.stat().st_size > 10_000
+    png = screenshot.read_bytes()
+    assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width >= 800 and height >= 600, (width, height)

@@ -53,6 +53,10 @@ def test_shipped_settings_are_valid_and_document_every_key():
         ("[politeness]\ndelay = 3\n", "unknown key 'politeness.delay'"),
         ("[politeness]\ndownload_delay = 'fast'\n", "'politeness.download_delay' must be a number"),
         ("user_agent = \n", "invalid TOML"),
+        ("[politeness]\ntimeout = -1\n", "'politeness.timeout' must be greater than 0"),
+        ("[politeness]\nmax_response_size = 0\n", "'politeness.max_response_size' must be at least"),
+        ("[crawl]\nmax_items_per_source = 0\n", "'crawl.max_items_per_source' must be at least 1"),
+        ("[relevance]\nthreshold = 5\n", "'relevance.threshold' must be at most 1"),
     ],
 )
 def test_bad_settings_name_file_and_key(tmp_path, text, message):
@@ -122,4 +126,18 @@ def test_crawl_with_bad_sources_exits_2_with_one_line_and_fetches_nothing(tmp_pa
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "duplicate name 'a'" in lines[0] and str(path) in lines[0]
     assert "Traceback" not in result.stderr
+    assert not db.exists()
+
+
+def test_crawl_without_themes_exits_2_before_fetching(tmp_path):
+    (tmp_path / "config").mkdir()
+    sources = write(tmp_path / "sources.toml", SOURCE)
+    db = tmp_path / "a.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "--config", str(tmp_path / "config"),
+         "--sources", str(sources), "--db", str(db)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "themes.toml: file not found" in result.stderr
     assert not db.exists()

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from sites import FixtureServer, Hit, Route, write_sources
+from sites import FixtureServer, Hit, Route, write_settings, write_sources
 
 from crawler.cli import cli
 from crawler.config import ConfigError, load_sources
@@ -103,6 +103,7 @@ class SearchServer(FixtureServer):
         super().__init__(host="127.0.0.1")
         self.times: list[tuple[float, Hit]] = []
         self.gdelt_pages: dict[str | None, str] = {}  # enddatetime (None: any) -> JSON
+        self.gdelt_queries: dict[str, str] = {}  # query -> JSON, before gdelt_pages
 
     def _record(self, hit: Hit) -> None:
         super()._record(hit)
@@ -111,8 +112,11 @@ class SearchServer(FixtureServer):
     def match(self, path_with_query: str) -> Route | None:
         parts = urlsplit(path_with_query)
         if parts.path == "/api/v2/doc/doc":
-            end = parse_qs(parts.query).get("enddatetime", [None])[0]
-            body = self.gdelt_pages.get(end, self.gdelt_pages.get(None, ""))
+            params = parse_qs(parts.query)
+            end = params.get("enddatetime", [None])[0]
+            body = self.gdelt_queries.get(params.get("query", [""])[0])
+            if body is None:
+                body = self.gdelt_pages.get(end, self.gdelt_pages.get(None, ""))
             return Route(body, content_type=JSON)
         return super().match(path_with_query)
 
@@ -205,6 +209,48 @@ def test_parse_gdelt_answers() -> None:
     assert [e.url for e, _ in parse_gdelt(broken)] == ["https://a.example/y"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"articles": 5}',
+        b'{"articles": "https://a.example/x"}',
+        b'{"articles": {"url": "https://a.example/x"}}',
+    ],
+)
+def test_gdelt_answers_of_another_shape_are_errors(body: bytes) -> None:
+    with pytest.raises(DiscoveryError, match="another shape"):
+        parse_gdelt(body)
+
+
+def test_malformed_gdelt_records_are_skipped_one_by_one() -> None:
+    good = {"url": "https://a.example/ok", "title": "Fine", "seendate": "20250303T081500Z"}
+    body = json.dumps(
+        {
+            "articles": [
+                5,
+                "https://a.example/string",
+                None,
+                {"url": 7},
+                {"url": ["https://a.example/list"]},
+                {"url": "http://[::1/b"},  # not a URL: urlsplit raises ValueError on it
+                {"url": "mailto:x@a.example"},
+                {**good, "title": {"x": 1}, "language": ["English"], "socialimage": 3},
+                good,
+            ]
+        }
+    ).encode()
+    found = parse_gdelt(body)
+    assert [(e.url, e.title, e.language, e.image) for e, _ in found] == [
+        ("https://a.example/ok", None, None, None),
+        ("https://a.example/ok", "Fine", None, None),
+    ]
+    # invalid JSON with a bad \u escape in one URL: that URL is lost, the other one is read
+    broken = b'{"articles": [{"url": "https://a.example/\\u12"}, {"url": "https://a.example/z"}'
+    assert [e.url for e, _ in parse_gdelt(broken)] == ["https://a.example/z"]
+    with pytest.raises(DiscoveryError, match="cannot be read"):
+        parse_gdelt(b'{"articles": [{"url": "https://a.example/\\u12"}')
+
+
 def test_publisher_link_on_a_google_page() -> None:
     base = "https://news.google.com/rss/articles/abc"
     page = (
@@ -218,6 +264,15 @@ def test_publisher_link_on_a_google_page() -> None:
     assert find_publisher_link(page, base, "https://elsewhere.example") is None
     refresh = '<meta http-equiv="refresh" content="0;url=https://x.example/a.html">'
     assert find_publisher_link(refresh, base, None) == "https://x.example/a.html"
+    # a link that is no URL is skipped, not fatal
+    bad = (
+        '<meta http-equiv="refresh" content="0;url=http://[::1/b">'
+        + page.replace("https://www.example.org/culture", "http://[::1/b")
+        + '<a href="https://www.example.org/culture/later.html">later</a>'
+    )
+    assert find_publisher_link(bad, base, "https://example.org") == (
+        "https://www.example.org/culture/later.html"
+    )
 
 
 def test_queries_follow_the_themes(themes) -> None:
@@ -503,3 +558,105 @@ def test_sources_check_on_local_services(discovery_setup, tmp_config: Path) -> N
     )
     assert refused.exit_code == 1
     assert refused.output.count("private network address") == 2
+
+
+def test_a_broken_gdelt_answer_fails_its_source_only(
+    news_server, tmp_config: Path, tmp_path: Path
+) -> None:
+    """The first of two GDELT sources gets an answer of another shape; the second is searched."""
+    srv, site = news_server
+    wukong = site.article("wukong")
+    seen = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    with SearchServer() as search:
+        search.gdelt_queries["brokenanswer"] = '{"articles": 5}'
+        search.gdelt_queries["goodanswer"] = gdelt_answer([(wukong.url, wukong.title, seen)])
+        api = search.url("/api/v2/doc/doc")
+        sources = write_sources(
+            tmp_path / "sources.toml",
+            [
+                {"name": "gdelt-broken", "url": api, "kind": "gdelt", "query": "brokenanswer"},
+                {"name": "gdelt-good", "url": api, "kind": "gdelt", "query": "goodanswer"},
+            ],
+        )
+        db = tmp_path / "archive.db"
+        result = crawl(tmp_config, sources, db, "--allow-private-networks")
+        asked = [parse_qs(urlsplit(h.path).query)["query"][0] for h in search.requests("/api/")]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert asked == ["brokenanswer", "goodanswer"]
+    health = {r["name"]: r for r in rows(db, "select * from sources")}
+    assert health["gdelt-good"]["last_status"] == "ok"
+    assert health["gdelt-broken"]["last_status"] == "failed"
+    error = health["gdelt-broken"]["last_error"]
+    assert "another shape" in error and "\n" not in error
+    archived = rows(db, "select source, url from articles")
+    assert [(r["source"], r["url"]) for r in archived] == [("gdelt-good", wukong.url)]
+
+
+def test_sources_check_survives_hostile_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Corrupt gzip, a gzip bomb, odd JSON, HTML for a feed: one FAIL line each, no traceback.
+
+    The group's --config and --sources reach `check` (this directory has no ./config).
+    """
+    import gzip
+
+    sitemap = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://a.example/one.html</loc></url>"
+        b"<url><loc>https://a.example/two.html</loc></url></urlset>"
+    )
+    gz = "application/gzip"
+    routes = {
+        "/good.xml.gz": Route(gzip.compress(sitemap), content_type=gz),
+        "/corrupt.xml.gz": Route(gzip.compress(sitemap)[:10] + b"\xff" * 40, content_type=gz),
+        "/bomb.xml.gz": Route(gzip.compress(b" " * (3 * 1024 * 1024)), content_type=gz),
+        "/api/v2/doc/doc": Route('{"articles": 5}', content_type=JSON),
+        "/feed.xml": Route("<html><body><p>Not a feed</p></body></html>"),
+    }
+    config = tmp_path / "config"
+    write_settings(config, **{"politeness.max_response_size": 1024 * 1024})
+    with FixtureServer(routes) as srv:
+        sources = write_sources(
+            tmp_path / "hostile.toml",
+            [
+                {"name": "good-gz", "url": srv.url("/good.xml.gz"), "kind": "sitemap"},
+                {"name": "corrupt-gz", "url": srv.url("/corrupt.xml.gz"), "kind": "sitemap"},
+                {"name": "bomb-gz", "url": srv.url("/bomb.xml.gz"), "kind": "sitemap"},
+                {
+                    "name": "odd-gdelt",
+                    "url": srv.url("/api/v2/doc/doc"),
+                    "kind": "gdelt",
+                    "query": "x",
+                },
+                {"name": "html-feed", "url": srv.url("/feed.xml"), "kind": "feed"},
+            ],
+        )
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.delenv("CULTUREWATCH_CONFIG", raising=False)
+        args = ["sources", "--config", str(config), "--sources", str(sources), "check"]
+        result = CliRunner().invoke(cli, [*args, "--allow-private-networks", "--timeout", "5"])
+        # the subcommand's own --sources wins over the group's
+        only_good = write_sources(
+            tmp_path / "good.toml",
+            [{"name": "only-good", "url": srv.url("/good.xml.gz"), "kind": "sitemap"}],
+        )
+        own = CliRunner().invoke(
+            cli, [*args, "--sources", str(only_good), "--allow-private-networks"]
+        )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1, result.output
+    lines = {
+        line.split()[1]: line for line in result.output.splitlines() if line[:4] in ("ok  ", "FAIL")
+    }
+    assert set(lines) == {"good-gz", "corrupt-gz", "bomb-gz", "odd-gdelt", "html-feed"}
+    assert lines["good-gz"].startswith("ok") and "sitemap, 2 items" in lines["good-gz"]
+    assert lines["corrupt-gz"].startswith("FAIL") and "unreadable" in lines["corrupt-gz"]
+    assert lines["bomb-gz"].startswith("FAIL")
+    assert f"larger than {1024 * 1024} bytes" in lines["bomb-gz"]
+    assert lines["odd-gdelt"].startswith("FAIL") and "another shape" in lines["odd-gdelt"]
+    assert lines["html-feed"].startswith("FAIL") and "not a feed" in lines["html-feed"]
+    assert result.output.strip().splitlines()[-1].endswith("1 ok, 4 failed")
+    assert own.exit_code == 0, own.output
+    assert "only-good" in own.output and "1 ok, 0 failed" in own.output

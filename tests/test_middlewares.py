@@ -32,6 +32,9 @@ from crawler.middlewares import (
         ("fe80::1", True),
         ("::ffff:127.0.0.1", True),
         ("fd00::1", True),
+        ("100.100.100.200", True),  # shared address space: a cloud metadata service
+        ("2002:7f00:1::", True),  # 6to4 wrapping 127.0.0.1
+        ("2002:5db8:d822::1", False),  # 6to4 wrapping a public address
         ("93.184.216.34", False),
         ("2606:4700::1111", False),
         ("8.8.8.8", False),
@@ -79,3 +82,13 @@ def test_retry_delay_backs_off_and_honours_retry_after():
     assert retry_delay(response({"Retry-After": "9999"}), 1, 2.0, 60) == 60
     assert retry_delay(response({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), 1, 2.0, 60) == 0
     assert retry_delay(response({"Retry-After": "soon"}), 2, 1.0, 60) == 2.0
+
+
+def test_resolved_addresses_are_judged_where_the_connection_is_made():
+    from twisted.internet.error import DNSLookupError
+
+    from crawler.middlewares import refuse_private
+
+    assert refuse_private("93.184.216.34", "news.example") == "93.184.216.34"
+    with pytest.raises(DNSLookupError, match="news.example resolves to 10.0.0.5"):
+        refuse_private("10.0.0.5", "news.example")

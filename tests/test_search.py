@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from storage.archive import Archive
-from storage.search import SEP, fts_query, grams, segment
+from storage.search import (
+    MARK_END,
+    MARK_START,
+    SEP,
+    fts_query,
+    grams,
+    highlight_html,
+    search_row,
+    segment,
+)
 
 ARTICLES = {
     "nezha": ("动画电影《哪吒之魔童闹海》走进海外影院", "影片保留了中文原声。"),
@@ -94,3 +103,26 @@ def test_segmented_text_reads_as_the_original() -> None:
     assert segment("plain English") == "plain English"
     assert grams("哪吒 汉服") == "哪吒 汉服"
     assert grams("马面裙") == "马面 面裙"
+
+
+def test_highlight_html_escapes_all_but_the_marks() -> None:
+    s, e = MARK_START, MARK_END
+    assert highlight_html(f"a {s}哪吒{e} <img src=x> & {s}<b>{e}") == (
+        "a <mark>哪吒</mark> &lt;img src=x&gt; &amp; <mark>&lt;b&gt;</mark>"
+    )
+    assert highlight_html(f"stray {e}end{s} <script>") == "stray end &lt;script&gt;"
+    assert highlight_html("\"quoted\" 'too'") == "&quot;quoted&quot; &#x27;too&#x27;"
+
+
+def test_marks_are_never_indexed(archive: Archive) -> None:
+    row = search_row(f"t{MARK_START}itle", f"哪吒{MARK_END}电影")
+    assert MARK_START not in row["title"] and MARK_END not in row["text"]
+    assert row["text"].replace(SEP, "") == "哪吒电影"
+    archive.upsert_article(
+        {"url": "https://example.org/marks", "text": f"x {MARK_START}y{MARK_END}"}
+    )
+    stored = archive.db.execute(
+        "select s.text from articles_search s join articles a on a.id = s.rowid "
+        "where a.url = 'https://example.org/marks'"
+    ).fetchone()[0]
+    assert stored == "x y"
