@@ -365,28 +365,50 @@ def score(paths: tuple[Path, ...], config: Path | None) -> None:
     show_default=True,
     help="Articles per transaction.",
 )
+@click.option(
+    "--reextract",
+    is_flag=True,
+    help="First extract every article again from its stored raw HTML (after a trafilatura "
+    "upgrade, say).",
+)
 @handle_errors
-def rescore(config: Path | None, db: Path | None, batch_size: int) -> None:
-    """Re-apply the current themes to every archived article (nothing is fetched)."""
+def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bool) -> None:
+    """Re-apply the current themes to every archived article (nothing is fetched).
+
+    Takes the crawl lock, so it never runs beside a crawl of the same archive.
+    """
     from rich.progress import Progress
 
     from crawler.config import config_dir, default_db_path, load_settings
-    from pipelines.scoring import rescore_archive
+    from crawler.lock import ArchiveBusy, LockError, crawl_lock
+    from pipelines.scoring import reextract_archive, rescore_archive
     from storage.archive import Archive
 
     themes, threshold = _themes_and_threshold(config)
     path = db or default_db_path(load_settings(config_dir(config)))
     if not Path(path).exists():
         fail(f"no archive at {path}")
-    with Archive(path) as archive, Progress(transient=True) as progress:
-        task = progress.add_task("rescoring", total=archive.count())
-        counts = rescore_archive(
-            archive,
-            themes,
-            threshold,
-            batch_size=batch_size,
-            progress=lambda n: progress.advance(task, n),
-        )
+    try:
+        with crawl_lock(path), Archive(path) as archive, Progress(transient=True) as progress:
+            if reextract:
+                task = progress.add_task("re-extracting", total=archive.count())
+                done = reextract_archive(
+                    archive, batch_size=batch_size, progress=lambda n: progress.advance(task, n)
+                )
+            task = progress.add_task("rescoring", total=archive.count())
+            counts = rescore_archive(
+                archive,
+                themes,
+                threshold,
+                batch_size=batch_size,
+                progress=lambda n: progress.advance(task, n),
+            )
+    except ArchiveBusy as exc:
+        fail(str(exc), EXIT_BUSY)
+    except LockError as exc:
+        fail(str(exc), 1)
+    if reextract:
+        click.echo(f"re-extracted {done['extracted']} of {done['articles']} articles")
     click.echo(
         f"rescored {counts['articles']} articles: {counts['relevant']} relevant, "
         f"{counts['changed']} changed their verdict"

@@ -10,7 +10,7 @@ from typing import Any
 from pipelines.extract import extract
 from pipelines.relevance import Relevance, Themes, score
 
-__all__ = ["read_article_file", "score_file", "rescore_archive"]
+__all__ = ["read_article_file", "score_file", "reextract_archive", "rescore_archive"]
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
@@ -71,5 +71,33 @@ def rescore_archive(
     return counts
 
 
-def _batches(archive: Any, batch_size: int) -> Iterator[list[dict[str, Any]]]:
-    yield from archive.iter_articles(batch_size, columns="id, title, text, relevant")
+def reextract_archive(
+    archive: Any, *, batch_size: int = 500, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Extract every article again from its stored raw HTML (nothing is fetched).
+
+    The row keeps its URL; text and metadata are replaced when the extraction gives a
+    text. Counts: ``articles`` seen, ``extracted`` (updated).
+    """
+    counts = {"articles": 0, "extracted": 0}
+    for batch in _batches(archive, batch_size, "id, url"):
+        with archive.transaction():
+            for row in batch:
+                counts["articles"] += 1
+                html = archive.raw_html(row["url"])
+                article = extract(html, row["url"]) if html else None
+                if article is None:
+                    continue
+                record = article.to_record()
+                record["url"] = row["url"]
+                archive.upsert_article(record)
+                counts["extracted"] += 1
+        if progress:
+            progress(len(batch))
+    return counts
+
+
+def _batches(
+    archive: Any, batch_size: int, columns: str = "id, title, text, relevant"
+) -> Iterator[list[dict[str, Any]]]:
+    yield from archive.iter_articles(batch_size, columns=columns)

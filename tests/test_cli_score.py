@@ -109,3 +109,36 @@ def test_rescore_without_an_archive_is_one_line_and_exit_1(tmp_path, config):
     )
     assert result.exit_code == 1
     assert "no archive at" in result.output
+
+
+def test_rescore_reextract_rebuilds_text_from_the_stored_html(tmp_path, config):
+    db = tmp_path / "a.db"
+    paragraphs = "".join(f"<p>{ON_TOPIC}</p>" for _ in range(3))
+    html = (
+        f"<html lang='en'><head><title>{ON_TOPIC_TITLE}</title></head>"
+        f"<body><article><h1>{ON_TOPIC_TITLE}</h1>{paragraphs}</article></body></html>"
+    ).encode()
+    url = "https://news.example/film"
+    with Archive(db) as archive:
+        archive.upsert_article({"url": url, "title": "damaged", "text": "damaged"})
+        archive.save_raw_html(url, html, encoding="utf-8", content_type="text/html")
+    result = CliRunner().invoke(
+        cli, ["rescore", "--reextract", "--db", str(db), "--config", str(config)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "re-extracted 1 of 1 articles" in result.output
+    with Archive(db) as archive:
+        row = next(archive.db.query("select url, title, text, relevant from articles"))
+    assert row["url"] == url and row["title"] == ON_TOPIC_TITLE
+    assert ON_TOPIC[:50] in row["text"] and row["relevant"] == 1
+
+
+def test_rescore_waits_for_no_crawl(tmp_path, config):
+    from crawler.lock import crawl_lock
+
+    db = tmp_path / "a.db"
+    Archive(db).close()
+    with crawl_lock(db):
+        result = CliRunner().invoke(cli, ["rescore", "--db", str(db), "--config", str(config)])
+    assert result.exit_code == 75
+    assert "another crawl is running" in result.output
