@@ -278,8 +278,8 @@ def sources_check(
     import time
 
     from crawler.config import config_dir, load_settings, load_sources
-    from crawler.runner import load_themes_if_any
     from crawler.sourcecheck import check_sources
+    from pipelines.relevance import load_themes
 
     given = ctx.obj or {}  # the group's --config/--sources; this command's own win
     config = config or given.get("config")
@@ -292,7 +292,7 @@ def sources_check(
         if unknown:
             fail(f"no source named {unknown[0]!r}", 2)
         configured = [s for s in configured if s.name in names]
-    themes = load_themes_if_any(directory)
+    themes = load_themes(directory / "themes.toml")
     started = time.monotonic()
     results = check_sources(
         configured,

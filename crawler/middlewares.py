@@ -132,11 +132,14 @@ def retry_delay(response: Response | None, attempt: int, base: float, cap: float
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's RetryMiddleware, waiting before each retry.
+    """Scrapy's RetryMiddleware, slowing the host down before each retry.
 
     The wait doubles from ``CULTUREWATCH_RETRY_BACKOFF_BASE`` seconds and honours a
     ``Retry-After`` header (seconds or HTTP date), capped at
-    ``CULTUREWATCH_RETRY_BACKOFF_MAX``. Only the retried request waits; the crawl goes on.
+    ``CULTUREWATCH_RETRY_BACKOFF_MAX``. It is applied to the host's download slot (its
+    delay between requests, raised for the rest of the crawl; AutoThrottle may lower it
+    again), not by holding the request: nothing else waits, and every request to a host
+    that asked for a pause respects it.
     """
 
     def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
@@ -144,27 +147,27 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.base = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_MAX", 120.0)
 
-    async def _wait(self, request: Request, response: Response | None) -> None:
+    def _slow_down(self, request: Request, response: Response | None) -> None:
         attempt = request.meta.get("retry_times", 0) + 1
-        delay = retry_delay(response, attempt, self.base, self.cap)
-        if delay > 0:
-            # imported here: importing the reactor at module level would install the
-            # default one before Scrapy installs the asyncio reactor
-            from twisted.internet import reactor
-            from twisted.internet.task import deferLater
+        wait = retry_delay(response, attempt, self.base, self.cap)
+        downloader = self.crawler.engine.downloader if self.crawler.engine else None
+        if wait <= 0 or downloader is None:
+            return
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None:
+            # the slot's delay varies by +-jitter: aim so that even the shortest is `wait`
+            slot.delay = max(slot.delay, wait / max(1.0 - slot.jitter, 0.1))
 
-            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
-
-    async def process_response(self, request: Request, response: Response):  # type: ignore[override]
+    def process_response(self, request: Request, response: Response):  # type: ignore[override]
         result = super().process_response(request, response)
         if result is not response:
-            await self._wait(request, response)
+            self._slow_down(request, response)
         return result
 
-    async def process_exception(self, request: Request, exception: Exception):  # type: ignore[override]
+    def process_exception(self, request: Request, exception: Exception):  # type: ignore[override]
         result = super().process_exception(request, exception)
         if result is not None:
-            await self._wait(request, None)
+            self._slow_down(request, None)
         return result
 
 

@@ -26,7 +26,7 @@ from crawler.config import (
 )
 from crawler.session import CrawlSession, SourceReport
 
-__all__ = ["CrawlOptions", "CrawlSummary", "run_crawl", "load_themes_if_any"]
+__all__ = ["CrawlOptions", "CrawlSummary", "run_crawl"]
 
 
 @dataclass
@@ -69,16 +69,6 @@ class CrawlOptions:
             allow_private_networks=allow_private_networks or settings.allow_private_networks,
             verbose=verbose,
         )
-
-
-def load_themes_if_any(directory: Path) -> Any:
-    """The themes of ``themes.toml`` in *directory*, or None when there is no such file."""
-    path = Path(directory) / "themes.toml"
-    if not path.exists():
-        return None
-    from pipelines.relevance import load_themes
-
-    return load_themes(path)
 
 
 @dataclass

@@ -6,8 +6,8 @@ crawl
     ``python -m crawler crawl --config DIR --db PATH`` in a fresh process each time (Twisted's
     reactor cannot be restarted in one process). The child takes the archive's crawl lock
     (:mod:`crawler.lock`), so a scheduled crawl never overlaps another one, scheduled or
-    started by hand; when the lock is taken the run is skipped. A failing crawl is logged and
-    recorded, and the scheduler goes on.
+    started by hand; when the lock is taken the child exits with ``EXIT_BUSY`` (75) and the run
+    is recorded as skipped. A failing crawl is logged and recorded, and the scheduler goes on.
 digest
     writes the digest of the day that just ended (``digest.day = "previous"``) or of today
     (``"today"``) into ``digest.out``, in this process.
@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from crawler.cli import EXIT_BUSY
 from crawler.config import ConfigError, Settings
 
 __all__ = ["SchedulePlan", "Scheduler", "cron_trigger", "list_jobs"]
@@ -60,6 +61,10 @@ def cron_trigger(expression: str, tz: ZoneInfo, *, key: str, where: Any) -> Any:
 
     Day-of-week numbers keep their crontab meaning (0 or 7 = Sunday, 1 = Monday), which
     APScheduler 3.x's ``from_crontab`` does not (it takes 0 as Monday).
+
+    An expression restricting both the day of month and the day of week is refused: crontab
+    runs when *either* matches (``0 7 1 * 1``: the 1st and every Monday), APScheduler only when
+    both do, so it would silently run far less often than its author expects.
     """
     from apscheduler.triggers.cron import CronTrigger
 
@@ -67,6 +72,11 @@ def cron_trigger(expression: str, tz: ZoneInfo, *, key: str, where: Any) -> Any:
     problem = None
     if len(fields) != 5:
         problem = f"has {len(fields)} fields, not five (minute hour day month weekday)"
+    elif not fields[2].startswith("*") and not fields[4].startswith("*"):
+        problem = (
+            "restricts both the day of month and the day of week, which crontab reads as "
+            "either one and this scheduler as both: restrict only one of them (use * in the other)"
+        )
     else:
         minute, hour, day, month, weekday = fields
         try:
@@ -130,11 +140,11 @@ class SchedulePlan:
 
     @classmethod
     def from_config(cls, *, config_dir: Path | None = None, db: Path | None = None) -> SchedulePlan:
-        from crawler.runner import CrawlOptions, load_themes_if_any
+        from crawler.runner import CrawlOptions
         from storage.digest import digest_day_mode, digest_timezone
 
-        options = CrawlOptions.from_config(config_dir=config_dir, db=db)  # settings + sources
-        load_themes_if_any(options.config_dir)  # a broken themes file stops us now, not later
+        # settings, sources and themes: a broken file stops us now, not at the first crawl
+        options = CrawlOptions.from_config(config_dir=config_dir, db=db)
         settings = options.settings
         where = settings.path or "settings.toml"
         tz = digest_timezone(settings)
@@ -327,8 +337,6 @@ class Scheduler:
 
     def crawl_job(self, due: datetime | None = None) -> None:
         """One crawl in a child process; *due* is the scheduled time (None: at start)."""
-        from crawler.lock import is_locked
-
         if self._stop.is_set():
             return
         if not self._crawl_mutex.acquire(blocking=False):
@@ -340,14 +348,9 @@ class Scheduler:
             )
             return
         try:
-            job_id = self._record_start("crawl", due)
-            if is_locked(self.plan.db):
-                log.warning("crawl skipped: another crawl holds the lock of %s", self.plan.db)
-                self._record_end(
-                    job_id, status="skipped", detail="another crawl holds the archive's lock"
-                )
-                return
-            self._run_crawl_process(job_id)
+            # No is_locked() check first: another crawl may take the lock right after it. The
+            # child takes the lock itself and exits with EXIT_BUSY when it is held.
+            self._run_crawl_process(self._record_start("crawl", due))
         finally:
             self._crawl_mutex.release()
 
@@ -402,9 +405,15 @@ class Scheduler:
         run = self._run_row(child.pid, since)
         summary = " ".join(line.strip() for line in stdout.splitlines()[:2] if line.strip())
         problem = next((ln.strip() for ln in reversed(stderr.splitlines()) if ln.strip()), "")
+        detail = summary if code == 0 else problem or summary
         if code == 0:
             status = "interrupted" if run and run.get("status") == "interrupted" else "ok"
             log.info("crawl ended (%s) in %.1fs: %s", status, seconds, summary or "no summary")
+        elif code == EXIT_BUSY:  # another crawl took the archive's lock first: try next time
+            status = "skipped"
+            holder = problem.removeprefix("culturewatch: ")
+            detail = f"another crawl holds the archive's lock: {holder}"
+            log.warning("crawl skipped: %s", detail)
         else:
             status = "failed"
             log.error(
@@ -421,7 +430,7 @@ class Scheduler:
             status=status,
             exit_code=code,
             run_id=run.get("id") if run else None,
-            detail=(summary if code == 0 else problem or summary)[:2000] or None,
+            detail=detail[:2000] or None,
         )
 
     def _run_row(self, pid: int, since: str) -> dict[str, Any] | None:

@@ -22,8 +22,8 @@ import gzip
 import json
 import os
 import sqlite3
-from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any

@@ -19,11 +19,13 @@ stamps), so the same archive and date give byte-identical files.
 from __future__ import annotations
 
 import base64
+import errno
 import html
 import io
 import json
 import os
 import re
+import secrets
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.config import ConfigError, Settings
+from pipelines.relevance import THEME_KEYS
 
 __all__ = [
     "Digest",
@@ -57,14 +60,6 @@ EXTRACT_MAX_CHARS = 420  # a third sentence is added only while the extract stay
 EVIDENCE_TERMS = 6  # matched terms shown per theme
 DAY_MODES = ("previous", "today")
 
-DEFAULT_THEMES = (  # keep in the order of pipelines.relevance.THEME_KEYS
-    "films_games",
-    "soft_power_diplomacy",
-    "traditional_revival_nationalism",
-    "heritage_unesco",
-    "culture_economy",
-    "limits_resistance",
-)
 UNTHEMED = "unthemed"
 
 
@@ -103,7 +98,7 @@ def theme_labels(config_dir: str | os.PathLike | None) -> dict[str, str]:
     The digest only needs the labels, so a themes file that does not load (it would stop
     a crawl) does not stop a digest: the keys stand in.
     """
-    labels = {key: _label_of(key) for key in DEFAULT_THEMES}
+    labels = {key: _label_of(key) for key in THEME_KEYS}
     if config_dir is None:
         return labels
     path = Path(config_dir) / "themes.toml"
@@ -228,14 +223,16 @@ def _select(
     """Relevant articles first archived on a day in [first, last] (in *tz*) that belong to that
     day's digest, each with its day."""
     start, end = _day_start_utc(first, tz), _day_start_utc(last + timedelta(days=1), tz)
-    # fetched_at is ISO 8601; the string bound (a day early) narrows the scan via the index,
-    # the exact test is done on the parsed value.
-    bound = (start - timedelta(days=1)).date().isoformat()
+    # fetched_at is ISO 8601 (in UTC when the archive wrote it); the string bounds (the UTC day
+    # before the start and the UTC day after the end, so another offset cannot slip through)
+    # narrow the scan via the index, the exact test is done on the parsed value.
+    lower = (start - timedelta(days=1)).date().isoformat()
+    upper = (end + timedelta(days=1)).date().isoformat()
     cursor = db.execute(
         f"select {columns}, (select theme from article_themes t where t.article_id = a.id "
         "order by t.score desc, t.theme limit 1) as top_theme "
-        "from articles a where a.relevant = 1 and a.fetched_at >= ?",
-        [bound],
+        "from articles a where a.relevant = 1 and a.fetched_at >= ? and a.fetched_at < ?",
+        [lower, upper],
     )
     names = [d[0] for d in cursor.description]
     for values in cursor:
@@ -261,7 +258,7 @@ def build_digest(
     labels: Mapping[str, str] | None = None,
 ) -> Digest:
     """The digest of *day* from an open archive connection (read only)."""
-    labels = dict(labels or {key: _label_of(key) for key in DEFAULT_THEMES})
+    labels = dict(labels or {key: _label_of(key) for key in THEME_KEYS})
     first = day - timedelta(days=CHART_DAYS - 1)
     daily: dict[date, dict[str, int]] = {first + timedelta(days=n): {} for n in range(CHART_DAYS)}
     rows: list[dict[str, Any]] = []
@@ -831,11 +828,29 @@ def _feed_summary(data: Mapping[str, Any], articles: list[dict[str, Any]]) -> st
 
 # --------------------------------------------------------------------------- files
 def _write(path: Path, content: str | bytes) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Write atomically: a reader sees the old file or the new one, never half of one.
+
+    The temporary file has a name of its own (two digests writing the same directory at once
+    never share it) and is removed when anything fails. It is opened with mode 0o666 less the
+    umask, as a plain new file would be (mkstemp's 0o600 would hide digests from a web server).
+    """
     data = content.encode("utf-8") if isinstance(content, str) else content
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    for _attempt in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
+    try:
+        with open(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_digest(

@@ -75,6 +75,7 @@ class Hit(NamedTuple):
     path: str  # path with query string, as requested
     headers: dict[str, str]
     status: int
+    time: float = 0.0  # time.monotonic() when the request arrived
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -110,6 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(head=True)
 
     def _answer(self, head: bool) -> None:
+        arrived = time.monotonic()
         owner = self.server.owner
         request_headers = {k.lower(): v for k, v in self.headers.items()}
         route = owner.match(self.path)
@@ -130,7 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route.location:
             headers["Location"] = route.location
         headers.update(route.headers)
-        owner._record(Hit(self.command, self.path, request_headers, status))
+        owner._record(Hit(self.command, self.path, request_headers, status, arrived))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

@@ -171,7 +171,9 @@ def test_a_write_waits_for_another_writer_instead_of_failing(tmp_path):
     def other_writer():
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("insert into pages (url, source, outcome) values ('https://o.example/', 's', 'gone')")
+        conn.execute(
+            "insert into pages (url, source, outcome) values ('https://o.example/', 's', 'gone')"
+        )
         holding.set()
         time.sleep(0.5)
         conn.execute("COMMIT")

@@ -54,7 +54,10 @@ def test_shipped_settings_are_valid_and_document_every_key():
         ("[politeness]\ndownload_delay = 'fast'\n", "'politeness.download_delay' must be a number"),
         ("user_agent = \n", "invalid TOML"),
         ("[politeness]\ntimeout = -1\n", "'politeness.timeout' must be greater than 0"),
-        ("[politeness]\nmax_response_size = 0\n", "'politeness.max_response_size' must be at least"),
+        (
+            "[politeness]\nmax_response_size = 0\n",
+            "'politeness.max_response_size' must be at least",
+        ),
         ("[crawl]\nmax_items_per_source = 0\n", "'crawl.max_items_per_source' must be at least 1"),
         ("[relevance]\nthreshold = 5\n", "'relevance.threshold' must be at most 1"),
     ],
@@ -134,9 +137,21 @@ def test_crawl_without_themes_exits_2_before_fetching(tmp_path):
     sources = write(tmp_path / "sources.toml", SOURCE)
     db = tmp_path / "a.db"
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "crawl", "--config", str(tmp_path / "config"),
-         "--sources", str(sources), "--db", str(db)],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "--config",
+            str(tmp_path / "config"),
+            "--sources",
+            str(sources),
+            "--db",
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "themes.toml: file not found" in result.stderr

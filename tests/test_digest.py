@@ -12,7 +12,10 @@ import base64
 import json
 import os
 import re
+import sqlite3
+import stat
 import struct
+import threading
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
@@ -22,8 +25,17 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from pipelines.relevance import THEME_KEYS
 from storage.archive import Archive
-from storage.digest import _without_title, extract, write_digest
+from storage.digest import (
+    DigestError,
+    _without_title,
+    build_digest,
+    extract,
+    theme_labels,
+    write_digest,
+)
+from storage.digest import _write as _write_file
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CULTUREWATCH_UPDATE_GOLDEN") == "1"
@@ -467,3 +479,102 @@ def test_extract_skips_a_first_line_that_repeats_the_title():
     assert _without_title(text, "Hanfu weekend") == "Crowds filled the old town. Shops sold out."
     assert _without_title(text, "Another title") == text
     assert _without_title("Hanfu weekend", "Hanfu weekend") == "Hanfu weekend"  # nothing else
+
+
+# --------------------------------------------------------------------------- files, query, help
+def test_concurrent_writes_never_share_a_temporary_file(tmp_path: Path) -> None:
+    """Two digests writing the same file at once: each write is whole, nothing is left over."""
+    target = tmp_path / "2026-03-04.html"
+    contents = [bytes([65 + n]) * 300_000 for n in range(8)]
+    errors: list[BaseException] = []
+
+    def writer(content: bytes) -> None:
+        try:
+            for _ in range(15):
+                _write_file(target, content)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(c,)) for c in contents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert target.read_bytes() in contents
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-03-04.html"]
+
+
+def test_a_failed_write_leaves_no_temporary_file(archive_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "2026-03-04.md").mkdir(parents=True)  # os.replace cannot put a file there
+    with pytest.raises(DigestError, match="cannot write the digest"):
+        _write(archive_path, out)
+    assert sorted(p.name for p in out.iterdir()) == ["2026-03-04.md", "2026-03-04.png"]
+    assert list((out / "2026-03-04.md").iterdir()) == []
+
+
+def test_new_files_get_the_usual_permissions(archive_path: Path, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        _write(archive_path, tmp_path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "2026-03-04.html").stat().st_mode) == 0o644
+
+
+class _CountingConnection(sqlite3.Connection):
+    """Counts the article rows the digest's queries hand back."""
+
+    fetched = 0
+
+    def execute(self, *args, **kwargs):  # type: ignore[override]
+        cursor = super().execute(*args, **kwargs)
+        connection = self
+
+        class Counted:
+            description = cursor.description
+
+            def __iter__(self):
+                for row in cursor:
+                    connection.fetched += 1
+                    yield row
+
+        return Counted()
+
+
+def test_an_old_day_does_not_read_the_newer_archive(tmp_path: Path) -> None:
+    later = [
+        (
+            f"https://news.example/later/{n}",
+            f"Later story {n}",
+            "Text.",
+            None,
+            f"2026-05-{1 + n % 28:02d}T08:00:00+00:00",
+            0.9,
+            True,
+            ["films_games"],
+            {},
+        )
+        for n in range(60)
+    ]
+    db = build_archive(tmp_path / "a.db", ARTICLES + later)
+    conn = sqlite3.connect(db, factory=_CountingConnection)
+    try:
+        digest = build_digest(conn, DAY, tz=UTC, max_age_days=3, labels=LABELS)
+    finally:
+        conn.close()
+    assert len(digest.entries) == 3
+    # the 30 chart days and the day itself, each with a day's margin: the relevant articles
+    # of ARTICLES at most (twice), none of the 60 archived in May
+    assert 0 < conn.fetched <= 2 * len(ARTICLES)
+
+
+def test_theme_order_is_the_scorers() -> None:
+    assert tuple(theme_labels(None)) == THEME_KEYS
+
+
+def test_digest_help_shows_the_date_format() -> None:
+    result = CliRunner().invoke(cli, ["digest", "--help"])
+    assert result.exit_code == 0
+    assert "--date YYYY-MM-DD" in result.output and "[%Y-%m-%d]" not in result.output

@@ -188,9 +188,14 @@ def test_malformed_items_are_skipped_and_the_rest_kept():
     )
     assert [e.url for e in parse_feed(rss, BASE)[1]] == ["https://news.example/a/1"]
     jsonfeed = json.dumps(
-        {"items": [{"url": "https://news.example/a/2", "authors": 5},
-                   {"url": "http://[::1/b"}, {"url": 7},
-                   {"url": "https://news.example/a/3", "title": "ok"}]}
+        {
+            "items": [
+                {"url": "https://news.example/a/2", "authors": 5},
+                {"url": "http://[::1/b"},
+                {"url": 7},
+                {"url": "https://news.example/a/3", "title": "ok"},
+            ]
+        }
     ).encode()
     assert [e.url for e in parse_feed(jsonfeed, BASE, "application/feed+json")[1]] == [
         "https://news.example/a/3"

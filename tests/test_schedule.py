@@ -23,10 +23,11 @@ import pytest
 from click.testing import CliRunner
 from sites import write_settings, write_sources
 
-from crawler.cli import cli
+from crawler.cli import EXIT_BUSY, cli
 from crawler.config import ConfigError
 from crawler.lock import ArchiveBusy, crawl_lock, is_locked, lock_path
-from crawler.scheduler import cron_trigger
+from crawler.scheduler import SchedulePlan, Scheduler, cron_trigger
+from storage.archive import Archive
 
 REPO = Path(__file__).resolve().parents[1]
 EVERY_MINUTE = "* * * * *"
@@ -50,24 +51,59 @@ def make_config(root: Path, feeds: list[str], **schedule: str) -> Path:
     return config
 
 
-def start_scheduler(config: Path, db: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crawler",
-            "schedule",
-            "--config",
-            str(config),
-            "--db",
-            str(db),
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=config.parent,
-    )
+class SchedulerProcess(subprocess.Popen):
+    err_path: Path
+
+    def log(self) -> str:
+        return self.err_path.read_text(encoding="utf-8", errors="replace")
+
+
+_STARTED: list[SchedulerProcess] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_scheduler_left_behind():
+    """A test that fails half-way leaves no scheduler (nor its crawl) running."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def start_scheduler(config: Path, db: Path, *extra: str) -> SchedulerProcess:
+    """The scheduler in its own process; its stdout and stderr go to files beside *config*
+    (a pipe nobody reads until the end could fill up and block a chatty scheduler)."""
+    logs = config.parent
+    with (
+        open(logs / "scheduler.out", "wb") as out,
+        open(logs / "scheduler.err", "wb") as err,
+    ):
+        proc = SchedulerProcess(
+            [
+                sys.executable,
+                "-m",
+                "crawler",
+                "schedule",
+                "--config",
+                str(config),
+                "--db",
+                str(db),
+                *extra,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            cwd=logs,
+        )
+    proc.err_path = logs / "scheduler.err"
+    _STARTED.append(proc)
+    return proc
 
 
 def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
@@ -84,29 +120,28 @@ def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
         conn.close()
 
 
-def wait_for(predicate, proc: subprocess.Popen, timeout: float = 60) -> None:
+def wait_for(predicate, proc: SchedulerProcess, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         if proc.poll() is not None:
-            _out, err = proc.communicate()
-            pytest.fail(f"scheduler exited early ({proc.returncode}): {err[-2000:]}")
-        time.sleep(0.2)
+            pytest.fail(f"scheduler exited early ({proc.returncode}): {proc.log()[-2000:]}")
+        time.sleep(0.1)
     proc.kill()
-    _out, err = proc.communicate()
-    pytest.fail(f"timed out; scheduler log: {err[-3000:]}")
+    proc.wait()
+    pytest.fail(f"timed out; scheduler log: {proc.log()[-3000:]}")
 
 
-def stop(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str]:
+def stop(proc: SchedulerProcess, timeout: float = 60) -> tuple[int, str]:
     proc.send_signal(signal.SIGTERM)
     try:
-        _out, err = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        _out, err = proc.communicate()
-        pytest.fail(f"scheduler did not stop after SIGTERM: {err[-2000:]}")
-    return proc.returncode, err
+        proc.wait()
+        pytest.fail(f"scheduler did not stop after SIGTERM: {proc.log()[-2000:]}")
+    return proc.returncode, proc.log()
 
 
 def alive(pid: int) -> bool:
@@ -163,8 +198,15 @@ def test_sigterm_ends_a_running_crawl_cleanly(news_server, tmp_path: Path) -> No
     config = make_config(tmp_path, [site.feeds["rss2"]], digest="0 7 * * *")
     db = tmp_path / "archive.db"
     proc = start_scheduler(config, db, "--run-now")
-    wait_for(lambda: rows(db, "select 1 from runs where status = 'running'"), proc)
-    time.sleep(1.0)
+    # the crawl is under way: its run is recorded and Scrapy's engine has fetched the feed
+    # (so its signal handlers are in place); the article pages are slow to answer
+    wait_for(
+        lambda: (
+            rows(db, "select 1 from runs where status = 'running'")
+            and srv.hits(site.feeds["rss2"]) > 0
+        ),
+        proc,
+    )
     started = time.monotonic()
     code, log = stop(proc)
     assert code == 0, log
@@ -203,6 +245,25 @@ def test_scheduler_skips_a_crawl_while_another_holds_the_lock(news_server, tmp_p
     assert code == 0, log
     (job,) = rows(db, "select * from jobs where job = 'crawl'")
     assert job["status"] == "skipped" and "lock" in job["detail"]
+    assert rows(db, "select * from runs") == []
+    assert srv.hits() == 0
+
+
+def test_a_crawl_that_loses_the_lock_race_is_skipped(news_server, tmp_path: Path) -> None:
+    """Another crawl takes the lock between the scheduler's decision and its child's start:
+    the child exits with EXIT_BUSY, and the job is skipped, not failed."""
+    srv, site = news_server
+    config = make_config(tmp_path, [site.feeds["rss2"]])
+    db = tmp_path / "archive.db"
+    plan = SchedulePlan.from_config(config_dir=config, db=db)
+    Archive(db).close()
+    scheduler = Scheduler(plan)
+    job_id = scheduler._record_start("crawl", None)
+    with crawl_lock(db):  # taken by "a manual crawl" just before the child starts
+        scheduler._run_crawl_process(job_id)
+    (job,) = rows(db, "select * from jobs")
+    assert job["status"] == "skipped" and job["exit_code"] == EXIT_BUSY == 75
+    assert job["ended_at"] and "lock" in job["detail"] and f"pid {os.getpid()}" in job["detail"]
     assert rows(db, "select * from runs") == []
     assert srv.hits() == 0
 
@@ -266,6 +327,9 @@ def test_list_prints_both_jobs_with_next_run_times(tmp_path: Path) -> None:
         ({"schedule": {"digest": "0 25 * * *"}}, "schedule.digest"),
         ({"schedule": {"timezone": "Europe/Atlantis"}}, "schedule.timezone"),
         ({"digest": {"day": "tomorrow"}}, "digest.day"),
+        # crontab ORs a restricted day of month and day of week, APScheduler would AND them
+        ({"schedule": {"crawl": "0 7 1 * 1"}}, "schedule.crawl"),
+        ({"schedule": {"digest": "0 7 1-7 * mon"}}, "schedule.digest"),
     ],
 )
 def test_bad_schedule_settings_stop_with_one_line(tmp_path: Path, settings, key) -> None:
@@ -295,6 +359,12 @@ def test_weekday_numbers_follow_crontab() -> None:
     assert next_run("0 9 * * 1,3/2") == datetime(2026, 11, 30, 9, 0, tzinfo=tz)
     with pytest.raises(ConfigError):
         next_run("0 7 * * 8")
+    # a day of month and a day of week: refused (crontab: either; APScheduler: both) ...
+    with pytest.raises(ConfigError, match="both the day of month and the day of week"):
+        next_run("0 7 1 * 1")
+    # ... unless one of them starts with "*", which crontab also reads as "both"
+    assert next_run("0 7 1 * *") == datetime(2026, 12, 1, 7, 0, tzinfo=tz)
+    assert next_run("0 7 */2 * 1") == datetime(2026, 12, 7, 7, 0, tzinfo=tz)  # Monday the 7th
 
 
 def test_a_late_run_is_recorded_for_its_scheduled_time() -> None:
