@@ -34,11 +34,17 @@ class _Stage:
 class ExtractPipeline(_Stage):
     """HTML -> Article (trafilatura), with feed or sitemap metadata filling the gaps."""
 
-    def process_item(self, item: FetchedPage) -> FetchedPage:
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
         if item.outcome is not None:
             return item
         self.session.report(item.source).fetched += 1
-        article = extract(item.text or item.body, canonical_url(item.url) or item.url)
+        # in a worker thread: the reactor keeps downloading while a page is extracted
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        article = await maybe_deferred_to_future(
+            deferToThread(extract, item.text or item.body, canonical_url(item.url) or item.url)
+        )
         if article is None:
             item.outcome = "empty"
             return item
