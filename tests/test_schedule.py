@@ -191,6 +191,22 @@ def test_scheduler_crawls_writes_digest_and_stops_on_sigterm(news_server, tmp_pa
     assert "data:image/png;base64," in page
 
 
+def test_the_cron_itself_fires_a_crawl_and_a_digest(news_server, tmp_path: Path) -> None:
+    # no --run-now: both jobs come from the one-minute cron (at most ~70 s of waiting)
+    _srv, site = news_server
+    config = make_config(tmp_path, [site.feeds["rss2"]])
+    db = tmp_path / "archive.db"
+    proc = start_scheduler(config, db)
+    ok = "select 1 from jobs where job = ? and status = 'ok' and scheduled_for is not null"
+    wait_for(lambda: rows(db, ok, ("crawl",)) and rows(db, ok, ("digest",)), proc, timeout=150)
+    code, log = stop(proc)
+    assert code == 0, log
+    (crawl,) = rows(db, "select * from jobs where job = 'crawl' and status = 'ok' limit 1")
+    assert crawl["scheduled_for"].endswith(":00+00:00")  # on a minute boundary
+    assert rows(db, "select count(*) as n from articles")[0]["n"] > 0
+    assert any(p.suffix == ".html" for p in (tmp_path / "digests").iterdir())
+
+
 def test_sigterm_ends_a_running_crawl_cleanly(news_server, tmp_path: Path) -> None:
     srv, site = news_server
     for url in site.articles:  # slow article pages: the crawl is still running at SIGTERM
