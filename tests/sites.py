@@ -41,6 +41,7 @@ __all__ = [
     "Route",
     "build_benchmark_mirror",
     "build_news_site",
+    "crawl_cli",
     "corpus_dir",
     "fetch",
     "loopback_alias",
@@ -1191,6 +1192,35 @@ def write_settings(path: str | Path, **overrides: Any) -> Path:
     if not themes.exists():
         themes.write_bytes((REPO / "config" / "themes.toml").read_bytes())
     return path
+
+
+def crawl_cli(
+    config: str | Path, sources: str | Path, db: str | Path, *extra: str, timeout: float = 120
+) -> Any:
+    """``culturewatch crawl`` in its own process (Twisted's reactor runs once per process);
+    returns the ``subprocess.CompletedProcess``. Loopback needs ``--allow-private-networks``
+    in *extra*."""
+    import subprocess
+
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "--config",
+            str(config),
+            "--sources",
+            str(sources),
+            "--db",
+            str(db),
+            *extra,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 # =========================================================================== benchmark mirror

@@ -12,7 +12,6 @@ import base64
 import json
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from sites import FixtureServer, Hit, Route, write_settings, write_sources
+from sites import FixtureServer, Hit, Route, crawl_cli, write_settings, write_sources
 
 from crawler.cli import cli
 from crawler.config import ConfigError, load_sources
@@ -119,26 +118,6 @@ class SearchServer(FixtureServer):
                 body = self.gdelt_pages.get(end, self.gdelt_pages.get(None, ""))
             return Route(body, content_type=JSON)
         return super().match(path_with_query)
-
-
-def crawl(config: Path, sources: Path, db: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            CULTUREWATCH,
-            "crawl",
-            "--config",
-            str(config),
-            "--sources",
-            str(sources),
-            "--db",
-            str(db),
-            *extra,
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def rows(db: Path, sql: str, *params: object) -> list[sqlite3.Row]:
@@ -452,7 +431,7 @@ def discovery_setup(news_server, tmp_config: Path, tmp_path: Path):
 def test_discovery_crawl(discovery_setup, tmp_config: Path, tmp_path: Path, themes) -> None:
     search, srv, site, sources, links = discovery_setup
     db = tmp_path / "archive.db"
-    result = crawl(tmp_config, sources, db, "--allow-private-networks")
+    result = crawl_cli(tmp_config, sources, db, "--allow-private-networks")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
 
@@ -498,7 +477,7 @@ def test_discovery_crawl(discovery_setup, tmp_config: Path, tmp_path: Path, them
     # a second crawl fetches no article again: the archive knows them, the opaque link too
     article_hits = len(srv.requests(lambda h: h.path.endswith(".html")))
     google_pages = len(search.requests("/rss/articles/"))
-    again = crawl(tmp_config, sources, db, "--allow-private-networks")
+    again = crawl_cli(tmp_config, sources, db, "--allow-private-networks")
     assert again.returncode == 0, again.stdout + again.stderr
     assert len(srv.requests(lambda h: h.path.endswith(".html"))) == article_hits
     assert len(search.requests("/rss/articles/")) == google_pages
@@ -520,7 +499,7 @@ def test_discovery_refuses_private_networks(
 ) -> None:
     search, srv, _site, sources, _links = discovery_setup
     db = tmp_path / "archive.db"
-    result = crawl(tmp_config, sources, db)
+    result = crawl_cli(tmp_config, sources, db)
     assert "Traceback" not in result.stderr
     health = {r["name"]: r for r in rows(db, "select * from sources")}
     for name in ("gdelt-films", "gnews-zh"):
@@ -579,7 +558,7 @@ def test_a_broken_gdelt_answer_fails_its_source_only(
             ],
         )
         db = tmp_path / "archive.db"
-        result = crawl(tmp_config, sources, db, "--allow-private-networks")
+        result = crawl_cli(tmp_config, sources, db, "--allow-private-networks")
         asked = [parse_qs(urlsplit(h.path).query)["query"][0] for h in search.requests("/api/")]
     assert "Traceback" not in result.stdout + result.stderr
     assert asked == ["brokenanswer", "goodanswer"]

@@ -29,6 +29,7 @@ from sites import (  # noqa: E402
     FixtureServer,
     build_benchmark_mirror,
     corpus_dir,
+    crawl_cli,
     loopback_alias,
     shingle_f1,
     write_settings,
@@ -40,24 +41,7 @@ TOLERANCE = 0.005
 
 
 def _crawl(config: Path, sources: Path, db: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler",
-            "crawl",
-            "--config",
-            str(config),
-            "--sources",
-            str(sources),
-            "--db",
-            str(db),
-            "--allow-private-networks",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return crawl_cli(config, sources, db, "--allow-private-networks", timeout=600)
 
 
 def measure(corpus: Path, workdir: Path) -> dict:
