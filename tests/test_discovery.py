@@ -12,7 +12,6 @@ import base64
 import json
 import shutil
 import sqlite3
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +38,6 @@ from crawler.discovery import (
 from pipelines.relevance import load_themes
 
 REPO = Path(__file__).resolve().parents[1]
-CULTUREWATCH = str(Path(sys.executable).with_name("culturewatch"))
 JSON = "application/json; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 
