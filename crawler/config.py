@@ -351,6 +351,7 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
         if name in names:
             raise ConfigError(f"{where}: duplicate name '{name}'")
         names.add(name)
+        values["name"] = name
         if values["kind"] not in SOURCE_KINDS:
             raise ConfigError(
                 f"{where}: unknown kind '{values['kind']}' (one of: {', '.join(SOURCE_KINDS)})"

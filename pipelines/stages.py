@@ -92,7 +92,7 @@ class ArchivePipeline(_Stage):
                 record.update(
                     source=item.source,
                     fingerprint=text_print,
-                    first_url=item.requested_url,
+                    first_url=item.requested_url if item.requested_url != article.url else None,
                 )
                 article_id, _ = archive.upsert_article(record)
                 archive.save_raw_html(
