@@ -56,11 +56,12 @@ from twisted.python.failure import Failure
 from crawler.config import Source
 from crawler.feeds import Entry, FeedError, _struct_to_iso
 from crawler.middlewares import HostNotFound, PrivateNetworkRefused
-from crawler.spiders import SPIDERS, SourceSpider, _failure_reason
+from crawler.spiders import SourceSpider, _failure_reason
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, same_site
 
 __all__ = [
+    "DISCOVERY_SPIDERS",
     "GDELT_API",
     "GDELT_DELAY",
     "GOOGLE_NEWS_SEARCH",
@@ -738,4 +739,6 @@ class GoogleNewsSpider(_OneAtATime):
         )
 
 
-SPIDERS.update({cls.kind: cls for cls in (GdeltSpider, GoogleNewsSpider)})
+DISCOVERY_SPIDERS: dict[str, type[SourceSpider]] = {
+    cls.kind: cls for cls in (GdeltSpider, GoogleNewsSpider)
+}

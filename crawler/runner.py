@@ -26,7 +26,7 @@ from crawler.config import (
 )
 from crawler.session import CrawlSession, SourceReport
 
-__all__ = ["CrawlOptions", "CrawlSummary", "run_crawl"]
+__all__ = ["CrawlOptions", "CrawlSummary", "run_crawl", "spider_classes"]
 
 
 @dataclass
@@ -69,6 +69,14 @@ class CrawlOptions:
             allow_private_networks=allow_private_networks or settings.allow_private_networks,
             verbose=verbose,
         )
+
+
+def spider_classes() -> dict[str, type]:
+    """Source kind -> spider class, for every kind a sources file may use."""
+    from crawler.discovery import DISCOVERY_SPIDERS
+    from crawler.spiders import SPIDERS
+
+    return {**SPIDERS, **DISCOVERY_SPIDERS}
 
 
 @dataclass
@@ -126,7 +134,6 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.settings import scrapy_settings
-    from crawler.spiders import SPIDERS
     from storage.archive import Archive
 
     started = time.monotonic()
@@ -152,7 +159,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         )
         crawlers = []
         reasons: list[str] = []
-        for kind, spider_cls in SPIDERS.items():
+        for kind, spider_cls in spider_classes().items():
             group = [s for s in enabled if s.kind == kind]
             if not group:
                 continue

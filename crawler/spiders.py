@@ -227,8 +227,6 @@ class SitemapSpider(SourceSpider):
         return sitemap.entries, []
 
 
+# The listing kinds; the discovery kinds (gdelt, google_news) are in crawler/discovery.py,
+# and crawler.runner.spider_classes() gives them all.
 SPIDERS: dict[str, type[SourceSpider]] = {cls.kind: cls for cls in (FeedSpider, SitemapSpider)}
-
-# The discovery kinds (gdelt, google_news) subclass SourceSpider in crawler/discovery.py,
-# which adds them to SPIDERS when imported; importing it here makes SPIDERS complete.
-import crawler.discovery  # noqa: E402,F401

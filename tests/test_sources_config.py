@@ -21,7 +21,7 @@ import pytest
 
 from crawler.config import DISCOVERY_KINDS, SOURCE_FIELDS, SOURCE_KINDS, load_sources
 from crawler.discovery import search_url
-from crawler.spiders import SPIDERS
+from crawler.runner import spider_classes
 from pipelines.relevance import load_themes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ def test_discovery_sources_use_known_themes(sources) -> None:
 def test_every_kind_has_a_spider_and_documentation(header: str) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for kind in SOURCE_KINDS:
-        assert kind in SPIDERS
+        assert kind in spider_classes()
         assert re.search(rf"^#\s+(kind\s+)?{kind}\s", header, re.MULTILINE), kind
         assert f"`{kind}`" in readme, kind
     for field in SOURCE_FIELDS:
