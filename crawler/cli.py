@@ -315,13 +315,15 @@ def sources_check(
 
 
 # ---------------------------------------------------------------------------- score, rescore
-def _themes_and_threshold(config: Path | None) -> tuple[Any, float]:
+def _scoring_config(config: Path | None) -> tuple[Any, Any, float]:
+    """(settings, themes, threshold) of the configuration directory."""
     from crawler.config import config_dir, load_settings
     from pipelines.relevance import load_themes
 
     directory = config_dir(config)
-    threshold = float(load_settings(directory)["relevance.threshold"])
-    return load_themes(directory / "themes.toml"), threshold
+    settings = load_settings(directory)
+    threshold = float(settings["relevance.threshold"])
+    return settings, load_themes(directory / "themes.toml"), threshold
 
 
 @cli.command()
@@ -341,7 +343,7 @@ def score(paths: tuple[Path, ...], config: Path | None) -> None:
 
     from pipelines.scoring import score_file
 
-    themes, threshold = _themes_and_threshold(config)
+    _settings, themes, threshold = _scoring_config(config)
     failed = 0
     for path in paths:
         try:
@@ -379,13 +381,13 @@ def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bo
     """
     from rich.progress import Progress
 
-    from crawler.config import config_dir, default_db_path, load_settings
+    from crawler.config import default_db_path
     from crawler.lock import ArchiveBusy, LockError, crawl_lock
     from pipelines.scoring import reextract_archive, rescore_archive
     from storage.archive import Archive
 
-    themes, threshold = _themes_and_threshold(config)
-    path = db or default_db_path(load_settings(config_dir(config)))
+    settings, themes, threshold = _scoring_config(config)
+    path = db or default_db_path(settings)
     if not Path(path).exists():
         fail(f"no archive at {path}")
     try:

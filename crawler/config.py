@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "ConfigError",
@@ -152,7 +153,25 @@ SETTINGS_BOUNDS: dict[str, tuple[float | str | None, float | None]] = {
 }
 
 
-def _check_bounds(where: object, dotted: str, value: Any) -> None:
+# Settings that take one of a few words.
+SETTINGS_CHOICES: dict[str, tuple[str, ...]] = {"digest.day": ("previous", "today")}
+
+
+def _check_value(where: object, dotted: str, value: Any) -> None:
+    """Bounds, choices and time zones: what a type alone does not say."""
+    if dotted in SETTINGS_CHOICES and value not in SETTINGS_CHOICES[dotted]:
+        words = " or ".join(f'"{c}"' for c in SETTINGS_CHOICES[dotted])
+        raise ConfigError(f"{where}: '{dotted}' must be {words}, not {value!r}")
+    if dotted == "schedule.timezone":
+        try:
+            if not value or value != value.strip():
+                raise ValueError(value)
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ConfigError(
+                f"{where}: 'schedule.timezone' {value!r} is not an IANA time zone "
+                '(e.g. "UTC", "Europe/Paris", "Asia/Shanghai")'
+            ) from None
     low, high = SETTINGS_BOUNDS.get(dotted, (None, None))
     if low == "> 0" and value <= 0:
         raise ConfigError(f"{where}: '{dotted}' must be greater than 0, not {value!r}")
@@ -201,7 +220,7 @@ def _flatten(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:
             value = table.get(key, default)
             if not isinstance(value, typ) or (isinstance(value, bool) and bool not in _types(typ)):
                 raise ConfigError(f"{where}: '{dotted}' must be {_type_name(typ)}, not {value!r}")
-            _check_bounds(where, dotted, value)
+            _check_value(where, dotted, value)
             values[dotted] = value
     return values
 

@@ -141,15 +141,13 @@ class SchedulePlan:
     @classmethod
     def from_config(cls, *, config_dir: Path | None = None, db: Path | None = None) -> SchedulePlan:
         from crawler.runner import CrawlOptions
-        from storage.digest import digest_day_mode, digest_timezone
+        from storage.digest import digest_timezone
 
         # settings, sources and themes: a broken file stops us now, not at the first crawl
         options = CrawlOptions.from_config(config_dir=config_dir, db=db)
         settings = options.settings
         where = settings.path or "settings.toml"
         tz = digest_timezone(settings)
-        if settings["digest.max_age_days"] < 0:
-            raise ConfigError(f"{where}: 'digest.max_age_days' must be 0 or more")
         return cls(
             settings=settings,
             config_dir=options.config_dir.resolve(),
@@ -164,7 +162,7 @@ class SchedulePlan:
             digest_trigger=cron_trigger(
                 settings["schedule.digest"], tz, key="schedule.digest", where=where
             ),
-            digest_day=digest_day_mode(settings),
+            digest_day=settings["digest.day"],
             max_age_days=settings["digest.max_age_days"],
         )
 

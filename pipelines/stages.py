@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
 from pipelines.extract import extract, merge_hints
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
+from pipelines.relevance import score
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -39,9 +43,6 @@ class ExtractPipeline(_Stage):
             return item
         self.session.report(item.source).fetched += 1
         # in a worker thread: the reactor keeps downloading while a page is extracted
-        from scrapy.utils.defer import maybe_deferred_to_future
-        from twisted.internet.threads import deferToThread
-
         article = await maybe_deferred_to_future(
             deferToThread(extract, item.text or item.body, canonical_url(item.url) or item.url)
         )
@@ -57,8 +58,6 @@ class ScorePipeline(_Stage):
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
         if item.article is not None and self.session.themes is not None:
-            from pipelines.relevance import score
-
             item.relevance = score(item.article, self.session.themes, self.session.threshold)
         return item
 

@@ -284,10 +284,7 @@ class Archive:
                 "select id from articles where url = ?", [record["url"]]
             ).fetchone()
             if existing is None:
-                self.db["articles"].insert(record)
-                row_id = self.db.execute(
-                    "select id from articles where url = ?", [record["url"]]
-                ).fetchone()[0]
+                row_id = int(self.db["articles"].insert(record).last_pk)
                 index_articles(self.db, [row_id])
                 return row_id, True
             changes = {

@@ -32,17 +32,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from crawler.config import ConfigError, Settings
-from pipelines.relevance import THEME_KEYS
+from pipelines.relevance import THEME_KEYS, load_themes
 
 __all__ = [
     "Digest",
     "DigestError",
     "Entry",
     "build_digest",
-    "digest_day_mode",
     "digest_timezone",
     "render_chart",
     "render_feed",
@@ -58,7 +57,6 @@ AVERAGE_DAYS = 7  # today's counts are compared with the average of this many pr
 FEED_ENTRIES = 30  # digests listed in feed.xml
 EXTRACT_MAX_CHARS = 420  # a third sentence is added only while the extract stays this short
 EVIDENCE_TERMS = 6  # matched terms shown per theme
-DAY_MODES = ("previous", "today")
 
 UNTHEMED = "unthemed"
 
@@ -69,31 +67,12 @@ class DigestError(Exception):
 
 # --------------------------------------------------------------------------- settings
 def digest_timezone(settings: Settings) -> ZoneInfo:
-    """The ``schedule.timezone`` setting as a time zone, or a one-line ConfigError."""
-    name = settings["schedule.timezone"]
-    where = settings.path or "settings.toml"
-    try:
-        if not name or name != name.strip():
-            raise ValueError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ConfigError(
-            f"{where}: 'schedule.timezone' {name!r} is not an IANA time zone "
-            '(e.g. "UTC", "Europe/Paris", "Asia/Shanghai")'
-        ) from None
-
-
-def digest_day_mode(settings: Settings) -> str:
-    """The ``digest.day`` setting: ``previous`` or ``today``, or a one-line ConfigError."""
-    mode = settings["digest.day"]
-    if mode not in DAY_MODES:
-        where = settings.path or "settings.toml"
-        raise ConfigError(f'{where}: \'digest.day\' must be "previous" or "today", not {mode!r}')
-    return mode
+    """The ``schedule.timezone`` setting (validated when the settings were loaded)."""
+    return ZoneInfo(settings["schedule.timezone"])
 
 
 def theme_labels(config_dir: str | os.PathLike | None) -> dict[str, str]:
-    """Theme key -> label, from ``themes.toml`` when it is readable, else from the keys.
+    """Theme key -> label, from ``themes.toml`` when it loads, else from the keys.
 
     The digest only needs the labels, so a themes file that does not load (it would stop
     a crawl) does not stop a digest: the keys stand in.
@@ -101,17 +80,11 @@ def theme_labels(config_dir: str | os.PathLike | None) -> dict[str, str]:
     labels = {key: _label_of(key) for key in THEME_KEYS}
     if config_dir is None:
         return labels
-    path = Path(config_dir) / "themes.toml"
     try:
-        from crawler.config import read_toml
-
-        table = read_toml(path).get("themes", {})
+        themes = load_themes(Path(config_dir) / "themes.toml")
     except ConfigError:
         return labels
-    if isinstance(table, dict):
-        for key, entry in table.items():
-            if isinstance(entry, dict) and isinstance(entry.get("label"), str):
-                labels[key] = entry["label"].strip() or _label_of(key)
+    labels.update({theme.key: theme.label for theme in themes.themes})
     return labels
 
 

@@ -156,3 +156,16 @@ def test_crawl_without_themes_exits_2_before_fetching(tmp_path):
     assert result.returncode == 2
     assert "themes.toml: file not found" in result.stderr
     assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[schedule]\ntimezone = "Mars/Olympus"\n', "is not an IANA time zone"),
+        ('[digest]\nday = "tomorrow"\n', '\'digest.day\' must be "previous" or "today"'),
+    ],
+)
+def test_settings_words_are_checked_at_load(tmp_path, text, message):
+    write(tmp_path / "settings.toml", text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(tmp_path)
