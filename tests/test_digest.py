@@ -25,17 +25,13 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.digests import theme_labels
 from pipelines.relevance import THEME_KEYS
 from storage.archive import Archive
-from storage.digest import (
-    DigestError,
-    _without_title,
-    build_digest,
-    extract,
-    theme_labels,
-    write_digest,
-)
-from storage.digest import _write as _write_file
+from storage.digest import DigestError, build_digest, write_digest
+from storage.digest.text import extract
+from storage.digest.text import without_title as _without_title
+from storage.digest.write import atomic_write as _write_file
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CULTUREWATCH_UPDATE_GOLDEN") == "1"

@@ -6,7 +6,10 @@ Builds a synthetic archive in a temporary directory through the Archive class: N
 first archived over the last D days (default 100,000 over 60), about 2 KB of text each,
 ~40% relevant with one to three themes and scorer-shaped evidence. Then writes the digest of
 the last day K times (all files: chart, Markdown, HTML, JSON, feed) and reports the median
-seconds and how many articles the digest held. Not run by the test suite.
+seconds and how many articles the digest held. The theme labels are the defaults of the
+theme keys (no themes.toml), as ``culturewatch digest`` has them without a configuration.
+
+The test suite runs it once, small (tests/test_bench_digest.py), so that it keeps working.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from crawler.digests import theme_labels
+from pipelines.relevance import THEME_KEYS
 from storage.archive import Archive
-from storage.digest import DEFAULT_THEMES, write_digest
+from storage.digest import write_digest
 
 WORDS = [
     "culture",
@@ -62,7 +67,7 @@ def build(path: Path, articles: int, days: int, seed: int = 7) -> datetime:
             fetched = end - timedelta(seconds=rng.randrange(days * 86400))
             published = fetched - timedelta(hours=rng.randrange(0, 24 * 6))
             relevant = rng.random() < 0.4
-            themes = rng.sample(DEFAULT_THEMES, rng.randint(1, 3)) if relevant else []
+            themes = rng.sample(THEME_KEYS, rng.randint(1, 3)) if relevant else []
             text = ". ".join(
                 " ".join(rng.choice(WORDS) for _ in range(12)).capitalize() for _ in range(25)
             )
@@ -100,20 +105,26 @@ def build(path: Path, articles: int, days: int, seed: int = 7) -> datetime:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--days", type=int, default=60)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--articles", type=int, default=100_000, help="archive size (100000)")
+    parser.add_argument("--days", type=int, default=60, help="days they span (60)")
+    parser.add_argument("--runs", type=int, default=5, help="digests written and timed (5)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         started = time.perf_counter()
         end = build(db, args.articles, args.days)
         print(f"built {args.articles} articles in {time.perf_counter() - started:.1f}s")
+        labels = theme_labels(None)
         times = []
         for run in range(args.runs):
             started = time.perf_counter()
             digest, _paths = write_digest(
-                db, end.date(), Path(tmp) / f"out{run}", tz=ZoneInfo("UTC"), max_age_days=3
+                db,
+                end.date(),
+                Path(tmp) / f"out{run}",
+                tz=ZoneInfo("UTC"),
+                max_age_days=3,
+                labels=labels,
             )
             times.append(time.perf_counter() - started)
         print(

@@ -1,0 +1,102 @@
+"""``feed.xml``: an Atom feed of the newest digests in a directory, for a feed reader.
+
+Built from the digests' JSON files (not from one day's view), so it lists every digest the
+directory holds, newest first. Written with :mod:`xml.etree.ElementTree`, not feedgen, whose
+output cannot be configured to these bytes: it fixes the order of the elements (``id``,
+``title``, ``updated`` first), writes ``+00:00`` for ``Z``, ``'1.0'`` in the XML declaration
+and ``<link/>``, and (1.0.0) drops the ``rel`` and ``type`` of an entry's link.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from storage.digest.text import safe_link
+
+__all__ = ["FEED_ENTRIES", "render_feed"]
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_ENTRIES = 30  # digests listed in feed.xml
+_DIGEST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.json$")
+
+
+def render_feed(out_dir: Path, limit: int = FEED_ENTRIES) -> str:
+    """An Atom feed of the newest *limit* digests whose JSON is in *out_dir*."""
+    digests = []
+    for path in sorted(out_dir.iterdir(), reverse=True):
+        match = _DIGEST_NAME.match(path.name)
+        if not match:
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            date.fromisoformat(match.group(1))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("articles"), list):
+            digests.append((match.group(1), data))
+        if len(digests) == limit:
+            break
+    feed = ET.Element("feed", {"xmlns": ATOM})
+    ET.SubElement(feed, "title").text = "culturewatch daily digests"
+    ET.SubElement(
+        feed, "subtitle"
+    ).text = "Coverage of China's cultural exports and soft power, one digest a day"
+    ET.SubElement(feed, "id").text = "urn:culturewatch:digests"
+    ET.SubElement(feed, "link", {"rel": "self", "href": "feed.xml"})
+    updated = max((str(d.get("updated") or f"{n}T00:00:00Z") for n, d in digests), default=None)
+    ET.SubElement(feed, "updated").text = updated or "1970-01-01T00:00:00Z"
+    author = ET.SubElement(feed, "author")
+    ET.SubElement(author, "name").text = "culturewatch"
+    ET.SubElement(feed, "generator").text = "culturewatch"
+    for name, data in digests:
+        articles = [a for a in data["articles"] if isinstance(a, dict)]
+        entry = ET.SubElement(feed, "entry")
+        count = len(articles)
+        ET.SubElement(
+            entry, "title"
+        ).text = f"Digest {name}: {count} relevant article{'s' if count != 1 else ''}"
+        ET.SubElement(entry, "id").text = f"urn:culturewatch:digest:{name}"
+        ET.SubElement(
+            entry, "link", {"rel": "alternate", "type": "text/html", "href": f"{name}.html"}
+        )
+        ET.SubElement(entry, "updated").text = str(data.get("updated") or f"{name}T00:00:00Z")
+        ET.SubElement(entry, "summary", {"type": "html"}).text = _summary(data, articles)
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def _summary(data: Mapping[str, Any], articles: list[dict[str, Any]]) -> str:
+    """The HTML of one feed entry (escaped here, and escaped again as XML text)."""
+
+    def esc(value: Any) -> str:
+        return html.escape(str(value or ""), quote=True)
+
+    parts = []
+    themes = [t for t in data.get("theme_counts", []) if isinstance(t, dict) and t.get("count")]
+    if themes:
+        parts.append(
+            "<p>"
+            + ", ".join(
+                f"{esc(t.get('label') or t.get('theme'))}: {esc(t['count'])}" for t in themes
+            )
+            + "</p>"
+        )
+    if not articles:
+        parts.append("<p>No relevant articles were first archived on this day.</p>")
+    else:
+        items = []
+        for a in articles[:10]:
+            href = safe_link(str(a.get("url") or ""))
+            title = esc(a.get("title") or a.get("url"))
+            link = f'<a href="{esc(href)}">{title}</a>' if href else title
+            items.append(f"<li>{link} ({esc(a.get('source'))})</li>")
+        more = f"<p>and {len(articles) - 10} more</p>" if len(articles) > 10 else ""
+        parts.append("<ol>" + "".join(items) + "</ol>" + more)
+    return "".join(parts)
