@@ -6,6 +6,7 @@ or 1 (the job could not run). Nothing is loaded at import time.
 
 from __future__ import annotations
 
+import errno
 import functools
 import sqlite3
 import sys
@@ -29,8 +30,33 @@ def fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _command_name() -> str:
+    """The running command as typed after ``culturewatch``: ``crawl``, ``sources check``."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return "command"
+    return " ".join(ctx.command_path.split()[1:]) or ctx.command.name or "command"
+
+
+def _os_error(exc: OSError) -> str:
+    """``FILE: strerror`` (``OLD -> NEW: strerror`` for a rename), or the bare error."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None:
+        where = str(exc.filename)
+        if exc.filename2 is not None:
+            where += f" -> {exc.filename2}"
+        text = f"{where}: {text}"
+    return " ".join(text.split())
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn configuration errors into one line and exit status 2, archive errors into 1."""
+    """Turn configuration errors into one line and exit status 2, archive errors into 1.
+
+    An operating-system error nothing else handled (the disk full, a permission denied)
+    is one line and exit status 1 too: ``culturewatch: digest failed: FILE: strerror``.
+    Click's own exceptions and ``sys.exit`` pass through untouched, and so does a closed
+    stdout (EPIPE, ``culturewatch score ... | head``), which click ends quietly.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -40,6 +66,10 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(f"config error: {exc}", 2)
         except sqlite3.DatabaseError as exc:  # not a SQLite file, corrupt, read-only...
             fail(f"archive error: {exc}", 1)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            fail(f"{_command_name()} failed: {_os_error(exc)}", 1)
 
     return wrapper
 
@@ -118,7 +148,7 @@ def crawl(
         fail(str(exc), 1)
     summary.print()
     if summary.status == "failed":
-        sys.exit(1)
+        fail("crawl failed: " + (summary.errors[0] if summary.errors else "see the summary"), 1)
 
 
 # ---------------------------------------------------------------------------- schedule
@@ -174,7 +204,8 @@ def schedule(
 @handle_errors
 def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> None:
     """Write the day's digest: YYYY-MM-DD.md/.html/.json, the chart and feed.xml."""
-    from storage.digest import DigestError, digest_from_config
+    from crawler.digests import digest_from_config
+    from storage.digest import DigestError
 
     try:
         result, paths = digest_from_config(
@@ -391,7 +422,11 @@ def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bo
     if not Path(path).exists():
         fail(f"no archive at {path}")
     try:
-        with crawl_lock(path), Archive(path) as archive, Progress(transient=True) as progress:
+        with (
+            crawl_lock(path, holder="rescore"),
+            Archive(path) as archive,
+            Progress(transient=True) as progress,
+        ):
             if reextract:
                 task = progress.add_task("re-extracting", total=archive.count())
                 done = reextract_archive(

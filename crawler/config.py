@@ -50,16 +50,48 @@ def default_db_path(settings: Settings | None = None) -> Path:
     return Path(settings.archive if settings else DEFAULT_DB)
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def _read_text(path: Path, *, missing_ok: bool = False) -> str:
+    """The text of a configuration file, which must be UTF-8 (a byte-order mark is dropped).
+
+    A missing file reads as empty when *missing_ok*; every other problem (not UTF-8, a
+    directory, no permission) is a one-line :class:`ConfigError`.
+    """
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
+        data = Path(path).read_bytes()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        if missing_ok:
+            return ""
+        if isinstance(exc, NotADirectoryError):
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
         raise ConfigError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # where an editor shows it: the line, and the character in that line (1-based)
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8")) + 1
+        raise ConfigError(
+            f"{path}: not UTF-8: byte 0x{data[exc.start]:02x} at line {line}, column {column} "
+            "(save the file as UTF-8)"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _parse_toml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file; any problem is a one-line :class:`ConfigError` naming the file."""
+    return _parse_toml(path, _read_text(path))
 
 
 # --------------------------------------------------------------------------- settings
@@ -110,6 +142,21 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             200,
             "At most this many new articles per source and crawl (a source may override).",
         ),
+        "page_attempts": (
+            int,
+            4,
+            "Fetches of a failing article page, over successive crawls, before it is given up.",
+        ),
+        "page_retry_spacing": (
+            (int, float),
+            3600,
+            "Seconds before a failed page is fetched again; doubles after each failure.",
+        ),
+        "write_retry_seconds": (
+            (int, float),
+            60,
+            "How long a failed archive write (disk full, locked) is retried before the crawl stops.",
+        ),
     },
     "relevance": {
         "threshold": ((int, float), 0.5, "An article is relevant when its relevance >= this."),
@@ -148,6 +195,9 @@ SETTINGS_BOUNDS: dict[str, tuple[float | str | None, float | None]] = {
     "politeness.retry_backoff_max": (0, None),
     "politeness.max_response_size": (1024, None),
     "crawl.max_items_per_source": (1, None),
+    "crawl.page_attempts": (1, None),
+    "crawl.page_retry_spacing": (0, None),
+    "crawl.write_retry_seconds": (0, None),
     "relevance.threshold": (0, 1),
     "digest.max_age_days": (0, None),
 }
@@ -158,10 +208,16 @@ SETTINGS_CHOICES: dict[str, tuple[str, ...]] = {"digest.day": ("previous", "toda
 
 
 def _check_value(where: object, dotted: str, value: Any) -> None:
-    """Bounds, choices and time zones: what a type alone does not say."""
+    """Bounds, choices, time zones and cron expressions: what a type alone does not say."""
     if dotted in SETTINGS_CHOICES and value not in SETTINGS_CHOICES[dotted]:
         words = " or ".join(f'"{c}"' for c in SETTINGS_CHOICES[dotted])
         raise ConfigError(f"{where}: '{dotted}' must be {words}, not {value!r}")
+    if dotted in ("schedule.crawl", "schedule.digest"):
+        # checked for every command, not only by `schedule`; imported here because
+        # crawler.cron imports this module (for ConfigError)
+        from crawler.cron import cron_trigger
+
+        cron_trigger(value, ZoneInfo("UTC"), key=dotted, where=where)
     if dotted == "schedule.timezone":
         try:
             if not value or value != value.strip():
@@ -240,9 +296,8 @@ def _type_name(typ: type | tuple[type, ...]) -> str:
 def load_settings(directory: str | os.PathLike | None = None) -> Settings:
     """Read ``settings.toml`` from the config directory; a missing file means all defaults."""
     path = config_dir(directory) / "settings.toml"
-    if not path.exists():
-        return Settings(_flatten({}, path), path)
-    return Settings(_flatten(read_toml(path), path), path)
+    raw = _parse_toml(path, _read_text(path, missing_ok=True))
+    return Settings(_flatten(raw, path), path)
 
 
 # --------------------------------------------------------------------------- sources
@@ -333,8 +388,8 @@ def _check_discovery(values: dict[str, Any], where: str) -> None:
 def load_sources(path: str | os.PathLike) -> list[Source]:
     """Read a sources file (``[[sources]]`` tables) and validate every entry."""
     path = Path(path)
-    raw = read_toml(path)
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = _read_text(path)
+    raw = _parse_toml(path, text)
     unknown = set(raw) - {"sources"}
     if unknown:
         raise ConfigError(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import calendar
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
+from xml.sax import SAXParseException
 
 import feedparser
 
@@ -59,17 +61,38 @@ def _looks_like_json(body: bytes, content_type: str) -> bool:
 def parse_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[Entry]]:
     """Return ``(format, entries)`` for the feed *body* fetched from *url*.
 
-    Raises :class:`FeedError` with a short reason when nothing feed-like is found.
+    Raises :class:`FeedError` with a short reason when nothing feed-like is found, or when
+    the document is broken (cut off, not well-formed) and gives no item. Items without a
+    usable link (blank, or the feed's own URL) are left out.
     """
     if _looks_like_json(body, content_type):
         return "jsonfeed", _parse_json_feed(body, url)
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     version = parsed.get("version") or ""
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if isinstance(problem, _HARMLESS):
+        problem = None
     if not version and not parsed.entries:
-        reason = parsed.get("bozo_exception") or "no RSS, Atom or JSON Feed found"
-        raise FeedError(f"not a feed: {str(reason)[:120]}")
+        raise FeedError(f"not a feed: {_one_line(problem or 'no RSS, Atom or JSON Feed found')}")
     language = (parsed.feed.get("language") or "").split("-")[0].lower() or None
-    return version or "feed", _each(parsed.entries, lambda item: _feed_entry(item, url, language))
+    entries = _each(parsed.entries, lambda item: _feed_entry(item, url, language))
+    if not entries and problem is not None:
+        # Cut off or broken before its first complete item: a failure, not "ok, 0 items".
+        # A broken feed that still gives items is kept: what can be read is not lost.
+        raise FeedError(f"truncated or malformed feed: {_one_line(problem)}, no items")
+    return version or "feed", entries
+
+
+# What feedparser flags without the XML being broken: a wrong declared encoding, a missing
+# or non-XML Content-Type (always: it is given no Content-Type here), so no reason to give.
+_HARMLESS = feedparser.ThingsNobodyCaresAboutButMe
+
+
+def _one_line(reason: object) -> str:
+    if isinstance(reason, SAXParseException):  # "<unknown>:2:34: no element found"
+        line, column = reason.getLineNumber(), reason.getColumnNumber()
+        reason = f"{reason.getMessage()} at line {line}, column {column}"
+    return " ".join(str(reason).split())[:120]
 
 
 # A malformed item (a wrong type, an unparsable link) is skipped; the others still count.
@@ -88,12 +111,32 @@ def _each(items: Any, build: Any) -> list[Entry]:
     return entries
 
 
+def _article_url(feed_url: str, candidates: Iterable[Any]) -> str | None:
+    """The first candidate link that is not blank and not the feed itself, made absolute.
+
+    A blank link resolves to the feed's own URL, which is no article: fetching it would
+    archive the feed.
+    """
+    itself = urldefrag(feed_url).url
+    for link in candidates:
+        if not isinstance(link, str) or not link.strip():
+            continue
+        absolute = urljoin(feed_url, link.strip())
+        if urldefrag(absolute).url != itself:
+            return absolute
+    return None
+
+
 def _feed_entry(item: Any, url: str, language: str | None) -> Entry | None:
-    link = item.get("link") or next(
-        (ln.get("href") for ln in item.get("links", []) if ln.get("href")), None
+    guid = str(item.get("id", ""))
+    link = _article_url(
+        url,
+        [
+            item.get("link"),
+            *(ln.get("href") for ln in item.get("links", [])),
+            guid if guid.startswith(("http://", "https://")) else None,
+        ],
     )
-    if not link and str(item.get("id", "")).startswith(("http://", "https://")):
-        link = item["id"]
     if not link:
         return None
     image = next(
@@ -105,7 +148,7 @@ def _feed_entry(item: Any, url: str, language: str | None) -> Entry | None:
         None,
     )
     return Entry(
-        url=urljoin(url, link.strip()),
+        url=link,
         title=(item.get("title") or "").strip() or None,
         published_at=_struct_to_iso(item.get("published_parsed") or item.get("updated_parsed")),
         author=item.get("author") or None,
@@ -128,13 +171,13 @@ def _parse_json_feed(body: bytes, url: str) -> list[Entry]:
 
 
 def _json_entry(item: Any, url: str, language: str | None) -> Entry | None:
-    link = item.get("url") or item.get("external_url")
-    if not isinstance(link, str) or not link:
+    link = _article_url(url, [item.get("url"), item.get("external_url")])
+    if not link:
         return None
     authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
     names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
     return Entry(
-        url=urljoin(url, link.strip()),
+        url=link,
         title=str(item.get("title") or "").strip() or None,
         published_at=to_utc_iso(item.get("date_published") or item.get("date_modified")),
         author=", ".join(str(n) for n in names) or None,

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Request as ScrapyRequest
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.response import response_status_message
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -22,9 +26,14 @@ if TYPE_CHECKING:
 __all__ = [
     "BackoffRetryMiddleware",
     "GuardedResolver",
+    "LoopRefusingRedirectMiddleware",
+    "RedirectLoop",
     "PrivateNetworkGuard",
+    "RetryDeferred",
+    "RetryInterrupted",
     "SharedRobotsTxtMiddleware",
     "is_private_address",
+    "retry_after",
     "retry_delay",
 ]
 
@@ -113,61 +122,126 @@ class PrivateNetworkGuard:
         return None
 
 
+def retry_after(response: Response | None) -> float | None:
+    """Seconds the server asked to wait (``Retry-After``: seconds or an HTTP date), if any."""
+    if response is None:
+        return None
+    header = response.headers.get(b"Retry-After")
+    if not header:
+        return None
+    value = header.decode("latin-1").strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
 def retry_delay(response: Response | None, attempt: int, base: float, cap: float) -> float:
     """Seconds to wait before retry *attempt* (1-based): Retry-After when given, else backoff."""
-    if response is not None:
-        header = response.headers.get(b"Retry-After")
-        if header:
-            value = header.decode("latin-1").strip()
-            try:
-                return max(0.0, min(float(value), cap))
-            except ValueError:
-                try:
-                    when = parsedate_to_datetime(value)
-                    seconds = (when - datetime.now(UTC)).total_seconds()
-                    return max(0.0, min(seconds, cap))
-                except (TypeError, ValueError):
-                    pass
+    asked = retry_after(response)
+    if asked is not None:
+        return min(asked, cap)
     return min(base * 2 ** (attempt - 1), cap)
 
 
+class RetryDeferred(IgnoreRequest):
+    """The server asked for a wait longer than the crawl holds a request: the URL is left
+    to a later crawl, not before ``retry_at`` (ISO 8601, UTC)."""
+
+    def __init__(self, message: str, retry_at: str, status: int | None = None):
+        super().__init__(message)
+        self.retry_at = retry_at
+        self.status = status
+
+
+class RetryInterrupted(IgnoreRequest):
+    """The crawl was stopped while a request waited for its retry: not an attempt."""
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's RetryMiddleware, slowing the host down before each retry.
+    """Scrapy's RetryMiddleware, with each retry waiting for its own backoff.
 
     The wait doubles from ``CULTUREWATCH_RETRY_BACKOFF_BASE`` seconds and honours a
-    ``Retry-After`` header (seconds or HTTP date), capped at
-    ``CULTUREWATCH_RETRY_BACKOFF_MAX``. It is applied to the host's download slot (its
-    delay between requests, raised for the rest of the crawl; AutoThrottle may lower it
-    again), not by holding the request: nothing else waits, and every request to a host
-    that asked for a pause respects it.
+    ``Retry-After`` header (seconds or HTTP date). It belongs to the URL: the request
+    waits, the host's other URLs go on at normal politeness. A ``Retry-After`` beyond
+    ``CULTUREWATCH_RETRY_BACKOFF_MAX`` is not waited for in this crawl: the request fails
+    with :class:`RetryDeferred`, and the page is recorded as deferred until then. A
+    waiting request gives up at once (:class:`RetryInterrupted`) when the crawl stops.
     """
+
+    poll = 0.25  # seconds between checks, while waiting, that the crawl goes on
 
     def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
         super().__init__(settings)
         self.base = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_MAX", 120.0)
 
-    def _slow_down(self, request: Request, response: Response | None) -> None:
-        attempt = request.meta.get("retry_times", 0) + 1
-        wait = retry_delay(response, attempt, self.base, self.cap)
-        downloader = self.crawler.engine.downloader if self.crawler.engine else None
-        if wait <= 0 or downloader is None:
-            return
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            # the slot's delay varies by +-jitter: aim so that even the shortest is `wait`
-            slot.delay = max(slot.delay, wait / max(1.0 - slot.jitter, 0.1))
+    async def _wait(self, request: Request, seconds: float) -> None:
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if not self.crawler.crawling:
+                raise RetryInterrupted(f"the crawl stopped while {request.url} waited to retry")
+            await maybe_deferred_to_future(deferLater(reactor, min(left, self.poll)))
+
+    async def _retry_later(
+        self, request: Request, reason: str | Exception, response: Response | None
+    ) -> Request | None:
+        asked = retry_after(response)
+        if asked is not None and asked > self.cap and not request.meta.get("dont_retry"):
+            when = datetime.now(UTC) + timedelta(seconds=asked)
+            retry_at = when.isoformat(timespec="seconds")
+            raise RetryDeferred(
+                f"HTTP {response.status if response else ''}: Retry-After {asked:g}s, "
+                f"deferred to a crawl after {retry_at}",
+                retry_at,
+                response.status if response is not None else None,
+            )
+        retry = self._retry(request, reason)
+        if retry is None:
+            return None
+        await self._wait(request, retry_delay(response, retry.meta["retry_times"], self.base, self.cap))
+        return retry
+
+    async def process_response(self, request: Request, response: Response):  # type: ignore[override]
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        reason = response_status_message(response.status)
+        return await self._retry_later(request, reason, response) or response
+
+    async def process_exception(self, request: Request, exception: Exception):  # type: ignore[override]
+        if isinstance(exception, self.exceptions_to_retry) and not request.meta.get(
+            "dont_retry", False
+        ):
+            return await self._retry_later(request, exception, None)
+        return None
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect led back to a URL of its own chain (or to itself)."""
+
+
+class LoopRefusingRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's RedirectMiddleware, failing a redirect back into its own chain at once.
+
+    Without it, a page redirecting to itself is dropped by the duplicate filter without a
+    trace (no outcome, refetched by every crawl), and a loop of two pages costs
+    ``REDIRECT_MAX_TIMES`` requests before it fails.
+    """
 
     def process_response(self, request: Request, response: Response):  # type: ignore[override]
         result = super().process_response(request, response)
-        if result is not response:
-            self._slow_down(request, response)
-        return result
-
-    def process_exception(self, request: Request, exception: Exception):  # type: ignore[override]
-        result = super().process_exception(request, exception)
-        if result is not None:
-            self._slow_down(request, None)
+        if isinstance(result, ScrapyRequest):
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            if result.url in chain:
+                raise RedirectLoop(f"redirect loop: {request.url} -> {result.url}")
         return result
 
 

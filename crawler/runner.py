@@ -7,10 +7,12 @@ scheduler starts a fresh process for each.
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -118,6 +120,15 @@ class CrawlSummary:
             f"skipped as known {c['known']}, relevant {c['relevant']}, "
             f"duplicates {self.total('duplicates')}, not articles {self.total('rejected')}, "
             f"failed pages {c['failed']}"
+            + "".join(
+                f", {label} {self.total(name)}"
+                for name, label in (
+                    ("deferred", "deferred"),
+                    ("given_up", "given up"),
+                    ("unwritten", "not written"),
+                )
+                if self.total(name)
+            )
         )
         for report in self.reports:
             if report.status == "failed":
@@ -131,32 +142,44 @@ class CrawlSummary:
 def run_crawl(options: CrawlOptions) -> CrawlSummary:
     """One crawl of every enabled source, recorded in the archive's ``runs`` table."""
     from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
 
     from crawler.settings import scrapy_settings
-    from storage.archive import Archive
+    from storage.archive import Archive, RetryPolicy
+
+    _CrawlerProcess = _crawler_process_class()
 
     started = time.monotonic()
     enabled = [s for s in options.sources if s.enabled]
-    archive = Archive(options.db)
-    archive.sync_sources(options.sources)
+    settings = options.settings
+    write_retry = float(settings["crawl.write_retry_seconds"])
+    # a short busy timeout: a locked archive is waited for by retrying the item later,
+    # not by blocking the reactor (downloads, signals) inside SQLite
+    archive = Archive(options.db, busy_timeout=_BUSY_TIMEOUT)
+    _retrying(lambda: archive.sync_sources(options.sources), write_retry)
     session = CrawlSession(
         archive=archive,
         themes=options.themes,
-        threshold=float(options.settings["relevance.threshold"]),
+        threshold=float(settings["relevance.threshold"]),
         reports={s.name: SourceReport(s) for s in enabled},
+        retry_policy=RetryPolicy(
+            attempts=int(settings["crawl.page_attempts"]),
+            spacing=float(settings["crawl.page_retry_spacing"]),
+        ),
+        write_retry_seconds=write_retry,
     )
-    run_id = archive.start_run()
+    run_id = _retrying(archive.start_run, write_retry)
     status = "finished"
     requests = 0
+    process: _CrawlerProcess | None = None
     try:
-        process = CrawlerProcess(
+        process = _CrawlerProcess(
             scrapy_settings(
-                options.settings,
+                settings,
                 allow_private_networks=options.allow_private_networks,
                 verbose=options.verbose,
             ),
         )
+        session.stop = process.stop
         crawlers = []
         reasons: list[str] = []
         for kind, spider_cls in spider_classes().items():
@@ -187,7 +210,11 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         requests = sum(
             (c.stats.get_value("downloader/request_count") or 0) for c in crawlers if c.stats
         )
-        if len(reasons) < len(crawlers):
+        if session.fatal is not None:
+            status = "failed"
+        elif process.signalled:
+            status = "interrupted"
+        elif len(reasons) < len(crawlers):
             status = "failed"
         elif any(reason != "finished" for reason in reasons):
             status = "interrupted"
@@ -195,7 +222,6 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         status = "failed"
         session.errors.append(f"{type(exc).__name__}: {exc}")
     finally:
-        _record(session, status)
         summary = CrawlSummary(
             status=status,
             reports=list(session.reports.values()),
@@ -204,12 +230,77 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
             errors=session.errors,
             run_id=run_id,
         )
-        errors = {r.source.name: r.error for r in summary.reports if r.error}
-        if session.errors:
-            errors["_crawl"] = "; ".join(session.errors)[:2000]
-        archive.finish_run(run_id, status=status, counts=summary.counts, errors=errors)
-        archive.close()
+        # the crawl's own record is worth a longer wait than one item
+        end_retry = max(write_retry, _END_RETRY)
+        try:
+            _retrying(lambda: _record(session, status), end_retry)
+            errors = {r.source.name: r.error for r in summary.reports if r.error}
+            if session.errors:
+                errors["_crawl"] = "; ".join(session.errors)[:2000]
+            _retrying(
+                lambda: archive.finish_run(
+                    run_id, status=status, counts=summary.counts, errors=errors
+                ),
+                end_retry,
+            )
+        except sqlite3.Error as exc:
+            # the run stays 'running': the next crawl marks it crashed, with its counts
+            summary.status = "failed"
+            summary.errors.append(f"the crawl's end could not be recorded: {exc}")
+        finally:
+            archive.close()
+    summary.seconds = time.monotonic() - started
     return summary
+
+
+# SQLite busy timeout of the crawl's connection, seconds
+_BUSY_TIMEOUT = 1.0
+# seconds the end of a crawl (source health, validators, the run) retries a failed write
+_END_RETRY = 15.0
+# after SIGINT/SIGTERM, seconds the requests in flight get before the crawl stops anyway
+STOP_GRACE = 7.0
+
+_T = TypeVar("_T")
+
+
+def _retrying(write: Callable[[], _T], seconds: float) -> _T:
+    """Run a write of the crawl's own bookkeeping, retrying a transient failure (locked,
+    disk full) with backoff for *seconds*; then the error is raised."""
+    from storage.archive import is_write_failure
+
+    deadline = time.monotonic() + seconds
+    pause = 0.2
+    while True:
+        try:
+            return write()
+        except sqlite3.Error as exc:
+            if not is_write_failure(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _crawler_process_class() -> type:
+    from scrapy.crawler import CrawlerProcess
+
+    class CrawlerProcessWithDeadline(CrawlerProcess):
+        """Scrapy's CrawlerProcess, whose graceful stop on SIGINT/SIGTERM has a deadline.
+
+        The first signal lets the requests in flight finish, as Scrapy does, but after
+        ``STOP_GRACE`` seconds the reactor is stopped anyway (a page that hangs until its
+        timeout, a host queue held by its download delay); a second signal stops at once.
+        """
+
+        signalled = False
+
+        def _signal_shutdown(self, signum: int, _: Any) -> None:
+            from twisted.internet import reactor
+
+            self.signalled = True
+            super()._signal_shutdown(signum, _)
+            reactor.callFromThread(reactor.callLater, STOP_GRACE, self._stop_reactor)
+
+    return CrawlerProcessWithDeadline
 
 
 def _record(session: CrawlSession, status: str) -> None:
@@ -218,6 +309,10 @@ def _record(session: CrawlSession, status: str) -> None:
     for name, report in session.reports.items():
         if report.status == "pending":  # never answered: the crawl was stopped
             report.fail("not reached: the crawl stopped before this source answered")
+        if report.unwritten:
+            report.error = report.error or (
+                f"{report.unwritten} pages not written to the archive (listed again next crawl)"
+            )
         ok = report.status in ("ok", "not_modified")
         archive.record_source_result(
             name, ok=ok, status=report.status, error=report.error, new=report.new

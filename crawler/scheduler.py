@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from crawler.cli import EXIT_BUSY
 from crawler.config import ConfigError, Settings
+from crawler.cron import cron_trigger
 
 __all__ = ["SchedulePlan", "Scheduler", "cron_trigger", "list_jobs"]
 
@@ -52,76 +53,8 @@ DIGEST_WAITS_FOR_CRAWL = 30 * 60  # a "today" digest waits this long for a runni
 STOP_TIMEOUT = 120  # seconds to wait for a crawl to end after SIGTERM before killing it
 POLL = 0.2
 
-_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
 
 # --------------------------------------------------------------------------- the plan
-def cron_trigger(expression: str, tz: ZoneInfo, *, key: str, where: Any) -> Any:
-    """A CronTrigger for a five-field crontab *expression*, or a one-line ConfigError.
-
-    Day-of-week numbers keep their crontab meaning (0 or 7 = Sunday, 1 = Monday), which
-    APScheduler 3.x's ``from_crontab`` does not (it takes 0 as Monday).
-
-    An expression restricting both the day of month and the day of week is refused: crontab
-    runs when *either* matches (``0 7 1 * 1``: the 1st and every Monday), APScheduler only when
-    both do, so it would silently run far less often than its author expects.
-    """
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = expression.split() if isinstance(expression, str) else []
-    problem = None
-    if len(fields) != 5:
-        problem = f"has {len(fields)} fields, not five (minute hour day month weekday)"
-    elif not fields[2].startswith("*") and not fields[4].startswith("*"):
-        problem = (
-            "restricts both the day of month and the day of week, which crontab reads as "
-            "either one and this scheduler as both: restrict only one of them (use * in the other)"
-        )
-    else:
-        minute, hour, day, month, weekday = fields
-        try:
-            return CronTrigger(
-                minute=minute,
-                hour=hour,
-                day=day,
-                month=month,
-                day_of_week=_crontab_weekdays(weekday),
-                timezone=tz,
-            )
-        except ValueError as exc:
-            problem = f"is not a valid cron expression: {exc}"
-    raise ConfigError(f"{where}: '{key}' {expression!r} {problem}")
-
-
-def _crontab_weekdays(field: str) -> str:
-    """Translate crontab weekday numbers (0-7, Sunday = 0 or 7) into names APScheduler reads."""
-    parts = []
-    for part in field.split(","):
-        if part == "*" or any(c.isalpha() for c in part):
-            parts.append(part)
-            continue
-        base, _, step_text = part.partition("/")
-        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
-        if step_text and step is None:
-            raise ValueError(f"invalid weekday step in {part!r}")
-        if base == "*":
-            first, last = 0, 6
-        elif "-" in base:
-            low, _, high = base.partition("-")
-            if not (low.isdigit() and high.isdigit()):
-                raise ValueError(f"invalid weekday range {part!r}")
-            first, last = int(low), int(high)
-        elif base.isdigit():
-            first = int(base)
-            last = 6 if step else first
-        else:
-            raise ValueError(f"invalid weekday {part!r}")
-        if not (0 <= first <= 7 and 0 <= last <= 7 and first <= last):
-            raise ValueError(f"weekday {part!r} is out of range 0-7")
-        parts += [_CRON_DAYS[n % 7] for n in range(first, last + 1, step or 1)]
-    return ",".join(dict.fromkeys(parts))
-
-
 @dataclass(frozen=True)
 class SchedulePlan:
     """Everything the scheduler needs, validated at start (raises ConfigError)."""
@@ -140,8 +73,8 @@ class SchedulePlan:
 
     @classmethod
     def from_config(cls, *, config_dir: Path | None = None, db: Path | None = None) -> SchedulePlan:
+        from crawler.digests import digest_timezone
         from crawler.runner import CrawlOptions
-        from storage.digest import digest_timezone
 
         # settings, sources and themes: a broken file stops us now, not at the first crawl
         options = CrawlOptions.from_config(config_dir=config_dir, db=db)
@@ -451,7 +384,8 @@ class Scheduler:
 
     def digest_job(self, due: datetime | None = None) -> None:
         """The digest of the day that ended before *due* (or of that day, ``digest.day = today``)."""
-        from storage.digest import DigestError, theme_labels, write_digest
+        from crawler.digests import theme_labels
+        from storage.digest import DigestError, write_digest
 
         if self._stop.is_set():
             return

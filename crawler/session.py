@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.config import Source
+from storage.archive import RetryPolicy
 
 __all__ = ["CrawlSession", "SourceReport"]
 
@@ -27,6 +29,9 @@ class SourceReport:
     duplicates: int = 0
     rejected: int = 0  # not HTML or no text
     failed: int = 0  # article fetches that failed
+    deferred: int = 0  # left to a later crawl at the server's request (Retry-After)
+    given_up: int = 0  # failed too often: not fetched again
+    unwritten: int = 0  # items the archive could not store (listed again next crawl)
     incomplete: bool = False  # something must be retried, so keep no validators
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
@@ -54,6 +59,19 @@ class CrawlSession:
     threshold: float = 0.5
     reports: dict[str, SourceReport] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    write_retry_seconds: float = 60.0  # a failed archive write is retried this long
+    listings: set[str] = field(default_factory=set)  # listing URLs requested in this crawl
+    fatal: str | None = None  # why the crawl stopped early (the archive cannot be written)
+    stop: Callable[[], Any] | None = None  # stops every spider (set by the runner)
 
     def report(self, name: str) -> SourceReport:
         return self.reports[name]
+
+    def abort(self, reason: str) -> None:
+        """Stop the whole crawl: something every item needs (the archive) is failing."""
+        if self.fatal is None:
+            self.fatal = reason
+            self.errors.append(reason)
+            if self.stop is not None:
+                self.stop()

@@ -44,6 +44,8 @@ def scrapy_settings(
             "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "crawler.middlewares.LoopRefusingRedirectMiddleware": 600,
         },
         "ITEM_PIPELINES": {
             "pipelines.stages.ExtractPipeline": 100,

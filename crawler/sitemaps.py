@@ -4,11 +4,19 @@ Scrapy's own ``Sitemap`` class flattens each ``<url>`` into tag -> text and so l
 the nested ``<news:news>`` block; this parser keeps ``news:title``,
 ``news:publication_date``, ``news:keywords``, ``news:language`` and ``lastmod``.
 Entities and network access are off: a sitemap is untrusted input.
+
+:func:`iter_sitemap` reads the document incrementally (``lxml.etree.iterparse``) and drops
+each ``<url>`` or ``<sitemap>`` once it has been turned into an item, so a sitemap of a
+million URLs costs little more than its body; :func:`parse_sitemap` collects the same items
+into a :class:`Sitemap`.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -16,27 +24,36 @@ from lxml import etree
 from crawler.feeds import Entry
 from pipelines.normalize import to_utc_iso
 
-__all__ = ["Sitemap", "SitemapError", "parse_sitemap"]
+__all__ = ["Sitemap", "SitemapError", "SitemapItems", "SitemapRef", "iter_sitemap", "parse_sitemap"]
 
-_PARSER = etree.XMLParser(
-    recover=True,
-    resolve_entities=False,
-    no_network=True,
-    remove_comments=True,
-    remove_pis=True,
-    huge_tree=False,
-)
+# The parser's options: untrusted input, read what can be read. ``huge_tree`` stays off: it
+# lifts libxml2's limits on one text node and on nesting, not on the document's size.
+_OPTIONS = {
+    "recover": True,
+    "resolve_entities": False,
+    "no_network": True,
+    "remove_comments": True,
+    "remove_pis": True,
+    "huge_tree": False,
+}
 
 
 class SitemapError(ValueError):
     """The document is not a sitemap we can read."""
 
 
+class SitemapRef(NamedTuple):
+    """A child sitemap listed by a sitemap index."""
+
+    url: str
+    lastmod: str | None = None
+
+
 @dataclass
 class Sitemap:
     kind: str  # "index" or "urlset"
     entries: list[Entry] = field(default_factory=list)  # pages (urlset)
-    sitemaps: list[tuple[str, str | None]] = field(default_factory=list)  # (url, lastmod)
+    sitemaps: list[SitemapRef] = field(default_factory=list)  # child sitemaps (index)
 
 
 def _local(tag: object) -> str:
@@ -47,48 +64,112 @@ def _text(el: etree._Element) -> str:
     return (el.text or "").strip()
 
 
+class SitemapItems(Iterator[Entry | SitemapRef]):
+    """The items of one sitemap, read as they are iterated.
+
+    ``kind`` is ``"index"`` or ``"urlset"``, known as soon as the object exists: creating it
+    reads the document up to its root element and raises :class:`SitemapError` when that is
+    not a sitemap.
+    """
+
+    def __init__(self, body: bytes, url: str) -> None:
+        self._items = _read(body, url)  # yields the kind first, then the items
+        self.kind = str(next(self._items))
+
+    def __iter__(self) -> SitemapItems:
+        return self
+
+    def __next__(self) -> Entry | SitemapRef:
+        return next(self._items)  # type: ignore[return-value]  # after the kind: items
+
+
+def iter_sitemap(body: bytes, url: str) -> SitemapItems:
+    """The items of the (decompressed) sitemap fetched from *url*, one at a time.
+
+    An :class:`Entry` per ``<url>`` of a urlset, a :class:`SitemapRef` per ``<sitemap>`` of
+    an index. A plain-text sitemap (one URL per line) is accepted too. Raises
+    :class:`SitemapError` at once when the document is not XML or its root is not a sitemap.
+    """
+    return SitemapItems(body, url)
+
+
 def parse_sitemap(body: bytes, url: str) -> Sitemap:
-    """Parse a (decompressed) sitemap fetched from *url*.
+    """Parse a (decompressed) sitemap fetched from *url* into one :class:`Sitemap`.
 
     A plain-text sitemap (one URL per line) is accepted too.
     """
-    stripped = body.lstrip()
-    if stripped[:4] in (b"http",):
-        lines = [ln.strip() for ln in body.decode("utf-8", "replace").splitlines()]
-        return Sitemap("urlset", [Entry(url=ln) for ln in lines if ln.startswith("http")])
+    items = iter_sitemap(body, url)
+    sitemap = Sitemap(items.kind)
+    for item in items:
+        if isinstance(item, SitemapRef):
+            sitemap.sitemaps.append(item)
+        else:
+            sitemap.entries.append(item)
+    return sitemap
+
+
+def _read(body: bytes, url: str) -> Iterator[str | Entry | SitemapRef]:
+    """Yield the sitemap's kind, then its items."""
+    if body.lstrip()[:4] == b"http":
+        yield "urlset"
+        for chunk in io.BytesIO(body):  # one line at a time: no copy of the whole body
+            for raw in chunk.split(b"\r"):  # old Mac line ends too
+                line = raw.strip().decode("utf-8", "replace")
+                if line.startswith("http"):
+                    yield Entry(url=line)
+        return
+    events = etree.iterparse(io.BytesIO(body), events=("start", "end"), **_OPTIONS)
+    root = None
+    item_tag = ""
+    depth = 0
     try:
-        root = etree.fromstring(body, _PARSER)
+        for event, el in events:
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = el
+                    kind = _local(el.tag)
+                    if kind == "sitemapindex":
+                        item_tag = "sitemap"
+                        yield "index"
+                    elif kind == "urlset":
+                        item_tag = "url"
+                        yield "urlset"
+                    else:
+                        raise SitemapError(f"not a sitemap: root element <{kind or '?'}>")
+                continue
+            depth -= 1
+            if depth != 1:  # inside an item (its end comes later) or the root's own end
+                continue
+            item = _item(el, url) if _local(el.tag) == item_tag else None
+            # Drop what has been read: this element's content and the siblings before it.
+            el.clear(keep_tail=False)
+            while el.getprevious() is not None:
+                del root[0]
+            if item is not None:
+                yield item
     except etree.XMLSyntaxError as exc:
-        raise SitemapError(f"not a sitemap: {exc}") from None
+        if root is None:
+            raise SitemapError(f"not a sitemap: {str(exc).splitlines()[0][:160]}") from None
+        return  # broken after the root: keep what was read, as a recovering parser does
     if root is None:
         raise SitemapError("not a sitemap: empty or not XML")
-    kind = _local(root.tag)
-    if kind == "sitemapindex":
-        sitemap = Sitemap("index")
-        for child in root:
-            if _local(child.tag) != "sitemap":
-                continue
-            fields = {_local(el.tag): _text(el) for el in child}
-            try:
-                loc = urljoin(url, fields["loc"]) if fields.get("loc") else None
-            except ValueError:  # an unparsable <loc>, e.g. "http://[::1/b": skip it
-                continue
-            if loc:
-                sitemap.sitemaps.append((loc, to_utc_iso(fields.get("lastmod"))))
-        return sitemap
-    if kind != "urlset":
-        raise SitemapError(f"not a sitemap: root element <{kind or '?'}>")
-    sitemap = Sitemap("urlset")
-    for node in root:
-        if _local(node.tag) != "url":
-            continue
-        try:
-            entry = _url_entry(node, url)
-        except ValueError:  # an unparsable <loc>: skip that entry
-            continue
-        if entry:
-            sitemap.entries.append(entry)
-    return sitemap
+
+
+def _item(node: etree._Element, base: str) -> Entry | SitemapRef | None:
+    try:
+        if _local(node.tag) == "sitemap":
+            return _sitemap_ref(node, base)
+        return _url_entry(node, base)
+    except ValueError:  # an unparsable <loc>, e.g. "http://[::1/b": skip that item
+        return None
+
+
+def _sitemap_ref(node: etree._Element, base: str) -> SitemapRef | None:
+    fields = {_local(el.tag): _text(el) for el in node}
+    if not fields.get("loc"):
+        return None
+    return SitemapRef(urljoin(base, fields["loc"]), to_utc_iso(fields.get("lastmod")))
 
 
 def _url_entry(node: etree._Element, base: str) -> Entry | None:

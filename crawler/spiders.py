@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import Source
 from crawler.feeds import Entry, FeedError, parse_feed
+from crawler.middlewares import RedirectLoop, RetryDeferred, RetryInterrupted
 from crawler.session import CrawlSession
 from crawler.sitemaps import SitemapError, parse_sitemap
 from pipelines.items import FetchedPage
@@ -37,12 +38,30 @@ def _failure_reason(failure: Failure) -> tuple[str, int | None, bool]:
     if isinstance(exc, HttpError):
         status = exc.response.status
         return f"HTTP {status}", status, status in (404, 410)
+    if isinstance(exc, RetryDeferred):
+        return str(exc), exc.status, False
     if isinstance(exc, IgnoreRequest):  # robots.txt, the private-network guard
         # settled for now: retrying it before robots.txt or the settings change is useless
         return str(exc) or "request ignored", None, True
     name = type(exc).__name__
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return (f"{name}: {detail}" if detail else name)[:300], None, False
+
+
+def _failure_outcome(exc: BaseException, settled: bool) -> str:
+    """The ``pages`` outcome of a failed article fetch."""
+    if isinstance(exc, RetryDeferred):
+        return "deferred"  # the server asked for a wait beyond retry_backoff_max
+    if isinstance(exc, DownloadCancelledError) or (
+        # over the size limit while downloading, or while decompressing (a gzip bomb)
+        isinstance(exc, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(exc)
+    ):
+        return "too_large"
+    if isinstance(exc, RedirectLoop) or str(exc) == "max redirections reached":
+        return "failed"
+    if isinstance(exc, IgnoreRequest) and not isinstance(exc, HttpError):
+        return "refused"  # robots.txt, private network: fetched once they allow it
+    return "gone" if settled else "failed"
 
 
 class SourceSpider(scrapy.Spider):
@@ -58,10 +77,19 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for source in self.sources.values():
-            yield self.listing_request(source.url, source.name, depth=0)
+            request = self.listing_request(source.url, source.name, depth=0)
+            if request is not None:
+                yield request
+            else:  # another source of this crawl lists the same URL: it reads it once
+                self.session.report(source.name).ok()
 
     # ------------------------------------------------------------------ listings
-    def listing_request(self, url: str, source: str, depth: int) -> Request:
+    def listing_request(self, url: str, source: str, depth: int) -> Request | None:
+        """The request of a feed or sitemap, or None when this crawl requested it already
+        (a sitemap index listing itself or a child twice is read once)."""
+        if url in self.session.listings:
+            return None
+        self.session.listings.add(url)
         etag, last_modified = self.session.archive.validators(url)
         headers = {}
         if etag:
@@ -103,7 +131,9 @@ class SourceSpider(scrapy.Spider):
                 modified.decode("latin-1") if modified else None,
             )
         for child in children:
-            yield self.listing_request(child, source, response.meta["depth"] + 1)
+            request = self.listing_request(child, source, response.meta["depth"] + 1)
+            if request is not None:
+                yield request
         yield from self.article_requests(report, entries)
 
     def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
@@ -131,7 +161,7 @@ class SourceSpider(scrapy.Spider):
             if url and url not in by_url:
                 by_url[url] = entry
         report.listed += len(by_url)
-        known = self.session.archive.known(by_url)
+        known = self.session.archive.known(by_url)  # also failed pages not yet due again
         report.known += len(known)
         fresh = [(url, e) for url, e in by_url.items() if url not in known]
         # newest first, undated last, so a budget keeps the most recent news
@@ -168,14 +198,14 @@ class SourceSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[FetchedPage]:
         request = failure.request
-        reason, status, settled = _failure_reason(failure)
         report = self.session.report(request.meta["source"])
-        if not settled:
+        if isinstance(failure.value, RetryInterrupted):
+            report.incomplete = True  # stopped, not failed: no attempt is counted
+            return
+        reason, status, settled = _failure_reason(failure)
+        outcome = _failure_outcome(failure.value, settled)
+        if outcome in ("failed", "deferred"):
             report.incomplete = True
-        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
-            outcome = "refused"  # not final: fetched once robots.txt or settings allow it
-        else:
-            outcome = "gone" if settled else "failed"
         yield FetchedPage(
             source=request.meta["source"],
             requested_url=request.meta["requested_url"],
@@ -183,6 +213,7 @@ class SourceSpider(scrapy.Spider):
             status=status,
             error=reason,
             outcome=outcome,
+            retry_at=getattr(failure.value, "retry_at", None),
         )
 
 
@@ -220,7 +251,9 @@ class SitemapSpider(SourceSpider):
             report.format = report.format or "sitemap index"
             if response.meta["depth"] >= self.max_index_depth:
                 return [], []
-            children = sorted(sitemap.sitemaps, key=lambda c: c[1] or "", reverse=True)
+            # each child once, not the index itself, newest first up to the cap
+            unique = {url: lastmod for url, lastmod in sitemap.sitemaps if url != response.url}
+            children = sorted(unique.items(), key=lambda c: c[1] or "", reverse=True)
             return [], [url for url, _ in children[: self.max_children]]
         is_news = any(e.title or e.keywords for e in sitemap.entries)
         report.format = "news sitemap" if is_news else (report.format or "sitemap")

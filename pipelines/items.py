@@ -30,3 +30,4 @@ class FetchedPage:
     article: Any = None  # pipelines.extract.Article
     relevance: Any = None  # pipelines.relevance.Relevance
     duplicate_of: str | None = None
+    retry_at: str | None = None  # deferred: not to be fetched again before (ISO 8601, UTC)

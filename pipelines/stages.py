@@ -6,6 +6,8 @@ and leaves an item it has nothing to do with untouched.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import TYPE_CHECKING
 
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -15,9 +17,12 @@ from pipelines.extract import extract, merge_hints
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
 from pipelines.relevance import score
+from storage.archive import is_write_failure
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from crawler.session import SourceReport
 
 __all__ = ["ExtractPipeline", "ScorePipeline", "ArchivePipeline"]
 
@@ -63,29 +68,64 @@ class ScorePipeline(_Stage):
 
 
 class ArchivePipeline(_Stage):
-    """Write the outcome: the article and its raw HTML, and the fetch in ``pages``."""
+    """Write the outcome: the article and its raw HTML, and the fetch in ``pages``.
 
-    def process_item(self, item: FetchedPage) -> FetchedPage:
-        # one transaction per item: a crash leaves an article whole or absent
-        with self.session.archive.transaction():
-            self._write(item)
+    Each item is one transaction, so a crash leaves an article whole or absent. A write
+    that fails for a reason that may pass (the database locked by another program, the
+    disk full) is retried with backoff for ``session.write_retry_seconds``; then the crawl
+    is stopped (``session.abort``) and the item left unwritten: its source keeps no
+    validators, so the next crawl lists it again. Nothing is counted before it is written.
+    """
+
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
+        session = self.session
+        report = session.report(item.source)
+        deadline = time.monotonic() + session.write_retry_seconds
+        pause = 0.2
+        while True:
+            if session.fatal is not None:  # the archive failed for an earlier item
+                return self._unwritten(item, report)
+            try:
+                with session.archive.transaction():
+                    counts = self._write(item)
+            except sqlite3.Error as exc:
+                if not is_write_failure(exc):
+                    raise
+                if time.monotonic() + pause > deadline:
+                    session.abort(f"archive write failed, the crawl stopped: {exc}")
+                    return self._unwritten(item, report)
+                await _sleep(pause)
+                pause = min(pause * 2, 5.0)
+                continue
+            for name, value in counts.items():
+                setattr(report, name, getattr(report, name) + value)
+            return item
+
+    @staticmethod
+    def _unwritten(item: FetchedPage, report: SourceReport) -> FetchedPage:
+        report.unwritten += 1
+        report.incomplete = True  # keep no validators: the next crawl lists it again
+        item.outcome = "unwritten"
         return item
 
-    def _write(self, item: FetchedPage) -> None:
+    def _write(self, item: FetchedPage) -> dict[str, int]:
+        """Write *item*; returns the report counters to add once it is committed."""
         archive = self.session.archive
-        report = self.session.report(item.source)
+        counts: dict[str, int] = {}
         article = item.article
+        outcome = item.outcome
+        duplicate_of = None
         if article is not None:
-            item.outcome = "archived"
+            outcome = "archived"
             # already archived: under its canonical URL (through a redirect, a rel=canonical
             # or another spider in this crawl), or with the same text under another URL
             known = archive.has_article(article.url)
             text_print = fingerprint(article.text)
             twin = None if known else archive.duplicate_of(text_print, article.url)
             if known or twin:
-                item.outcome = "duplicate"
-                item.duplicate_of = twin or article.url
-                report.duplicates += 1
+                outcome = "duplicate"
+                duplicate_of = twin or article.url
+                counts["duplicates"] = 1
             else:
                 record = article.to_record()
                 record.update(
@@ -107,27 +147,44 @@ class ArchivePipeline(_Stage):
                         theme_scores=rel.theme_scores,
                         evidence=rel.evidence,
                     )
-                    report.relevant += int(bool(rel.relevant))
-                report.new += 1
-        elif item.outcome in ("empty", "not_html", "refused"):
-            report.rejected += 1
-        else:
-            report.failed += 1
-        archive.record_page(
+                    counts["relevant"] = int(bool(rel.relevant))
+                counts["new"] = 1
+        stored = archive.record_page(
             item.requested_url,
             source=item.source,
-            outcome=item.outcome or "failed",
+            outcome=outcome or "failed",
             http_status=item.status,
-            article_url=item.duplicate_of or (article.url if article else None),
+            article_url=duplicate_of or (article.url if article else None),
             error=item.error,
+            retry_at=item.retry_at,
+            policy=self.session.retry_policy,
         )
+        if article is None:
+            kind = {
+                "empty": "rejected",
+                "not_html": "rejected",
+                "refused": "rejected",
+                "deferred": "deferred",
+                "given_up": "given_up",
+            }.get(stored, "failed")
+            counts[kind] = 1
         # the final URL of a redirect is known too, so a feed listing it is not refetched
         final = canonical_url(item.url) if item.url else None
         if article is not None and final and final not in (item.requested_url, article.url):
             archive.record_page(
                 final,
                 source=item.source,
-                outcome=item.outcome,
+                outcome=outcome or "archived",
                 http_status=item.status,
                 article_url=article.url,
             )
+        item.outcome = stored
+        item.duplicate_of = duplicate_of
+        return counts
+
+
+async def _sleep(seconds: float) -> None:
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds))

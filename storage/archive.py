@@ -24,7 +24,8 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,60 @@ from sqlite_utils.migrations import Migrations
 
 from storage.search import create_search_table, index_articles
 
-__all__ = ["Archive", "ARTICLE_COLUMNS", "FINAL_OUTCOMES", "utcnow"]
+__all__ = [
+    "Archive",
+    "ARTICLE_COLUMNS",
+    "FINAL_OUTCOMES",
+    "RETRY_OUTCOMES",
+    "RetryPolicy",
+    "is_write_failure",
+    "utcnow",
+]
 
 # Outcomes of a fetched article URL after which it is never fetched again
-# ("unresolved": a search engine's link whose publisher URL could not be found).
-FINAL_OUTCOMES = ("archived", "duplicate", "not_html", "empty", "gone", "unresolved")
+# ("unresolved": a search engine's link whose publisher URL could not be found;
+# "too_large": over the size limit, or a compressed bomb; "given_up": failed too often).
+FINAL_OUTCOMES = (
+    "archived",
+    "duplicate",
+    "not_html",
+    "empty",
+    "gone",
+    "unresolved",
+    "too_large",
+    "given_up",
+)
+# Outcomes after which the URL is fetched again by a later crawl, under a RetryPolicy
+# ("deferred": the server asked for a wait longer than the crawl will hold a request).
+RETRY_OUTCOMES = ("failed", "refused", "deferred")
+
+# SQLite result codes (the primary code, the low byte) of a write that may succeed later:
+# busy or locked by another connection, disk full, an I/O error, a file that cannot be opened.
+_TRANSIENT_CODES = {5, 6, 10, 13, 14}
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """True when *exc* is a failed write that may succeed if tried again later."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _TRANSIENT_CODES
+    message = str(exc).lower()
+    return any(m in message for m in ("locked", "disk is full", "disk i/o", "unable to open"))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When a failed article page is fetched again: after ``spacing`` seconds, doubling
+    after each failure, at most ``attempts`` fetches in all; then it is given up."""
+
+    attempts: int = 4
+    spacing: float = 3600.0
+
+    def next_try(self, attempts: int, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.spacing * 2 ** max(attempts - 1, 0))
+
 
 ARTICLE_COLUMNS = {
     "id": int,
@@ -183,17 +233,28 @@ def m004_browse_indexes(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["themes"], if_not_exists=True)
 
 
+@migrations()
+def m005_page_retries(db: sqlite_utils.Database) -> None:
+    # The give-up policy: how often a failing page was fetched, and when it may be again.
+    db["pages"].add_column("attempts", int)
+    db["pages"].add_column("retry_at", str)
+
+
 class Archive:
     """The archive at *path* (created with its directory if missing)."""
 
-    def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
+    def __init__(
+        self, path: str | os.PathLike, *, readonly: bool = False, busy_timeout: float = 30.0
+    ):
+        """*busy_timeout*: seconds a statement waits for another connection's write lock
+        (a crawl keeps it short and retries the whole item later instead of blocking)."""
         self.path = Path(path)
         if readonly:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         self.db = sqlite_utils.Database(conn)
         if not readonly:
             self.db.enable_wal()
@@ -215,12 +276,12 @@ class Archive:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.db.execute("COMMIT")
         except BaseException:
+            # also when COMMIT itself fails (disk full): nothing of the block stays
             if self.db.conn.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
-        else:
-            self.db.execute("COMMIT")
 
     def migrate(self) -> None:
         """Bring the schema up to date (idempotent)."""
@@ -236,11 +297,13 @@ class Archive:
         self.close()
 
     # ------------------------------------------------------------------ article URLs
-    def known(self, urls: Iterable[str]) -> set[str]:
-        """The subset of *urls* already archived or fetched with a final outcome."""
+    def known(self, urls: Iterable[str], *, now: str | None = None) -> set[str]:
+        """The subset of *urls* not to fetch now: archived, fetched with a final outcome,
+        or failed and not due again before ``retry_at`` (RetryPolicy)."""
         urls = list(dict.fromkeys(urls))
         found: set[str] = set()
         marks = ",".join("?" * len(FINAL_OUTCOMES))
+        now = now or utcnow()
         for start in range(0, len(urls), 400):
             chunk = urls[start : start + 400]
             qs = ",".join("?" * len(chunk))
@@ -248,8 +311,9 @@ class Archive:
                 row[0]
                 for row in self.db.execute(
                     f"select url from articles where url in ({qs}) "
-                    f"union select url from pages where url in ({qs}) and outcome in ({marks})",
-                    [*chunk, *chunk, *FINAL_OUTCOMES],
+                    f"union select url from pages where url in ({qs}) "
+                    f"and (outcome in ({marks}) or retry_at > ?)",
+                    [*chunk, *chunk, *FINAL_OUTCOMES, now],
                 )
             )
         return found
@@ -324,7 +388,32 @@ class Archive:
         http_status: int | None = None,
         article_url: str | None = None,
         error: str | None = None,
-    ) -> None:
+        retry_at: str | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> str:
+        """Record what became of fetching *url*; returns the outcome stored.
+
+        A retryable outcome (RETRY_OUTCOMES) counts an attempt. Under a *policy* the page
+        is due again at *retry_at* (the server's Retry-After) or after the policy's spacing,
+        and after ``policy.attempts`` fetches it is ``given_up``. Without a policy it is
+        due again at once and never given up.
+        """
+        now = datetime.now(UTC)
+        attempts = None
+        next_try = None
+        if outcome in RETRY_OUTCOMES:
+            row = self.db.execute(
+                "select outcome, attempts from pages where url = ?", [url]
+            ).fetchone()
+            before = (row[1] or 1) if row and row[0] in RETRY_OUTCOMES else 0
+            attempts = before + 1
+            if policy is not None and attempts >= policy.attempts:
+                outcome = "given_up"
+                error = f"given up after {attempts} attempts: {error or 'failed'}"
+            elif policy is not None:
+                next_try = retry_at or policy.next_try(attempts, now).isoformat(timespec="seconds")
+            else:
+                next_try = retry_at
         self.db["pages"].upsert(
             {
                 "url": url,
@@ -333,10 +422,13 @@ class Archive:
                 "http_status": http_status,
                 "article_url": article_url,
                 "error": error,
-                "fetched_at": utcnow(),
+                "fetched_at": now.isoformat(timespec="seconds"),
+                "attempts": attempts,
+                "retry_at": next_try,
             },
             pk="url",
         )
+        return outcome
 
     def set_relevance(
         self,
@@ -429,10 +521,53 @@ class Archive:
         """Record a crawl as running. Call it holding the crawl lock: a run still marked
         running then belongs to a crawl that died (killed, out of memory) and is closed."""
         with self.transaction():
-            self.db.execute("update runs set status = 'crashed' where status = 'running'")
+            self._close_crashed_runs()
         table = self.db["runs"]
         table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid()})
         return int(table.last_pk)
+
+    def _close_crashed_runs(self) -> None:
+        """Runs left ``running`` died with their crawl: mark them crashed, with the counts
+        and end time of what they wrote (pages and articles since they started)."""
+        for run_id, started in self.db.execute(
+            "select id, started_at from runs where status = 'running' order by id"
+        ).fetchall():
+            nxt = self.db.execute(
+                "select min(started_at) from runs where id > ?", [run_id]
+            ).fetchone()[0]
+            until = nxt or "9999"
+            window = [started, until]
+            pages = dict(
+                self.db.execute(
+                    "select outcome, count(*) from pages where fetched_at >= ? "
+                    "and fetched_at < ? group by outcome",
+                    window,
+                ).fetchall()
+            )
+            new, relevant, last_article = self.db.execute(
+                "select count(*), coalesce(sum(relevant), 0), max(fetched_at) from articles "
+                "where fetched_at >= ? and fetched_at < ?",
+                window,
+            ).fetchone()
+            last_page = self.db.execute(
+                "select max(fetched_at) from pages where fetched_at >= ? and fetched_at < ?",
+                window,
+            ).fetchone()[0]
+            failed = sum(pages.get(o, 0) for o in (*RETRY_OUTCOMES, "given_up", "too_large"))
+            self.db["runs"].update(
+                run_id,
+                {
+                    "status": "crashed",
+                    "ended_at": max(filter(None, [last_page, last_article, started])),
+                    "fetched": sum(pages.values()) - sum(pages.get(o, 0) for o in RETRY_OUTCOMES),
+                    "new": new,
+                    "relevant": relevant,
+                    "failed": failed,
+                    "errors": json.dumps(
+                        {"_crawl": "the crawl process died; counts are from what it wrote"}
+                    ),
+                },
+            )
 
     def finish_run(self, run_id: int, *, status: str, counts: dict[str, int], errors: dict) -> None:
         self.db["runs"].update(

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import pytest
 import yaml
 from browse_helpers import CULTUREWATCH, browse_server, crawl_fixture_archive, get, get_json, url
@@ -287,6 +288,40 @@ def test_relevant_feed_is_atom(filled: Path, filled_server: str) -> None:
     status, body = get(url(filled_server, f"{DB}/relevant_feed.atom", theme=""))
     all_relevant = rows(filled, "select count(*) from articles where relevant = 1")[0][0]
     assert len(ET.fromstring(body).findall("a:entry", ns)) == all_relevant
+
+
+def assert_empty_atom_feed(body: str) -> None:
+    """A valid Atom feed: its required id, title and updated, and no entry."""
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.fromstring(body)
+    assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
+    for required in ("id", "title", "updated"):
+        assert (feed.findtext(f"a:{required}", namespaces=ns) or "").strip(), required
+    assert feed.findtext("a:title", namespaces=ns) == QUERIES["relevant_feed"]["title"]
+    assert feed.findall("a:entry", ns) == []
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10" and parsed.entries == []
+    assert parsed.feed.get("updated_parsed") is not None
+
+
+@pytest.mark.parametrize("theme", [None, "", "films_games"])
+def test_relevant_feed_on_an_empty_archive_is_an_empty_feed(empty_server: str, theme) -> None:
+    """Nothing to list is a feed with no entries, not an HTTP 500."""
+    params = {} if theme is None else {"theme": theme}
+    status, body = get(url(empty_server, f"{DB}/relevant_feed.atom", **params))
+    assert status == 200, body[:300]
+    assert_empty_atom_feed(body)
+
+
+def test_relevant_feed_of_a_theme_without_articles_is_an_empty_feed(
+    filled: Path, filled_server: str
+) -> None:
+    theme = "no_such_theme"
+    assert rows(filled, "select count(*) from articles, json_each(themes) j where j.value = ?", (theme,))[0][0] == 0  # fmt: skip
+    status, body = get(url(filled_server, f"{DB}/relevant_feed.atom", theme=theme))
+    assert status == 200, body[:300]
+    assert_empty_atom_feed(body)
 
 
 # ---------------------------------------------------------------------------- metadata

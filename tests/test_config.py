@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +171,165 @@ def test_settings_words_are_checked_at_load(tmp_path, text, message):
     write(tmp_path / "settings.toml", text)
     with pytest.raises(ConfigError, match=message):
         load_settings(tmp_path)
+
+
+# --------------------------------------------------------------------------- files that cannot be read
+def config_copy(tmp_path: Path) -> Path:
+    """The shipped settings and themes, and one source nothing will fetch (a private address)."""
+    directory = tmp_path / "config"
+    directory.mkdir()
+    for name in ("settings.toml", "themes.toml"):
+        shutil.copy(REPO / "config" / name, directory / name)
+    write(directory / "sources.toml", SOURCE.replace("https://example.org", "http://127.0.0.1:9"))
+    return directory
+
+
+def run_cli(
+    *args: str, prefix: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_one_config_line(result: subprocess.CompletedProcess, *parts: str) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("culturewatch: config error: "), lines[0]
+    for part in parts:
+        assert part in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", ["settings.toml", "sources.toml", "themes.toml"])
+def test_a_non_utf8_byte_is_one_line_naming_file_and_line(tmp_path, name):
+    config = config_copy(tmp_path)
+    path = config / name
+    lines = path.read_bytes().split(b"\n")
+    lines[1] += b" # caf\xe9"  # saved as Latin-1 by some editor
+    path.write_bytes(b"\n".join(lines))
+    db = tmp_path / "a.db"
+    result = run_cli("crawl", "--config", str(config), "--db", str(db))
+    line = assert_one_config_line(result, str(path), "UTF-8", "0xe9", "line 2")
+    assert (
+        f"column {len(lines[1][:-1].decode('utf-8')) + 1} " in line
+    )  # characters, as editors count
+    assert not db.exists()
+
+
+def test_a_non_utf8_byte_inside_a_string_value(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_bytes(SOURCE.replace('"a"', '"\xff"').encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"not UTF-8: byte 0xff at line 2, column 9") as info:
+        load_sources(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+    (tmp_path / "settings.toml").write_bytes(b'user_agent = "\xc3"\n')  # a cut-off character
+    with pytest.raises(ConfigError, match=r"settings.toml: not UTF-8: byte 0xc3 at line 1"):
+        load_settings(tmp_path)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    (tmp_path / "settings.toml").write_bytes(b"\xef\xbb\xbf[relevance]\nthreshold = 0.25\n")
+    assert load_settings(tmp_path)["relevance.threshold"] == 0.25
+    path = tmp_path / "sources.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + (SOURCE + 'colour = "red"\n').encode())
+    with pytest.raises(ConfigError, match=r"sources.toml:1: unknown key 'colour'"):
+        load_sources(path)
+
+
+@pytest.mark.parametrize("name", ["settings.toml", "sources.toml", "themes.toml"])
+def test_a_directory_instead_of_a_config_file(tmp_path, name):
+    config = config_copy(tmp_path)
+    (config / name).unlink()
+    (config / name).mkdir()
+    result = run_cli("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
+    assert_one_config_line(result, str(config / name), "is a directory")
+
+
+def test_a_directory_given_as_the_sources_file(tmp_path):
+    config = config_copy(tmp_path)
+    result = run_cli("crawl", "--config", str(config), "--sources", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "is a directory" in result.stderr  # click's own usage error
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_sources(tmp_path)
+
+
+def _unprivileged() -> tuple[str, ...]:
+    """A command prefix under which file permissions apply: nothing, or for root a user
+    namespace without mappings (CAP_DAC_OVERRIDE does not reach the host's files there)."""
+    if os.geteuid() != 0:
+        return ()
+    if not shutil.which("unshare"):
+        pytest.skip("running as root and unshare is not installed: permissions do not apply")
+    probe = subprocess.run(["unshare", "--user", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"running as root and unshare --user fails: {probe.stderr.strip()}")
+    return ("unshare", "--user")
+
+
+@pytest.mark.parametrize("name", ["settings.toml", "sources.toml", "themes.toml"])
+def test_an_unreadable_config_file(tmp_path, name):
+    prefix = _unprivileged()
+    config = config_copy(tmp_path)
+    (config / name).chmod(0)
+    result = run_cli(
+        "crawl", "--config", str(config), "--db", str(tmp_path / "a.db"), prefix=prefix
+    )
+    assert_one_config_line(result, str(config / name), "cannot read", "Permission denied")
+
+
+def test_an_unsearchable_config_directory(tmp_path):
+    # --config DIR is checked by click; $CULTUREWATCH_CONFIG reaches the loaders as it is
+    prefix = _unprivileged()
+    config = config_copy(tmp_path)
+    config.chmod(0)
+    try:
+        result = run_cli(
+            "crawl",
+            "--db",
+            str(tmp_path / "a.db"),
+            prefix=prefix,
+            env={"CULTUREWATCH_CONFIG": str(config)},
+        )
+    finally:
+        config.chmod(0o755)
+    assert_one_config_line(result, str(config / "settings.toml"), "Permission denied")
+
+
+# --------------------------------------------------------------------------- cron expressions
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[schedule]\ncrawl = "*/30 * * *"\n', "'schedule.crawl' '*/30 * * *' has 4 fields"),
+        ('[schedule]\ndigest = "0 25 * * *"\n', "'schedule.digest' '0 25 * * *' is not a valid"),
+        ('[schedule]\ncrawl = "0 7 * * 8"\n', "'schedule.crawl' '0 7 * * 8' is not a valid"),
+        ('[schedule]\ncrawl = "0 7 1 * 1"\n', "both the day of month and the day of week"),
+    ],
+)
+def test_cron_expressions_are_checked_at_load(tmp_path, text, message):
+    write(tmp_path / "settings.toml", text)
+    with pytest.raises(ConfigError, match=re.escape(message)) as info:
+        load_settings(tmp_path)
+    assert str(info.value).startswith(f"{tmp_path / 'settings.toml'}: ")
+    assert "\n" not in str(info.value)
+
+
+def test_every_command_refuses_an_invalid_cron_expression(tmp_path):
+    config = config_copy(tmp_path)
+    settings = config / "settings.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(re.sub(r"(?m)^crawl\s*=.*$", 'crawl = "61 * * * *"', text), "utf-8")
+    db = tmp_path / "a.db"
+    crawl = run_cli("crawl", "--config", str(config), "--db", str(db))
+    assert_one_config_line(crawl, str(settings), "'schedule.crawl' '61 * * * *'")
+    assert not db.exists()
+    txt = write(tmp_path / "a.txt", "title\nbody\n")
+    score = run_cli("score", str(txt), "--config", str(config))
+    assert_one_config_line(score, str(settings), "'schedule.crawl'")

@@ -229,7 +229,9 @@ def test_private_network_is_refused_without_the_flag(tmp_path, tmp_config):
         assert srv.log == []
 
 
-def test_retry_after_is_honoured_then_the_page_is_recorded_as_failed(tmp_path, tmp_config):
+def test_retry_after_is_honoured_then_the_page_is_recorded_as_failed(tmp_path):
+    tmp_config = tmp_path / "config"
+    write_settings(tmp_config, **{"crawl.page_retry_spacing": 0})  # due again at once
     with FixtureServer(host="127.0.0.1") as srv:
         srv.routes["/busy.html"] = Route("busy", status=503, headers={"Retry-After": "1"})
         srv.routes["/feed.xml"] = Route(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from crawler.feeds import FeedError, parse_feed
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.sitemaps import SitemapError, SitemapRef, iter_sitemap, parse_sitemap
 
 BASE = "https://news.example/feeds/main"
 
@@ -206,3 +209,209 @@ def test_malformed_items_are_skipped_and_the_rest_kept():
         b"</urlset>"
     )
     assert [e.url for e in parse_sitemap(sitemap, BASE).entries] == ["https://news.example/a/4"]
+
+
+# ---------------------------------------------------------------------------- broken feeds
+def _cut(body: bytes, before: bytes) -> bytes:
+    """*body* cut off just before the first occurrence of *before*."""
+    return body[: body.index(before)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _cut(RSS2, b"<item>"),  # ends inside the channel, before any item
+        _cut(RSS2, b"</link>"),  # ends inside the first item's link
+        _cut(RSS2, b"<link>"),  # the first item has a title, not yet a link
+        _cut(ATOM, b"<link"),
+        _cut(RSS1, b"<item"),
+        # not cut, but not well-formed either, and no item
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>A & B</title></channel></rss>",
+    ],
+)
+def test_truncated_feed_without_a_complete_item_fails(body):
+    with pytest.raises(FeedError, match=r"^truncated or malformed feed: .*, no items$") as info:
+        parse_feed(body, BASE)
+    assert "\n" not in str(info.value)
+
+
+def test_truncated_feed_keeps_the_items_it_has():
+    fmt, entries = parse_feed(_cut(RSS2, b"<item><title>Relative"), BASE)
+    assert fmt == "rss20"
+    assert [e.url for e in entries] == ["https://news.example/a/1?utm_source=rss"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>Quiet</title></channel></rss>",
+        b"<feed xmlns='http://www.w3.org/2005/Atom'><title>Quiet</title></feed>",
+        # feedparser flags the declared encoding, but the XML is fine
+        b"<?xml version='1.0' encoding='us-ascii'?><rss version='2.0'><channel>"
+        b"<title>caf\xc3\xa9</title></channel></rss>",
+    ],
+)
+def test_valid_feed_without_items_is_ok(body):
+    fmt, entries = parse_feed(body, BASE)
+    assert fmt.startswith(("rss", "atom")) and entries == []
+
+
+@pytest.mark.parametrize("cut", [b'"items"', b'"url": "https://news.example/a/6"', b'"tags"'])
+def test_truncated_json_feed_fails(cut):
+    with pytest.raises(FeedError, match=r"^not a feed: invalid JSON \(") as info:
+        parse_feed(_cut(JSONFEED, cut), BASE, "application/feed+json")
+    assert "\n" not in str(info.value)
+
+
+# ---------------------------------------------------------------------------- blank links
+def test_json_feed_items_with_blank_urls_are_skipped():
+    items = [
+        {"id": "1", "url": ""},
+        {"id": "2", "url": "   "},
+        {"id": "3", "external_url": " \t"},
+        {"id": "4", "url": "", "external_url": "https://elsewhere.example/story"},
+        {"id": "5", "url": BASE},  # the feed itself
+        {"id": "6", "url": "#item-6"},  # the feed itself, with a fragment
+        {"id": "7", "url": "/a/7"},
+    ]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    _, entries = parse_feed(body, BASE, "application/feed+json")
+    assert [e.url for e in entries] == [
+        "https://elsewhere.example/story",
+        "https://news.example/a/7",
+    ]
+
+
+def test_feed_entries_whose_link_is_blank_or_the_feed_are_skipped():
+    rss = (
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title>"
+        b"<item><title>empty</title><link></link></item>"
+        b"<item><title>spaces</title><link>   </link></item>"
+        b"<item><title>fragment</title><link>#top</link></item>"
+        b"<item><title>itself</title><link>https://news.example/feeds/main</link></item>"
+        b"<item><title>guid</title><link></link><guid>https://news.example/g/1</guid></item>"
+        b"<item><title>good</title><link>https://news.example/a/1</link></item>"
+        b"</channel></rss>"
+    )
+    _, entries = parse_feed(rss, BASE)
+    assert [(e.title, e.url) for e in entries] == [
+        ("guid", "https://news.example/g/1"),
+        ("good", "https://news.example/a/1"),
+    ]
+    atom = (
+        b"<feed xmlns='http://www.w3.org/2005/Atom'><title>x</title>"
+        b"<entry><title>empty</title><link href=''/><id>urn:x:1</id></entry>"
+        b"<entry><title>blank</title><link rel='alternate' href='  '/><id>urn:x:2</id></entry>"
+        b"<entry><title>good</title><link href='/a/5'/><id>urn:x:3</id></entry>"
+        b"</feed>"
+    )
+    _, entries = parse_feed(atom, BASE)
+    assert [(e.title, e.url) for e in entries] == [("good", "https://news.example/a/5")]
+
+
+def test_a_feed_whose_only_items_lack_links_is_ok_when_well_formed():
+    rss = (
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title>"
+        b"<item><title>empty</title><link></link></item></channel></rss>"
+    )
+    assert parse_feed(rss, BASE) == ("rss20", [])
+
+
+# ---------------------------------------------------------------------------- iter_sitemap
+def test_iter_sitemap_gives_what_parse_sitemap_gives():
+    items = iter_sitemap(NEWS, "https://news.example/sitemap.xml")
+    assert items.kind == "urlset"
+    entries = list(items)
+    assert entries == parse_sitemap(NEWS, "https://news.example/sitemap.xml").entries
+    assert [e.url for e in entries] == ["https://news.example/a/8", "https://news.example/a/9"]
+    assert (entries[0].title, entries[0].keywords) == (
+        "哪吒 sequel overseas",
+        ["film", "animation", "box office"],
+    )
+    index = iter_sitemap(INDEX, "https://news.example/robots-sitemap.xml")
+    assert index.kind == "index"
+    assert list(index) == [
+        SitemapRef("https://news.example/sitemap-1.xml", "2025-03-01"),
+        SitemapRef("https://news.example/sitemap-2.xml.gz", None),
+    ]
+
+
+def test_iter_sitemap_skips_what_is_not_an_item():
+    body = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://news.example/a/1</loc></url>"
+        b"<sitemap><loc>https://news.example/not-here.xml</loc></sitemap>"
+        b"<junk><url><loc>https://news.example/nested</loc></url></junk>"
+        b"<!-- a comment --><url><loc>  </loc></url>"
+        b"<url><loc>https://news.example/a/2</loc></url></urlset>"
+    )
+    assert [e.url for e in iter_sitemap(body, BASE)] == [
+        "https://news.example/a/1",
+        "https://news.example/a/2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<html><p>hi</p>" + b"<p>more</p>" * 10_000 + b"</html>", "root element <html>"),
+        (b"<rss version='2.0'><channel>", "root element <rss>"),
+        (b"", "not a sitemap"),
+        (b"\x00\x01\x02", "empty or not XML"),
+        (b"plain words", "empty or not XML"),
+    ],
+)
+def test_iter_sitemap_refuses_a_non_sitemap_at_once(body, reason):
+    """Before a single item is asked for: the root is read when the iterator is made."""
+    with pytest.raises(SitemapError, match="not a sitemap") as info:
+        iter_sitemap(body, BASE)
+    assert reason in str(info.value) and "\n" not in str(info.value)
+
+
+BENCH = Path(__file__).resolve().parent / "bench" / "sitemap_memory.py"
+
+
+def test_iter_sitemap_memory_does_not_grow_with_the_sitemap():
+    """Peak memory above the body, in fresh processes: the full list grows, the iterator not.
+
+    tests/bench/sitemap_memory.py on 40,000 URLs (by hand, it runs on 1,000,000).
+    """
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--urls", "40000"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    above = {}  # MiB above the body, per parser
+    for line in done.stdout.splitlines():
+        fields = line.split()
+        if fields and fields[0] in ("parse_sitemap", "iter_sitemap"):
+            above[fields[0]] = float(fields[3])
+    assert above["parse_sitemap"] > 10, done.stdout  # 40,000 entries: tens of MiB
+    assert above["iter_sitemap"] < above["parse_sitemap"] / 5, done.stdout
+
+
+def test_sitemap_memory_benchmark_runs():
+    """The benchmark's smoke test: a small sitemap, both parsers, both rows printed."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--urls", "2000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line.split() for line in done.stdout.splitlines() if line.strip()}
+    for parser in ("parse_sitemap", "iter_sitemap"):
+        assert rows[parser][1] == "2,000", done.stdout  # items read
+        assert float(rows[parser][2]) > 0 and float(rows[parser][4]) >= 0  # MiB, seconds
+
+
+def test_plain_text_sitemap_with_any_line_ends():
+    body = (
+        b"https://news.example/a/1\rhttps://news.example/a/2\r\n"
+        b"\nnot a url\nhttps://news.example/a/3"
+    )
+    items = iter_sitemap(body, BASE)
+    assert items.kind == "urlset"
+    assert [e.url for e in items] == [f"https://news.example/a/{i}" for i in (1, 2, 3)]
