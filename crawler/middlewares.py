@@ -207,7 +207,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retry = self._retry(request, reason)
         if retry is None:
             return None
-        await self._wait(request, retry_delay(response, retry.meta["retry_times"], self.base, self.cap))
+        await self._wait(
+            request, retry_delay(response, retry.meta["retry_times"], self.base, self.cap)
+        )
         return retry
 
     async def process_response(self, request: Request, response: Response):  # type: ignore[override]

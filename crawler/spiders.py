@@ -9,7 +9,9 @@ pipelines extract, score and archive it.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import AsyncIterator, Iterable, Iterator
+from itertools import islice
 from typing import Any, ClassVar
 
 import scrapy
@@ -23,7 +25,7 @@ from crawler.config import Source
 from crawler.feeds import Entry, FeedError, parse_feed
 from crawler.middlewares import RedirectLoop, RetryDeferred, RetryInterrupted
 from crawler.session import CrawlSession
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.sitemaps import SitemapError, SitemapRef, iter_sitemap
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url
 
@@ -62,6 +64,12 @@ def _failure_outcome(exc: BaseException, settled: bool) -> str:
     if isinstance(exc, IgnoreRequest) and not isinstance(exc, HttpError):
         return "refused"  # robots.txt, private network: fetched once they allow it
     return "gone" if settled else "failed"
+
+
+def _chunks(items: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 class SourceSpider(scrapy.Spider):
@@ -114,6 +122,9 @@ class SourceSpider(scrapy.Spider):
             return
         try:
             entries, children = self.parse_entries(response)
+            # entries may be read as they are parsed (a sitemap): at most a budget of
+            # requests is kept, so even a huge listing takes bounded memory
+            articles = list(self.article_requests(report, entries))
         except (FeedError, SitemapError) as exc:
             self._listing_error(report, response.meta["depth"], f"{response.url}: {exc}")
             return
@@ -134,9 +145,9 @@ class SourceSpider(scrapy.Spider):
             request = self.listing_request(child, source, response.meta["depth"] + 1)
             if request is not None:
                 yield request
-        yield from self.article_requests(report, entries)
+        yield from articles
 
-    def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
+    def parse_entries(self, response: Response) -> tuple[Iterable[Entry], list[str]]:
         """The entries of a listing, and further listings to fetch (sitemap index)."""
         raise NotImplementedError
 
@@ -155,21 +166,40 @@ class SourceSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ articles
     def article_requests(self, report: Any, entries: Iterable[Entry]) -> Iterator[Request]:
-        by_url: dict[str, Entry] = {}
-        for entry in entries:
-            url = canonical_url(entry.url)
-            if url and url not in by_url:
-                by_url[url] = entry
-        report.listed += len(by_url)
-        known = self.session.archive.known(by_url)  # also failed pages not yet due again
-        report.known += len(known)
-        fresh = [(url, e) for url, e in by_url.items() if url not in known]
-        # newest first, undated last, so a budget keeps the most recent news
-        fresh.sort(key=lambda item: item[1].published_at or "", reverse=True)
-        if len(fresh) > report.budget:
-            report.incomplete = True  # the rest waits for the next crawl
-            fresh = fresh[: max(report.budget, 0)]
-        for url, entry in fresh:
+        """Requests for the entries not archived yet: the newest first (undated last), up
+        to the source's budget; the rest waits for the next crawl.
+
+        *entries* are read in chunks and only the budget's newest are kept (a heap), so a
+        listing of a million URLs costs the memory of its budget, not of its length.
+        """
+        budget = max(report.budget, 0)
+        newest: list[tuple[str, int, str, Entry]] = []  # min-heap: the oldest kept on top
+        kept: set[str] = set()
+        order = 0
+        for chunk in _chunks(entries, 1000):
+            by_url: dict[str, Entry] = {}
+            for entry in chunk:
+                url = canonical_url(entry.url)
+                if url and url not in by_url and url not in kept:
+                    by_url[url] = entry
+            report.listed += len(by_url)
+            # known: archived, or failed and not due again yet (the give-up policy)
+            known = self.session.archive.known(by_url)
+            report.known += len(known)
+            for url, entry in by_url.items():
+                if url in known:
+                    continue
+                order += 1
+                key = (entry.published_at or "", -order, url, entry)
+                if len(newest) < budget:
+                    heapq.heappush(newest, key)
+                    kept.add(url)
+                    continue
+                report.incomplete = True  # over the budget: the rest waits
+                if budget and key[:2] > newest[0][:2]:
+                    kept.discard(heapq.heapreplace(newest, key)[2])
+                    kept.add(url)
+        for _date, _order, url, entry in sorted(newest, key=lambda k: k[:2], reverse=True):
             report.queued += 1
             yield Request(
                 url,
@@ -238,26 +268,36 @@ class SitemapSpider(SourceSpider):
     max_index_depth = 2
     max_children = 20  # newest child sitemaps of an index followed per crawl
 
-    def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
+    def parse_entries(self, response: Response) -> tuple[Iterable[Entry], list[str]]:
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
                 body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
             except Exception as exc:  # noqa: BLE001 - truncated or oversized archive
                 raise SitemapError(f"bad gzip: {exc}") from None
-        sitemap = parse_sitemap(body, response.url)
+        items = iter_sitemap(body, response.url)
         report = self.session.report(response.meta["source"])
-        if sitemap.kind == "index":
+        if items.kind == "index":
             report.format = report.format or "sitemap index"
             if response.meta["depth"] >= self.max_index_depth:
                 return [], []
             # each child once, not the index itself, newest first up to the cap
-            unique = {url: lastmod for url, lastmod in sitemap.sitemaps if url != response.url}
+            unique: dict[str, str | None] = {}
+            for ref in items:
+                if isinstance(ref, SitemapRef) and ref.url != response.url:
+                    unique.setdefault(ref.url, ref.lastmod)
             children = sorted(unique.items(), key=lambda c: c[1] or "", reverse=True)
             return [], [url for url, _ in children[: self.max_children]]
-        is_news = any(e.title or e.keywords for e in sitemap.entries)
-        report.format = "news sitemap" if is_news else (report.format or "sitemap")
-        return sitemap.entries, []
+        report.format = report.format or "sitemap"
+
+        def entries() -> Iterator[Entry]:
+            for item in items:
+                if isinstance(item, Entry):
+                    if item.title or item.keywords:
+                        report.format = "news sitemap"
+                    yield item
+
+        return entries(), []
 
 
 # The listing kinds; the discovery kinds (gdelt, google_news) are in crawler/discovery.py,
