@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from courlan import clean_url
+
+from storage.formats import to_utc_iso
 
 __all__ = ["canonical_url", "fingerprint", "same_site", "is_home_page", "to_utc_iso"]
 
@@ -56,20 +57,3 @@ def fingerprint(text: str) -> str:
     """A hash of the normalised text: equal for copies that differ only in spacing or case."""
     norm = unicodedata.normalize("NFKC", text or "").casefold()
     return hashlib.sha1(_SPACE.sub(" ", norm).strip().encode("utf-8")).hexdigest()
-
-
-def to_utc_iso(value: str | datetime | None) -> str | None:
-    """ISO 8601 in UTC (``YYYY-MM-DDTHH:MM:SS+00:00``), or a bare date kept as a date."""
-    if not isinstance(value, (str, datetime)) or value == "":
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return text
-        try:
-            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="seconds")

@@ -32,6 +32,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from storage.formats import json_column, utcnow
 from storage.search import create_search_table, index_articles
 
 __all__ = [
@@ -113,11 +114,6 @@ ARTICLE_COLUMNS = {
     "first_url": str,
     "updated_at": str,
 }
-
-
-def utcnow() -> str:
-    """Now, as ISO 8601 in UTC with seconds precision."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 migrations = Migrations("culturewatch")
@@ -339,7 +335,7 @@ class Archive:
         Returns ``(id, inserted)``. An update keeps ``fetched_at`` (first archived)
         and never overwrites a known value with an empty one.
         """
-        record = {k: _column_value(v) for k, v in record.items() if k in ARTICLE_COLUMNS}
+        record = {k: json_column(v) for k, v in record.items() if k in ARTICLE_COLUMNS}
         record.pop("id", None)
         record.setdefault("fetched_at", utcnow())
         record["updated_at"] = utcnow()
@@ -636,9 +632,3 @@ class Archive:
                 return
             yield rows
             last = rows[-1]["id"]
-
-
-def _column_value(value: Any) -> Any:
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value

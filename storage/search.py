@@ -33,6 +33,8 @@ import logging
 import re
 from typing import Any
 
+from storage.scripts import HAN, HAN_CHAR, HAN_RUN
+
 __all__ = [
     "MARK_END",
     "MARK_START",
@@ -57,9 +59,8 @@ MARK_END = "\ue001"
 _NO_MARKS = str.maketrans("", "", MARK_START + MARK_END)
 _MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
-_HAN_RUN = re.compile(f"[{_HAN}]+")
-_HAS_HAN = re.compile(f"[{_HAN}]")
+_HAN_RUN = HAN_RUN
+_HAS_HAN = HAN_CHAR
 _WORD = re.compile(r"\w")
 _QUERY_BITS = re.compile(r'\s+|(".*?")')  # as datasette.utils.escape_fts
 
@@ -147,7 +148,7 @@ def fts_query(query: str | None) -> str:
                 inner = _HAN_RUN.sub(lambda m: " ".join(_words(m.group(0))), inner)
             parts.append(f'"{inner}"')
         elif _HAS_HAN.search(bit):
-            for piece in re.split(f"([{_HAN}]+)", bit):
+            for piece in re.split(f"([{HAN}]+)", bit):
                 if _HAN_RUN.fullmatch(piece):
                     parts.append(_han_term(piece))
                 elif _WORD.search(piece):

@@ -1,0 +1,56 @@
+"""Shared formats: timestamps and JSON columns, the same for every layer.
+
+Every time stored in the archive is ISO 8601 in UTC with seconds precision
+(``2026-03-04T09:00:00+00:00``); a bare date (``2026-03-04``) is kept as a date.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["json_column", "parse_iso", "to_utc_iso", "utcnow"]
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def utcnow() -> str:
+    """Now, as ISO 8601 in UTC with seconds precision."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """An ISO 8601 time (``Z`` accepted) as an aware datetime (naive means UTC), or None."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def to_utc_iso(value: str | datetime | None) -> str | None:
+    """ISO 8601 in UTC (``YYYY-MM-DDTHH:MM:SS+00:00``), or a bare date kept as a date."""
+    if not isinstance(value, (str, datetime)) or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if _DATE.fullmatch(text):
+            return text
+        parsed = parse_iso(text)
+        if parsed is None:
+            return None
+        value = parsed
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def json_column(value: Any) -> Any:
+    """A list, tuple or dict as the JSON text stored in a column; anything else as it is."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
