@@ -17,12 +17,9 @@ from typing import Any
 import click
 
 from crawler.config import ConfigError
+from crawler.exits import EXIT_BUSY  # `crawl` exits with it when another crawl holds the archive
 
 __all__ = ["main", "cli"]
-
-
-# `crawl` exits with this when another crawl holds the archive (EX_TEMPFAIL of sysexits.h)
-EXIT_BUSY = 75
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -240,12 +237,15 @@ def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> 
 @handle_errors
 def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
     """Serve the archive with Datasette (metadata and canned queries: config/metadata.yml)."""
-    from crawler.config import default_db_path, load_settings
-    from storage.browse import serve
+    from crawler.config import config_file, default_db_path, load_settings
+    from storage.browse import METADATA_FILE, MetadataError, serve
 
     path = db or default_db_path(load_settings(config))
+    metadata = config_file(METADATA_FILE, config)  # else the one shipped with culturewatch
     try:
-        serve(path, host=host, port=port, config=config, echo=click.echo)
+        serve(path, host=host, port=port, metadata=metadata, echo=click.echo)
+    except MetadataError as exc:  # the metadata file is configuration: exit status 2
+        raise ConfigError(str(exc)) from None
     except (FileNotFoundError, OSError) as exc:
         fail(str(exc), 1)
 
@@ -271,7 +271,8 @@ def sources(
         ctx.obj = {**(ctx.obj or {}), "config": config, "sources_file": sources_file}
         return
     from crawler.config import config_dir, default_db_path, load_settings, load_sources
-    from crawler.sourcecheck import print_states, source_states
+    from crawler.report import print_states
+    from crawler.sourcecheck import source_states
 
     directory = config_dir(config)
     settings = load_settings(directory)
@@ -308,9 +309,9 @@ def sources_check(
     """
     import time
 
-    from crawler.config import config_dir, load_settings, load_sources
+    from crawler.config import config_dir, load_settings, load_sources, load_themes
+    from crawler.report import check_line, check_summary
     from crawler.sourcecheck import check_sources
-    from pipelines.relevance import load_themes
 
     given = ctx.obj or {}  # the group's --config/--sources; this command's own win
     config = config or given.get("config")
@@ -323,33 +324,24 @@ def sources_check(
         if unknown:
             fail(f"no source named {unknown[0]!r}", 2)
         configured = [s for s in configured if s.name in names]
-    themes = load_themes(directory / "themes.toml")
+    load_themes(directory / "themes.toml")  # its errors here, in one line, before the check
     started = time.monotonic()
     results = check_sources(
         configured,
-        themes=themes,
-        user_agent=settings.user_agent,
+        config_dir=directory,
         timeout=timeout,
-        delay=float(settings["politeness.download_delay"]),
-        obey_robots=settings["politeness.obey_robots_txt"],
         allow_private_networks=allow_private_networks or settings.allow_private_networks,
-        max_size=settings["politeness.max_response_size"],
-        on_result=lambda result: click.echo(result.line()),
+        on_result=lambda result: click.echo(check_line(result)),
     )
-    failed = [r for r in results if not r.ok]
-    click.echo(
-        f"checked {len(results)} sources in {time.monotonic() - started:.1f}s: "
-        f"{len(results) - len(failed)} ok, {len(failed)} failed"
-    )
-    if failed:
+    click.echo(check_summary(results, time.monotonic() - started))
+    if any(not r.ok for r in results):
         sys.exit(1)
 
 
 # ---------------------------------------------------------------------------- score, rescore
 def _scoring_config(config: Path | None) -> tuple[Any, Any, float]:
     """(settings, themes, threshold) of the configuration directory."""
-    from crawler.config import config_dir, load_settings
-    from pipelines.relevance import load_themes
+    from crawler.config import config_dir, load_settings, load_themes
 
     directory = config_dir(config)
     settings = load_settings(directory)
@@ -450,6 +442,39 @@ def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bo
         f"rescored {counts['articles']} articles: {counts['relevant']} relevant, "
         f"{counts['changed']} changed their verdict"
     )
+
+
+# ---------------------------------------------------------------------------- init
+@cli.command()
+@click.argument("directory", metavar="[DIR]", required=False, default="config", type=Path)
+@click.option("--force", is_flag=True, help="Overwrite configuration files already in DIR.")
+@handle_errors
+def init(directory: Path, force: bool) -> None:
+    """Write the default configuration files into DIR (default: ./config) for editing.
+
+    Refuses to overwrite a file that is already there unless --force; prints each file written.
+    """
+    import shutil
+
+    from crawler.config import defaults_dir
+
+    shipped = defaults_dir()
+    if shipped is None:
+        fail("init failed: this installation has no default configuration to copy", 1)
+    if directory.exists() and not directory.is_dir():
+        fail(f"init failed: {directory}: not a directory", 1)
+    if directory.exists() and directory.resolve() == shipped.resolve():
+        fail(f"init failed: {directory} is where the defaults themselves are", 1)
+    files = sorted(p for p in shipped.iterdir() if p.is_file() and not p.name.startswith("."))
+    there = [str(directory / p.name) for p in files if (directory / p.name).exists()]
+    if there and not force:
+        fail(f"init: {', '.join(there)} already there; --force overwrites", 1)
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, directory / path.name)
+        click.echo(f"wrote {directory / path.name}")
+    if directory.resolve() != Path("config").resolve():
+        click.echo(f"use it with --config {directory} or CULTUREWATCH_CONFIG={directory}")
 
 
 def main() -> None:

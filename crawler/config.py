@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.kinds import DISCOVERY_NAMES, KIND_NAMES
+from pipelines.themes import ThemeError, Themes, compile_themes
+
 __all__ = [
     "ConfigError",
     "Settings",
@@ -24,9 +27,12 @@ __all__ = [
     "SOURCE_KINDS",
     "DISCOVERY_KINDS",
     "config_dir",
+    "config_file",
+    "defaults_dir",
     "default_db_path",
     "load_settings",
     "load_sources",
+    "load_themes",
     "read_toml",
 ]
 
@@ -37,9 +43,42 @@ class ConfigError(Exception):
     """A configuration problem, described in one line (file, key or line, what is wrong)."""
 
 
+def defaults_dir() -> Path | None:
+    """The default configuration shipped with culturewatch, or None if it cannot be found.
+
+    An installed wheel carries a copy of the repository's ``config/`` in ``crawler/defaults/``
+    (setup.py copies it at build time); a source checkout or an editable install reads
+    ``config/`` beside the packages.
+    """
+    here = Path(__file__).resolve().parent
+    if (here / "defaults" / "sources.toml").is_file():
+        return here / "defaults"
+    if (here.parent / "pyproject.toml").is_file() and (here.parent / "config").is_dir():
+        return here.parent / "config"
+    return None
+
+
 def config_dir(path: str | os.PathLike | None = None) -> Path:
-    """The configuration directory: *path*, else ``$CULTUREWATCH_CONFIG``, else ``./config``."""
-    return Path(path or os.environ.get("CULTUREWATCH_CONFIG") or "config")
+    """The configuration directory: *path*, else ``$CULTUREWATCH_CONFIG``, else ``./config``.
+
+    With none of them there (an empty directory), the defaults shipped with culturewatch.
+    """
+    chosen = path or os.environ.get("CULTUREWATCH_CONFIG")
+    if chosen:
+        return Path(chosen)
+    local = Path("config")
+    if local.exists():
+        return local
+    return defaults_dir() or local
+
+
+def config_file(name: str, directory: str | os.PathLike | None = None) -> Path:
+    """*name* (``metadata.yml``) in the configuration directory, else the shipped default."""
+    path = config_dir(directory) / name
+    shipped = defaults_dir()
+    if path.exists() or shipped is None or not (shipped / name).exists():
+        return path
+    return shipped / name
 
 
 def default_db_path(settings: Settings | None = None) -> Path:
@@ -301,9 +340,10 @@ def load_settings(directory: str | os.PathLike | None = None) -> Settings:
 
 
 # --------------------------------------------------------------------------- sources
-SOURCE_KINDS = ("feed", "sitemap", "gdelt", "google_news")
+# The registry of kinds (crawler/kinds/__init__.py: names only, no Scrapy at import).
+SOURCE_KINDS = KIND_NAMES
 # Kinds that search many outlets at once: they need a `query` or a `theme`.
-DISCOVERY_KINDS = ("gdelt", "google_news")
+DISCOVERY_KINDS = DISCOVERY_NAMES
 
 # field -> (type, required, default, help)
 SOURCE_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, Any, str]] = {
@@ -437,3 +477,16 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
         _check_discovery(values, where)
         sources.append(Source(**values))
     return sources
+
+
+# --------------------------------------------------------------------------- themes
+def load_themes(path: str | os.PathLike) -> Themes:
+    """Read ``themes.toml`` and compile it (:func:`pipelines.themes.compile_themes`).
+
+    Any problem is a one-line :class:`ConfigError` naming the file and the key.
+    """
+    path = Path(path)
+    try:
+        return compile_themes(read_toml(path), path=path)
+    except ThemeError as exc:
+        raise ConfigError(str(exc)) from None

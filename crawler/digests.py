@@ -12,9 +12,9 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from crawler.config import ConfigError, Settings, default_db_path, load_settings
+from crawler.config import ConfigError, Settings, default_db_path, load_settings, load_themes
 from crawler.config import config_dir as config_dir_of
-from pipelines.relevance import THEME_KEYS, load_themes
+from pipelines.themes import THEME_KEYS
 from storage.digest import Digest, default_labels, write_digest
 
 __all__ = ["digest_from_config", "digest_timezone", "theme_labels"]

@@ -55,7 +55,7 @@ class CrawlOptions:
 
         ``themes.toml`` is required: the archive keeps every article with its score.
         """
-        from pipelines.relevance import load_themes
+        from crawler.config import load_themes
 
         directory = config_dir_of(config_dir)
         settings = load_settings(directory)
@@ -75,10 +75,9 @@ class CrawlOptions:
 
 def spider_classes() -> dict[str, type]:
     """Source kind -> spider class, for every kind a sources file may use."""
-    from crawler.discovery import DISCOVERY_SPIDERS
-    from crawler.spiders import SPIDERS
+    from crawler.kinds import spider_classes as registered
 
-    return {**SPIDERS, **DISCOVERY_SPIDERS}
+    return registered()
 
 
 @dataclass

@@ -1,13 +1,21 @@
-"""What one crawl shares between the runner, the spiders and the pipelines."""
+"""What one crawl shares between the runner, the spiders and the pipelines.
+
+A :class:`CrawlSession` is the :class:`pipelines.context.CrawlContext` the item pipelines
+see, and a :class:`SourceReport` their :class:`pipelines.context.SourceCounters`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.config import Source
-from storage.archive import RetryPolicy
+from pipelines.themes import Themes
+from storage.archive import Archive, RetryPolicy
+
+if TYPE_CHECKING:
+    from pipelines.context import CrawlContext
 
 __all__ = ["CrawlSession", "SourceReport"]
 
@@ -54,8 +62,8 @@ class SourceReport:
 class CrawlSession:
     """The archive, the themes and the per-source reports of one crawl."""
 
-    archive: Any  # storage.archive.Archive
-    themes: Any = None  # pipelines.relevance.Themes, or None when no themes are configured
+    archive: Archive
+    themes: Themes | None = None  # None when no themes are configured
     threshold: float = 0.5
     reports: dict[str, SourceReport] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -75,3 +83,9 @@ class CrawlSession:
             self.errors.append(reason)
             if self.stop is not None:
                 self.stop()
+
+
+if TYPE_CHECKING:
+
+    def _is_crawl_context(session: CrawlSession) -> CrawlContext:
+        return session  # mypy checks that a session is what the pipelines expect

@@ -10,14 +10,16 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import trafilatura
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from pipelines.normalize import canonical_url, is_home_page, same_site, to_utc_iso
+from pipelines.normalize import canonical_url, is_home_page, same_site
+from storage.formats import to_utc_iso
+from storage.scripts import HAN_CHAR, primary_language
 
 __all__ = ["Article", "extract", "merge_hints", "detect_language"]
 
-# Characters counted when guessing a language from the script alone.
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Characters counted when guessing a language from the script alone (Han: storage.scripts).
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -56,7 +58,7 @@ class Article:
 
 def _word_count(text: str) -> int:
     # a Han character carries about as much as a short word
-    return len(re.findall(r"[^\W\d_]+", _HAN.sub(" ", text))) + len(_HAN.findall(text))
+    return len(re.findall(r"[^\W\d_]+", HAN_CHAR.sub(" ", text))) + len(HAN_CHAR.findall(text))
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
@@ -72,12 +74,11 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
             return "ja"
         if len(_HANGUL.findall(sample)) > 0.2 * letters:
             return "ko"
-        if len(_HAN.findall(sample)) > 0.3 * letters:
+        if len(HAN_CHAR.findall(sample)) > 0.3 * letters:
             return "zh"
-    if declared:
-        primary = declared.strip().lower().replace("_", "-").split("-")[0]
-        if re.fullmatch(r"[a-z]{2,3}", primary) and primary not in ("zh", "ja", "ko"):
-            return _LANG_ALIASES.get(primary, primary)
+    primary = primary_language(declared)
+    if primary and re.fullmatch(r"[a-z]{2,3}", primary) and primary not in ("zh", "ja", "ko"):
+        return _LANG_ALIASES.get(primary, primary)
     if letters < 20:
         return None
     import py3langid  # loaded on first use: its model takes a moment
@@ -147,10 +148,10 @@ def extract(html: str | bytes, url: str) -> Article | None:
         )
     except Exception:  # noqa: BLE001 - trafilatura may raise on pathological trees
         doc = None
-    if doc is None or not (doc.text or "").strip():
+    if not isinstance(doc, Document):  # None: nothing found
         return None
-    text = doc.text.strip()
-    if _word_count(text) < MIN_WORDS:
+    text = (doc.text or "").strip()
+    if _word_count(text) < MIN_WORDS:  # also an empty text
         return None
     article_url = _declared_canonical(tree, url) or canonical_url(url) or url
     tags = [t.strip() for raw in (doc.tags or []) + (doc.categories or []) for t in raw.split(",")]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipelines.extract import Article
+    from pipelines.relevance import Relevance
 
 __all__ = ["FetchedPage"]
 
@@ -27,7 +31,7 @@ class FetchedPage:
     hints: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     outcome: str | None = None  # archived | duplicate | not_html | empty | gone | failed ...
-    article: Any = None  # pipelines.extract.Article
-    relevance: Any = None  # pipelines.relevance.Relevance
+    article: Article | None = None
+    relevance: Relevance | None = None
     duplicate_of: str | None = None
     retry_at: str | None = None  # deferred: not to be fetched again before (ISO 8601, UTC)

@@ -41,7 +41,9 @@ def _site(host: str) -> str:
 def same_site(a: str, b: str) -> bool:
     """True when both URLs are on the same host, ignoring ``www.``/``m.`` prefixes."""
     ha, hb = urlsplit(a).hostname, urlsplit(b).hostname
-    return bool(ha and hb) and _site(ha) == _site(hb)
+    if not ha or not hb:
+        return False
+    return _site(ha) == _site(hb)
 
 
 def is_home_page(url: str) -> bool:

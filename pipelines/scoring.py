@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.extract import extract
-from pipelines.relevance import Relevance, Themes, score
+from pipelines.relevance import Relevance, score
+from pipelines.themes import Themes
+from storage.archive import Archive
 
 __all__ = ["read_article_file", "score_file", "reextract_archive", "rescore_archive"]
 
@@ -37,7 +39,7 @@ def score_file(path: Path, themes: Themes, threshold: float) -> dict[str, Any]:
 
 
 def rescore_archive(
-    archive: Any,
+    archive: Archive,
     themes: Themes,
     threshold: float,
     *,
@@ -72,7 +74,7 @@ def rescore_archive(
 
 
 def reextract_archive(
-    archive: Any, *, batch_size: int = 500, progress: Callable[[int], None] | None = None
+    archive: Archive, *, batch_size: int = 500, progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
     """Extract every article again from its stored raw HTML (nothing is fetched).
 
@@ -98,6 +100,6 @@ def reextract_archive(
 
 
 def _batches(
-    archive: Any, batch_size: int, columns: str = "id, title, text, relevant"
+    archive: Archive, batch_size: int, columns: str = "id, title, text, relevant"
 ) -> Iterator[list[dict[str, Any]]]:
     yield from archive.iter_articles(batch_size, columns=columns)

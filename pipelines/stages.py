@@ -1,18 +1,19 @@
 """Thin Scrapy item pipelines around the pure functions: extract, score, archive.
 
-Each stage reads the crawl's :class:`~crawler.session.CrawlSession` from the spider
-and leaves an item it has nothing to do with untouched.
+Each stage reads the crawl's context (:class:`~pipelines.context.CrawlContext`) from the
+spider and leaves an item it has nothing to do with untouched.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from pipelines.context import CrawlContext, HasCrawlContext, SourceCounters
 from pipelines.extract import extract, merge_hints
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
@@ -21,8 +22,6 @@ from storage.archive import is_write_failure
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-    from crawler.session import SourceReport
 
 __all__ = ["ExtractPipeline", "ScorePipeline", "ArchivePipeline"]
 
@@ -36,8 +35,9 @@ class _Stage:
         return cls(crawler)
 
     @property
-    def session(self):  # type: ignore[no-untyped-def]
-        return self.crawler.spider.session  # type: ignore[union-attr]
+    def session(self) -> CrawlContext:
+        """The crawl's context: every spider of a crawl carries it as ``spider.session``."""
+        return cast(HasCrawlContext, self.crawler.spider).session
 
 
 class ExtractPipeline(_Stage):
@@ -102,7 +102,7 @@ class ArchivePipeline(_Stage):
             return item
 
     @staticmethod
-    def _unwritten(item: FetchedPage, report: SourceReport) -> FetchedPage:
+    def _unwritten(item: FetchedPage, report: SourceCounters) -> FetchedPage:
         report.unwritten += 1
         report.incomplete = True  # keep no validators: the next crawl lists it again
         item.outcome = "unwritten"

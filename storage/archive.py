@@ -1,19 +1,10 @@
-"""The SQLite archive: one class over :class:`sqlite_utils.Database`.
+"""The SQLite archive writer: one class over :class:`sqlite_utils.Database`.
 
-The archive is the only writer to the database. Its shape is set by migrations
-(``sqlite_utils.migrations``); every write is an upsert on a stable key, so a crawl
-that is interrupted and run again neither loses nor duplicates rows.
-
-Tables
-    articles        one row per canonical URL: text, metadata, relevance
-    article_themes  article x theme x score (filled by the scorer)
-    raw_html        the fetched HTML, gzip-compressed, for re-extraction
-    pages           every fetched article URL and what became of it
-    sources         each configured source and its health
-    http_validators ETag / Last-Modified per feed or sitemap URL (conditional GET)
-    runs            one row per crawl: start, end, counts, per-source errors
-    articles_search Chinese-aware full-text index of articles (storage/search.py)
-    jobs            one row per scheduled job (crawl or digest) and how it ended
+The archive is the only writer to the database. Its shape is set by the migrations of
+:mod:`storage.schema`; every write is an upsert on a stable key, so a crawl that is
+interrupted and run again neither loses nor duplicates rows. Reads are the named queries
+of :mod:`storage.queries`, which the writer's read methods call on its own connection.
+``__all__`` re-exports what other layers import from here (schema, outcomes, formats).
 """
 
 from __future__ import annotations
@@ -21,19 +12,21 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from sqlite_utils.db import Table
 
+from storage import queries
+from storage.connection import connect, connect_readonly, is_write_failure
 from storage.formats import json_column, utcnow
-from storage.search import create_search_table, index_articles
+from storage.pages import FINAL_OUTCOMES, RETRY_OUTCOMES, RetryPolicy
+from storage.schema import ARTICLE_COLUMNS, migrate
+from storage.search import index_articles
 
 __all__ = [
     "Archive",
@@ -45,217 +38,29 @@ __all__ = [
     "utcnow",
 ]
 
-# Outcomes of a fetched article URL after which it is never fetched again
-# ("unresolved": a search engine's link whose publisher URL could not be found;
-# "too_large": over the size limit, or a compressed bomb; "given_up": failed too often).
-FINAL_OUTCOMES = (
-    "archived",
-    "duplicate",
-    "not_html",
-    "empty",
-    "gone",
-    "unresolved",
-    "too_large",
-    "given_up",
-)
-# Outcomes after which the URL is fetched again by a later crawl, under a RetryPolicy
-# ("deferred": the server asked for a wait longer than the crawl will hold a request).
-RETRY_OUTCOMES = ("failed", "refused", "deferred")
-
-# SQLite result codes (the primary code, the low byte) of a write that may succeed later:
-# busy or locked by another connection, disk full, an I/O error, a file that cannot be opened.
-_TRANSIENT_CODES = {5, 6, 10, 13, 14}
-
-
-def is_write_failure(exc: BaseException) -> bool:
-    """True when *exc* is a failed write that may succeed if tried again later."""
-    if not isinstance(exc, sqlite3.OperationalError):
-        return False
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return (code & 0xFF) in _TRANSIENT_CODES
-    message = str(exc).lower()
-    return any(m in message for m in ("locked", "disk is full", "disk i/o", "unable to open"))
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """When a failed article page is fetched again: after ``spacing`` seconds, doubling
-    after each failure, at most ``attempts`` fetches in all; then it is given up."""
-
-    attempts: int = 4
-    spacing: float = 3600.0
-
-    def next_try(self, attempts: int, now: datetime) -> datetime:
-        return now + timedelta(seconds=self.spacing * 2 ** max(attempts - 1, 0))
-
-
-ARTICLE_COLUMNS = {
-    "id": int,
-    "url": str,
-    "title": str,
-    "text": str,
-    "source": str,
-    "published_at": str,
-    "fetched_at": str,
-    "language": str,
-    "relevance": float,
-    "relevant": int,
-    "themes": str,
-    "evidence": str,
-    "author": str,
-    "sitename": str,
-    "description": str,
-    "tags": str,
-    "image": str,
-    "keywords": str,
-    "word_count": int,
-    "fingerprint": str,
-    "first_url": str,
-    "updated_at": str,
-}
-
-
-migrations = Migrations("culturewatch")
-
-
-@migrations()
-def m001_initial(db: sqlite_utils.Database) -> None:
-    db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "fetched_at"})
-    db["articles"].create_index(["url"], unique=True)
-    db["articles"].create_index(["fetched_at"])
-    db["articles"].create_index(["published_at"])
-    db["articles"].create_index(["source"])
-    db["articles"].create_index(["relevant", "relevance"])
-    db["articles"].create_index(["fingerprint"])
-    db["article_themes"].create(
-        {"article_id": int, "theme": str, "score": float},
-        pk=("article_id", "theme"),
-        foreign_keys=[("article_id", "articles", "id")],
-    )
-    db["article_themes"].create_index(["theme", "score"])
-    db["raw_html"].create(
-        {"url": str, "html_gz": bytes, "encoding": str, "content_type": str, "fetched_at": str},
-        pk="url",
-    )
-    db["pages"].create(
-        {
-            "url": str,
-            "source": str,
-            "outcome": str,
-            "http_status": int,
-            "article_url": str,
-            "error": str,
-            "fetched_at": str,
-        },
-        pk="url",
-    )
-    db["pages"].create_index(["outcome"])
-    db["sources"].create(
-        {
-            "name": str,
-            "url": str,
-            "kind": str,
-            "language": str,
-            "enabled": int,
-            "last_attempt_at": str,
-            "last_success_at": str,
-            "last_status": str,
-            "last_error": str,
-            "failures_in_row": int,
-            "last_new": int,
-        },
-        pk="name",
-    )
-    db["http_validators"].create(
-        {"url": str, "source": str, "etag": str, "last_modified": str, "updated_at": str},
-        pk="url",
-    )
-    db["runs"].create(
-        {
-            "id": int,
-            "started_at": str,
-            "ended_at": str,
-            "status": str,
-            "sources_ok": int,
-            "sources_failed": int,
-            "requests": int,
-            "fetched": int,
-            "new": int,
-            "known": int,
-            "relevant": int,
-            "failed": int,
-            "errors": str,
-            "pid": int,
-        },
-        pk="id",
-    )
-
-
-@migrations()
-def m002_scheduled_jobs(db: sqlite_utils.Database) -> None:
-    # One row per job the scheduler ran (crawl or digest), whatever became of it.
-    db["jobs"].create(
-        {
-            "id": int,
-            "job": str,
-            "scheduled_for": str,
-            "started_at": str,
-            "ended_at": str,
-            "status": str,
-            "exit_code": int,
-            "run_id": int,
-            "detail": str,
-            "pid": int,
-        },
-        pk="id",
-    )
-    db["jobs"].create_index(["job", "started_at"])
-
-
-@migrations()
-def m003_search_chinese(db: sqlite_utils.Database) -> None:
-    # articles_search: title and text segmented with jieba plus Han bigrams, so that
-    # Chinese terms of two characters are found (storage/search.py). Filled from the
-    # existing articles; upsert_article keeps it in step, a trigger handles deletes.
-    create_search_table(db)
-
-
-@migrations()
-def m004_browse_indexes(db: sqlite_utils.Database) -> None:
-    # Datasette's facets on articles read only these columns: an index each keeps them
-    # from reading every row past its text (tests/bench/canned_queries.py).
-    db["articles"].create_index(["language"], if_not_exists=True)
-    db["articles"].create_index(["themes"], if_not_exists=True)
-
-
-@migrations()
-def m005_page_retries(db: sqlite_utils.Database) -> None:
-    # The give-up policy: how often a failing page was fetched, and when it may be again.
-    db["pages"].add_column("attempts", int)
-    db["pages"].add_column("retry_at", str)
-
 
 class Archive:
     """The archive at *path* (created with its directory if missing)."""
 
     def __init__(
-        self, path: str | os.PathLike, *, readonly: bool = False, busy_timeout: float = 30.0
+        self, path: str | os.PathLike[str], *, readonly: bool = False, busy_timeout: float = 30.0
     ):
         """*busy_timeout*: seconds a statement waits for another connection's write lock
-        (a crawl keeps it short and retries the whole item later instead of blocking)."""
+        (a crawl keeps it short and retries the whole item later instead of blocking).
+        *readonly*: open it with :func:`storage.connection.connect_readonly`, no migrations."""
         self.path = Path(path)
         if readonly:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            conn = connect_readonly(self.path, busy_timeout=busy_timeout)
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            conn = connect(self.path, busy_timeout=busy_timeout)
         self.db = sqlite_utils.Database(conn)
         if not readonly:
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
             self.migrate()
+
+    def _table(self, name: str) -> Table:
+        return self.db.table(name)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -281,7 +86,7 @@ class Archive:
 
     def migrate(self) -> None:
         """Bring the schema up to date (idempotent)."""
-        migrations.apply(self.db)
+        migrate(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -296,37 +101,14 @@ class Archive:
     def known(self, urls: Iterable[str], *, now: str | None = None) -> set[str]:
         """The subset of *urls* not to fetch now: archived, fetched with a final outcome,
         or failed and not due again before ``retry_at`` (RetryPolicy)."""
-        urls = list(dict.fromkeys(urls))
-        found: set[str] = set()
-        marks = ",".join("?" * len(FINAL_OUTCOMES))
-        now = now or utcnow()
-        for start in range(0, len(urls), 400):
-            chunk = urls[start : start + 400]
-            qs = ",".join("?" * len(chunk))
-            found.update(
-                row[0]
-                for row in self.db.execute(
-                    f"select url from articles where url in ({qs}) "
-                    f"union select url from pages where url in ({qs}) "
-                    f"and (outcome in ({marks}) or retry_at > ?)",
-                    [*chunk, *chunk, *FINAL_OUTCOMES, now],
-                )
-            )
-        return found
+        return queries.known_urls(self.db, urls, now=now)
 
     def has_article(self, url: str) -> bool:
-        return (
-            self.db.execute("select 1 from articles where url = ? limit 1", [url]).fetchone()
-            is not None
-        )
+        return queries.has_article(self.db, url)
 
     def duplicate_of(self, fingerprint: str, url: str) -> str | None:
         """URL of another article with the same text fingerprint, if any."""
-        row = self.db.execute(
-            "select url from articles where fingerprint = ? and url != ? limit 1",
-            [fingerprint, url],
-        ).fetchone()
-        return row[0] if row else None
+        return queries.duplicate_of(self.db, fingerprint, url)
 
     # ------------------------------------------------------------------ writes
     def upsert_article(self, record: dict[str, Any]) -> tuple[int, bool]:
@@ -340,11 +122,9 @@ class Archive:
         record.setdefault("fetched_at", utcnow())
         record["updated_at"] = utcnow()
         with self.transaction():
-            existing = self.db.execute(
-                "select id from articles where url = ?", [record["url"]]
-            ).fetchone()
+            existing = queries.article_id(self.db, record["url"])
             if existing is None:
-                row_id = int(self.db["articles"].insert(record).last_pk)
+                row_id = _last_pk(self._table("articles").insert(record))
                 index_articles(self.db, [row_id])
                 return row_id, True
             changes = {
@@ -352,15 +132,15 @@ class Archive:
                 for k, v in record.items()
                 if k not in ("url", "fetched_at", "first_url") and v not in (None, "")
             }
-            self.db["articles"].update(existing[0], changes)
+            self._table("articles").update(existing, changes)
             if "title" in changes or "text" in changes:
-                index_articles(self.db, [existing[0]])
-            return existing[0], False
+                index_articles(self.db, [existing])
+            return existing, False
 
     def save_raw_html(
         self, url: str, body: bytes, *, encoding: str | None, content_type: str | None
     ) -> None:
-        self.db["raw_html"].upsert(
+        self._table("raw_html").upsert(
             {
                 "url": url,
                 "html_gz": gzip.compress(body, compresslevel=6),
@@ -372,8 +152,7 @@ class Archive:
         )
 
     def raw_html(self, url: str) -> bytes | None:
-        row = self.db.execute("select html_gz from raw_html where url = ?", [url]).fetchone()
-        return gzip.decompress(row[0]) if row else None
+        return queries.raw_html(self.db, url)
 
     def record_page(
         self,
@@ -410,7 +189,7 @@ class Archive:
                 next_try = retry_at or policy.next_try(attempts, now).isoformat(timespec="seconds")
             else:
                 next_try = retry_at
-        self.db["pages"].upsert(
+        self._table("pages").upsert(
             {
                 "url": url,
                 "source": source,
@@ -438,7 +217,7 @@ class Archive:
     ) -> None:
         """Store a score for one article: the columns and the article x theme rows."""
         with self.transaction():
-            self.db["articles"].update(
+            self._table("articles").update(
                 article_id,
                 {
                     "relevance": relevance,
@@ -454,14 +233,14 @@ class Archive:
                 if score > 0
             ]
             if rows:
-                self.db["article_themes"].insert_all(rows, pk=("article_id", "theme"))
+                self._table("article_themes").insert_all(rows, pk=("article_id", "theme"))
 
     # ------------------------------------------------------------------ sources
     def sync_sources(self, sources: Iterable[Any]) -> None:
         """Make the ``sources`` table list the configured sources (state is kept)."""
         with self.transaction():
             for s in sources:
-                self.db["sources"].upsert(
+                self._table("sources").upsert(
                     {
                         "name": s.name,
                         "url": s.url,
@@ -490,18 +269,15 @@ class Archive:
         }
         if ok:
             values["last_success_at"] = now
-        self.db["sources"].upsert(values, pk="name")
+        self._table("sources").upsert(values, pk="name")
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        row = self.db.execute(
-            "select etag, last_modified from http_validators where url = ?", [url]
-        ).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+        return queries.validators(self.db, url)
 
     def set_validators(
         self, url: str, *, source: str, etag: str | None, last_modified: str | None
     ) -> None:
-        self.db["http_validators"].upsert(
+        self._table("http_validators").upsert(
             {
                 "url": url,
                 "source": source,
@@ -518,9 +294,10 @@ class Archive:
         running then belongs to a crawl that died (killed, out of memory) and is closed."""
         with self.transaction():
             self._close_crashed_runs()
-        table = self.db["runs"]
-        table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid()})
-        return int(table.last_pk)
+        table = self._table("runs")
+        return _last_pk(
+            table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid()})
+        )
 
     def _close_crashed_runs(self) -> None:
         """Runs left ``running`` died with their crawl: mark them crashed, with the counts
@@ -531,33 +308,17 @@ class Archive:
             nxt = self.db.execute(
                 "select min(started_at) from runs where id > ?", [run_id]
             ).fetchone()[0]
-            until = nxt or "9999"
-            window = [started, until]
-            pages = dict(
-                self.db.execute(
-                    "select outcome, count(*) from pages where fetched_at >= ? "
-                    "and fetched_at < ? group by outcome",
-                    window,
-                ).fetchall()
-            )
-            new, relevant, last_article = self.db.execute(
-                "select count(*), coalesce(sum(relevant), 0), max(fetched_at) from articles "
-                "where fetched_at >= ? and fetched_at < ?",
-                window,
-            ).fetchone()
-            last_page = self.db.execute(
-                "select max(fetched_at) from pages where fetched_at >= ? and fetched_at < ?",
-                window,
-            ).fetchone()[0]
+            written = queries.written_between(self.db, started, nxt or "9999")
+            pages = written.pages
             failed = sum(pages.get(o, 0) for o in (*RETRY_OUTCOMES, "given_up", "too_large"))
-            self.db["runs"].update(
+            self._table("runs").update(
                 run_id,
                 {
                     "status": "crashed",
-                    "ended_at": max(filter(None, [last_page, last_article, started])),
+                    "ended_at": max(filter(None, [written.last_write, started])),
                     "fetched": sum(pages.values()) - sum(pages.get(o, 0) for o in RETRY_OUTCOMES),
-                    "new": new,
-                    "relevant": relevant,
+                    "new": written.new,
+                    "relevant": written.relevant,
                     "failed": failed,
                     "errors": json.dumps(
                         {"_crawl": "the crawl process died; counts are from what it wrote"}
@@ -565,8 +326,10 @@ class Archive:
                 },
             )
 
-    def finish_run(self, run_id: int, *, status: str, counts: dict[str, int], errors: dict) -> None:
-        self.db["runs"].update(
+    def finish_run(
+        self, run_id: int, *, status: str, counts: dict[str, int], errors: dict[str, Any]
+    ) -> None:
+        self._table("runs").update(
             run_id,
             {
                 "ended_at": utcnow(),
@@ -579,17 +342,17 @@ class Archive:
     # ------------------------------------------------------------------ scheduled jobs
     def start_job(self, job: str, *, scheduled_for: str | None = None) -> int:
         """Record that the scheduler started *job* (``crawl`` or ``digest``)."""
-        table = self.db["jobs"]
-        table.insert(
-            {
-                "job": job,
-                "scheduled_for": scheduled_for,
-                "started_at": utcnow(),
-                "status": "running",
-                "pid": os.getpid(),
-            }
+        return _last_pk(
+            self._table("jobs").insert(
+                {
+                    "job": job,
+                    "scheduled_for": scheduled_for,
+                    "started_at": utcnow(),
+                    "status": "running",
+                    "pid": os.getpid(),
+                }
+            )
         )
-        return int(table.last_pk)
 
     def finish_job(
         self,
@@ -601,7 +364,7 @@ class Archive:
         run_id: int | None = None,
     ) -> None:
         """Record how a scheduled job ended: ok, failed, skipped or interrupted."""
-        self.db["jobs"].update(
+        self._table("jobs").update(
             job_id,
             {
                 "ended_at": utcnow(),
@@ -614,21 +377,17 @@ class Archive:
 
     # ------------------------------------------------------------------ reads
     def count(self, table: str = "articles") -> int:
-        return self.db[table].count
+        return queries.count(self.db, table)
 
     def iter_articles(
         self, batch_size: int = 500, columns: str = "*"
     ) -> Iterator[list[dict[str, Any]]]:
         """All articles in id order, in batches (for rescoring); *columns* must include id."""
-        last = 0
-        while True:
-            rows = list(
-                self.db.query(
-                    f"select {columns} from articles where id > ? order by id limit ?",
-                    [last, batch_size],
-                )
-            )
-            if not rows:
-                return
-            yield rows
-            last = rows[-1]["id"]
+        return queries.iter_articles(self.db, batch_size, columns)
+
+
+def _last_pk(table: Table) -> int:
+    """The integer primary key of the row *table* just inserted."""
+    if table.last_pk is None:
+        raise RuntimeError(f"no row was inserted into {table.name}")
+    return int(table.last_pk)

@@ -1,7 +1,8 @@
 """Serve the archive with Datasette: ``culturewatch browse``.
 
 The metadata, canned queries and Datasette settings are data, in ``config/metadata.yml``
-(from the configuration directory, else the one shipped beside this package). The archive
+(from the configuration directory the caller names, else the one shipped beside this
+package); a file that cannot be used raises :class:`MetadataError` (one line). The archive
 is opened as a normal, mutable database, so crawls keep writing to it while it is served;
 it is always served as ``/culturewatch`` whatever the file is called. The plugin in
 :mod:`storage.datasette_plugin` makes the search box segment Chinese.
@@ -16,40 +17,53 @@ from typing import Any
 
 import yaml
 
-from crawler.config import ConfigError, config_dir
-
-__all__ = ["DATABASE_NAME", "build_datasette", "load_metadata", "metadata_path", "serve"]
+__all__ = [
+    "DATABASE_NAME",
+    "MetadataError",
+    "SHIPPED_METADATA",
+    "build_datasette",
+    "load_metadata",
+    "metadata_path",
+    "serve",
+]
 
 DATABASE_NAME = "culturewatch"
 METADATA_FILE = "metadata.yml"
-_SHIPPED = Path(__file__).resolve().parents[1] / "config" / METADATA_FILE
+SHIPPED_METADATA = Path(__file__).resolve().parents[1] / "config" / METADATA_FILE
 
 
-def metadata_path(directory: str | os.PathLike | None = None) -> Path:
-    """``metadata.yml`` in the configuration directory, else the one shipped with culturewatch."""
-    path = config_dir(directory) / METADATA_FILE
-    return path if path.exists() or not _SHIPPED.exists() else _SHIPPED
+class MetadataError(Exception):
+    """The Datasette metadata file cannot be used (message: one line, naming the file)."""
 
 
-def load_metadata(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Datasette's metadata and settings from *path* (raises ConfigError)."""
+def metadata_path(directory: str | os.PathLike[str]) -> Path:
+    """``metadata.yml`` in the configuration *directory*, else the one shipped with culturewatch."""
+    path = Path(directory) / METADATA_FILE
+    return path if path.exists() or not SHIPPED_METADATA.exists() else SHIPPED_METADATA
+
+
+def load_metadata(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Datasette's metadata and settings from *path* (raises MetadataError)."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
+        raise MetadataError(f"{path}: file not found") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+        raise MetadataError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of Datasette metadata")
+        raise MetadataError(f"{path}: expected a mapping of Datasette metadata")
     settings = data.pop("settings", None) or {}
     if not isinstance(settings, dict):
-        raise ConfigError(f"{path}: settings: expected a mapping of Datasette settings")
+        raise MetadataError(f"{path}: settings: expected a mapping of Datasette settings")
     return data, settings
 
 
-def build_datasette(db: str | os.PathLike, *, metadata: str | os.PathLike | None = None) -> Any:
-    """A :class:`datasette.app.Datasette` serving the archive at *db* (which must exist)."""
+def build_datasette(
+    db: str | os.PathLike[str], *, metadata: str | os.PathLike[str] | None = None
+) -> Any:
+    """A :class:`datasette.app.Datasette` serving the archive at *db* (which must exist),
+    with the metadata file *metadata* (default: the shipped one)."""
     from datasette.app import DEFAULT_SETTINGS, Datasette
     from datasette.database import Database
     from datasette.plugins import pm
@@ -58,25 +72,26 @@ def build_datasette(db: str | os.PathLike, *, metadata: str | os.PathLike | None
 
     if not pm.is_registered(datasette_plugin):
         pm.register(datasette_plugin, name="culturewatch")
-    path = metadata or metadata_path()
+    path = metadata or SHIPPED_METADATA
     data, settings = load_metadata(path)
     unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
     if unknown:
-        raise ConfigError(f"{path}: settings: unknown Datasette setting {unknown[0]!r}")
+        raise MetadataError(f"{path}: settings: unknown Datasette setting {unknown[0]!r}")
     ds = Datasette([], metadata=data, settings=settings)
     ds.add_database(Database(ds, path=str(db), is_mutable=True), name=DATABASE_NAME)
     return ds
 
 
 def serve(
-    db: str | os.PathLike,
+    db: str | os.PathLike[str],
     *,
     host: str = "127.0.0.1",
     port: int = 8001,
-    config: str | os.PathLike | None = None,
+    metadata: str | os.PathLike[str] | None = None,
     echo: Any = print,
 ) -> None:
-    """Bring the archive's schema up to date, then serve it until interrupted."""
+    """Bring the archive's schema up to date, then serve it with the metadata file
+    *metadata* (see :func:`build_datasette`) until interrupted."""
     import asyncio
 
     import uvicorn
@@ -87,7 +102,7 @@ def serve(
     if not db.exists():
         raise FileNotFoundError(f"no archive at {db}: run `culturewatch crawl` first")
     Archive(db).close()  # migrations: the search index and any new tables
-    ds = build_datasette(db, metadata=metadata_path(config))
+    ds = build_datasette(db, metadata=metadata)
     asyncio.run(ds.invoke_startup())
     if not _is_loopback(host):
         echo(f"warning: serving on {host}: anyone who can reach it can read the archive")

@@ -1,4 +1,4 @@
-"""Shared fixtures: the local fixture sites (see ``sites.py``) and a fast test config."""
+"""Shared fixtures: the local fixture sites (see ``support/``) and a fast test config."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-# tests/ is not a package: make ``import sites`` work whatever pytest's import mode.
+# tests/ is not a package: make ``import support`` work whatever pytest's import mode.
 _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
-from sites import (  # noqa: E402
+from support import (  # noqa: E402
     FixtureServer,
     Mirror,
     NewsSite,

@@ -25,6 +25,8 @@ from storage.archive import Archive
 from storage.browse import DATABASE_NAME
 from storage.search import MARK_END, MARK_START
 
+pytestmark = pytest.mark.slow  # a module-scoped crawl of the fixture site, and Datasette
+
 METADATA = yaml.safe_load((REPO / "config" / "metadata.yml").read_text(encoding="utf-8"))
 DB_META = METADATA["databases"][DATABASE_NAME]
 QUERIES = DB_META["queries"]

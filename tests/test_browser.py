@@ -21,10 +21,14 @@ TRACKED_SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "browse.p
 UPDATE_SCREENSHOT = "CULTUREWATCH_UPDATE_SCREENSHOT"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-    reason="chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+        reason="chromium and chromium-driver are not installed "
+        "(apt-get install chromium chromium-driver)",
+    ),
+]
 
 
 def test_search_in_the_browser(tmp_path: Path) -> None:

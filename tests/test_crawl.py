@@ -14,6 +14,8 @@ from sites import FixtureServer, Route, build_news_site, write_settings, write_s
 
 REPO = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.slow  # end-to-end crawls, one of them module-scoped and shared
+
 
 def crawl(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess:
     result = subprocess.run(

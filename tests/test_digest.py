@@ -25,8 +25,9 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.config import load_themes
 from crawler.digests import theme_labels
-from pipelines.relevance import THEME_KEYS
+from pipelines.themes import THEME_KEYS
 from storage.archive import Archive
 from storage.digest import DigestError, build_digest, write_digest
 from storage.digest.text import extract
@@ -384,7 +385,7 @@ def test_evidence_from_the_scorer(tmp_path: Path) -> None:
     """Evidence written by pipelines.relevance.score is what the digest explains."""
     themes_file = Path(__file__).resolve().parents[1] / "config" / "themes.toml"
     relevance = pytest.importorskip("pipelines.relevance")
-    themes = relevance.load_themes(themes_file)
+    themes = load_themes(themes_file)
     title = "Ne Zha 2 and Chinese animation abroad"
     text = "The Chinese film Ne Zha 2 keeps breaking box office records abroad. " * 3
     result = relevance.score({"title": title, "text": text}, themes)

@@ -22,20 +22,10 @@ from click.testing import CliRunner
 from sites import FixtureServer, Hit, Route, crawl_cli, write_settings, write_sources
 
 from crawler.cli import cli
-from crawler.config import ConfigError, load_sources
-from crawler.discovery import (
-    GDELT_DELAY,
-    DiscoveryError,
-    decode_google_news_url,
-    find_publisher_link,
-    gdelt_page_url,
-    parse_gdelt,
-    parse_google_news,
-    parse_timespan,
-    search_terms,
-    search_url,
-)
-from pipelines.relevance import load_themes
+from crawler.config import ConfigError, load_sources, load_themes
+from crawler.kinds.gdelt import GDELT_DELAY, gdelt_page_url, parse_gdelt
+from crawler.kinds.google_news import decode_google_news_url, find_publisher_link, parse_google_news
+from crawler.kinds.queries import DiscoveryError, parse_timespan, search_terms, search_url
 
 REPO = Path(__file__).resolve().parents[1]
 JSON = "application/json; charset=utf-8"
@@ -426,6 +416,7 @@ def discovery_setup(news_server, tmp_config: Path, tmp_path: Path):
         )
 
 
+@pytest.mark.slow
 def test_discovery_crawl(discovery_setup, tmp_config: Path, tmp_path: Path, themes) -> None:
     search, srv, site, sources, links = discovery_setup
     db = tmp_path / "archive.db"

@@ -117,6 +117,7 @@ def test_nothing_to_extract_gives_none(html):
     assert extract(html, "https://news.example/x") is None
 
 
+@pytest.mark.slow
 def test_huge_page_does_not_crash():
     html = page("<p>" + ("word " * 2_000_000) + "</p>")
     article = extract(html, "https://news.example/huge")

@@ -108,6 +108,7 @@ def test_a_rescore_refused_by_a_crawl_names_the_crawl(tmp_path: Path, config: Pa
     )
 
 
+@pytest.mark.slow
 def test_a_running_rescore_holds_the_lock_as_a_rescore(tmp_path: Path, config: Path) -> None:
     """A real `culturewatch rescore`, held up by another SQLite writer: a crawl started
     meanwhile is refused with exit status 75 and told that a rescore is running."""

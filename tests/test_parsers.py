@@ -371,6 +371,7 @@ def test_iter_sitemap_refuses_a_non_sitemap_at_once(body, reason):
 BENCH = Path(__file__).resolve().parent / "bench" / "sitemap_memory.py"
 
 
+@pytest.mark.slow
 def test_iter_sitemap_memory_does_not_grow_with_the_sitemap():
     """Peak memory above the body, in fresh processes: the full list grows, the iterator not.
 

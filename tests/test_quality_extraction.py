@@ -8,9 +8,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
 
 from eval_extraction import check, measure  # noqa: E402
+
+pytestmark = [pytest.mark.quality, pytest.mark.slow]  # two crawls of 121 real pages
 
 
 def test_benchmark_mirror_meets_the_stored_baseline(benchmark_corpus, tmp_path):

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import SETTINGS_SCHEMA, ConfigError
-from pipelines.relevance import THEME_KEYS, Relevance, Themes, load_themes, score
+from crawler.config import SETTINGS_SCHEMA, ConfigError, load_themes
+from pipelines.relevance import Relevance, score
+from pipelines.themes import THEME_KEYS, ThemeError, Themes, compile_themes
+from storage.evidence import TermEvidence
 
 ROOT = Path(__file__).resolve().parents[1]
 THEMES_FILE = ROOT / "config" / "themes.toml"
@@ -52,6 +54,8 @@ def test_english_film_story_is_relevant(themes: Themes) -> None:
     assert result.theme_scores["films_games"] >= 0.5
     found = result.evidence["films_games"]
     assert any(item["term"] == "Ne Zha 2" and item["title"] == 1 for item in found)
+    # the record the digest reads is the one declared in storage/evidence.py
+    assert all(set(item) == TermEvidence.__required_keys__ for item in found)
 
 
 def test_simplified_chinese_text_is_relevant(themes: Themes) -> None:
@@ -346,6 +350,19 @@ def test_missing_file_is_config_error(tmp_path: Path) -> None:
     _error(tmp_path / "nope.toml")
 
 
+def test_themes_compile_from_plain_data_without_a_file(tmp_path: Path) -> None:
+    # pipelines compiles the dict; the crawler reads the file and turns the error into its own
+    import tomllib
+
+    raw = tomllib.loads(_themes_text(skip="heritage_unesco"))
+    with pytest.raises(ThemeError, match="^'themes.heritage_unesco' is missing$"):
+        compile_themes(raw)
+    path = _write(tmp_path, _themes_text(skip="heritage_unesco"))
+    assert _error(path) == f"{path}: 'themes.heritage_unesco' is missing"
+    themes = compile_themes(tomllib.loads(_themes_text()))
+    assert score({"title": "word", "text": ""}, themes).theme_scores["films_games"] > 0
+
+
 # --------------------------------------------------------------------------- quality gate
 def _load_eval():
     spec = importlib.util.spec_from_file_location("eval_relevance", EVAL_SCRIPT)
@@ -356,6 +373,7 @@ def _load_eval():
 
 
 @pytest.mark.skipif(not SHARED_DATA.exists(), reason="../shared data not available")
+@pytest.mark.quality
 def test_dev_set_meets_the_stored_baseline(themes: Themes) -> None:
     evaluation = _load_eval()
     threshold = SETTINGS_SCHEMA["relevance"]["threshold"][1]
@@ -366,6 +384,7 @@ def test_dev_set_meets_the_stored_baseline(themes: Themes) -> None:
     assert evaluation.check(figures) == []
 
 
+@pytest.mark.quality
 def test_probe_set_meets_the_stored_baseline(themes: Themes) -> None:
     # the project's own excerpts, written blind to themes.toml: a check on generalisation
     evaluation = _load_eval()

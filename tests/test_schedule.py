@@ -153,6 +153,7 @@ def alive(pid: int) -> bool:
 
 
 # --------------------------------------------------------------------------- end to end
+@pytest.mark.slow
 def test_scheduler_crawls_writes_digest_and_stops_on_sigterm(news_server, tmp_path: Path) -> None:
     _srv, site = news_server
     config = make_config(tmp_path, [site.feeds["rss2"], site.feeds["atom"], site.feeds["rss1"]])
@@ -191,6 +192,7 @@ def test_scheduler_crawls_writes_digest_and_stops_on_sigterm(news_server, tmp_pa
     assert "data:image/png;base64," in page
 
 
+@pytest.mark.slow
 def test_the_cron_itself_fires_a_crawl_and_a_digest(news_server, tmp_path: Path) -> None:
     # no --run-now: both jobs come from the one-minute cron (at most ~70 s of waiting)
     _srv, site = news_server
@@ -207,6 +209,7 @@ def test_the_cron_itself_fires_a_crawl_and_a_digest(news_server, tmp_path: Path)
     assert any(p.suffix == ".html" for p in (tmp_path / "digests").iterdir())
 
 
+@pytest.mark.slow
 def test_sigterm_ends_a_running_crawl_cleanly(news_server, tmp_path: Path) -> None:
     srv, site = news_server
     for url in site.articles:  # slow article pages: the crawl is still running at SIGTERM

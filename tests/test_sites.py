@@ -274,6 +274,7 @@ def test_shingle_f1():
 
 
 # ------------------------------------------------------------------ benchmark mirror
+@pytest.mark.quality  # the real pages of ../shared
 def test_benchmark_mirror(benchmark_mirror, benchmark_corpus):
     feed_srv, sitemap_srv, mirror = benchmark_mirror
     total = len(list((benchmark_corpus / "html").glob("*.html.gz")))

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import DISCOVERY_KINDS, SOURCE_FIELDS, SOURCE_KINDS, load_sources
-from crawler.discovery import search_url
+from crawler.config import DISCOVERY_KINDS, SOURCE_FIELDS, SOURCE_KINDS, load_sources, load_themes
+from crawler.kinds.queries import search_url
 from crawler.runner import spider_classes
-from pipelines.relevance import load_themes
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "config" / "sources.toml"
@@ -108,6 +107,7 @@ def _isolated() -> list[str]:
     pytest.skip("cannot create a network namespace here (unshare -rn / -n refused)")
 
 
+@pytest.mark.slow
 def test_offline_crawl_of_the_default_config(tmp_path: Path, sources) -> None:
     db = tmp_path / "offline.db"
     started = time.monotonic()
@@ -144,6 +144,7 @@ def test_offline_crawl_of_the_default_config(tmp_path: Path, sources) -> None:
     assert len(run) == 1 and run[0][1] == len(enabled)
 
 
+@pytest.mark.slow
 def test_offline_sources_check(tmp_path: Path, sources) -> None:
     started = time.monotonic()
     result = subprocess.run(

@@ -7,6 +7,8 @@ so the same digest gives the same bytes.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import Any, cast
 
 from storage.digest.view import Digest
 
@@ -18,6 +20,7 @@ def render_chart(digest: Digest) -> bytes:
     import matplotlib
     import matplotlib.style
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -37,7 +40,9 @@ def render_chart(digest: Digest) -> bytes:
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         xs = list(range(len(days)))
-        colours = matplotlib.colormaps["tab10"].colors
+        colours = list(
+            cast(Sequence[Any], cast(ListedColormap, matplotlib.colormaps["tab10"]).colors)
+        )
         bottom = [0] * len(xs)
         for index, theme in enumerate(digest.theme_counts):
             ys = [d.counts.get(theme.theme, 0) for d in digest.daily]

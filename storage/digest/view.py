@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from storage.digest.dates import day_start_utc, instant, local_time, utc_iso
 from storage.digest.selection import UNTHEMED, ArticleRecord, articles_of_day, theme_volume
 from storage.digest.text import extract, safe_link, without_title
+from storage.evidence import ShownTerm
 
 __all__ = [
     "AVERAGE_DAYS",
@@ -64,7 +65,7 @@ class Entry:
     relevance: float
     themes: tuple[str, ...]
     extract: str  # the first two or three sentences
-    evidence: dict[str, list[dict[str, Any]]]  # theme -> [{"term", "title", "body"}]
+    evidence: dict[str, list[ShownTerm]]  # theme -> [{"term", "title", "body"}]
     href: str | None  # the URL when it is safe to link (http or https)
     published: str  # the publication time for a reader, or "no date given (first seen ...)"
     theme_labels: tuple[str, ...]  # the labels of themes
@@ -253,10 +254,10 @@ def _entry(record: ArticleRecord, tz: ZoneInfo, label: Callable[[str], str]) -> 
 
 
 # --------------------------------------------------------------------------- why it matched
-def _evidence(value: Any, themes: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+def _evidence(value: Any, themes: Sequence[str]) -> dict[str, list[ShownTerm]]:
     """Matched terms per theme from the scorer's ``evidence`` JSON; {} when absent or unknown.
 
-    The scorer writes ``{theme: [{"term", "title", "body", "weight", "context", "points"}]}``;
+    The scorer writes :data:`storage.evidence.Evidence`, ``{theme: [TermEvidence]}``;
     a term whose ``points`` are 0 (a context word in an article not about China) did not count
     and is left out. The listed themes come first.
     """
@@ -267,12 +268,12 @@ def _evidence(value: Any, themes: Sequence[str]) -> dict[str, list[dict[str, Any
     if not isinstance(parsed, dict):
         return {}
     order = [t for t in themes if t in parsed] + sorted(t for t in parsed if t not in themes)
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[ShownTerm]] = {}
     for theme in order:
         items = parsed[theme]
         if not isinstance(items, list):
             continue
-        terms: list[dict[str, Any]] = []
+        terms: list[ShownTerm] = []
         for item in items:
             if isinstance(item, str):
                 terms.append({"term": item, "title": None, "body": None})
@@ -298,12 +299,12 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _why(terms: Iterable[Mapping[str, Any]]) -> str:
+def _why(terms: Iterable[ShownTerm]) -> str:
     """The matched terms of one theme as "term (title 1, body 2); ..."."""
     return "; ".join(f"{t['term']} ({_where(t)})" if _where(t) else str(t["term"]) for t in terms)
 
 
-def _where(term: Mapping[str, Any]) -> str:
+def _where(term: ShownTerm) -> str:
     parts = []
     if term.get("title"):
         parts.append(f"title {term['title']}")

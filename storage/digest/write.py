@@ -24,6 +24,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from storage.connection import connect_readonly
 from storage.digest.chart import render_chart
 from storage.digest.feed import render_feed
 from storage.digest.html_render import render_html
@@ -86,11 +87,10 @@ def write_digest(
     if not db_path.is_file():
         raise DigestError(f"archive not found: {db_path} (run 'culturewatch crawl' first)")
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = connect_readonly(db_path)
     except sqlite3.Error as exc:
         raise DigestError(f"cannot open the archive {db_path}: {exc}") from None
     try:
-        conn.execute("PRAGMA busy_timeout = 30000")
         digest = build_digest(conn, day, tz=tz, max_age_days=max_age_days, labels=labels)
     except sqlite3.Error as exc:
         raise DigestError(f"cannot read the archive {db_path}: {exc}") from None

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from crawler.digests import theme_labels
-from pipelines.relevance import THEME_KEYS
+from pipelines.themes import THEME_KEYS
 from storage.archive import Archive
 from storage.digest import write_digest
 

@@ -1,14 +1,16 @@
 """What each part of the relevance scorer buys, on the dev set and the probe set.
 
-    python tests/bench/relevance_ablation.py
+    python tests/bench/relevance_ablation.py [--sets dev,probe]
 
 Switches off one mechanism at a time (length normalisation, saturation, title weight,
 passing-mention damping) and prints F1 and the hard-negative false-positive rate.
+``--sets probe`` runs on the project's own probe set alone (the smoke test's small run).
 Not run by the test suite.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -19,11 +21,13 @@ sys.path.insert(0, str(ROOT))
 import eval_relevance as evaluation
 
 import pipelines.relevance as relevance
+from crawler.config import load_themes
+from pipelines.themes import Themes
 
 SETS = {"dev": evaluation.DEFAULT_DATA, "probe": evaluation.PROBE_DATA}
 
 
-def run(label: str, themes: relevance.Themes) -> None:
+def run(label: str, themes: Themes) -> None:
     cells = []
     for name, path in SETS.items():
         if not path.exists():
@@ -35,7 +39,19 @@ def run(label: str, themes: relevance.Themes) -> None:
 
 
 def main() -> None:
-    themes = relevance.load_themes(evaluation.DEFAULT_THEMES)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sets",
+        default=",".join(SETS),
+        help="comma-separated labelled sets to run on (default: %(default)s)",
+    )
+    names = parser.parse_args().sets.split(",")
+    unknown = sorted(set(names) - set(SETS))
+    if unknown:
+        parser.error(f"unknown set {', '.join(unknown)}; choose from {', '.join(SETS)}")
+    for name in set(SETS) - set(names):
+        del SETS[name]
+    themes = load_themes(evaluation.DEFAULT_THEMES)
     variants = [
         ("as shipped", {}),
         ("no length normalisation", {"B": 0.0}),

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from crawler.config import SETTINGS_SCHEMA, ConfigError
-from pipelines.relevance import Themes, load_themes, score
+from crawler.config import SETTINGS_SCHEMA, ConfigError, load_themes
+from pipelines.relevance import score
+from pipelines.themes import Themes
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "relevance-dev.jsonl"
 DEFAULT_THEMES = ROOT / "config" / "themes.toml"

@@ -1,4 +1,4 @@
-"""Generic spiders, one per source kind (not one per site).
+"""The shared spider of every source kind (not one per site): ``SourceSpider``.
 
 A spider fetches each source's listing (feed or sitemap) with a conditional GET,
 keeps the entries whose canonical URL the archive does not know yet, newest first
@@ -12,29 +12,28 @@ from __future__ import annotations
 import heapq
 from collections.abc import AsyncIterator, Iterable, Iterator
 from itertools import islice
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import scrapy
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler.config import Source
-from crawler.feeds import Entry, FeedError, parse_feed
+from crawler.feeds import Entry, FeedError
 from crawler.middlewares import RedirectLoop, RetryDeferred, RetryInterrupted
 from crawler.session import CrawlSession
-from crawler.sitemaps import SitemapError, SitemapRef, iter_sitemap
+from crawler.sitemaps import SitemapError
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url
 
-__all__ = ["SourceSpider", "FeedSpider", "SitemapSpider", "SPIDERS"]
+__all__ = ["HTML_TYPES", "SourceSpider", "failure_reason"]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def _failure_reason(failure: Failure) -> tuple[str, int | None, bool]:
+def failure_reason(failure: Failure) -> tuple[str, int | None, bool]:
     """(one-line reason, HTTP status, final?) for a failed request."""
     exc = failure.value
     if isinstance(exc, HttpError):
@@ -50,7 +49,7 @@ def _failure_reason(failure: Failure) -> tuple[str, int | None, bool]:
     return (f"{name}: {detail}" if detail else name)[:300], None, False
 
 
-def _failure_outcome(exc: BaseException, settled: bool) -> str:
+def _failure_outcome(exc: BaseException | None, settled: bool) -> str:
     """The ``pages`` outcome of a failed article fetch."""
     if isinstance(exc, RetryDeferred):
         return "deferred"  # the server asked for a wait beyond retry_backoff_max
@@ -137,7 +136,7 @@ class SourceSpider(scrapy.Spider):
         etag = headers.get(b"ETag")
         modified = headers.get(b"Last-Modified")
         if etag or modified:
-            report.validators[response.request.url] = (
+            report.validators[cast(Request, response.request).url] = (
                 etag.decode("latin-1") if etag else None,
                 modified.decode("latin-1") if modified else None,
             )
@@ -152,9 +151,9 @@ class SourceSpider(scrapy.Spider):
         raise NotImplementedError
 
     def listing_failed(self, failure: Failure) -> None:
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         report = self.session.report(request.meta["source"])
-        reason, _status, _final = _failure_reason(failure)
+        reason, _status, _final = failure_reason(failure)
         self._listing_error(report, request.meta["depth"], f"{request.url}: {reason}")
 
     def _listing_error(self, report: Any, depth: int, message: str) -> None:
@@ -209,7 +208,7 @@ class SourceSpider(scrapy.Spider):
             )
 
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         is_html = isinstance(response, scrapy.http.HtmlResponse) or content_type.lower().startswith(
             HTML_TYPES
         )
@@ -227,12 +226,12 @@ class SourceSpider(scrapy.Spider):
         )
 
     def article_failed(self, failure: Failure) -> Iterator[FetchedPage]:
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         report = self.session.report(request.meta["source"])
         if isinstance(failure.value, RetryInterrupted):
             report.incomplete = True  # stopped, not failed: no attempt is counted
             return
-        reason, status, settled = _failure_reason(failure)
+        reason, status, settled = failure_reason(failure)
         outcome = _failure_outcome(failure.value, settled)
         if outcome in ("failed", "deferred"):
             report.incomplete = True
@@ -245,61 +244,3 @@ class SourceSpider(scrapy.Spider):
             outcome=outcome,
             retry_at=getattr(failure.value, "retry_at", None),
         )
-
-
-class FeedSpider(SourceSpider):
-    """RSS 0.9x/1.0/2.0, Atom and JSON Feed."""
-
-    name = "feed"
-    kind = "feed"
-
-    def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        fmt, entries = parse_feed(response.body, response.url, content_type)
-        self.session.report(response.meta["source"]).format = fmt
-        return entries, []
-
-
-class SitemapSpider(SourceSpider):
-    """Sitemap indexes, urlsets (plain or gzipped) and Google News sitemaps."""
-
-    name = "sitemap"
-    kind = "sitemap"
-    max_index_depth = 2
-    max_children = 20  # newest child sitemaps of an index followed per crawl
-
-    def parse_entries(self, response: Response) -> tuple[Iterable[Entry], list[str]]:
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            try:
-                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except Exception as exc:  # noqa: BLE001 - truncated or oversized archive
-                raise SitemapError(f"bad gzip: {exc}") from None
-        items = iter_sitemap(body, response.url)
-        report = self.session.report(response.meta["source"])
-        if items.kind == "index":
-            report.format = report.format or "sitemap index"
-            if response.meta["depth"] >= self.max_index_depth:
-                return [], []
-            # each child once, not the index itself, newest first up to the cap
-            unique: dict[str, str | None] = {}
-            for ref in items:
-                if isinstance(ref, SitemapRef) and ref.url != response.url:
-                    unique.setdefault(ref.url, ref.lastmod)
-            children = sorted(unique.items(), key=lambda c: c[1] or "", reverse=True)
-            return [], [url for url, _ in children[: self.max_children]]
-        report.format = report.format or "sitemap"
-
-        def entries() -> Iterator[Entry]:
-            for item in items:
-                if isinstance(item, Entry):
-                    if item.title or item.keywords:
-                        report.format = "news sitemap"
-                    yield item
-
-        return entries(), []
-
-
-# The listing kinds; the discovery kinds (gdelt, google_news) are in crawler/discovery.py,
-# and crawler.runner.spider_classes() gives them all.
-SPIDERS: dict[str, type[SourceSpider]] = {cls.kind: cls for cls in (FeedSpider, SitemapSpider)}

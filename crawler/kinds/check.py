@@ -1,0 +1,220 @@
+"""``sources check`` inside Scrapy: a spider that fetches each source's listing once.
+
+The check runs the crawl's own stack (``crawler.settings.scrapy_settings``: its
+middlewares, robots.txt through Protego, the private-network guard and resolver, the
+user agent, the size limit) with a short timeout and no retries. Each host's sources are
+fetched one after another (GDELT's through the crawl's own 5 s download slot); when a host
+cannot be reached at all, its waiting sources fail at once with the same reason. Each
+listing is read with its kind's ``describe`` (the crawl's parsers).
+
+Twisted's reactor runs once per process, so the check runs in a process of its own:
+``python -m crawler.kinds.check`` reads a job (JSON) on stdin and writes one JSON object
+per source on stdout as each result comes (:func:`crawler.sourcecheck.check_sources`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from crawler.config import Source
+from crawler.feeds import FeedError
+from crawler.kinds import KINDS, ListingUnusable, load
+from crawler.kinds.base import failure_reason
+from crawler.kinds.queries import DiscoveryError
+from crawler.kinds.search import unreachable
+from crawler.sitemaps import SitemapError
+
+__all__ = ["CheckSpider", "Outcome", "check_settings", "main"]
+
+
+@dataclass
+class Outcome:
+    """What the check of one source found: ok or why not, and what was in the listing."""
+
+    name: str
+    ok: bool
+    seconds: float = 0.0
+    http_status: int | None = None
+    format: str | None = None
+    items: int | None = None
+    detail: str = ""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else "")[:200]
+
+
+def _unexpected(exc: BaseException) -> str:
+    """Any other exception, as the one line of a failed check (no traceback)."""
+    detail = _first_line(exc)
+    return f"unreadable: {type(exc).__name__}" + (f": {detail}" if detail else "")
+
+
+def _host_of(source: Source) -> str:
+    """The key of the queue a source waits in: the host of its URL."""
+    return urlsplit(source.url).netloc.lower()
+
+
+class CheckSpider(scrapy.Spider):
+    """One request per source; a host's sources one after another."""
+
+    name = "sources-check"
+
+    def __init__(
+        self,
+        sources: list[Source],
+        themes: Any,
+        emit: Callable[[Outcome], None],
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.themes = themes
+        self.emit = emit
+        self.queues: dict[str, deque[Source]] = {}
+        for source in sources:
+            self.queues.setdefault(_host_of(source), deque()).append(source)
+        self.down: dict[str, str] = {}  # host -> why it cannot be reached
+
+    async def start(self) -> AsyncIterator[Request]:
+        for host in list(self.queues):
+            for request in self.next_request(host):
+                yield request
+
+    def next_request(self, host: str) -> Iterator[Request]:
+        """The request of the next source of *host* that can be checked."""
+        queue = self.queues[host]
+        while queue:
+            source = queue.popleft()
+            if host in self.down:
+                self.emit(Outcome(source.name, False, detail=f"not tried: {self.down[host]}"))
+                continue
+            try:
+                kind = load(source.kind)
+                url = kind.check_url(source, self.themes)
+                meta = kind.check_meta(source)
+            except DiscoveryError as exc:
+                self.emit(Outcome(source.name, False, detail=str(exc)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad source must not stop the others
+                self.emit(Outcome(source.name, False, detail=_unexpected(exc)))
+                continue
+            yield Request(
+                url,
+                callback=self.parse_listing,
+                errback=self.listing_failed,
+                dont_filter=True,
+                meta={
+                    **meta,
+                    "source": source,
+                    "host": host,
+                    "started": time.monotonic(),
+                    "dont_retry": True,  # once: a check, not a crawl
+                },
+            )
+            return
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        source: Source = response.meta["source"]
+        seconds = time.monotonic() - response.meta["started"]
+        status = response.status
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
+        try:
+            found = load(source.kind).describe(response.body, response.url, content_type, max_size)
+        except ListingUnusable as exc:
+            self.emit(Outcome(source.name, False, seconds, status, detail=_first_line(exc)))
+        except (FeedError, SitemapError) as exc:
+            detail = f"unreadable: {_first_line(exc)}"
+            self.emit(Outcome(source.name, False, seconds, status, detail=detail))
+        except Exception as exc:  # noqa: BLE001 - hostile input (corrupt gzip, odd JSON)
+            self.emit(Outcome(source.name, False, seconds, status, detail=_unexpected(exc)))
+        else:
+            self.emit(
+                Outcome(source.name, True, seconds, status, found.format, found.items, found.detail)
+            )
+        yield from self.next_request(response.meta["host"])
+
+    def listing_failed(self, failure: Failure) -> Iterator[Request]:
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
+        source: Source = request.meta["source"]
+        host = request.meta["host"]
+        reason, status, _final = failure_reason(failure)
+        exc = failure.value
+        if isinstance(exc, DownloadCancelledError) or (
+            isinstance(exc, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(exc)
+        ):
+            reason = f"larger than {self.settings.getint('DOWNLOAD_MAXSIZE')} bytes"
+        if unreachable(failure):
+            self.down.setdefault(host, reason)
+        seconds = time.monotonic() - request.meta["started"]
+        self.emit(Outcome(source.name, False, seconds, status, detail=reason))
+        yield from self.next_request(host)
+
+
+def check_settings(
+    config_dir: Path, *, timeout: float, allow_private_networks: bool
+) -> dict[str, Any]:
+    """The crawl's Scrapy settings, with the check's differences: a short timeout, one
+    request at a time per host, no item pipelines, and every kind's download slots."""
+    from crawler.config import load_settings
+    from crawler.settings import scrapy_settings
+
+    settings = scrapy_settings(
+        load_settings(config_dir), allow_private_networks=allow_private_networks
+    )
+    slots: dict[str, Any] = dict(settings.get("DOWNLOAD_SLOTS") or {})
+    for name in KINDS:
+        custom = getattr(load(name).SPIDER, "custom_settings", None) or {}
+        slots.update(custom.get("DOWNLOAD_SLOTS") or {})
+    settings.update(
+        DOWNLOAD_TIMEOUT=timeout,
+        DNS_TIMEOUT=timeout,
+        CONCURRENT_REQUESTS_PER_DOMAIN=1,
+        DOWNLOAD_SLOTS=slots,
+        ITEM_PIPELINES={},
+    )
+    return settings
+
+
+def _write(outcome: Outcome) -> None:
+    sys.stdout.write(json.dumps(asdict(outcome)) + "\n")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    """The check process: a job on stdin (``config_dir``, ``timeout``,
+    ``allow_private_networks``, ``sources``), one JSON line per source on stdout."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.config import load_themes
+
+    job = json.load(sys.stdin)
+    config_dir = Path(job["config_dir"])
+    sources = [Source(**values) for values in job["sources"]]
+    settings = check_settings(
+        config_dir,
+        timeout=float(job["timeout"]),
+        allow_private_networks=bool(job["allow_private_networks"]),
+    )
+    themes = load_themes(config_dir / "themes.toml")
+    process = CrawlerProcess(settings)
+    process.crawl(CheckSpider, sources=sources, themes=themes, emit=_write)
+    process.start()
+
+
+if __name__ == "__main__":
+    main()

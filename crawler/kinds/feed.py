@@ -1,0 +1,44 @@
+"""Kind ``feed``: RSS 0.9x/1.0/2.0, Atom and JSON Feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.http import Response
+
+from crawler.config import Source
+from crawler.feeds import Entry, parse_feed
+from crawler.kinds import Listing
+from crawler.kinds.base import SourceSpider
+
+__all__ = ["SPIDER", "FeedSpider", "check_meta", "check_url", "describe"]
+
+
+class FeedSpider(SourceSpider):
+    """RSS 0.9x/1.0/2.0, Atom and JSON Feed."""
+
+    name = "feed"
+    kind = "feed"
+
+    def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        fmt, entries = parse_feed(response.body, response.url, content_type)
+        self.session.report(response.meta["source"]).format = fmt
+        return entries, []
+
+
+SPIDER = FeedSpider
+
+
+def check_url(source: Source, themes: Any) -> str:
+    return source.url
+
+
+def check_meta(source: Source) -> dict[str, Any]:
+    return {}
+
+
+def describe(body: bytes, url: str, content_type: str, max_size: int) -> Listing:
+    """The feed's format and entry count (FeedError when it is no feed)."""
+    fmt, entries = parse_feed(body, url, content_type)
+    return Listing(fmt, len(entries))

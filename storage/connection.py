@@ -1,0 +1,70 @@
+"""Connections to the archive file, and which of their errors are worth a retry.
+
+:func:`connect_readonly` is the one way to open the archive read-only: the digest, the
+read queries of :mod:`storage.queries` and ``Archive(path, readonly=True)`` all use it.
+:func:`connect` opens it for writing (the :class:`storage.archive.Archive` writer).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+__all__ = ["connect", "connect_readonly", "is_write_failure", "reading"]
+
+# SQLite result codes (the primary code, the low byte) of a write that may succeed later:
+# busy or locked by another connection, disk full, an I/O error, a file that cannot be opened.
+_TRANSIENT_CODES = {5, 6, 10, 13, 14}
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """True when *exc* is a failed write that may succeed if tried again later."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _TRANSIENT_CODES
+    message = str(exc).lower()
+    return any(m in message for m in ("locked", "disk is full", "disk i/o", "unable to open"))
+
+
+def _set_busy_timeout(conn: sqlite3.Connection, busy_timeout: float) -> sqlite3.Connection:
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    return conn
+
+
+def connect(path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> sqlite3.Connection:
+    """The archive at *path* for reading and writing (its directory is created if missing).
+
+    *busy_timeout*: seconds a statement waits for another connection's write lock.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _set_busy_timeout(sqlite3.connect(str(path), check_same_thread=False), busy_timeout)
+
+
+def connect_readonly(
+    path: str | os.PathLike[str], *, busy_timeout: float = 30.0
+) -> sqlite3.Connection:
+    """The archive at *path*, read-only (SQLite's ``mode=ro``): it is never created nor
+    written. Raises :class:`sqlite3.Error` when it cannot be opened."""
+    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        return _set_busy_timeout(conn, busy_timeout)
+    except BaseException:
+        conn.close()
+        raise
+
+
+@contextmanager
+def reading(
+    path: str | os.PathLike[str], *, busy_timeout: float = 30.0
+) -> Iterator[sqlite_utils.Database]:
+    """The archive at *path*, read-only, as a :class:`sqlite_utils.Database` for the block."""
+    with closing(connect_readonly(path, busy_timeout=busy_timeout)) as conn:
+        yield sqlite_utils.Database(conn)

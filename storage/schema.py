@@ -1,0 +1,180 @@
+"""The archive's shape: the columns of ``articles`` and the migrations, in order.
+
+The migrations are ``sqlite_utils`` migrations of the set ``culturewatch``; each is recorded
+by its function name in ``_sqlite_migrations``, so archives in the field depend on the names
+and the order of m001..m005: never rename, reorder or change one, add the next instead.
+
+Tables
+    articles        one row per canonical URL: text, metadata, relevance
+    article_themes  article x theme x score (filled by the scorer)
+    raw_html        the fetched HTML, gzip-compressed, for re-extraction
+    pages           every fetched article URL and what became of it
+    sources         each configured source and its health
+    http_validators ETag / Last-Modified per feed or sitemap URL (conditional GET)
+    runs            one row per crawl: start, end, counts, per-source errors
+    articles_search Chinese-aware full-text index of articles (storage/search.py)
+    jobs            one row per scheduled job (crawl or digest) and how it ended
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from storage.search import create_search_table
+
+__all__ = ["ARTICLE_COLUMNS", "migrate", "migrations"]
+
+ARTICLE_COLUMNS: dict[str, type] = {
+    "id": int,
+    "url": str,
+    "title": str,
+    "text": str,
+    "source": str,
+    "published_at": str,
+    "fetched_at": str,
+    "language": str,
+    "relevance": float,
+    "relevant": int,
+    "themes": str,
+    "evidence": str,
+    "author": str,
+    "sitename": str,
+    "description": str,
+    "tags": str,
+    "image": str,
+    "keywords": str,
+    "word_count": int,
+    "fingerprint": str,
+    "first_url": str,
+    "updated_at": str,
+}
+
+
+migrations = Migrations("culturewatch")
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the schema of *db* up to date (idempotent)."""
+    migrations.apply(db)
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    articles = db.table("articles")
+    articles.create(ARTICLE_COLUMNS, pk="id", not_null={"url", "fetched_at"})
+    articles.create_index(["url"], unique=True)
+    articles.create_index(["fetched_at"])
+    articles.create_index(["published_at"])
+    articles.create_index(["source"])
+    articles.create_index(["relevant", "relevance"])
+    articles.create_index(["fingerprint"])
+    article_themes = db.table("article_themes")
+    article_themes.create(
+        {"article_id": int, "theme": str, "score": float},
+        pk=("article_id", "theme"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    article_themes.create_index(["theme", "score"])
+    db.table("raw_html").create(
+        {"url": str, "html_gz": bytes, "encoding": str, "content_type": str, "fetched_at": str},
+        pk="url",
+    )
+    pages = db.table("pages")
+    pages.create(
+        {
+            "url": str,
+            "source": str,
+            "outcome": str,
+            "http_status": int,
+            "article_url": str,
+            "error": str,
+            "fetched_at": str,
+        },
+        pk="url",
+    )
+    pages.create_index(["outcome"])
+    db.table("sources").create(
+        {
+            "name": str,
+            "url": str,
+            "kind": str,
+            "language": str,
+            "enabled": int,
+            "last_attempt_at": str,
+            "last_success_at": str,
+            "last_status": str,
+            "last_error": str,
+            "failures_in_row": int,
+            "last_new": int,
+        },
+        pk="name",
+    )
+    db.table("http_validators").create(
+        {"url": str, "source": str, "etag": str, "last_modified": str, "updated_at": str},
+        pk="url",
+    )
+    db.table("runs").create(
+        {
+            "id": int,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,
+            "sources_ok": int,
+            "sources_failed": int,
+            "requests": int,
+            "fetched": int,
+            "new": int,
+            "known": int,
+            "relevant": int,
+            "failed": int,
+            "errors": str,
+            "pid": int,
+        },
+        pk="id",
+    )
+
+
+@migrations()
+def m002_scheduled_jobs(db: sqlite_utils.Database) -> None:
+    # One row per job the scheduler ran (crawl or digest), whatever became of it.
+    jobs = db.table("jobs")
+    jobs.create(
+        {
+            "id": int,
+            "job": str,
+            "scheduled_for": str,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,
+            "exit_code": int,
+            "run_id": int,
+            "detail": str,
+            "pid": int,
+        },
+        pk="id",
+    )
+    jobs.create_index(["job", "started_at"])
+
+
+@migrations()
+def m003_search_chinese(db: sqlite_utils.Database) -> None:
+    # articles_search: title and text segmented with jieba plus Han bigrams, so that
+    # Chinese terms of two characters are found (storage/search.py). Filled from the
+    # existing articles; upsert_article keeps it in step, a trigger handles deletes.
+    create_search_table(db)
+
+
+@migrations()
+def m004_browse_indexes(db: sqlite_utils.Database) -> None:
+    # Datasette's facets on articles read only these columns: an index each keeps them
+    # from reading every row past its text (tests/bench/canned_queries.py).
+    db.table("articles").create_index(["language"], if_not_exists=True)
+    db.table("articles").create_index(["themes"], if_not_exists=True)
+
+
+@migrations()
+def m005_page_retries(db: sqlite_utils.Database) -> None:
+    # The give-up policy: how often a failing page was fetched, and when it may be again.
+    db.table("pages").add_column("attempts", int)
+    db.table("pages").add_column("retry_at", str)

@@ -1,0 +1,53 @@
+"""The benchmark scripts still run: each once, small, in its own process, as a user starts it.
+
+``digest_speed.py`` has its own smoke test (test_bench_digest.py) and ``sitemap_memory.py``
+its own in test_parsers.py; the other scripts of tests/bench/ are run here.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent / "bench"
+
+
+def run_script(name: str, *args: str, cwd: Path) -> str:
+    """Run ``tests/bench/<name>`` with *args* in *cwd* (warnings are errors); assert exit 0
+    and return its stdout."""
+    result = subprocess.run(
+        [sys.executable, "-W", "error", str(BENCH / name), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_canned_queries_benchmark_runs_small(tmp_path: Path) -> None:
+    out = run_script("canned_queries.py", "--articles", "200", "--runs", "1", cwd=tmp_path)
+    assert re.search(r"^\d+ articles; median of 1 runs", out, re.M), out
+    assert re.search(r"^slowest: [\d.]+ ms -> OK$", out, re.M), out
+
+
+@pytest.mark.slow
+def test_fts_chinese_benchmark_runs_small(tmp_path: Path) -> None:
+    out = run_script("fts_chinese.py", "--docs", "150", cwd=tmp_path)
+    assert re.search(r"^\d+ Chinese texts, \d+ characters$", out, re.M), out
+    assert re.search(r"^key terms \(\d+\) +1\.000 / ", out, re.M), out  # jieba recall
+    assert "150 documents," in out, out
+    assert list(tmp_path.iterdir()) == []  # its index files live in a temporary directory
+
+
+def test_relevance_ablation_runs_on_the_probe_set(tmp_path: Path) -> None:
+    out = run_script("relevance_ablation.py", "--sets", "probe", cwd=tmp_path)
+    lines = out.splitlines()
+    assert len(lines) == 5, out  # the shipped scorer and four ablations
+    assert re.match(r"as shipped +probe F1 0\.\d{3} hard-neg FP 0\.\d{3}$", lines[0]), out
+    assert "dev" not in out, out
