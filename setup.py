@@ -51,9 +51,12 @@ class BuildPyWithDefaults(build_py):
 class SdistWithConfig(sdist):
     """An sdist that keeps ``config/``, so a wheel built from it has its defaults."""
 
-    def add_defaults(self) -> None:
-        super().add_defaults()
-        self.filelist.extend(str(p.relative_to(CONFIG.parent)) for p in _config_files())
+    def make_release_tree(self, base_dir: str, files: list[str]) -> None:
+        super().make_release_tree(base_dir, files)
+        target = Path(base_dir, CONFIG.name)
+        target.mkdir(exist_ok=True)
+        for path in _config_files():
+            shutil.copyfile(path, target / path.name)
 
 
 setup(cmdclass={"build_py": BuildPyWithDefaults, "sdist": SdistWithConfig})

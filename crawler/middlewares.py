@@ -7,7 +7,7 @@ import socket
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
 
 __all__ = [
     "BackoffRetryMiddleware",
@@ -116,7 +117,7 @@ class PrivateNetworkGuard:
         except OSError:
             return None  # let the download report it
         for info in infos:
-            ip = info[4][0]
+            ip = str(info[4][0])
             if is_private_address(ip):
                 return ip
         return None
@@ -176,7 +177,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     poll = 0.25  # seconds between checks, while waiting, that the crawl goes on
 
-    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.base = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_MAX", 120.0)
@@ -257,7 +258,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     from the shared one, so the result reaches them all.
     """
 
-    async def robot_parser(self, request: Request):  # type: ignore[no-untyped-def]
+    async def robot_parser(self, request: Request) -> Any:
         from scrapy.utils.httpobj import urlparse_cached
         from twisted.internet.defer import Deferred
 
@@ -265,7 +266,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         if isinstance(pending, Deferred):
             waiter: Deferred = Deferred()
 
-            def relay(result):  # type: ignore[no-untyped-def]
+            def relay(result: Any) -> Any:
                 waiter.callback(result)
                 return result
 
@@ -297,12 +298,12 @@ class GuardedResolver(CachingThreadedResolver):
     guard = True
 
     @classmethod
-    def from_crawler(cls, crawler, reactor):  # type: ignore[no-untyped-def, override]
+    def from_crawler(cls, crawler: Crawler, reactor: Any) -> GuardedResolver:
         resolver = super().from_crawler(crawler, reactor)
         resolver.guard = not crawler.settings.getbool("CULTUREWATCH_ALLOW_PRIVATE_NETWORKS")
         return resolver
 
-    def getHostByName(self, name, timeout=()):  # type: ignore[no-untyped-def]  # noqa: N802
+    def getHostByName(self, name: str, timeout: Any = ()) -> Any:  # noqa: N802
         result = super().getHostByName(name, timeout)
         if self.guard:
             result.addCallback(refuse_private, name)

@@ -169,7 +169,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     run_id = _retrying(archive.start_run, write_retry)
     status = "finished"
     requests = 0
-    process: _CrawlerProcess | None = None
+    process: Any = None
     try:
         process = _CrawlerProcess(
             scrapy_settings(

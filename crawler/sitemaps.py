@@ -144,7 +144,7 @@ def _read(body: bytes, url: str) -> Iterator[str | Entry | SitemapRef]:
             item = _item(el, url) if _local(el.tag) == item_tag else None
             # Drop what has been read: this element's content and the siblings before it.
             el.clear(keep_tail=False)
-            while el.getprevious() is not None:
+            while el.getprevious() is not None and root is not None:
                 del root[0]
             if item is not None:
                 yield item

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sites import REPO, FixtureServer, build_news_site, write_settings, write_sources
+from support import REPO, FixtureServer, build_news_site, write_settings, write_sources
 
 CULTUREWATCH = str(Path(sys.executable).with_name("culturewatch"))
 

@@ -30,6 +30,7 @@ def run_script(name: str, *args: str, cwd: Path) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 def test_canned_queries_benchmark_runs_small(tmp_path: Path) -> None:
     out = run_script("canned_queries.py", "--articles", "200", "--runs", "1", cwd=tmp_path)
     assert re.search(r"^\d+ articles; median of 1 runs", out, re.M), out

@@ -19,7 +19,7 @@ import feedparser
 import pytest
 import yaml
 from browse_helpers import CULTUREWATCH, browse_server, crawl_fixture_archive, get, get_json, url
-from sites import REPO
+from support import REPO
 
 from storage.archive import Archive
 from storage.browse import DATABASE_NAME

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sites import FixtureServer, Route, build_news_site, write_settings, write_sources
+from support import FixtureServer, Route, build_news_site, write_settings, write_sources
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from sites import FixtureServer, Hit, Route, crawl_cli, write_settings, write_sources
+from support import FixtureServer, Hit, Route, crawl_cli, write_settings, write_sources
 
 from crawler.cli import cli
 from crawler.config import ConfigError, load_sources, load_themes
@@ -483,6 +483,7 @@ def test_discovery_crawl(discovery_setup, tmp_config: Path, tmp_path: Path, them
     assert " 3 " in lines["gdelt-films"] and " 3 " in lines["gnews-zh"]
 
 
+@pytest.mark.slow
 def test_discovery_refuses_private_networks(
     discovery_setup, tmp_config: Path, tmp_path: Path
 ) -> None:
@@ -498,6 +499,7 @@ def test_discovery_refuses_private_networks(
     assert rows(db, "select count(*) as n from articles")[0]["n"] == 0
 
 
+@pytest.mark.slow
 def test_sources_check_on_local_services(discovery_setup, tmp_config: Path) -> None:
     _search, _srv, _site, sources, _links = discovery_setup
     result = CliRunner().invoke(
@@ -528,6 +530,7 @@ def test_sources_check_on_local_services(discovery_setup, tmp_config: Path) -> N
     assert refused.output.count("private network address") == 2
 
 
+@pytest.mark.slow
 def test_a_broken_gdelt_answer_fails_its_source_only(
     news_server, tmp_config: Path, tmp_path: Path
 ) -> None:
@@ -560,6 +563,7 @@ def test_a_broken_gdelt_answer_fails_its_source_only(
     assert [(r["source"], r["url"]) for r in archived] == [("gdelt-good", wukong.url)]
 
 
+@pytest.mark.slow
 def test_sources_check_survives_hostile_answers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sites import FixtureServer, Route, crawl_cli, write_settings, write_sources
+from support import FixtureServer, Route, crawl_cli, write_settings, write_sources
+
+pytestmark = pytest.mark.slow  # every test here is an end-to-end crawl under a fault
 
 WORDS = (
     "festival opera museum lantern silk pottery film studio animation heritage temple "
@@ -137,6 +139,18 @@ def when_fetched(srv: FixtureServer, count: int) -> threading.Event:
 
     threading.Thread(target=watch, daemon=True).start()
     return event
+
+
+def _start(config: Path, sources: Path, db: Path, *, capture: bool = False) -> subprocess.Popen:
+    """``culturewatch crawl`` started in the background (its output kept when *capture*)."""
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--sources"]
+        + [str(sources), "--db", str(db), "--allow-private-networks"],
+        stdout=out,
+        stderr=out,
+        text=True,
+    )
 
 
 # ---------------------------------------------------------------------------- write failures
@@ -302,24 +316,7 @@ def test_sigterm_ends_a_crawl_within_10_seconds(tmp_path):
         config, sources, db = setup(
             tmp_path, srv, politeness={"timeout": 60, "retry_backoff_max": 120, "retry_times": 3}
         )
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crawler",
-                "crawl",
-                "--config",
-                config,
-                "--sources",
-                sources,
-                "--db",
-                db,
-                "--allow-private-networks",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc = _start(config, sources, db, capture=True)
         deadline = time.monotonic() + 30
         while len(srv.requests("/news/2.html")) < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -434,26 +431,6 @@ def test_redirect_loops_are_recorded_as_failures(tmp_path):
 
 
 # ---------------------------------------------------------------------------- crashes
-def _start(config: Path, sources: Path, db: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crawler",
-            "crawl",
-            "--config",
-            config,
-            "--sources",
-            sources,
-            "--db",
-            db,
-            "--allow-private-networks",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def test_a_crashed_run_gets_its_counts_and_end_time(tmp_path):
     with FixtureServer() as srv:
         news_site(srv, 12)

@@ -11,7 +11,9 @@ from crawler.cli import cli
 from crawler.config import config_dir, defaults_dir, load_settings, load_sources, load_themes
 
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED = sorted(p.name for p in (REPO / "config").iterdir() if p.is_file())
+SHIPPED = sorted(
+    p.name for p in (REPO / "config").iterdir() if p.is_file() and not p.name.startswith(".")
+)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from sites import write_settings, write_sources
+from support import write_settings, write_sources
 
 from crawler.cli import EXIT_BUSY, cli
 from crawler.config import ConfigError
@@ -238,6 +238,7 @@ def test_sigterm_ends_a_running_crawl_cleanly(news_server, tmp_path: Path) -> No
     assert not is_locked(db)
 
 
+@pytest.mark.slow
 def test_failing_crawl_is_recorded_and_the_scheduler_goes_on(news_server, tmp_path: Path) -> None:
     _srv, site = news_server
     config = make_config(tmp_path, [site.feeds["rss2"]], crawl=EVERY_MINUTE)
@@ -253,6 +254,7 @@ def test_failing_crawl_is_recorded_and_the_scheduler_goes_on(news_server, tmp_pa
     assert rows(db, "select * from runs") == []
 
 
+@pytest.mark.slow
 def test_scheduler_skips_a_crawl_while_another_holds_the_lock(news_server, tmp_path: Path) -> None:
     srv, site = news_server
     config = make_config(tmp_path, [site.feeds["rss2"]], digest="0 7 * * *")

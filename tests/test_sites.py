@@ -11,7 +11,7 @@ import feedparser
 import pytest
 import trafilatura
 from protego import Protego
-from sites import (
+from support import (
     FixtureServer,
     Route,
     fetch,

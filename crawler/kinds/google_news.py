@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html import unescape
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -195,11 +195,11 @@ class GoogleNewsSpider(SearchSpider):
         self._publishers: dict[str, str | None] = {}  # listed link -> publisher home page
         self._search_hosts: set[str] = set()
 
-    def first_request(self, source: Source) -> Request:
+    def first_request(self, source: Source) -> Request | None:
         url = search_url(source, self.themes())
         self._search_hosts.add(urlsplit(url).netloc)
         request = self.listing_request(url, source.name, depth=0)
-        return cast(Request, request).replace(errback=self.search_failed)
+        return request.replace(errback=self.search_failed) if request is not None else None
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """The search page (see SourceSpider), then the next source, whatever happened."""

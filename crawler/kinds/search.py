@@ -67,7 +67,9 @@ class SearchSpider(SourceSpider):
         for request in self.next_source():
             yield request
 
-    def first_request(self, source: Source) -> Request:
+    def first_request(self, source: Source) -> Request | None:
+        """The source's first request, or None when another source of this crawl makes
+        the same search (it is read once)."""
         raise NotImplementedError
 
     def next_source(self) -> Iterator[Request]:
@@ -78,6 +80,9 @@ class SearchSpider(SourceSpider):
                 request = self.first_request(source)
             except Exception as exc:  # one bad source must not stop the others
                 self.session.report(source.name).fail(one_line(exc))
+                continue
+            if request is None:
+                self.session.report(source.name).ok()  # the same search as another source
                 continue
             yield request
             return

@@ -54,10 +54,10 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def chinese_texts() -> list[tuple[str, str]]:
-    import sites
+    from support import load_articles
 
     texts = [
-        (a["title"], "\n".join(a["paras"])) for a in sites._ARTICLES if a["lang"].startswith("zh")
+        (a["title"], "\n".join(a["paras"])) for a in load_articles() if a["lang"].startswith("zh")
     ]
     dev = ROOT.parent / "shared" / "data" / "relevance-dev.jsonl"
     if dev.exists():

@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from sites import (  # noqa: E402
+from support import (  # noqa: E402
     FixtureServer,
     build_benchmark_mirror,
     corpus_dir,

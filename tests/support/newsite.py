@@ -16,7 +16,6 @@ import gzip
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from .feeds import (
@@ -83,16 +82,11 @@ class NewsSite:
         return [a for a in self.articles.values() if a.relevant_expected]
 
 
-@cache
-def _articles() -> tuple[dict[str, Any], ...]:
-    with ARTICLES_FILE.open(encoding="utf-8") as f:
-        return tuple(json.load(f)["articles"])
-
-
 def load_articles() -> list[dict[str, Any]]:
     """The site's articles as ``data/news-site.json`` holds them, in the site's order
-    (a fresh list; the dicts are shared, do not change them)."""
-    return list(_articles())
+    (read afresh on each call: the caller may change what it gets)."""
+    with ARTICLES_FILE.open(encoding="utf-8") as f:
+        return json.load(f)["articles"]
 
 
 # What each feed and sitemap lists (article keys); "@..." are the special links.

@@ -1,0 +1,37 @@
+"""The ``culturewatch`` command line: one click group, a command per job.
+
+Errors a user can act on are one line on stderr and exit status 2 (configuration)
+or 1 (the job could not run); see :mod:`crawler.cli.options`. Nothing is loaded at
+import time: each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import click
+
+from crawler.cli.configure import init
+from crawler.cli.crawling import crawl, schedule
+from crawler.cli.options import EXIT_BUSY, fail, handle_errors
+from crawler.cli.outputs import browse, digest
+from crawler.cli.scoring import rescore, score
+from crawler.cli.sources import sources
+
+__all__ = ["EXIT_BUSY", "cli", "fail", "handle_errors", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="culturewatch")
+def cli() -> None:
+    """Monitor media coverage of China's cultural exports and soft power.
+
+    Crawl configured sources, extract and score articles, archive them in SQLite,
+    write daily digests and browse the archive with Datasette.
+    """
+
+
+for command in (crawl, schedule, digest, browse, sources, score, rescore, init):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="culturewatch")

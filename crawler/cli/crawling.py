@@ -1,0 +1,88 @@
+"""Commands that fetch: ``crawl`` (one crawl) and ``schedule`` (crawls and digests on a cron schedule)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from crawler.cli.options import (
+    EXIT_BUSY,
+    allow_private_option,
+    config_option,
+    db_option,
+    fail,
+    handle_errors,
+    sources_file_option,
+)
+
+__all__ = ["crawl", "schedule"]
+
+
+@click.command()
+@config_option
+@sources_file_option
+@db_option
+@allow_private_option
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@handle_errors
+def crawl(
+    config: Path | None,
+    sources_file: Path | None,
+    db: Path | None,
+    allow_private_networks: bool,
+    verbose: bool,
+) -> None:
+    """One crawl of every enabled source; prints a summary."""
+    from crawler.lock import ArchiveBusy, LockError, crawl_lock
+    from crawler.runner import CrawlOptions, run_crawl
+
+    options = CrawlOptions.from_config(
+        config_dir=config,
+        sources_file=sources_file,
+        db=db,
+        allow_private_networks=allow_private_networks,
+        verbose=verbose,
+    )
+    try:
+        with crawl_lock(options.db):  # one crawl at a time per archive
+            summary = run_crawl(options)
+    except ArchiveBusy as exc:  # another crawl holds the archive: try again later
+        fail(str(exc), EXIT_BUSY)
+    except LockError as exc:
+        fail(str(exc), 1)
+    summary.print()
+    if summary.status == "failed":
+        fail("crawl failed: " + (summary.errors[0] if summary.errors else "see the summary"), 1)
+
+
+@click.command()
+@config_option
+@db_option
+@click.option(
+    "--list", "list_only", is_flag=True, help="Print the jobs and their next run times, then exit."
+)
+@click.option(
+    "--run-now",
+    is_flag=True,
+    help="Also run one crawl, then the digest, right after starting.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Also log APScheduler's own messages.")
+@handle_errors
+def schedule(
+    config: Path | None, db: Path | None, list_only: bool, run_now: bool, verbose: bool
+) -> None:
+    """Run crawls and digests on the [schedule] of settings.toml until SIGINT/SIGTERM."""
+    from crawler.scheduler import SchedulePlan, Scheduler, configure_logging, list_jobs
+
+    plan = SchedulePlan.from_config(config_dir=config, db=db)
+    if list_only:
+        for job in list_jobs(plan):
+            click.echo(
+                f"{job['job']:<7} {job['cron']:<16} next run {job['next_run'].isoformat()}  "
+                f"{job['does']}"
+            )
+        return
+    configure_logging(verbose)
+    sys.exit(Scheduler(plan).run(run_now=run_now))

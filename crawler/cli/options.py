@@ -1,0 +1,105 @@
+"""What every command shares: the options (``--config``, ``--db``, ...) and the one-line
+errors (a message on stderr and an exit status: 2 configuration, 1 failure, 75 busy)."""
+
+from __future__ import annotations
+
+import errno
+import functools
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.config import ConfigError
+from crawler.exits import EXIT_BUSY  # `crawl` exits with it when another crawl holds the archive
+
+__all__ = [
+    "EXIT_BUSY",
+    "allow_private_option",
+    "config_option",
+    "db_option",
+    "fail",
+    "handle_errors",
+    "sources_file_option",
+]
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"culturewatch: {message}", err=True)
+    sys.exit(code)
+
+
+def _command_name() -> str:
+    """The running command as typed after ``culturewatch``: ``crawl``, ``sources check``."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return "command"
+    return " ".join(ctx.command_path.split()[1:]) or ctx.command.name or "command"
+
+
+def _os_error(exc: OSError) -> str:
+    """``FILE: strerror`` (``OLD -> NEW: strerror`` for a rename), or the bare error."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None:
+        where = str(exc.filename)
+        if exc.filename2 is not None:
+            where += f" -> {exc.filename2}"
+        text = f"{where}: {text}"
+    return " ".join(text.split())
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn configuration errors into one line and exit status 2, archive errors into 1.
+
+    An operating-system error nothing else handled (the disk full, a permission denied)
+    is one line and exit status 1 too: ``culturewatch: digest failed: FILE: strerror``.
+    Click's own exceptions and ``sys.exit`` pass through untouched, and so does a closed
+    stdout (EPIPE, ``culturewatch score ... | head``), which click ends quietly.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            fail(f"config error: {exc}", 2)
+        except sqlite3.DatabaseError as exc:  # not a SQLite file, corrupt, read-only...
+            fail(f"archive error: {exc}", 1)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            fail(f"{_command_name()} failed: {_os_error(exc)}", 1)
+
+    return wrapper
+
+
+config_option = click.option(
+    "--config",
+    "config",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Configuration directory (default: $CULTUREWATCH_CONFIG or ./config).",
+)
+allow_private_option = click.option(
+    "--allow-private-networks",
+    is_flag=True,
+    default=False,
+    help="Allow loopback, private and link-local destinations (refused by default).",
+)
+sources_file_option = click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Sources file (default: sources.toml in the configuration directory).",
+)
+db_option = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite archive (default: $CULTUREWATCH_DB or the 'archive' setting, ./data/culturewatch.db).",
+)

@@ -1,0 +1,86 @@
+"""Commands that read the archive: ``digest`` (the day's files) and ``browse`` (Datasette)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.cli.options import (
+    config_option,
+    db_option,
+    fail,
+    handle_errors,
+)
+from crawler.config import ConfigError
+
+__all__ = ["browse", "digest"]
+
+
+@click.command()
+@config_option
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Day of the digest (default: today in the configured time zone).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory of the digest files (default: the 'digest.out' setting, ./digests).",
+)
+@db_option
+@handle_errors
+def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> None:
+    """Write the day's digest: YYYY-MM-DD.md/.html/.json, the chart and feed.xml."""
+    from crawler.digests import digest_from_config
+    from storage.digest import DigestError
+
+    try:
+        result, paths = digest_from_config(
+            config_dir=config, db=db, day=day.date() if day else None, out=out
+        )
+    except DigestError as exc:
+        fail(str(exc), 1)
+    n = len(result.entries)
+    click.echo(
+        f"digest {result.name}: {n} relevant article{'s' if n != 1 else ''} -> "
+        + ", ".join(str(p) for p in paths)
+    )
+
+
+@click.command()
+@config_option
+@db_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8001,
+    show_default=True,
+    help="Port to listen on.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on; anything but loopback exposes the archive to the network.",
+)
+@handle_errors
+def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
+    """Serve the archive with Datasette (metadata and canned queries: config/metadata.yml)."""
+    from crawler.config import config_file, default_db_path, load_settings
+    from storage.browse import METADATA_FILE, MetadataError, serve
+
+    path = db or default_db_path(load_settings(config))
+    metadata = config_file(METADATA_FILE, config)  # else the one shipped with culturewatch
+    try:
+        serve(path, host=host, port=port, metadata=metadata, echo=click.echo)
+    except MetadataError as exc:  # the metadata file is configuration: exit status 2
+        raise ConfigError(str(exc)) from None
+    except (FileNotFoundError, OSError) as exc:
+        fail(str(exc), 1)

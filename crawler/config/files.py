@@ -1,0 +1,138 @@
+"""Where the configuration is and how its files are read.
+
+Every problem is a :class:`ConfigError` whose message is one line naming the file (and
+the line, key or byte), which the CLI prints before exiting with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipelines.themes import ThemeError, Themes, compile_themes
+
+if TYPE_CHECKING:
+    from crawler.config.settings import Settings
+
+__all__ = [
+    "DEFAULT_DB",
+    "ConfigError",
+    "config_dir",
+    "config_file",
+    "default_db_path",
+    "defaults_dir",
+    "load_themes",
+    "parse_toml",
+    "read_text",
+    "read_toml",
+]
+
+DEFAULT_DB = "data/culturewatch.db"
+
+
+class ConfigError(Exception):
+    """A configuration problem, described in one line (file, key or line, what is wrong)."""
+
+
+def defaults_dir() -> Path | None:
+    """The default configuration shipped with culturewatch, or None if it cannot be found.
+
+    An installed wheel carries a copy of the repository's ``config/`` in ``crawler/defaults/``
+    (setup.py copies it at build time); a source checkout or an editable install reads
+    ``config/`` beside the packages.
+    """
+    here = Path(__file__).resolve().parent.parent  # crawler/
+    if (here / "defaults" / "sources.toml").is_file():
+        return here / "defaults"
+    if (here.parent / "pyproject.toml").is_file() and (here.parent / "config").is_dir():
+        return here.parent / "config"
+    return None
+
+
+def config_dir(path: str | os.PathLike | None = None) -> Path:
+    """The configuration directory: *path*, else ``$CULTUREWATCH_CONFIG``, else ``./config``.
+
+    With none of them there (an empty directory), the defaults shipped with culturewatch.
+    """
+    chosen = path or os.environ.get("CULTUREWATCH_CONFIG")
+    if chosen:
+        return Path(chosen)
+    local = Path("config")
+    if local.exists():
+        return local
+    return defaults_dir() or local
+
+
+def config_file(name: str, directory: str | os.PathLike | None = None) -> Path:
+    """*name* (``metadata.yml``) in the configuration directory, else the shipped default."""
+    path = config_dir(directory) / name
+    shipped = defaults_dir()
+    if path.exists() or shipped is None or not (shipped / name).exists():
+        return path
+    return shipped / name
+
+
+def default_db_path(settings: Settings | None = None) -> Path:
+    """The archive path: ``$CULTUREWATCH_DB``, else the ``archive`` setting."""
+    env = os.environ.get("CULTUREWATCH_DB")
+    if env:
+        return Path(env)
+    return Path(settings.archive if settings else DEFAULT_DB)
+
+
+def read_text(path: Path, *, missing_ok: bool = False) -> str:
+    """The text of a configuration file, which must be UTF-8 (a byte-order mark is dropped).
+
+    A missing file reads as empty when *missing_ok*; every other problem (not UTF-8, a
+    directory, no permission) is a one-line :class:`ConfigError`.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        if missing_ok:
+            return ""
+        if isinstance(exc, NotADirectoryError):
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # where an editor shows it: the line, and the character in that line (1-based)
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8")) + 1
+        raise ConfigError(
+            f"{path}: not UTF-8: byte 0x{data[exc.start]:02x} at line {line}, column {column} "
+            "(save the file as UTF-8)"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_toml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file; any problem is a one-line :class:`ConfigError` naming the file."""
+    return parse_toml(path, read_text(path))
+
+
+def load_themes(path: str | os.PathLike) -> Themes:
+    """Read ``themes.toml`` and compile it (:func:`pipelines.themes.compile_themes`).
+
+    Any problem is a one-line :class:`ConfigError` naming the file and the key.
+    """
+    path = Path(path)
+    try:
+        return compile_themes(read_toml(path), path=path)
+    except ThemeError as exc:
+        raise ConfigError(str(exc)) from None

@@ -1,0 +1,218 @@
+"""``settings.toml``: every setting declared once, as data, with its default, help and
+bounds; :func:`load_settings` checks a whole file against them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crawler.config.files import DEFAULT_DB, ConfigError, config_dir, parse_toml, read_text
+
+__all__ = ["SETTINGS_SCHEMA", "Settings", "load_settings", "type_name"]
+
+# Settings are declared once, as data: section -> key -> (type, default, help).
+# ``None`` is the top-level table. The help text is what `config/settings.toml` explains.
+SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, str]]] = {
+    None: {
+        "user_agent": (
+            str,
+            "culturewatch/0.1 (+https://github.com/culturewatch/culturewatch; media monitoring)",
+            "User-Agent sent with every request; say who you are and how to reach you.",
+        ),
+        "archive": (str, DEFAULT_DB, "Path of the SQLite archive (CULTUREWATCH_DB overrides)."),
+        "allow_private_networks": (
+            bool,
+            False,
+            "Allow requests to loopback, private, link-local and multicast addresses.",
+        ),
+    },
+    "politeness": {
+        "obey_robots_txt": (bool, True, "Obey robots.txt."),
+        "download_delay": ((int, float), 1.0, "Seconds between requests to the same domain."),
+        "concurrent_requests": (int, 16, "Requests in flight overall."),
+        "concurrent_requests_per_domain": (int, 2, "Requests in flight per domain."),
+        "autothrottle": (bool, True, "Adapt the delay to the server's latency (AutoThrottle)."),
+        "autothrottle_target_concurrency": (
+            (int, float),
+            1.0,
+            "Average parallel requests AutoThrottle aims at per server.",
+        ),
+        "timeout": ((int, float), 30, "Seconds before a request is abandoned."),
+        "retry_times": (int, 3, "Retries of a request after a 429, a 5xx or a network error."),
+        "retry_backoff_base": (
+            (int, float),
+            2.0,
+            "First retry waits this many seconds, doubling each time (Retry-After wins).",
+        ),
+        "retry_backoff_max": ((int, float), 120.0, "Longest wait before a retry, in seconds."),
+        "max_response_size": (
+            int,
+            10 * 1024 * 1024,
+            "Responses larger than this (bytes) are dropped.",
+        ),
+    },
+    "crawl": {
+        "max_items_per_source": (
+            int,
+            200,
+            "At most this many new articles per source and crawl (a source may override).",
+        ),
+        "page_attempts": (
+            int,
+            4,
+            "Fetches of a failing article page, over successive crawls, before it is given up.",
+        ),
+        "page_retry_spacing": (
+            (int, float),
+            3600,
+            "Seconds before a failed page is fetched again; doubles after each failure.",
+        ),
+        "write_retry_seconds": (
+            (int, float),
+            60,
+            "How long a failed archive write (disk full, locked) is retried before the crawl stops.",
+        ),
+    },
+    "relevance": {
+        "threshold": ((int, float), 0.5, "An article is relevant when its relevance >= this."),
+    },
+    "schedule": {
+        "timezone": (str, "UTC", "IANA time zone of the cron expressions and of digest dates."),
+        "crawl": (str, "*/30 * * * *", "Cron expression (five fields) of the crawls."),
+        "digest": (str, "0 7 * * *", "Cron expression (five fields) of the daily digest."),
+    },
+    "digest": {
+        "out": (str, "digests", "Directory the digest files are written to."),
+        "max_age_days": (
+            int,
+            3,
+            "An article enters the digest of the day it was archived if published at most this many days before.",
+        ),
+        "day": (
+            str,
+            "previous",
+            "Day the scheduled digest covers: previous (the day that just ended) or today.",
+        ),
+    },
+}
+
+
+# Bounds of numeric settings: dotted key -> (minimum, maximum), None for no bound;
+# "> 0" where zero makes no sense.
+SETTINGS_BOUNDS: dict[str, tuple[float | str | None, float | None]] = {
+    "politeness.download_delay": (0, None),
+    "politeness.concurrent_requests": (1, None),
+    "politeness.concurrent_requests_per_domain": (1, None),
+    "politeness.autothrottle_target_concurrency": ("> 0", None),
+    "politeness.timeout": ("> 0", None),
+    "politeness.retry_times": (0, None),
+    "politeness.retry_backoff_base": (0, None),
+    "politeness.retry_backoff_max": (0, None),
+    "politeness.max_response_size": (1024, None),
+    "crawl.max_items_per_source": (1, None),
+    "crawl.page_attempts": (1, None),
+    "crawl.page_retry_spacing": (0, None),
+    "crawl.write_retry_seconds": (0, None),
+    "relevance.threshold": (0, 1),
+    "digest.max_age_days": (0, None),
+}
+
+
+# Settings that take one of a few words.
+SETTINGS_CHOICES: dict[str, tuple[str, ...]] = {"digest.day": ("previous", "today")}
+
+
+def _check_value(where: object, dotted: str, value: Any) -> None:
+    """Bounds, choices, time zones and cron expressions: what a type alone does not say."""
+    if dotted in SETTINGS_CHOICES and value not in SETTINGS_CHOICES[dotted]:
+        words = " or ".join(f'"{c}"' for c in SETTINGS_CHOICES[dotted])
+        raise ConfigError(f"{where}: '{dotted}' must be {words}, not {value!r}")
+    if dotted in ("schedule.crawl", "schedule.digest"):
+        # checked for every command, not only by `schedule`; imported here because
+        # crawler.cron imports this module (for ConfigError)
+        from crawler.cron import cron_trigger
+
+        cron_trigger(value, ZoneInfo("UTC"), key=dotted, where=where)
+    if dotted == "schedule.timezone":
+        try:
+            if not value or value != value.strip():
+                raise ValueError(value)
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ConfigError(
+                f"{where}: 'schedule.timezone' {value!r} is not an IANA time zone "
+                '(e.g. "UTC", "Europe/Paris", "Asia/Shanghai")'
+            ) from None
+    low, high = SETTINGS_BOUNDS.get(dotted, (None, None))
+    if low == "> 0" and value <= 0:
+        raise ConfigError(f"{where}: '{dotted}' must be greater than 0, not {value!r}")
+    if isinstance(low, (int, float)) and value < low:
+        raise ConfigError(f"{where}: '{dotted}' must be at least {low}, not {value!r}")
+    if high is not None and value > high:
+        raise ConfigError(f"{where}: '{dotted}' must be at most {high}, not {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings by dotted name: ``settings["politeness.download_delay"]``.
+
+    Top-level keys are also attributes: ``settings.archive``.
+    """
+
+    values: dict[str, Any]
+    path: Path | None = None
+
+    def __getitem__(self, dotted: str) -> Any:
+        return self.values[dotted]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _flatten(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:
+    where = path or "settings"
+    values: dict[str, Any] = {}
+    sections = {name for name in SETTINGS_SCHEMA if name is not None}
+    for key in raw:
+        if key not in SETTINGS_SCHEMA[None] and key not in sections:
+            raise ConfigError(f"{where}: unknown key '{key}'")
+    for section, fields in SETTINGS_SCHEMA.items():
+        table = raw if section is None else raw.get(section, {})
+        if section is not None and not isinstance(table, dict):
+            raise ConfigError(f"{where}: '{section}' must be a table ([{section}])")
+        for key in table:
+            if section is not None and key not in fields:
+                raise ConfigError(f"{where}: unknown key '{section}.{key}'")
+        for key, (typ, default, _help) in fields.items():
+            dotted = key if section is None else f"{section}.{key}"
+            value = table.get(key, default)
+            if not isinstance(value, typ) or (isinstance(value, bool) and bool not in _types(typ)):
+                raise ConfigError(f"{where}: '{dotted}' must be {type_name(typ)}, not {value!r}")
+            _check_value(where, dotted, value)
+            values[dotted] = value
+    return values
+
+
+def _types(typ: type | tuple[type, ...]) -> tuple[type, ...]:
+    return typ if isinstance(typ, tuple) else (typ,)
+
+
+def type_name(typ: type | tuple[type, ...]) -> str:
+    names = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
+    types = _types(typ)
+    if float in types:
+        return "a number"
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def load_settings(directory: str | os.PathLike | None = None) -> Settings:
+    """Read ``settings.toml`` from the config directory; a missing file means all defaults."""
+    path = config_dir(directory) / "settings.toml"
+    raw = parse_toml(path, read_text(path, missing_ok=True))
+    return Settings(_flatten(raw, path), path)
