@@ -178,3 +178,48 @@ def m005_page_retries(db: sqlite_utils.Database) -> None:
     # The give-up policy: how often a failing page was fetched, and when it may be again.
     db.table("pages").add_column("attempts", int)
     db.table("pages").add_column("retry_at", str)
+
+
+@migrations()
+def m006_stories(db: sqlite_utils.Database) -> None:
+    # Stories: the copies of one story (syndicated, re-published with edits) grouped across
+    # outlets. Every article belongs to exactly one story (a story of one is fine).
+    #   stories            one row per story: its title and first copy, how far it spread
+    #   articles.story_id  the story of each article
+    #   story_signatures   each article's MinHash signature (pipelines/stories.py)
+    #   story_bands        the LSH bands of the signatures: a new article's candidates are
+    #                      found by an indexed lookup, so nothing is held in memory
+    db.table("stories").create(
+        {
+            "id": int,
+            "title": str,
+            "first_seen": str,
+            "first_source": str,
+            "first_url": str,
+            "last_seen": str,
+            "article_count": int,
+            "source_count": int,
+            "languages": str,
+            "sources": str,
+            "spread_hours": float,
+        },
+        pk="id",
+    )
+    db.table("stories").create_index(["first_seen"])
+    db.table("stories").create_index(["source_count"])
+    db.table("articles").add_column("story_id", int)
+    db.table("articles").create_index(["story_id"])
+    db.table("story_signatures").create({"article_id": int, "minhash": bytes}, pk="article_id")
+    db.table("story_bands").create(
+        {"article_id": int, "band": int, "hash": int}, pk=("article_id", "band")
+    )
+    db.table("story_bands").create_index(["band", "hash"])
+    # the articles already archived: a story of one each, until `culturewatch stories rebuild`
+    db.execute(
+        "insert into stories (id, title, first_seen, first_source, first_url, last_seen, "
+        "article_count, source_count, languages, sources, spread_hours) "
+        "select id, title, fetched_at, source, url, fetched_at, 1, 1, "
+        "case when language is null then '[]' else json_array(language) end, "
+        "json_array(source), 0 from articles"
+    )
+    db.execute("update articles set story_id = id")
