@@ -51,6 +51,12 @@ class HostNotFound(IgnoreRequest):
     """
 
 
+def refusal(what: str) -> str:
+    """The one wording of a private-network refusal: ``refused: <what> a private network
+    address (--allow-private-networks allows it)``."""
+    return f"refused: {what} a private network address (--allow-private-networks allows it)"
+
+
 def is_private_address(ip: str) -> bool:
     """True for addresses a monitored page must not make the crawler reach."""
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
@@ -93,10 +99,7 @@ class PrivateNetworkGuard:
             raise HostNotFound(str(blocked))
         if blocked:
             where = host if blocked == host else f"{host} ({blocked})"
-            raise PrivateNetworkRefused(
-                f"refused: {where} is a private network address "
-                "(--allow-private-networks allows it)"
-            )
+            raise PrivateNetworkRefused(refusal(f"{where} is"))
 
     async def _check(self, host: str) -> str | HostNotFound | None:
         try:
@@ -280,10 +283,7 @@ def refuse_private(ip: str, name: str) -> str:
     from twisted.internet.error import DNSLookupError
 
     if is_private_address(ip):
-        raise DNSLookupError(
-            f"refused: {name} resolves to {ip}, a private network address "
-            "(--allow-private-networks allows it)"
-        )
+        raise DNSLookupError(refusal(f"{name} resolves to {ip},"))
     return ip
 
 
