@@ -28,7 +28,7 @@ from crawler.sitemaps import SitemapError
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url
 
-__all__ = ["HTML_TYPES", "SourceSpider", "failure_reason"]
+__all__ = ["HTML_TYPES", "SourceSpider", "failure_reason", "too_large"]
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -49,14 +49,19 @@ def failure_reason(failure: Failure) -> tuple[str, int | None, bool]:
     return (f"{name}: {detail}" if detail else name)[:300], None, False
 
 
+def too_large(exc: BaseException | None) -> bool:
+    """True when a download failed on the size limit: over ``DOWNLOAD_MAXSIZE`` while
+    downloading, or while decompressing (a gzip bomb; Scrapy's message names the setting)."""
+    return isinstance(exc, DownloadCancelledError) or (
+        isinstance(exc, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(exc)
+    )
+
+
 def _failure_outcome(exc: BaseException | None, settled: bool) -> str:
     """The ``pages`` outcome of a failed article fetch."""
     if isinstance(exc, RetryDeferred):
         return "deferred"  # the server asked for a wait beyond retry_backoff_max
-    if isinstance(exc, DownloadCancelledError) or (
-        # over the size limit while downloading, or while decompressing (a gzip bomb)
-        isinstance(exc, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(exc)
-    ):
+    if too_large(exc):
         return "too_large"
     if isinstance(exc, RedirectLoop) or str(exc) == "max redirections reached":
         return "failed"

@@ -25,14 +25,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.config import Source
 from crawler.feeds import FeedError
 from crawler.kinds import KINDS, ListingUnusable, load
-from crawler.kinds.base import failure_reason
+from crawler.kinds.base import failure_reason, too_large
 from crawler.kinds.queries import DiscoveryError
 from crawler.kinds.search import unreachable
 from crawler.sitemaps import SitemapError
@@ -153,10 +152,7 @@ class CheckSpider(scrapy.Spider):
         source: Source = request.meta["source"]
         host = request.meta["host"]
         reason, status, _final = failure_reason(failure)
-        exc = failure.value
-        if isinstance(exc, DownloadCancelledError) or (
-            isinstance(exc, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(exc)
-        ):
+        if too_large(failure.value):
             reason = f"larger than {self.settings.getint('DOWNLOAD_MAXSIZE')} bytes"
         if unreachable(failure):
             self.down.setdefault(host, reason)
