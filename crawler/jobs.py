@@ -274,8 +274,9 @@ class Jobs:
             log.exception("digest failed")
             self._record_end(job_id, status="failed", detail=f"{type(exc).__name__}: {exc}"[:2000])
             raise
-        detail = f"{digest.name}: {len(digest.entries)} relevant articles; " + ", ".join(
-            p.name for p in paths
-        )
+        detail = (
+            f"{digest.name}: {len(digest.entries)} relevant articles in "
+            f"{len(digest.stories)} stories; "
+        ) + ", ".join(p.name for p in paths)
         log.info("digest ended in %.1fs: %s", time.monotonic() - started, detail)
         self._record_end(job_id, status="ok", detail=detail)

@@ -159,6 +159,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         archive=archive,
         themes=options.themes,
         threshold=float(settings["relevance.threshold"]),
+        cross_language=bool(settings["stories.cross_language"]),
         reports={s.name: SourceReport(s) for s in enabled},
         retry_policy=RetryPolicy(
             attempts=int(settings["crawl.page_attempts"]),

@@ -65,6 +65,7 @@ class CrawlSession:
     archive: Archive
     themes: Themes | None = None  # None when no themes are configured
     threshold: float = 0.5
+    cross_language: bool = False  # stories: also join English and Chinese copies
     reports: dict[str, SourceReport] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)

@@ -45,6 +45,11 @@ class CrawlContext(Protocol):
     def threshold(self) -> float: ...
 
     @property
+    def cross_language(self) -> bool:
+        """Stories: also join an English and a Chinese copy (stories.cross_language)."""
+        ...
+
+    @property
     def retry_policy(self) -> RetryPolicy: ...
 
     @property

@@ -87,7 +87,9 @@ class Matcher(Generic[Owner]):
         self._pattern = re.compile("|".join(parts)) if parts else None
 
     def scan(self, text: str) -> dict[Owner, dict[str, int]]:
-        """Hits in a normalised text: owner -> alias (as configured) -> count."""
+        """Hits in a normalised text: owner -> what matched -> count. What matched is the
+        alias as configured (normalised), or for an alias with ``*`` the words it matched
+        ("chinese studios" for ``chinese studio*``)."""
         found: dict[Owner, dict[str, int]] = {}
         if self._pattern is None or not text:
             return found
@@ -95,9 +97,7 @@ class Matcher(Generic[Owner]):
             alias = match.group()
             owners = self._exact.get(alias)
             if owners is None:
-                alias, owners = next(
-                    ((a, o) for a, p, o in self._wild if p.fullmatch(alias)), (alias, [])
-                )
+                owners = next((o for _a, p, o in self._wild if p.fullmatch(alias)), [])
             for owner in owners:
                 per_alias = found.setdefault(owner, {})
                 per_alias[alias] = per_alias.get(alias, 0) + 1

@@ -119,7 +119,7 @@ def score(article: object, themes: Themes, threshold: float = DEFAULT_THRESHOLD)
         evidence[concept.theme].append(
             TermEvidence(
                 term=concept.name,
-                matched=sorted(set(aliases_title) | set(aliases_body)),
+                matched=sorted({concept.shown(a) for a in (*aliases_title, *aliases_body)}),
                 title=hits_title,
                 body=hits_body,
                 weight=concept.weight,

@@ -14,10 +14,12 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from pipelines.context import CrawlContext, HasCrawlContext, SourceCounters
+from pipelines.crosslang import CrossLanguage
 from pipelines.extract import extract, merge_hints
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
 from pipelines.relevance import score
+from pipelines.stories import assign_story
 from storage.archive import is_write_failure
 
 if TYPE_CHECKING:
@@ -77,6 +79,17 @@ class ArchivePipeline(_Stage):
     validators, so the next crawl lists it again. Nothing is counted before it is written.
     """
 
+    _cross_signal: CrossLanguage | None = None
+
+    def _cross(self) -> CrossLanguage | None:
+        """The cross-language signal of the stories, when the setting is on (and themes)."""
+        session = self.session
+        if not session.cross_language or session.themes is None:
+            return None
+        if self._cross_signal is None:
+            self._cross_signal = CrossLanguage(session.themes)
+        return self._cross_signal
+
     async def process_item(self, item: FetchedPage) -> FetchedPage:
         session = self.session
         report = session.report(item.source)
@@ -134,6 +147,8 @@ class ArchivePipeline(_Stage):
                     first_url=item.requested_url if item.requested_url != article.url else None,
                 )
                 article_id, _ = archive.upsert_article(record)
+                # in the same transaction: a crash leaves the article and its story, or neither
+                assign_story(archive, article_id, article.text, cross=self._cross())
                 archive.save_raw_html(
                     article.url, item.body, encoding=item.encoding, content_type=item.content_type
                 )

@@ -43,10 +43,15 @@ class Concept:
     """One line of a theme: aliases of one thing, a weight, generic (context) or not."""
 
     theme: str
-    name: str  # the first alias as written, used in evidence
-    aliases: tuple[str, ...]
+    name: str  # the first alias as written, names the concept in evidence
+    aliases: tuple[str, ...]  # normalised, as the matcher reports them
     weight: float
     context: bool
+    written: tuple[tuple[str, str], ...] = ()  # (normalised alias, alias as written)
+
+    def shown(self, alias: str) -> str:
+        """An alias the matcher found, as the themes file writes it (evidence shows it)."""
+        return next((w for a, w in self.written if a == alias), alias)
 
 
 @dataclass(frozen=True)
@@ -191,10 +196,20 @@ def _theme(key: str, entry: Any, fail: _Fail) -> Theme:
             written = [a.strip() for a in line.split(_ALIAS_SPLIT)]
             if not all(written):
                 raise fail(dotted, "has an empty alias (check the '|' separators)")
+            as_written = dict(reversed([(normalise(a).strip(), a) for a in written]))
             aliases = tuple(dict.fromkeys(normalise(a).strip() for a in written))
             if any(not a.replace("*", "").strip() for a in aliases):
                 raise fail(dotted, "has an alias with no letters")
-            concepts.append(Concept(key, written[0], aliases, float(weight), section == "context"))
+            concepts.append(
+                Concept(
+                    key,
+                    written[0],
+                    aliases,
+                    float(weight),
+                    section == "context",
+                    tuple((a, as_written[a]) for a in aliases),
+                )
+            )
     return Theme(
         key, entry["label"].strip(), " ".join(entry["description"].split()), tuple(concepts)
     )

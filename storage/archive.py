@@ -27,6 +27,7 @@ from storage.formats import json_column, utcnow
 from storage.pages import FINAL_OUTCOMES, RETRY_OUTCOMES, RetryPolicy
 from storage.schema import ARTICLE_COLUMNS, migrate
 from storage.search import index_articles
+from storage.stories import new_story_of_one
 
 __all__ = [
     "Archive",
@@ -126,6 +127,7 @@ class Archive:
             if existing is None:
                 row_id = _last_pk(self._table("articles").insert(record))
                 index_articles(self.db, [row_id])
+                new_story_of_one(self.db, row_id)  # until pipelines.stories finds its story
                 return row_id, True
             changes = {
                 k: v

@@ -8,6 +8,9 @@
   marks matches with :data:`storage.search.MARK_START`/``MARK_END``) is rendered with
   :func:`storage.search.highlight_html`: the article's text is HTML-escaped and only the
   matches are wrapped in ``<mark>``, so markup in a crawled page never reaches the browser.
+- Stories linked: ``articles.story_id`` (in the table, a row's page and any query) links to
+  the story's row; a query's ``title`` beside a ``story_id`` too (``amplified_stories``); a
+  story's ``article_count`` links to its copies (the articles with that ``story_id``).
 - Empty Atom feeds: datasette-atom 0.9 takes the feed's ``updated`` from the newest row
   (``max()`` over the rows), so a query with no rows (an empty archive, a theme with no
   articles) answered HTTP 500. This plugin registers the ``.atom`` renderer after it: rows
@@ -27,6 +30,7 @@ from markupsafe import Markup
 from storage.search import fts_query, highlight_html
 
 SNIPPET_COLUMN = "snippet"
+STORY_COLUMN = "story_id"
 
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so ours wins
@@ -35,10 +39,36 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
 
 
 @hookimpl
-def render_cell(value: Any, column: str, table: str | None) -> Markup | None:
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Markup | None:
     if table is None and column == SNIPPET_COLUMN and isinstance(value, str):
         return Markup(highlight_html(value))
+    if column == STORY_COLUMN and table in (None, "articles") and _is_id(value):
+        return _link(datasette.urls.row(database, "stories", str(value)), str(value))
+    if table is None and column == "title" and isinstance(value, str):
+        story = _get(row, STORY_COLUMN)
+        if _is_id(story):
+            return _link(datasette.urls.row(database, "stories", str(story)), value)
+    if table == "stories" and column == "article_count" and _is_id(_get(row, "id")):
+        href = datasette.urls.table(database, "articles") + f"?story_id={int(row['id'])}"
+        return _link(href, str(value))
     return None
+
+
+def _link(href: str, text: str) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, text)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _get(row: Any, key: str) -> Any:
+    try:
+        return row[key]
+    except (IndexError, KeyError, TypeError):
+        return None
 
 
 @hookimpl(trylast=True)  # after datasette-atom's: the last renderer for an extension wins

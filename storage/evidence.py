@@ -16,7 +16,7 @@ class TermEvidence(TypedDict):
     """One concept found in an article, as the scorer writes it."""
 
     term: str  # the concept's name: its first alias, as written in themes.toml
-    matched: list[str]  # the aliases found (normalised), sorted
+    matched: list[str]  # the aliases found in the title or body, as themes.toml writes them, sorted
     title: int  # hits in the title
     body: int  # hits in the body
     weight: float  # the concept's weight
@@ -29,12 +29,14 @@ Evidence = dict[str, list[TermEvidence]]
 
 
 class ShownTerm(TypedDict):
-    """A term as a reader shows it: its name and where it was found.
+    """A term as a reader shows it: the words that matched and where they were found.
 
+    ``matched`` lists the aliases found (``[term]`` when a stored record does not say);
     ``title`` and ``body`` are None when a stored record does not say (older rows kept the
     bare term).
     """
 
     term: str
+    matched: list[str]
     title: int | None
     body: int | None

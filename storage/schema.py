@@ -2,7 +2,7 @@
 
 The migrations are ``sqlite_utils`` migrations of the set ``culturewatch``; each is recorded
 by its function name in ``_sqlite_migrations``, so archives in the field depend on the names
-and the order of m001..m005: never rename, reorder or change one, add the next instead.
+and the order of m001..m007: never rename, reorder or change one, add the next instead.
 
 Tables
     articles        one row per canonical URL: text, metadata, relevance
@@ -14,6 +14,8 @@ Tables
     runs            one row per crawl: start, end, counts, per-source errors
     articles_search Chinese-aware full-text index of articles (storage/search.py)
     jobs            one row per scheduled job (crawl or digest) and how it ended
+    stories         one row per story (copies of one text across outlets): storage/stories.py
+    story_signatures, story_bands, story_keys   what the story assignment looks up
 """
 
 from __future__ import annotations
@@ -223,3 +225,14 @@ def m006_stories(db: sqlite_utils.Database) -> None:
         "json_array(source), 0 from articles"
     )
     db.execute("update articles set story_id = id")
+
+
+@migrations()
+def m007_story_keys(db: sqlite_utils.Database) -> None:
+    # The cross-language signal (pipelines/crosslang.py, setting stories.cross_language):
+    # per article what survives translation (theme concepts, numbers, Latin names) as a
+    # JSON array, whether it is Chinese, and when it was first seen (published, else
+    # fetched), indexed so that a new article reads only the other language's window.
+    keys = db.table("story_keys")
+    keys.create({"article_id": int, "chinese": int, "seen": str, "keys": str}, pk="article_id")
+    keys.create_index(["chinese", "seen"])

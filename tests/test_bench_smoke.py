@@ -52,3 +52,12 @@ def test_relevance_ablation_runs_on_the_probe_set(tmp_path: Path) -> None:
     assert len(lines) == 5, out  # the shipped scorer and four ablations
     assert re.match(r"as shipped +probe F1 0\.\d{3} hard-neg FP 0\.\d{3}$", lines[0]), out
     assert "dev" not in out, out
+
+
+def test_stories_assign_benchmark_runs_small(tmp_path: Path) -> None:
+    out = run_script("stories_assign.py", "--articles", "300", "--new", "30", cwd=tmp_path)
+    assert re.search(r"^300 archived articles .*, 30 new ones$", out, re.M), out
+    assert re.search(r"^assign_story: median [\d.]+ ms, p95 [\d.]+ ms$", out, re.M), out
+    joined = re.search(r"^copies joined to their story: (\d+) of 15$", out, re.M)
+    assert joined and int(joined.group(1)) >= 12, out  # heavy cuts may split a few
+    assert list(tmp_path.iterdir()) == []  # its archive lives in a temporary directory

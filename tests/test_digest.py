@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from support.story_rows import assign_stories
 
 from crawler.cli import cli
 from crawler.config import load_themes
@@ -49,11 +50,16 @@ LABELS = {
 SCRIPT_TITLE = '<script>alert(1)</script> Hanfu & "guochao" [draft] *now*'
 
 
-def _ev(*terms: tuple[str, int, int, float]) -> list[dict]:
-    return [
-        {"term": t, "title": ti, "body": b, "weight": 2.0, "context": False, "points": p}
-        for t, ti, b, p in terms
-    ]
+def _ev(*terms: tuple) -> list[dict]:
+    """Evidence as the scorer writes it: (term, title hits, body hits, points[, matched]);
+    without *matched* a record as older archives hold it."""
+    out = []
+    for t, ti, b, p, *matched in terms:
+        item = {"term": t, "title": ti, "body": b, "weight": 2.0, "context": False, "points": p}
+        if matched:
+            item["matched"] = matched[0]
+        out.append(item)
+    return out
 
 
 # url, title, text, published_at, fetched_at, relevance, relevant, themes, evidence
@@ -89,12 +95,19 @@ ARTICLES = [
         0.62,
         True,
         ["traditional_revival_nationalism"],
-        {"traditional_revival_nationalism": _ev(("hanfu", 1, 1, 3.0), ("guochao", 1, 0, 2.5))},
+        {  # the concept's first alias is "China-chic"; the words found were "guochao" and 国潮
+            "traditional_revival_nationalism": _ev(
+                ("hanfu", 1, 1, 3.0, ["hanfu"]), ("China-chic", 1, 0, 2.5, ["guochao", "国潮"])
+            )
+        },
     ),
     (  # no publication date, Chinese, no evidence recorded (NULL)
         "https://news.example/zh/chunjie",
         "春节申遗成功后的第一个新年",
-        "世界各地举办庆祝活动。许多家庭第一次了解这个节日。博物馆推出展览。还有第四句。",
+        (  # the page repeats the headline (other punctuation) and a byline: both skipped
+            "春节申遗成功后的 第一个新年！\n来源：新华网 2026-03-04 10:00\n【字号 大 中 小】\n"
+            "世界各地举办庆祝活动。许多家庭第一次了解这个节日。博物馆推出展览。还有第四句。"
+        ),
         None,
         "2026-03-04T12:00:00+00:00",
         0.74,
@@ -135,6 +148,43 @@ ARTICLES = [
         ["films_games"],
         {"films_games": _ev(("Black Myth: Wukong", 1, 1, 4.0))},
     ),
+    # copies of the Ne Zha 2 story by three other outlets (the last field: the source)
+    (  # first carried the evening before, scored below the threshold: in no digest
+        "https://wire.example/nezha-overseas",
+        "Ne Zha 2 heads for overseas cinemas",
+        "The animated film Ne Zha 2 opens in forty countries.",
+        "2026-03-03T19:00:00Z",
+        "2026-03-03T20:30:00+00:00",
+        0.45,
+        False,
+        [],
+        {},
+        "state-wire",
+    ),
+    (  # relevant and of the day, but less so than the original: listed under it
+        "https://asia.example/culture/ne-zha-2",
+        "Ne Zha 2 tops overseas box office (wire)",
+        "The animated film Ne Zha 2 opened in forty countries, the agency said.",
+        "2026-03-04T07:00:00Z",
+        "2026-03-04T08:30:00+00:00",
+        0.88,
+        True,
+        ["films_games"],
+        {"films_games": _ev(("Ne Zha 2", 1, 1, 4.8))},
+        "asia-daily",
+    ),
+    (  # not relevant (a cut copy): carried, but not an entry
+        "https://review.example/ne-zha-2?ref=<b>x</b>",
+        "Ne Zha 2 abroad",
+        "Ne Zha 2 opened abroad.",
+        "2026-03-04T09:00:00Z",
+        "2026-03-04T11:30:00+00:00",
+        0.4,
+        False,
+        [],
+        {},
+        "review & co",
+    ),
     (  # archived just after the day: stays out
         "https://news.example/travel/towns",
         "Cultural tourism lifts ancient towns",
@@ -149,16 +199,27 @@ ARTICLES = [
 ]
 
 
-def build_archive(path: Path, articles=ARTICLES) -> Path:
-    """A prepared archive, written through the Archive class."""
+# One story carried by four outlets; every other article is a story of its own.
+STORY_GROUPS = [
+    [
+        "https://news.example/film/ne-zha-2-abroad",
+        "https://wire.example/nezha-overseas",
+        "https://asia.example/culture/ne-zha-2",
+        "https://review.example/ne-zha-2?ref=<b>x</b>",
+    ]
+]
+
+
+def build_archive(path: Path, articles=ARTICLES, groups=STORY_GROUPS) -> Path:
+    """A prepared archive, written through the Archive class, its stories set directly."""
     with Archive(path) as archive:
-        for url, title, text, published, fetched, relevance, relevant, themes, evidence in articles:
+        for url, title, text, published, fetched, relevance, relevant, themes, evidence, *source in articles:  # fmt: skip
             article_id, inserted = archive.upsert_article(
                 {
                     "url": url,
                     "title": title,
                     "text": text,
-                    "source": "example-news",
+                    "source": source[0] if source else "example-news",
                     "published_at": published,
                     "fetched_at": fetched,
                     "language": "zh" if "/zh/" in url else "en",
@@ -175,6 +236,7 @@ def build_archive(path: Path, articles=ARTICLES) -> Path:
             )
             if evidence is None:
                 archive.db["articles"].update(article_id, {"evidence": None})
+    assign_stories(path, [g for g in groups if all(u in {a[0] for a in articles} for u in g)])
     return path
 
 
@@ -227,25 +289,33 @@ def test_selection_grouping_and_ranking(archive_path: Path, tmp_path: Path) -> N
     # relevant, archived on the day, published at most 3 days before (or undated); by relevance
     assert urls == [
         "https://news.example/film/ne-zha-2-abroad",
+        "https://asia.example/culture/ne-zha-2",
         "https://news.example/zh/chunjie",
         "https://news.example/style/hanfu?id=7&lang=en",
     ]
     for article in data["articles"]:
         assert {"url", "title", "source", "published_at", "relevance", "themes"} <= set(article)
-    assert data["articles"][1]["published_at"] is None
+    assert data["articles"][2]["published_at"] is None
     assert data["articles"][0]["themes"] == ["films_games", "culture_economy"]
     counts = {t["theme"]: t for t in data["theme_counts"]}
-    assert counts["films_games"]["count"] == 1
+    assert counts["films_games"]["count"] == 2  # two copies of one story
+    assert counts["films_games"]["stories"] == 1
     assert counts["films_games"]["average_previous_7_days"] == round(1 / 7, 2)  # the Wukong day
     assert counts["culture_economy"]["count"] == 1
     assert counts["limits_resistance"]["count"] == 0
     assert len(data["daily"]) == 30 and data["daily"][-1]["date"] == "2026-03-04"
-    assert data["daily"][-2]["counts"]["films_games"] == 1
+    assert data["daily"][-2]["counts"]["films_games"] == 1  # (the state-wire copy: not relevant)
     # why it matched: the scorer's terms with where they were found; a 0-point term is left out
     evidence = data["articles"][0]["evidence"]
-    assert evidence["films_games"][0] == {"term": "Ne Zha 2", "title": 1, "body": 2}
+    # (a record without "matched", as older archives hold it, shows the concept's name)
+    assert evidence["films_games"][0] == {
+        "term": "Ne Zha 2",
+        "matched": ["Ne Zha 2"],
+        "title": 1,
+        "body": 2,
+    }
     assert [t["term"] for t in evidence["culture_economy"]] == ["box office"]
-    assert data["articles"][1]["evidence"] == {}
+    assert data["articles"][2]["evidence"] == {}
     md = (tmp_path / "2026-03-04.md").read_text(encoding="utf-8")
     # grouped by main theme, in theme order
     assert md.index("## Films and games (1)") < md.index("## Traditional revival (1)")
@@ -260,7 +330,7 @@ def test_day_follows_the_time_zone(archive_path: Path, tmp_path: Path) -> None:
     urls = {e.url for e in digest.entries}
     assert "https://news.example/film/wukong-sales" in urls
     assert "https://news.example/travel/towns" not in urls
-    assert len(urls) == 4
+    assert len(urls) == 5
     assert digest.timezone == "Asia/Shanghai"
 
 
@@ -364,7 +434,10 @@ def test_feed_lists_recent_digests_newest_first(archive_path: Path, tmp_path: Pa
         "2026-03-04.html",
         "2026-03-03.html",
     ]
-    assert entries[0].find(f"{atom}title").text == "Digest 2026-03-04: 3 relevant articles"
+    assert (
+        entries[0].find(f"{atom}title").text
+        == "Digest 2026-03-04: 4 relevant articles in 3 stories"
+    )
     assert entries[1].find(f"{atom}updated").text == "2026-03-03T23:59:59Z"
     assert feed.find(f"{atom}updated").text == "2026-03-04T12:00:00Z"
 
@@ -449,7 +522,7 @@ def test_digest_command(archive_path: Path, tmp_path: Path) -> None:
         "2026-03-04.png",
         "feed.xml",
     ]
-    assert len(json.loads((out / "2026-03-04.json").read_text(encoding="utf-8"))["articles"]) == 3
+    assert len(json.loads((out / "2026-03-04.json").read_text(encoding="utf-8"))["articles"]) == 4
 
 
 def test_digest_command_errors(tmp_path: Path) -> None:
@@ -561,10 +634,11 @@ def test_an_old_day_does_not_read_the_newer_archive(tmp_path: Path) -> None:
         digest = build_digest(conn, DAY, tz=UTC, max_age_days=3, labels=LABELS)
     finally:
         conn.close()
-    assert len(digest.entries) == 3
+    assert len(digest.entries) == 4
     # the 30 chart days and the day itself, each with a day's margin: the relevant articles
-    # of ARTICLES at most (twice), none of the 60 archived in May
-    assert 0 < conn.fetched <= 2 * len(ARTICLES)
+    # of ARTICLES at most (twice) and the other copies of the day's stories, none of the 60
+    # archived in May
+    assert 0 < conn.fetched <= 2 * len(ARTICLES) + 2
 
 
 def test_theme_order_is_the_scorers() -> None:

@@ -15,6 +15,7 @@ from crawler.cli.options import EXIT_BUSY, fail, handle_errors
 from crawler.cli.outputs import browse, digest
 from crawler.cli.scoring import rescore, score
 from crawler.cli.sources import sources
+from crawler.cli.stories import stories
 
 __all__ = ["EXIT_BUSY", "cli", "fail", "handle_errors", "main"]
 
@@ -29,7 +30,7 @@ def cli() -> None:
     """
 
 
-for command in (crawl, schedule, digest, browse, sources, score, rescore, init):
+for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, init):
     cli.add_command(command)
 
 

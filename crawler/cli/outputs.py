@@ -47,10 +47,10 @@ def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> 
         )
     except DigestError as exc:
         fail(str(exc), 1)
-    n = len(result.entries)
+    n, m = len(result.entries), len(result.stories)
     click.echo(
-        f"digest {result.name}: {n} relevant article{'s' if n != 1 else ''} -> "
-        + ", ".join(str(p) for p in paths)
+        f"digest {result.name}: {n} relevant article{'s' if n != 1 else ''} in {m} "
+        f"stor{'ies' if m != 1 else 'y'} -> " + ", ".join(str(p) for p in paths)
     )
 
 

@@ -79,6 +79,14 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
     "relevance": {
         "threshold": ((int, float), 0.5, "An article is relevant when its relevance >= this."),
     },
+    "stories": {
+        "cross_language": (
+            bool,
+            False,
+            "Also join an English and a Chinese article of one story (theme concepts, numbers "
+            "and Latin names in common, published within 72 hours). Off: see README, Stories.",
+        ),
+    },
     "schedule": {
         "timezone": (str, "UTC", "IANA time zone of the cron expressions and of digest dates."),
         "crawl": (str, "*/30 * * * *", "Cron expression (five fields) of the crawls."),

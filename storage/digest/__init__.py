@@ -9,23 +9,27 @@
 
 Which articles: the relevant ones (``relevant = 1``) first archived (``fetched_at``) on that
 day in the given time zone, published at most ``max_age_days`` days before that day (an
-article without a date counts as published when first seen). They are grouped by their main
-theme (the first of ``themes``) and ranked by relevance.
+article without a date counts as published when first seen). The copies of one story
+(``articles.story_id``) make one entry: its best copy (highest relevance, then earliest) with
+the other outlets that carried it and the spread (how many outlets over how many hours, which
+first). The entries are grouped by their main theme (the first of ``themes``) and ranked by
+relevance.
 
 Everything comes in as plain values (the time zone, ``max_age_days``, the theme labels);
 the application reads them from its configuration (``crawler.digests``). The output depends
 on the archive, the date and those values only (no clock, no PNG time stamps), so the same
 archive and date give byte-identical files.
 
-Modules, one job each: ``selection`` (which articles), ``view`` (the view model every
-renderer takes), ``text`` and ``dates`` (helpers), ``markdown_render``, ``html_render`` (with
+Modules, one job each: ``selection`` (which articles, and the other copies of their
+stories), ``view`` (the view model every renderer takes), ``grouping`` (the entries by
+story), ``why`` (the words that matched), ``text`` and ``dates`` (helpers), ``markdown_render``, ``html_render`` (with
 ``templates/digest.html``), ``json_render``, ``chart``, ``feed``, and ``write`` (the registry
 of renderers and the atomic writes).
 """
 
 from __future__ import annotations
 
-from storage.digest.view import Digest, Entry, build_digest, default_labels
+from storage.digest.view import Digest, Entry, Story, build_digest, default_labels
 from storage.digest.write import DIRECTORY_RENDERERS, RENDERERS, DigestError, write_digest
 
 __all__ = [
@@ -34,6 +38,7 @@ __all__ = [
     "Digest",
     "DigestError",
     "Entry",
+    "Story",
     "build_digest",
     "default_labels",
     "write_digest",

@@ -59,21 +59,27 @@ def render_feed(out_dir: Path, limit: int = FEED_ENTRIES) -> str:
         articles = [a for a in data["articles"] if isinstance(a, dict)]
         entry = ET.SubElement(feed, "entry")
         count = len(articles)
-        ET.SubElement(
-            entry, "title"
-        ).text = f"Digest {name}: {count} relevant article{'s' if count != 1 else ''}"
+        title = f"Digest {name}: {count} relevant article{'s' if count != 1 else ''}"
+        stories = [s for s in data.get("stories") or [] if isinstance(s, dict)]
+        if stories and len(stories) != count:
+            title += f" in {len(stories)} stor{'ies' if len(stories) != 1 else 'y'}"
+        ET.SubElement(entry, "title").text = title
         ET.SubElement(entry, "id").text = f"urn:culturewatch:digest:{name}"
         ET.SubElement(
             entry, "link", {"rel": "alternate", "type": "text/html", "href": f"{name}.html"}
         )
         ET.SubElement(entry, "updated").text = str(data.get("updated") or f"{name}T00:00:00Z")
-        ET.SubElement(entry, "summary", {"type": "html"}).text = _summary(data, articles)
+        ET.SubElement(entry, "summary", {"type": "html"}).text = _summary(data, articles, stories)
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
-def _summary(data: Mapping[str, Any], articles: list[dict[str, Any]]) -> str:
-    """The HTML of one feed entry (escaped here, and escaped again as XML text)."""
+def _summary(
+    data: Mapping[str, Any], articles: list[dict[str, Any]], stories: list[dict[str, Any]]
+) -> str:
+    """The HTML of one feed entry (escaped here, and escaped again as XML text): one item
+    per story (its best copy, and how many outlets carried it), or per article in a digest
+    from before stories."""
 
     def esc(value: Any) -> str:
         return html.escape(str(value or ""), quote=True)
@@ -91,12 +97,17 @@ def _summary(data: Mapping[str, Any], articles: list[dict[str, Any]]) -> str:
     if not articles:
         parts.append("<p>No relevant articles were first archived on this day.</p>")
     else:
+        by_url = {a.get("url"): a for a in articles}
+        shown = [(by_url.get(s.get("best_url")), s) for s in stories]
+        listed = [(a, s) for a, s in shown if a] or [(a, {}) for a in articles]
         items = []
-        for a in articles[:10]:
+        for a, story in listed[:10]:
             href = safe_link(str(a.get("url") or ""))
             title = esc(a.get("title") or a.get("url"))
             link = f'<a href="{esc(href)}">{title}</a>' if href else title
-            items.append(f"<li>{link} ({esc(a.get('source'))})</li>")
-        more = f"<p>and {len(articles) - 10} more</p>" if len(articles) > 10 else ""
+            outlets = story.get("outlets")
+            also = f", {esc(outlets)} outlets" if isinstance(outlets, int) and outlets > 1 else ""
+            items.append(f"<li>{link} ({esc(a.get('source'))}{also})</li>")
+        more = f"<p>and {len(listed) - 10} more</p>" if len(listed) > 10 else ""
         parts.append("<ol>" + "".join(items) + "</ol>" + more)
     return "".join(parts)

@@ -1,4 +1,11 @@
-"""The digest as data (``YYYY-MM-DD.json``): ``date``, ``articles`` and the chart's numbers."""
+"""The digest as data (``YYYY-MM-DD.json``): ``date``, ``articles``, ``stories`` and the
+chart's numbers.
+
+``articles`` lists every article of the day (the contract: ``url``, ``title``, ``source``,
+``published_at``, ``relevance``, ``themes`` and more, with its ``story_id``); ``stories`` lists
+one entry per story, ranked as its best copy (``number`` is its place in the digest's
+sections): its outlets, the spread and every copy's URL.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +23,13 @@ def render_json(digest: Digest) -> str:
         "max_age_days": digest.max_age_days,
         "updated": digest.updated,
         "count": len(digest.entries),
+        "story_count": len(digest.stories),
         "theme_counts": [
             {
                 "theme": row.theme,
                 "label": row.label,
                 "count": row.count,
+                "stories": row.stories,
                 f"average_previous_{AVERAGE_DAYS}_days": row.average,
             }
             for row in digest.theme_counts
@@ -41,8 +50,28 @@ def render_json(digest: Digest) -> str:
                 "extract": e.extract,
                 "evidence": e.evidence,
                 "published": e.published,
+                "story_id": e.story_id,
             }
             for e in digest.entries
+        ],
+        "stories": [
+            {
+                "number": s.number,
+                "id": s.id,
+                "title": s.title,
+                "theme": s.theme,
+                "themes": list(s.themes),
+                "first_source": s.first.source,
+                "first_seen": s.first.seen,
+                "first_url": s.first.url,
+                "outlets": s.outlets,
+                "sources": [c.source for c in s.carriers],
+                "spread_hours": s.spread_hours,
+                "best_url": s.best.url,
+                "also_carried_by": [{"source": c.source, "url": c.url} for c in s.also],
+                "articles": list(s.urls),
+            }
+            for s in digest.stories
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

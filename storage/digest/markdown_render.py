@@ -7,28 +7,33 @@ http(s) URLs become links.
 from __future__ import annotations
 
 from storage.digest.text import md_escape as _md
-from storage.digest.view import AVERAGE_DAYS, CHART_DAYS, Digest, Entry
+from storage.digest.view import AVERAGE_DAYS, CHART_DAYS, Carrier, Digest, Story
 
 __all__ = ["render_markdown"]
 
 
 def render_markdown(digest: Digest) -> str:
-    n = len(digest.entries)
+    n, m = len(digest.entries), len(digest.stories)
     out = [
         f"# culturewatch digest, {digest.name}",
         "",
         (
             f"Relevant articles first archived on {digest.name} ({digest.timezone}), published "
-            f"at most {digest.max_age_days} days before: **{n} article{'s' if n != 1 else ''}**."
+            f"at most {digest.max_age_days} days before: **{n} article{'s' if n != 1 else ''} "
+            f"in {m} stor{'ies' if m != 1 else 'y'}**. Each story is listed once, its best copy "
+            "first, with the outlets that also carried it."
         ),
         "",
         "## Themes",
         "",
-        f"| theme | {digest.name} | average of the previous {AVERAGE_DAYS} days | change |",
-        "|---|---:|---:|---:|",
+        f"| theme | articles {digest.name} | stories | articles, average of the previous "
+        f"{AVERAGE_DAYS} days | change |",
+        "|---|---:|---:|---:|---:|",
     ]
     for row in digest.theme_counts:
-        out.append(f"| {_md(row.label)} | {row.count} | {row.average:.1f} | {row.change} |")
+        out.append(
+            f"| {_md(row.label)} | {row.count} | {row.stories} | {row.average:.1f} | {row.change} |"
+        )
     out += [
         "",
         f"![Relevant articles per theme, {CHART_DAYS} days to {digest.name}]({digest.name}.png)",
@@ -37,16 +42,30 @@ def render_markdown(digest: Digest) -> str:
     if not digest.entries:
         out += ["No relevant articles were first archived on this day.", ""]
     for section in digest.sections:
-        out += [f"## {_md(section.label)} ({len(section.entries)})", ""]
-        for entry in section.entries:
-            out += _entry(entry)
+        out += [f"## {_md(section.label)} ({len(section.stories)})", ""]
+        for story in section.stories:
+            out += _story(story)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _entry(entry: Entry) -> list[str]:
-    title = f"[{_md(entry.title)}](<{entry.href}>)" if entry.href else _md(entry.title)
+def _link(text: str, href: str | None) -> str:
+    """A Markdown link; ``<`` and ``>`` (which would end the destination) percent-encoded."""
+    if not href:
+        return _md(text)
+    return f"[{_md(text)}](<{href.replace('<', '%3C').replace('>', '%3E')}>)"
+
+
+def _carrier(carrier: Carrier) -> str:
+    name = carrier.source or "unknown"
+    if carrier.href:
+        return _link(name, carrier.href)
+    return f"{_md(name)} (`{carrier.url.replace('`', '%60')}`)"
+
+
+def _story(story: Story) -> list[str]:
+    entry = story.best
     out = [
-        f"### {entry.number}. {title}",
+        f"### {story.number}. {_link(entry.title, entry.href)}",
         "",
         f"- Source: {_md(entry.source) or 'unknown'}",
         f"- Published: {_md(entry.published)}",
@@ -61,6 +80,10 @@ def _entry(entry: Entry) -> list[str]:
         out.append("- Why it matched: no evidence recorded")
     if not entry.href:
         out.append(f"- URL: `{entry.url.replace('`', '%60')}`")
+    if story.spread:
+        out.append(f"- Spread: {_md(story.spread)}")
+    if story.also:
+        out.append(f"- Also carried by: {', '.join(_carrier(c) for c in story.also)}")
     out += [""]
     if entry.extract:
         out += [f"> {_md(entry.extract)}", ""]

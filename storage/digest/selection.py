@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -18,14 +18,16 @@ from zoneinfo import ZoneInfo
 
 from storage.digest.dates import day_start_utc, instant, published_day
 
-__all__ = ["UNTHEMED", "ArticleRecord", "articles_of_day", "theme_volume"]
+__all__ = ["UNTHEMED", "ArticleRecord", "Copy", "articles_of_day", "story_copies", "theme_volume"]
 
 UNTHEMED = "unthemed"  # the theme of an article whose themes were not recorded
 
 _ARTICLE_COLUMNS = (
     "a.id, a.url, a.title, a.text, a.source, a.published_at, a.fetched_at, a.language, "
-    "a.relevance, a.themes, a.evidence"
+    "a.relevance, a.themes, a.evidence, a.story_id"
 )
+_COPY_COLUMNS = "id, story_id, url, title, source, fetched_at, language"
+_IN_CHUNK = 500  # story ids per query (SQLite's limit on parameters is far higher)
 _VOLUME_COLUMNS = "a.id, a.fetched_at, a.published_at, a.themes"
 
 
@@ -43,6 +45,21 @@ class ArticleRecord:
     relevance: Any  # as stored (a number, normally)
     themes: tuple[str, ...]  # never empty: the recorded themes, else the top theme, else UNTHEMED
     evidence: Any  # the scorer's evidence JSON as stored, or None
+    id: int = 0  # articles.id
+    story_id: int | None = None  # articles.story_id (None in an archive without stories)
+
+
+@dataclass(frozen=True)
+class Copy:
+    """An article of a story, relevant or not, as "also carried by" shows it."""
+
+    id: int
+    story_id: int
+    url: str
+    title: str | None
+    source: str | None
+    fetched_at: str
+    language: str | None
 
 
 def theme_volume(
@@ -74,9 +91,39 @@ def articles_of_day(
             relevance=row["relevance"],
             themes=row["themes"],
             evidence=row["evidence"],
+            id=row["id"],
+            story_id=row["story_id"],
         )
         for _day, row in _select(db, day, day, tz, max_age_days, _ARTICLE_COLUMNS)
     ]
+
+
+def story_copies(
+    db: sqlite3.Connection, records: Iterable[ArticleRecord], day: date, *, tz: ZoneInfo
+) -> list[Copy]:
+    """The other articles of the stories of *records* first archived before the end of *day*
+    (in *tz*), relevant or not: the outlets that also carried them, as the archive stood at
+    the end of that day (a later copy never changes an old day's digest)."""
+    records = list(records)
+    known = {r.id for r in records}
+    story_ids = sorted({r.story_id for r in records if r.story_id is not None})
+    end = day_start_utc(day + timedelta(days=1), tz)
+    upper = (end + timedelta(days=1)).date().isoformat()
+    out = []
+    for start in range(0, len(story_ids), _IN_CHUNK):
+        chunk = story_ids[start : start + _IN_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        cursor = db.execute(
+            f"select {_COPY_COLUMNS} from articles where story_id in ({marks}) "
+            "and fetched_at < ? order by story_id, fetched_at, id",
+            [*chunk, upper],
+        )
+        for row in cursor:
+            copy = Copy(*row)
+            fetched = instant(copy.fetched_at)
+            if copy.id not in known and fetched is not None and fetched < end:
+                out.append(copy)
+    return out
 
 
 def _select(

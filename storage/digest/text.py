@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 __all__ = ["EXTRACT_MAX_CHARS", "extract", "md_escape", "safe_link", "without_title"]
@@ -16,11 +17,76 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!~&])")
 
 
 def without_title(text: str, title: str) -> str:
-    """*text* without a first line that only repeats the title (pages often start so)."""
-    first, _, rest = text.lstrip().partition("\n")
-    if title and rest and " ".join(first.split()) == " ".join(title.split()):
-        return rest
-    return text
+    """*text* without the lines that open many pages before the article itself: the headline
+    again (with other spaces or punctuation, or a site name added), then bylines, sources,
+    dates and page furniture ("来源：新华网 2025-03-04", "记者 张三", "编辑：…",
+    "【字号 大 中 小】", "By Jane Doe", "Updated: 4 March 2026"). Only leading lines are
+    dropped, never all of them."""
+    lines = text.lstrip().split("\n")
+    key = _key(title)
+    skipped = 0
+    for line in lines[:_LEAD_LINES]:
+        if line.strip() and not _same_headline(_key(line), key) and not _is_byline(line):
+            break
+        skipped += 1
+    rest = "\n".join(lines[skipped:])
+    return rest if rest.strip() else text
+
+
+_LEAD_LINES = 8  # at most this many leading lines are headline, byline or furniture
+_BYLINE_MAX = 60  # a byline or date line is short
+_CJK_KEYS = (
+    "来源|來源|稿源|出处|出處|编辑|編輯|责任编辑|責任編輯|责编|責編|主编|主編|记者|記者|作者|"
+    "通讯员|通訊員|摄影|攝影|撰文|文字|图片|圖片|文/图|文/圖|发布时间|發布時間|发布日期|發布日期|"
+    "发表时间|發表時間|更新时间|更新時間|时间|時間|日期|本报讯|本報訊|原标题|原標題|字号|字號|"
+    "阅读量|閱讀量|浏览|瀏覽|分享到|打印"
+)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_BYLINE = re.compile(
+    rf"^[\s【\[（(]*(?:(?:{_CJK_KEYS})\s*[：:]|(?:记者|記者|通讯员|通訊員|编辑|編輯)\s*\S{{2,4}}"
+    r"(?:\s|$)|(?:字号|字號).*[大中小])"
+)
+_BYLINE_EN = re.compile(  # "By Jane Doe and John Roe | Reuters", "Source: Xinhua"
+    r"^(?:[Bb]y|BY|[Ww]ritten by)\s+(?:[A-Z][\w.'’-]*\s*(?:,|and|&|\||/|-|–)?\s*){1,8}$|"
+    r"^(?i:source|editor|reporter|photos?|credit|published|updated|posted|last updated)\s*:|"
+    rf"^(?i:published|updated|posted|last updated)(?i:\s+on)?\s+(?=\d|(?i:{_MONTH}))"
+)
+_DATE_LINE = re.compile(
+    r"^[\s【\[（(]*(?:\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|"
+    rf"\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})",
+    re.IGNORECASE,
+)
+_SENTENCE_FINAL = re.compile(r"[。！？!?]|\.\s*$|\.\s+\S")
+
+
+def _key(text: str) -> str:
+    """A line reduced to its letters and digits (NFKC, case-folded): spaces and punctuation
+    do not make another headline."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+
+
+def _same_headline(line: str, title: str) -> bool:
+    """The line repeats the title, maybe with a site name before or after it."""
+    if not line or not title:
+        return False
+    if line == title:
+        return True
+    short, long = sorted((line, title), key=len)
+    return (
+        len(short) >= 6
+        and len(short) >= 0.6 * len(long)
+        and (long.startswith(short) or long.endswith(short))
+    )
+
+
+def _is_byline(line: str) -> bool:
+    flat = " ".join(line.split())
+    if len(flat) > _BYLINE_MAX:
+        return False
+    if _BYLINE.match(flat) or _BYLINE_EN.match(flat) or _DATE_LINE.match(flat):
+        return not _SENTENCE_FINAL.search(flat) or "：" in flat or ":" in flat
+    return False
 
 
 def extract(text: str, max_chars: int = EXTRACT_MAX_CHARS) -> str:

@@ -1,34 +1,46 @@
 """The view model of a day's digest: what the Markdown, HTML, JSON and chart renderers show.
 
 :func:`build_digest` reads the archive (through :mod:`storage.digest.selection`) and returns
-a :class:`Digest`: the entries ranked by relevance, the same entries grouped into theme
-sections and numbered, the counts per theme against the average of the previous days, the
-daily volume of the chart, and for each entry its extract and why it matched. Renderers only
-format these values; they compute nothing of their own.
+a :class:`Digest`: the articles ranked by relevance, the same articles grouped into stories
+(:mod:`storage.digest.grouping`: one entry per story, its best copy first, the outlets that
+also carried it and the spread), the stories grouped into theme sections and numbered, the
+counts per theme (articles and stories) against the average of the previous days, the daily
+volume of the chart, and for each article its extract and why it matched
+(:mod:`storage.digest.why`). Renderers only format these values; they compute nothing of
+their own.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage.digest.dates import day_start_utc, instant, local_time, utc_iso
-from storage.digest.selection import UNTHEMED, ArticleRecord, articles_of_day, theme_volume
+from storage.digest.grouping import Carrier, Story, group_stories
+from storage.digest.selection import (
+    UNTHEMED,
+    ArticleRecord,
+    Copy,
+    articles_of_day,
+    story_copies,
+    theme_volume,
+)
 from storage.digest.text import extract, safe_link, without_title
+from storage.digest.why import shown_evidence, why_text
 from storage.evidence import ShownTerm
 
 __all__ = [
     "AVERAGE_DAYS",
     "CHART_DAYS",
+    "Carrier",
     "DayCounts",
     "Digest",
     "Entry",
     "Section",
+    "Story",
     "ThemeCount",
     "build_digest",
     "default_label",
@@ -38,7 +50,6 @@ __all__ = [
 
 CHART_DAYS = 30  # the chart covers the digest day and the 29 days before
 AVERAGE_DAYS = 7  # today's counts are compared with the average of this many previous days
-EVIDENCE_TERMS = 6  # matched terms shown per theme
 
 
 def default_label(key: str) -> str:
@@ -65,12 +76,13 @@ class Entry:
     relevance: float
     themes: tuple[str, ...]
     extract: str  # the first two or three sentences
-    evidence: dict[str, list[ShownTerm]]  # theme -> [{"term", "title", "body"}]
+    evidence: dict[str, list[ShownTerm]]  # theme -> [{"term", "matched", "title", "body"}]
     href: str | None  # the URL when it is safe to link (http or https)
     published: str  # the publication time for a reader, or "no date given (first seen ...)"
     theme_labels: tuple[str, ...]  # the labels of themes
-    why: tuple[tuple[str, str], ...]  # (theme label, "term (title 1, body 2); ...")
-    number: int = 0  # position in the digest, counted through its sections
+    why: tuple[tuple[str, str], ...]  # (theme label, "word, word (title 1, body 2); ...")
+    id: int = 0  # articles.id
+    story_id: int | None = None  # articles.story_id
 
     @property
     def theme(self) -> str:
@@ -80,20 +92,22 @@ class Entry:
 
 @dataclass(frozen=True)
 class Section:
-    """The entries whose main theme is *theme*, ranked by relevance."""
+    """The stories whose main theme (their best copy's) is *theme*, ranked by relevance."""
 
     theme: str
     label: str
-    entries: tuple[Entry, ...]
+    stories: tuple[Story, ...]
 
 
 @dataclass(frozen=True)
 class ThemeCount:
-    """One theme's articles on the day against the average of the previous days."""
+    """One theme's articles (and stories) on the day against the average of the previous
+    days' articles."""
 
     theme: str
     label: str
-    count: int
+    count: int  # articles touching the theme
+    stories: int  # stories of which a copy of the day touches the theme
     average: float  # of the AVERAGE_DAYS days before, rounded to 2 places
     change: str  # count - average, e.g. "+0.9", or "±0"
 
@@ -114,8 +128,9 @@ class Digest:
     timezone: str
     max_age_days: int
     updated: str  # newest fetched_at among the entries (ISO, UTC), else the day's start
-    entries: list[Entry]  # ranked by relevance
-    sections: tuple[Section, ...]  # by main theme, in theme order; entries numbered through
+    entries: list[Entry]  # every article, ranked by relevance
+    stories: list[Story]  # one per story, ranked by their best copies; numbered through sections
+    sections: tuple[Section, ...]  # the stories by main theme, in theme order
     theme_counts: tuple[ThemeCount, ...]  # every theme, in display order
     daily: tuple[DayCounts, ...]  # the chart's days, oldest first
 
@@ -141,8 +156,15 @@ def build_digest(
     first = day - timedelta(days=CHART_DAYS - 1)
     volume = theme_volume(db, first, day, tz=tz, max_age_days=max_age_days)
     records = articles_of_day(db, day, tz=tz, max_age_days=max_age_days)
+    copies = story_copies(db, records, day, tz=tz)
     return digest_view(
-        day, tz=tz, max_age_days=max_age_days, labels=labels, volume=volume, records=records
+        day,
+        tz=tz,
+        max_age_days=max_age_days,
+        labels=labels,
+        volume=volume,
+        records=records,
+        copies=copies,
     )
 
 
@@ -154,8 +176,10 @@ def digest_view(
     labels: Mapping[str, str],
     volume: Mapping[date, Mapping[str, int]],
     records: Iterable[ArticleRecord],
+    copies: Iterable[Copy] = (),
 ) -> Digest:
-    """The digest of *day* from the selected records and the chart's daily theme volume."""
+    """The digest of *day* from the selected records, the other copies of their stories
+    (:func:`storage.digest.selection.story_copies`) and the chart's daily theme volume."""
     labels = dict(labels)
 
     def label(theme: str) -> str:
@@ -171,7 +195,8 @@ def digest_view(
     if UNTHEMED in seen:
         themes.append(UNTHEMED)
     daily = tuple(DayCounts(d, {t: volume[d].get(t, 0) for t in themes}) for d in sorted(volume))
-    sections, entries = _sections(ranked, themes, label)
+    sections, stories = _sections(group_stories(ranked, copies, tz), themes, label)
+    entries = ranked
     stamps = [instant(e.fetched_at) for e in entries]
     newest = max((s for s in stamps if s), default=day_start_utc(day, tz))
     return Digest(
@@ -180,24 +205,25 @@ def digest_view(
         max_age_days=max_age_days,
         updated=utc_iso(newest),
         entries=entries,
+        stories=stories,
         sections=sections,
-        theme_counts=_theme_counts(daily, themes, label),
+        theme_counts=_theme_counts(daily, themes, label, stories),
         daily=daily,
     )
 
 
 def _sections(
-    ranked: list[Entry], themes: Sequence[str], label: Callable[[str], str]
-) -> tuple[tuple[Section, ...], list[Entry]]:
-    """The sections of the main themes with entries, the entries numbered through them, and
-    the numbered entries in their ranked order."""
-    numbered: dict[int, Entry] = {}
+    ranked: list[Story], themes: Sequence[str], label: Callable[[str], str]
+) -> tuple[tuple[Section, ...], list[Story]]:
+    """The sections of the main themes with stories, the stories numbered through them, and
+    the numbered stories in their ranked order."""
+    numbered: dict[int, Story] = {}
     sections = []
     for theme in themes:
         group = []
-        for index, entry in enumerate(ranked):
-            if entry.theme == theme:
-                numbered[index] = replace(entry, number=len(numbered) + 1)
+        for index, story in enumerate(ranked):
+            if story.theme == theme:
+                numbered[index] = replace(story, number=len(numbered) + 1)
                 group.append(numbered[index])
         if group:
             sections.append(Section(theme, label(theme), tuple(group)))
@@ -205,7 +231,10 @@ def _sections(
 
 
 def _theme_counts(
-    daily: Sequence[DayCounts], themes: Sequence[str], label: Callable[[str], str]
+    daily: Sequence[DayCounts],
+    themes: Sequence[str],
+    label: Callable[[str], str],
+    stories: Sequence[Story],
 ) -> tuple[ThemeCount, ...]:
     today = daily[-1].counts if daily else {}
     previous = [d.counts for d in daily[-1 - AVERAGE_DAYS : -1]]
@@ -213,7 +242,8 @@ def _theme_counts(
     for theme in themes:
         average = round(sum(c.get(theme, 0) for c in previous) / AVERAGE_DAYS, 2)
         count = today.get(theme, 0)
-        out.append(ThemeCount(theme, label(theme), count, average, _change(count, average)))
+        told = sum(1 for story in stories if theme in story.themes)
+        out.append(ThemeCount(theme, label(theme), count, told, average, _change(count, average)))
     return tuple(out)
 
 
@@ -228,7 +258,7 @@ def _entry(record: ArticleRecord, tz: ZoneInfo, label: Callable[[str], str]) -> 
         relevance = round(float(record.relevance or 0), 4)
     except (TypeError, ValueError):
         relevance = 0.0
-    evidence = _evidence(record.evidence, record.themes)
+    evidence = shown_evidence(record.evidence, record.themes)
     published_at = record.published_at or None
     seen = local_time(record.fetched_at, tz, record.fetched_at)
     return Entry(
@@ -249,65 +279,7 @@ def _entry(record: ArticleRecord, tz: ZoneInfo, label: Callable[[str], str]) -> 
             else f"no date given (first seen {seen})"
         ),
         theme_labels=tuple(label(t) for t in record.themes),
-        why=tuple((label(theme), _why(terms)) for theme, terms in evidence.items()),
+        why=tuple((label(theme), why_text(terms)) for theme, terms in evidence.items()),
+        id=record.id,
+        story_id=record.story_id,
     )
-
-
-# --------------------------------------------------------------------------- why it matched
-def _evidence(value: Any, themes: Sequence[str]) -> dict[str, list[ShownTerm]]:
-    """Matched terms per theme from the scorer's ``evidence`` JSON; {} when absent or unknown.
-
-    The scorer writes :data:`storage.evidence.Evidence`, ``{theme: [TermEvidence]}``;
-    a term whose ``points`` are 0 (a context word in an article not about China) did not count
-    and is left out. The listed themes come first.
-    """
-    try:
-        parsed = json.loads(value) if isinstance(value, str) else value
-    except ValueError:
-        return {}
-    if not isinstance(parsed, dict):
-        return {}
-    order = [t for t in themes if t in parsed] + sorted(t for t in parsed if t not in themes)
-    out: dict[str, list[ShownTerm]] = {}
-    for theme in order:
-        items = parsed[theme]
-        if not isinstance(items, list):
-            continue
-        terms: list[ShownTerm] = []
-        for item in items:
-            if isinstance(item, str):
-                terms.append({"term": item, "title": None, "body": None})
-                continue
-            if not isinstance(item, dict) or not item.get("term"):
-                continue
-            points = item.get("points")
-            if isinstance(points, (int, float)) and points <= 0:
-                continue
-            terms.append(
-                {
-                    "term": str(item["term"]),
-                    "title": _int_or_none(item.get("title")),
-                    "body": _int_or_none(item.get("body")),
-                }
-            )
-        if terms:
-            out[str(theme)] = terms[:EVIDENCE_TERMS]
-    return out
-
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _why(terms: Iterable[ShownTerm]) -> str:
-    """The matched terms of one theme as "term (title 1, body 2); ..."."""
-    return "; ".join(f"{t['term']} ({_where(t)})" if _where(t) else str(t["term"]) for t in terms)
-
-
-def _where(term: ShownTerm) -> str:
-    parts = []
-    if term.get("title"):
-        parts.append(f"title {term['title']}")
-    if term.get("body"):
-        parts.append(f"body {term['body']}")
-    return ", ".join(parts)

@@ -1,0 +1,197 @@
+"""The stories of the archive: signatures, LSH bands, and each story's row.
+
+A story is the set of archived copies of one text (syndicated, re-published with edits);
+every article belongs to exactly one (``articles.story_id``). A new article starts as a
+story of one whose id is the article's own id (ids never collide: an article id is
+unique, and a story keeps the id of the article that founded it). ``pipelines/stories.py``
+computes the signatures and decides which story an article joins; this module only
+stores and reads:
+
+    story_signatures  article_id -> MinHash signature (uint32 array as a blob)
+    story_bands       article_id x band -> hash of that band of the signature,
+                      indexed on (band, hash): candidates are one indexed lookup
+    story_keys        article_id -> the cross-language keys (only with the setting
+                      stories.cross_language), indexed on (chinese, seen)
+    stories           per story: title, first copy (seen, source, URL), last copy,
+                      article_count, source_count, languages, sources, spread_hours
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from storage.formats import parse_iso
+from storage.scripts import primary_language
+
+__all__ = [
+    "Candidate",
+    "article_brief",
+    "candidates",
+    "clear_stories",
+    "cross_candidates",
+    "move_to_story",
+    "new_story_of_one",
+    "refresh_story",
+    "save_keys",
+    "save_signature",
+    "story_rows",
+]
+
+Candidate = tuple[int, int, bytes]  # article_id, story_id, signature blob
+
+
+def new_story_of_one(db: sqlite_utils.Database, article_id: int) -> None:
+    """Make *article_id* a story of one (its story id is its own id)."""
+    db.execute("update articles set story_id = ? where id = ?", [article_id, article_id])
+    refresh_story(db, article_id)
+
+
+def save_signature(
+    db: sqlite_utils.Database, article_id: int, signature: bytes, bands: Sequence[int]
+) -> None:
+    """Store the signature of *article_id* and its band hashes (replacing any)."""
+    db.execute("delete from story_bands where article_id = ?", [article_id])
+    db.execute(
+        "insert or replace into story_signatures (article_id, minhash) values (?, ?)",
+        [article_id, signature],
+    )
+    db.conn.executemany(
+        "insert into story_bands (article_id, band, hash) values (?, ?, ?)",
+        [(article_id, band, value) for band, value in enumerate(bands)],
+    )
+
+
+def candidates(
+    db: sqlite_utils.Database, bands: Sequence[int], *, exclude: int, limit: int = 500
+) -> list[Candidate]:
+    """The articles sharing at least one band with *bands* (not *exclude*), with their
+    story and signature; at most *limit*, those sharing the most bands first."""
+    if not bands:
+        return []
+    values = ",".join("(?, ?)" for _ in bands)
+    params: list[Any] = [x for band, value in enumerate(bands) for x in (band, value)]
+    rows = db.execute(
+        f"with q(band, hash) as (values {values}), "
+        "hit as (select b.article_id, count(*) as n from q "
+        "join story_bands b on b.band = q.band and b.hash = q.hash "
+        "where b.article_id != ? group by b.article_id order by n desc limit ?) "
+        "select hit.article_id, a.story_id, s.minhash from hit "
+        "join articles a on a.id = hit.article_id "
+        "join story_signatures s on s.article_id = hit.article_id",
+        [*params, exclude, limit],
+    ).fetchall()
+    return [(int(r[0]), int(r[1]), bytes(r[2])) for r in rows if r[1] is not None]
+
+
+def article_brief(db: sqlite_utils.Database, article_id: int) -> tuple[str, str | None, str]:
+    """(title, language, first seen: published, else fetched) of *article_id*."""
+    row = db.execute(
+        "select coalesce(title, ''), language, coalesce(published_at, fetched_at) "
+        "from articles where id = ?",
+        [article_id],
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else ("", None, "")
+
+
+def save_keys(
+    db: sqlite_utils.Database, article_id: int, *, chinese: bool, seen: str, keys: Iterable[str]
+) -> None:
+    """Store the cross-language keys of *article_id*."""
+    db.execute(
+        "insert or replace into story_keys (article_id, chinese, seen, keys) values (?, ?, ?, ?)",
+        [article_id, int(chinese), seen, json.dumps(sorted(keys), ensure_ascii=False)],
+    )
+
+
+def cross_candidates(
+    db: sqlite_utils.Database, *, chinese: bool, since: str, until: str, limit: int = 2000
+) -> list[tuple[int, int, list[str]]]:
+    """The articles of the other language (Chinese when *chinese* is False) first seen
+    between *since* and *until*: (article_id, story_id, keys), newest first."""
+    rows = db.execute(
+        "select k.article_id, a.story_id, k.keys from story_keys k "
+        "join articles a on a.id = k.article_id "
+        "where k.chinese = ? and k.seen between ? and ? order by k.seen desc limit ?",
+        [int(not chinese), since, until, limit],
+    ).fetchall()
+    return [(int(r[0]), int(r[1]), json.loads(r[2])) for r in rows if r[1] is not None]
+
+
+def move_to_story(db: sqlite_utils.Database, article_id: int, story_id: int) -> None:
+    """Move *article_id* into *story_id*; the story it leaves is refreshed (or deleted
+    when it is left empty)."""
+    row = db.execute("select story_id from articles where id = ?", [article_id]).fetchone()
+    old = row[0] if row else None
+    db.execute("update articles set story_id = ? where id = ?", [story_id, article_id])
+    if old is not None and old != story_id:
+        refresh_story(db, old)
+    refresh_story(db, story_id)
+
+
+def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
+    """Recompute the row of *story_id* from its articles (delete it when it has none).
+
+    The first copy is the earliest by ``published_at`` (else ``fetched_at``); ``sources``
+    and ``languages`` are in the order the copies appeared; ``spread_hours`` is the time
+    from the first copy to the last."""
+    rows = db.execute(
+        "select id, title, url, source, language, coalesce(published_at, fetched_at) as seen "
+        "from articles where story_id = ? order by seen, id",
+        [story_id],
+    ).fetchall()
+    if not rows:
+        db.execute("delete from stories where id = ?", [story_id])
+        return
+    first, last = rows[0], rows[-1]
+    sources = list(dict.fromkeys(r[3] for r in rows if r[3]))
+    languages = list(dict.fromkeys(filter(None, (primary_language(r[4]) for r in rows))))
+    start, end = parse_iso(first[5]), parse_iso(last[5])
+    spread = round((end - start).total_seconds() / 3600, 2) if start and end else 0.0
+    db.execute(
+        "insert or replace into stories (id, title, first_seen, first_source, first_url, "
+        "last_seen, article_count, source_count, languages, sources, spread_hours) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            story_id,
+            first[1],
+            first[5],
+            first[3],
+            first[2],
+            last[5],
+            len(rows),
+            len(sources),
+            json.dumps(languages, ensure_ascii=False),
+            json.dumps(sources, ensure_ascii=False),
+            spread,
+        ],
+    )
+
+
+def clear_stories(db: sqlite_utils.Database) -> None:
+    """Forget every signature, band and story (before a rebuild)."""
+    for table in ("story_bands", "story_signatures", "story_keys", "stories"):
+        db.execute(f"delete from {table}")
+    db.execute("update articles set story_id = null")
+
+
+def story_rows(
+    db: sqlite_utils.Database, *, limit: int = 20, min_sources: int = 1
+) -> Iterable[dict[str, Any]]:
+    """The most amplified stories: most outlets first, then most copies, then earliest."""
+    cursor = db.execute(
+        "select id, title, first_seen, first_source, first_url, article_count, "
+        "source_count, languages, sources, spread_hours from stories "
+        "where source_count >= ? order by source_count desc, article_count desc, "
+        "first_seen limit ?",
+        [min_sources, limit],
+    )
+    names = [d[0] for d in cursor.description]
+    for row in cursor.fetchall():
+        item = dict(zip(names, row, strict=True))
+        item["languages"] = json.loads(item["languages"] or "[]")
+        item["sources"] = json.loads(item["sources"] or "[]")
+        yield item
