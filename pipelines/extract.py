@@ -13,6 +13,13 @@ import trafilatura
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
+from pipelines.metadata import (
+    choose_authors,
+    page_metadata,
+    split_authors,
+    strip_site_affixes,
+    valid_date,
+)
 from pipelines.normalize import canonical_url, is_home_page, same_site
 from storage.formats import to_utc_iso
 from storage.scripts import HAN_CHAR, primary_language
@@ -37,8 +44,11 @@ class Article:
     url: str
     title: str | None = None
     text: str = ""
-    author: str | None = None
+    author: str | None = None  # the authors joined with "; "
     published_at: str | None = None
+    authors: list[str] = field(default_factory=list)
+    date_source: str | None = None  # jsonld, meta, time, feed or htmldate (pipelines.dates)
+    feed_published_at: str | None = None  # the feed's or news sitemap's date, when it gave one
     language: str | None = None
     sitename: str | None = None
     description: str | None = None
@@ -137,6 +147,10 @@ def extract(html: str | bytes, url: str) -> Article | None:
     tree = _parse(html)
     if tree is None:
         return None
+    try:  # before trafilatura, which may prune the tree
+        meta = page_metadata(tree, url)
+    except Exception:  # noqa: BLE001 - hostile markup must not lose the article
+        meta = None
     try:
         doc = trafilatura.bare_extraction(
             tree,
@@ -155,12 +169,22 @@ def extract(html: str | bytes, url: str) -> Article | None:
         return None
     article_url = _declared_canonical(tree, url) or canonical_url(url) or url
     tags = [t.strip() for raw in (doc.tags or []) + (doc.categories or []) for t in raw.split(",")]
+    title = meta.title if meta and meta.title else (doc.title or "").strip() or None
+    if meta and not meta.title and title:
+        title = strip_site_affixes(title, [doc.sitename or ""])
+    authors = choose_authors(meta, doc.author) if meta else split_authors(doc.author)
+    published, date_source = (meta.published_at, meta.date_source) if meta else (None, None)
+    if not published:  # htmldate's guess, the weakest evidence
+        published = valid_date(to_utc_iso(doc.date))
+        date_source = "htmldate" if published else None
     return Article(
         url=article_url,
-        title=(doc.title or "").strip() or None,
+        title=title,
         text=text,
-        author=doc.author or None,
-        published_at=to_utc_iso(doc.date),
+        author="; ".join(authors) or None,
+        authors=authors,
+        published_at=published,
+        date_source=date_source,
         language=detect_language(text, _declared_language(tree)),
         sitename=doc.sitename or None,
         description=doc.description or None,
@@ -173,16 +197,25 @@ def merge_hints(article: Article, hints: dict[str, Any]) -> Article:
     """Fill what the page lacks from feed or sitemap metadata (*hints*).
 
     Hints: ``title``, ``published_at``, ``author``, ``tags``, ``keywords``, ``language``,
-    ``image``, ``description``. A hint's full timestamp replaces a page date of the same day.
+    ``image``, ``description``. The hint's date is kept in ``feed_published_at``; it becomes
+    ``published_at`` (``date_source`` ``feed``) when the page has no date of its own or only
+    htmldate's guess, and a hint's full timestamp replaces a page date of the same day.
     """
     changes: dict[str, Any] = {}
     for key in ("title", "author", "language", "image", "description"):
         if not getattr(article, key) and hints.get(key):
             changes[key] = hints[key]
-    hinted = to_utc_iso(hints.get("published_at"))
+    if not article.authors and hints.get("author"):
+        changes["authors"] = split_authors(str(hints["author"]))
+        changes["author"] = "; ".join(changes["authors"]) or None
+    hinted = valid_date(to_utc_iso(hints.get("published_at")))
     page = article.published_at
-    if hinted and (not page or (len(page) == 10 and hinted.startswith(page))):
-        changes["published_at"] = hinted
+    if hinted:
+        changes["feed_published_at"] = hinted
+        weak = not page or article.date_source == "htmldate"
+        if weak or (len(page or "") == 10 and hinted.startswith(page or "")):
+            changes["published_at"] = hinted
+            changes["date_source"] = "feed"
     if hints.get("tags"):
         changes["tags"] = list(dict.fromkeys([*article.tags, *hints["tags"]]))
     if hints.get("keywords"):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pipelines.extract import extract
+from pipelines.extract import extract, merge_hints
 from pipelines.relevance import Relevance, score
 from pipelines.themes import Themes
 from storage.archive import Archive
@@ -79,10 +79,10 @@ def reextract_archive(
     """Extract every article again from its stored raw HTML (nothing is fetched).
 
     The row keeps its URL; text and metadata are replaced when the extraction gives a
-    text. Counts: ``articles`` seen, ``extracted`` (updated).
+    text (the feed's date, ``feed_published_at``, is merged as at the crawl). Counts: ``articles`` seen, ``extracted`` (updated).
     """
     counts = {"articles": 0, "extracted": 0}
-    for batch in _batches(archive, batch_size, "id, url"):
+    for batch in _batches(archive, batch_size, "id, url, feed_published_at"):
         with archive.transaction():
             for row in batch:
                 counts["articles"] += 1
@@ -90,6 +90,8 @@ def reextract_archive(
                 article = extract(html, row["url"]) if html else None
                 if article is None:
                     continue
+                # the feed's date, kept at the crawl, still beats htmldate's guess
+                article = merge_hints(article, {"published_at": row.get("feed_published_at")})
                 record = article.to_record()
                 record["url"] = row["url"]
                 archive.upsert_article(record)

@@ -2,7 +2,7 @@
 
 The migrations are ``sqlite_utils`` migrations of the set ``culturewatch``; each is recorded
 by its function name in ``_sqlite_migrations``, so archives in the field depend on the names
-and the order of m001..m007: never rename, reorder or change one, add the next instead.
+and the order of m001..m008: never rename, reorder or change one, add the next instead.
 
 Tables
     articles        one row per canonical URL: text, metadata, relevance
@@ -19,6 +19,8 @@ Tables
 """
 
 from __future__ import annotations
+
+import json
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -50,6 +52,10 @@ ARTICLE_COLUMNS: dict[str, type] = {
     "fingerprint": str,
     "first_url": str,
     "updated_at": str,
+    # m008_article_authors (a fresh archive has them from m001, which reads this table)
+    "authors": str,
+    "date_source": str,
+    "feed_published_at": str,
 }
 
 
@@ -236,3 +242,27 @@ def m007_story_keys(db: sqlite_utils.Database) -> None:
     keys = db.table("story_keys")
     keys.create({"article_id": int, "chinese": int, "seen": str, "keys": str}, pk="article_id")
     keys.create_index(["chinese", "seen"])
+
+
+@migrations()
+def m008_article_authors(db: sqlite_utils.Database) -> None:
+    # Metadata an analyst can trust (pipelines/metadata.py):
+    #   authors            the authors as a JSON array, for Datasette's _facet_array=authors
+    #   date_source        the evidence of published_at: jsonld, meta, time, feed, htmldate
+    #   feed_published_at  the feed's or news sitemap's date, kept beside the page's
+    # A fresh archive has them from m001 (ARTICLE_COLUMNS); an older one gets them here.
+    articles = db.table("articles")
+    have = set(articles.columns_dict)
+    for column in ("authors", "date_source", "feed_published_at"):
+        if column not in have:
+            articles.add_column(column, str)
+    # the authors already archived: their "; "-joined author string as a list
+    rows = db.execute(
+        "select id, author from articles where authors is null and coalesce(author, '') != ''"
+    ).fetchall()
+    for row_id, author in rows:
+        names = [name.strip() for name in author.split(";") if name.strip()]
+        db.execute(
+            "update articles set authors = ? where id = ?",
+            [json.dumps(names, ensure_ascii=False), row_id],
+        )
