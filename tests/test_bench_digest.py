@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parent / "bench" / "digest_speed.py"
 
 
+@pytest.mark.slow
 def test_digest_benchmark_runs_small(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-W", "error", str(SCRIPT), "--articles", "300", "--days", "5"]

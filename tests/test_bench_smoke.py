@@ -54,6 +54,7 @@ def test_relevance_ablation_runs_on_the_probe_set(tmp_path: Path) -> None:
     assert "dev" not in out, out
 
 
+@pytest.mark.slow
 def test_stories_assign_benchmark_runs_small(tmp_path: Path) -> None:
     out = run_script("stories_assign.py", "--articles", "300", "--new", "30", cwd=tmp_path)
     assert re.search(r"^300 archived articles .*, 30 new ones$", out, re.M), out

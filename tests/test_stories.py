@@ -264,6 +264,7 @@ def test_rebuild_waits_for_no_crawl_and_needs_an_archive(tmp_path: Path) -> None
 
 
 # --------------------------------------------------------------------------- gates
+@pytest.mark.quality
 def test_the_labelled_set_passes_its_gate() -> None:
     result = subprocess.run(
         [sys.executable, str(QUALITY / "eval_stories.py"), "--check"],
