@@ -62,3 +62,13 @@ def test_stories_assign_benchmark_runs_small(tmp_path: Path) -> None:
     joined = re.search(r"^copies joined to their story: (\d+) of 15$", out, re.M)
     assert joined and int(joined.group(1)) >= 12, out  # heavy cuts may split a few
     assert list(tmp_path.iterdir()) == []  # its archive lives in a temporary directory
+
+
+@pytest.mark.slow
+def test_write_faults_benchmark_runs_small(tmp_path: Path) -> None:
+    out = run_script(
+        "write_faults.py", "--articles", "6", "--hold", "3", "--retry", "1", cwd=tmp_path
+    )
+    assert re.search(r"^first crawl: exit 1 in [\d.]+s", out, re.M), out
+    assert "archive write failed" in out, out
+    assert "every article archived exactly once: 6 of 6" in out, out
