@@ -18,6 +18,8 @@ from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 
+from crawler.delays import NOT_BEFORE
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -31,7 +33,6 @@ __all__ = [
     "RedirectLoop",
     "PrivateNetworkGuard",
     "RetryDeferred",
-    "RetryInterrupted",
     "SharedRobotsTxtMiddleware",
     "is_private_address",
     "retry_after",
@@ -163,39 +164,25 @@ class RetryDeferred(IgnoreRequest):
         self.status = status
 
 
-class RetryInterrupted(IgnoreRequest):
-    """The crawl was stopped while a request waited for its retry: not an attempt."""
-
-
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's RetryMiddleware, with each retry waiting for its own backoff.
 
     The wait doubles from ``CULTUREWATCH_RETRY_BACKOFF_BASE`` seconds and honours a
-    ``Retry-After`` header (seconds or HTTP date). It belongs to the URL: the request
-    waits, the host's other URLs go on at normal politeness. A ``Retry-After`` beyond
-    ``CULTUREWATCH_RETRY_BACKOFF_MAX`` is not waited for in this crawl: the request fails
-    with :class:`RetryDeferred`, and the page is recorded as deferred until then. A
-    waiting request gives up at once (:class:`RetryInterrupted`) when the crawl stops.
+    ``Retry-After`` header (seconds or HTTP date). It belongs to the URL: the retry is
+    scheduled with the time before which it may not be fetched (``meta["not_before"]``),
+    and :class:`crawler.delays.DelayingScheduler` holds it until then, so nothing waits in
+    the downloader and the host's other URLs, and every other host, go on at normal
+    politeness. A ``Retry-After`` beyond ``CULTUREWATCH_RETRY_BACKOFF_MAX`` is not waited
+    for in this crawl: the request fails with :class:`RetryDeferred`, and the page is
+    recorded as deferred until then.
     """
-
-    poll = 0.25  # seconds between checks, while waiting, that the crawl goes on
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.base = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("CULTUREWATCH_RETRY_BACKOFF_MAX", 120.0)
 
-    async def _wait(self, request: Request, seconds: float) -> None:
-        from twisted.internet import reactor
-        from twisted.internet.task import deferLater
-
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            if not self.crawler.crawling:
-                raise RetryInterrupted(f"the crawl stopped while {request.url} waited to retry")
-            await maybe_deferred_to_future(deferLater(reactor, min(left, self.poll)))
-
-    async def _retry_later(
+    def _retry_later(
         self, request: Request, reason: str | Exception, response: Response | None
     ) -> Request | None:
         asked = retry_after(response)
@@ -211,22 +198,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retry = self._retry(request, reason)
         if retry is None:
             return None
-        await self._wait(
-            request, retry_delay(response, retry.meta["retry_times"], self.base, self.cap)
-        )
+        wait = retry_delay(response, retry.meta["retry_times"], self.base, self.cap)
+        retry.meta[NOT_BEFORE] = time.monotonic() + wait
         return retry
 
-    async def process_response(self, request: Request, response: Response):  # type: ignore[override]
+    def process_response(self, request: Request, response: Response):  # type: ignore[override]
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         reason = response_status_message(response.status)
-        return await self._retry_later(request, reason, response) or response
+        return self._retry_later(request, reason, response) or response
 
-    async def process_exception(self, request: Request, exception: Exception):  # type: ignore[override]
+    def process_exception(self, request: Request, exception: Exception):  # type: ignore[override]
         if isinstance(exception, self.exceptions_to_retry) and not request.meta.get(
             "dont_retry", False
         ):
-            return await self._retry_later(request, exception, None)
+            return self._retry_later(request, exception, None)
         return None
 
 

@@ -304,7 +304,13 @@ def _crawler_process_class() -> type:
 
 
 def _record(session: CrawlSession, status: str) -> None:
-    """Source health, and the validators of sources that were fully processed."""
+    """Source health, and the validators of sources that were fully processed, in one
+    transaction: retried whole after a failure, it never counts a failure twice."""
+    with session.archive.transaction():
+        _record_sources(session, status)
+
+
+def _record_sources(session: CrawlSession, status: str) -> None:
     archive = session.archive
     for name, report in session.reports.items():
         if report.status == "pending":  # never answered: the crawl was stopped

@@ -38,6 +38,8 @@ def scrapy_settings(
         "CULTUREWATCH_ALLOW_PRIVATE_NETWORKS": allow_private_networks
         or settings.allow_private_networks,
         "TWISTED_DNS_RESOLVER": "crawler.middlewares.GuardedResolver",
+        # holds a retry until its backoff is over, without taking a downloader slot
+        "SCHEDULER": "crawler.delays.DelayingScheduler",
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.PrivateNetworkGuard": 50,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

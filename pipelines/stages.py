@@ -101,9 +101,17 @@ class ArchivePipeline(_Stage):
             try:
                 with session.archive.transaction():
                     counts = self._write(item)
-            except sqlite3.Error as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever it is, the item is not written
                 if not is_write_failure(exc):
-                    raise
+                    # not one that passes (read-only archive, corrupt file, a bug): stop now,
+                    # keep no validators, so that nothing listed is lost
+                    reason = (
+                        f"{type(exc).__name__}: {exc}"
+                        if not isinstance(exc, sqlite3.Error)
+                        else str(exc)
+                    )
+                    session.abort(f"archive write failed, the crawl stopped: {reason}")
+                    return self._unwritten(item, report)
                 if time.monotonic() + pause > deadline:
                     session.abort(f"archive write failed, the crawl stopped: {exc}")
                     return self._unwritten(item, report)

@@ -185,10 +185,21 @@ def rebuild_stories(
 ) -> dict[str, int]:
     """Recompute every signature, band and story from the archived text.
 
-    Articles are taken in the order they appeared (published, else fetched), one
-    transaction per batch; returns the counts of articles and stories."""
+    Articles are taken in the order they appeared (published, else fetched), all in one
+    transaction: an interrupted rebuild leaves the stories as they were (readers see them
+    throughout), never articles without a story. Returns the counts of articles and stories."""
     with archive.transaction():
-        store.clear_stories(archive.db)
+        return _rebuild(archive, batch_size=batch_size, progress=progress, cross=cross)
+
+
+def _rebuild(
+    archive: Archive,
+    *,
+    batch_size: int,
+    progress: Callable[[int], Any] | None,
+    cross: CrossLanguage | None,
+) -> dict[str, int]:
+    store.clear_stories(archive.db)
     done = 0
     ids = [
         int(row[0])
@@ -204,9 +215,8 @@ def rebuild_stories(
                 f"select id, coalesce(text, '') from articles where id in ({marks})", chunk
             ).fetchall()
         )
-        with archive.transaction():
-            for article_id in chunk:
-                assign_story(archive, article_id, texts.get(article_id, ""), cross=cross)
+        for article_id in chunk:
+            assign_story(archive, article_id, texts.get(article_id, ""), cross=cross)
         done += len(chunk)
         if progress is not None:
             progress(len(chunk))

@@ -21,13 +21,14 @@ Tables
 from __future__ import annotations
 
 import json
+import os
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from storage.search import create_search_table
 
-__all__ = ["ARTICLE_COLUMNS", "migrate", "migrations"]
+__all__ = ["ARTICLE_COLUMNS", "bring_up_to_date", "migrate", "migrations"]
 
 ARTICLE_COLUMNS: dict[str, type] = {
     "id": int,
@@ -65,6 +66,22 @@ migrations = Migrations("culturewatch")
 def migrate(db: sqlite_utils.Database) -> None:
     """Bring the schema of *db* up to date (idempotent)."""
     migrations.apply(db)
+
+
+def bring_up_to_date(path: str | os.PathLike[str]) -> None:
+    """Apply the pending migrations of the archive at *path*, if any, before a command that
+    only reads it (digest, stories): an archive of an older release is read with the new
+    columns. An archive already up to date is only looked at, read-only."""
+    from storage.connection import connect, reading
+
+    with reading(path) as db:
+        if not migrations.pending(db):
+            return
+    conn = connect(path)
+    try:
+        migrate(sqlite_utils.Database(conn))
+    finally:
+        conn.close()
 
 
 @migrations()
@@ -224,11 +241,16 @@ def m006_stories(db: sqlite_utils.Database) -> None:
     db.table("story_bands").create_index(["band", "hash"])
     # the articles already archived: a story of one each, until `culturewatch stories rebuild`
     db.execute(
+        # the same rules as storage.stories.refresh_story: first seen when published (else
+        # fetched), the primary language subtag, no source when there is none
         "insert into stories (id, title, first_seen, first_source, first_url, last_seen, "
         "article_count, source_count, languages, sources, spread_hours) "
-        "select id, title, fetched_at, source, url, fetched_at, 1, 1, "
-        "case when language is null then '[]' else json_array(language) end, "
-        "json_array(source), 0 from articles"
+        "select id, title, coalesce(published_at, fetched_at), source, url, "
+        "coalesce(published_at, fetched_at), 1, source is not null, "
+        "case when coalesce(trim(language), '') = '' then '[]' else json_array(lower("
+        "substr(replace(trim(language), '_', '-'), 1, "
+        "instr(replace(trim(language), '_', '-') || '-', '-') - 1))) end, "
+        "case when source is null then '[]' else json_array(source) end, 0 from articles"
     )
     db.execute("update articles set story_id = id")
 

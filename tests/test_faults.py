@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import FixtureServer, Route, crawl_cli, write_settings, write_sources
+from support import FixtureServer, Route, crawl_cli, loopback_alias, write_settings, write_sources
 
 pytestmark = pytest.mark.slow  # every test here is an end-to-end crawl under a fault
 
@@ -477,3 +477,32 @@ def test_chaos_kill_9_at_random_moments_then_a_clean_crawl(tmp_path):
             "select count(*) from pages where url in (select url from articles) "
             "and outcome != 'archived'",
         ) == [(0,)]
+
+
+def test_retries_waiting_for_their_time_do_not_hold_up_other_hosts(tmp_path):
+    """Twelve pages of one host answer 503 with Retry-After 4, more than the four requests
+    allowed in flight: the other host's pages are fetched at once, not after the waits."""
+    with FixtureServer() as busy, FixtureServer(host=loopback_alias()) as calm:
+        news_site(busy, 12)
+        for i in range(12):
+            busy.routes[f"/news/{i}.html"] = Route("busy", status=503, headers={"Retry-After": "4"})
+        calm_urls = news_site(calm, 3)
+        config = tmp_path / "config"
+        write_settings(config, politeness={"concurrent_requests": 4, "retry_times": 1})
+        sources = write_sources(
+            tmp_path / "s.toml",
+            [
+                {"name": "busy", "url": busy.url("/feed.xml"), "kind": "feed"},
+                {"name": "calm", "url": calm.url("/feed.xml"), "kind": "feed"},
+            ],
+        )
+        db = tmp_path / "a.db"
+        result = crawl(config, sources, db)
+        assert result.returncode == 0, result.stdout + result.stderr
+        first_503 = min(h.time for h in busy.log if h.status == 503)
+        calm_pages = [h.time for h in calm.log if h.path.startswith("/news/")]
+        assert len(calm_pages) == 3
+        assert max(calm_pages) - first_503 < 3.0  # not behind the 4 s waits
+        retries = [h for h in busy.log if h.status == 503]
+        assert len(retries) == 24  # each page once and once again after its wait
+        assert {u for (u,) in rows(db, "select url from articles")} == set(calm_urls)

@@ -44,9 +44,11 @@ def stories(ctx: click.Context, config: Path | None, db: Path | None, limit: int
     from rich.table import Table
 
     from storage.archive import Archive
+    from storage.schema import bring_up_to_date
     from storage.stories import story_rows
 
     path = _archive_path(config, db)
+    bring_up_to_date(path)  # an archive of an older release gets its stories first
     with Archive(path, readonly=True) as archive:
         rows = list(story_rows(archive.db, limit=limit))
     table = Table(title=f"most amplified stories in {path}")

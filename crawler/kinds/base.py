@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import Source
 from crawler.feeds import Entry, FeedError
-from crawler.middlewares import RedirectLoop, RetryDeferred, RetryInterrupted
+from crawler.middlewares import RedirectLoop, RetryDeferred
 from crawler.session import CrawlSession
 from crawler.sitemaps import SitemapError
 from pipelines.items import FetchedPage
@@ -233,9 +233,6 @@ class SourceSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[FetchedPage]:
         request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         report = self.session.report(request.meta["source"])
-        if isinstance(failure.value, RetryInterrupted):
-            report.incomplete = True  # stopped, not failed: no attempt is counted
-            return
         reason, status, settled = failure_reason(failure)
         outcome = _failure_outcome(failure.value, settled)
         if outcome in ("failed", "deferred"):

@@ -31,6 +31,7 @@ from storage.digest.html_render import render_html
 from storage.digest.json_render import render_json
 from storage.digest.markdown_render import render_markdown
 from storage.digest.view import Digest, build_digest
+from storage.schema import bring_up_to_date
 
 __all__ = [
     "DIRECTORY_RENDERERS",
@@ -87,6 +88,7 @@ def write_digest(
     if not db_path.is_file():
         raise DigestError(f"archive not found: {db_path} (run 'culturewatch crawl' first)")
     try:
+        bring_up_to_date(db_path)  # an archive of an older release gets its new columns
         conn = connect_readonly(db_path)
     except sqlite3.Error as exc:
         raise DigestError(f"cannot open the archive {db_path}: {exc}") from None
