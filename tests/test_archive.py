@@ -196,3 +196,49 @@ def test_a_run_left_running_by_a_dead_crawl_is_closed_as_crashed(archive):
     current = archive.start_run()
     assert archive.db["runs"].get(stale)["status"] == "crashed"
     assert archive.db["runs"].get(current)["status"] == "running"
+
+
+def test_an_archive_of_an_older_release_is_brought_up_to_date_by_read_commands(tmp_path):
+    """An archive migrated only up to m005 (the previous release): `digest` and `stories`
+    apply the pending migrations first, and every article then has a story."""
+    import sqlite3
+
+    import sqlite_utils
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+    from storage.schema import migrations
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m006_stories")
+    for i in range(3):
+        old["articles"].insert(
+            {
+                "url": f"https://news.example/{i}",
+                "title": f"Story {i}",
+                "text": "text " * 50,
+                "source": "s",
+                "language": "en-GB",
+                "fetched_at": "2026-03-04T10:00:00+00:00",
+                "published_at": f"2026-03-0{i + 1}T08:00:00+00:00",
+            }
+        )
+    old.close()
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["digest", "--db", str(path), "--date", "2026-03-04", "--out", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["stories", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("select count(*) from articles where story_id is null").fetchone() == (
+            0,
+        )
+        assert conn.execute("select first_seen, languages from stories order by id").fetchall()[
+            0
+        ] == (
+            "2026-03-01T08:00:00+00:00",
+            '["en"]',
+        )
