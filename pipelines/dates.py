@@ -2,7 +2,8 @@
 
 JSON-LD ``datePublished`` (``jsonld``), then ``article:published_time`` and its kin
 (``meta``), then a ``<time datetime>`` marked as the publication or inside the
-``<article>`` (``time``). The feed's date and htmldate's guess come after, in
+``<article>``, or a day printed after a date label ("<strong>Datum</strong> 28.04.2023")
+(``time``). The feed's date and htmldate's guess come after, in
 ``pipelines.extract``. A date more than a day in the future or before 1995 is refused; the
 offset is honoured and the time stored in UTC (``storage.formats.to_utc_iso``).
 """
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipelines.jsonld import article_objects
+from pipelines.jsonld import article_objects, labelled
 from storage.formats import to_utc_iso
 
 __all__ = ["EARLIEST_YEAR", "published_date", "valid_date"]
@@ -38,7 +39,26 @@ _META_PUBLISHED = (
     "article.published",
     "published_time",
 )
-# Words around a name in a byline that are no part of it.
+# What a page prints before its publication date (never "updated", "modified").
+_DATE_LABEL = re.compile(
+    r"(?:date|datum|published|published on|veröffentlicht(?: am)?|erschienen(?: am)?"
+    r"|publié le|publicado|pubblicato|gepubliceerd|publicerad|publisert|dato)",
+    re.I,
+)
+_PRINTED = re.compile(r"^(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b|^(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def printed_date(text: str) -> str | None:
+    """The day of a printed date ("28.04.2023", "2023-04-28"), as ``YYYY-MM-DD``."""
+    match = _PRINTED.match(text.strip())
+    if not match:
+        return None
+    day, month, year, *iso = match.groups()
+    if iso[0]:
+        return f"{iso[0]}-{iso[1]}-{iso[2]}"
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return None
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def valid_date(value: Any, now: datetime | None = None) -> str | None:
@@ -78,6 +98,8 @@ def _date_evidence(tree: Any, objects: list[dict[str, Any]]) -> Iterator[tuple[A
     ):
         for value in tree.xpath(xpath)[:1]:
             yield str(value), "time"
+    for value in labelled(tree, _DATE_LABEL, limit=1):  # "<strong>Datum</strong> 28.04.2023"
+        yield printed_date(value), "time"
 
 
 def _has_offset(raw: str) -> bool:

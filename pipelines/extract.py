@@ -5,6 +5,7 @@ No Scrapy, no database: it can run from a file, in a test or in a process pool.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -128,6 +129,36 @@ def _declared_canonical(tree: Any, url: str) -> str | None:
     return None
 
 
+_NEXT_PUSH = re.compile(r'self\.__next_f\.push\(\[\d+,\s*("(?:[^"\\]|\\.)*")\]\)')
+_RSC_TEXT = re.compile(rb"([0-9a-f]{1,6}):T([0-9a-f]{1,8}),")
+
+
+def streamed_html(tree: Any) -> str | None:
+    """The article markup a Next.js page streams in its ``self.__next_f.push`` scripts
+    (the React Server Components payload) when its HTML renders none: the longest text
+    row (``<id>:T<hex length>,<markup>``) holding paragraphs, with the page's ``<head>``."""
+    parts = []
+    for script in tree.xpath("//script[contains(text(), '__next_f')]/text()"):
+        for match in _NEXT_PUSH.finditer(script):
+            try:
+                parts.append(json.loads(match.group(1)))
+            except ValueError:
+                continue
+    payload = "".join(p for p in parts if isinstance(p, str)).encode("utf-8")
+    rows = [
+        payload[m.end() : m.end() + int(m.group(2), 16)].decode("utf-8", "replace")
+        for m in _RSC_TEXT.finditer(payload)
+    ]
+    rows = [row for row in rows if "<p" in row]
+    if not rows:
+        return None
+    from lxml import etree
+
+    head = next(iter(tree.xpath("//head")), None)
+    head_html = etree.tostring(head, encoding="unicode") if head is not None else ""
+    return f"<html>{head_html}<body><article>{max(rows, key=len)}</article></body></html>"
+
+
 def _parse(html: str | bytes) -> Any:
     # trafilatura's loader decodes bytes (declared or guessed charset), strips XML
     # declarations and refuses what is not HTML; it returns None on failure.
@@ -151,28 +182,24 @@ def extract(html: str | bytes, url: str) -> Article | None:
         meta = page_metadata(tree, url)
     except Exception:  # noqa: BLE001 - hostile markup must not lose the article
         meta = None
+    streamed = None
     try:
-        doc = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-        )
-    except Exception:  # noqa: BLE001 - trafilatura may raise on pathological trees
-        doc = None
-    if not isinstance(doc, Document):  # None: nothing found
-        return None
-    text = (doc.text or "").strip()
-    if _word_count(text) < MIN_WORDS:  # also an empty text
+        streamed = streamed_html(tree)  # before trafilatura, which prunes the scripts
+    except Exception:  # noqa: BLE001 - a malformed payload is only a missed fallback
+        streamed = None
+    doc = _trafilatura(tree, url)
+    text = (doc.text or "").strip() if doc else ""
+    if _word_count(text) < MIN_WORDS and streamed:  # rendered by the browser only
+        doc = _trafilatura(_parse(streamed), url)
+        text = (doc.text or "").strip() if doc else ""
+    if doc is None or _word_count(text) < MIN_WORDS:  # also an empty text
         return None
     article_url = _declared_canonical(tree, url) or canonical_url(url) or url
     tags = [t.strip() for raw in (doc.tags or []) + (doc.categories or []) for t in raw.split(",")]
     title = meta.title if meta and meta.title else (doc.title or "").strip() or None
     if meta and not meta.title and title:
         title = strip_site_affixes(title, [doc.sitename or ""])
-    authors = choose_authors(meta, doc.author) if meta else split_authors(doc.author)
+    authors = choose_authors(meta, doc.author, text) if meta else split_authors(doc.author)
     published, date_source = (meta.published_at, meta.date_source) if meta else (None, None)
     if not published:  # htmldate's guess, the weakest evidence
         published = valid_date(to_utc_iso(doc.date))
@@ -191,6 +218,23 @@ def extract(html: str | bytes, url: str) -> Article | None:
         tags=list(dict.fromkeys(t for t in tags if t))[:50],
         image=doc.image or None,
     )
+
+
+def _trafilatura(tree: Any, url: str) -> Document | None:
+    if tree is None:
+        return None
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+        )
+    except Exception:  # noqa: BLE001 - trafilatura may raise on pathological trees
+        return None
+    return doc if isinstance(doc, Document) else None  # None: nothing found
 
 
 def merge_hints(article: Article, hints: dict[str, Any]) -> Article:

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["article_objects", "clean", "jsonld_objects", "text_key", "types_of"]
+__all__ = ["article_objects", "clean", "jsonld_objects", "labelled", "text_key", "types_of"]
 
 _ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|NewsArticle|LiveBlog", re.I)
 
@@ -63,3 +63,27 @@ def article_objects(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     a headline or a publication date."""
     articles = [o for o in objects if _ARTICLE_TYPES.search(types_of(o))]
     return articles or [o for o in objects if "headline" in o or "datePublished" in o]
+
+
+_LABEL_TAGS = "//strong | //b | //dt | //th | //label | //span[not(*)]"
+
+
+def labelled(tree: Any, label: re.Pattern[str], limit: int = 3) -> list[str]:
+    """The values the page prints after a label matching *label* ("<strong>Autor</strong>
+    Jane Doe", "<dt>Date</dt><dd>28.04.2023</dd>"): the rest of the label's parent, else
+    the next element's text; short values only, at most *limit*."""
+    values: list[str] = []
+    for element in tree.xpath(_LABEL_TAGS):
+        text = clean(element.text_content())
+        if not text or len(text) > 30 or not label.fullmatch(text.rstrip(" :")):
+            continue
+        parent = element.getparent()
+        rest = clean(parent.text_content()) if parent is not None else ""
+        value = rest[len(text) :].strip(" :") if rest.startswith(text) else ""
+        if not value and element.getnext() is not None:
+            value = clean(element.getnext().text_content())
+        if value and len(value) <= 80:
+            values.append(value)
+            if len(values) >= limit:
+                break
+    return values

@@ -11,8 +11,9 @@ publisher):
 - **date** (``date_source``): ``pipelines.dates``.
 - **authors**: JSON-LD ``author`` names (people; an organisation only when no person is
   named), else the byline trafilatura finds, else ``meta name=author``; the page's byline
-  element when those name only the site. Split on "and", commas, semicolons and bars,
-  without "By", roles and agency suffixes.
+  element (a name after an author label first) when those name only the site or a CMS
+  account, else the names on a line of their own atop the body (``lead_byline``). Split
+  on "and", commas, semicolons and bars, without "By", roles and agency suffixes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipelines.dates import published_date, valid_date
-from pipelines.jsonld import article_objects, clean, jsonld_objects, text_key, types_of
+from pipelines.jsonld import (
+    article_objects,
+    clean,
+    jsonld_objects,
+    labelled,
+    text_key,
+    types_of,
+)
 
 __all__ = [
     "PageMetadata",
@@ -66,6 +74,7 @@ class PageMetadata:
     meta_authors: list[str] = field(default_factory=list)  # meta name=author
     bylines: list[str] = field(default_factory=list)  # the page's byline element
     site_names: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # JSON-LD authors that are CMS accounts
 
 
 # ---------------------------------------------------------------------------- title
@@ -182,6 +191,25 @@ def best_title(tree: Any, objects: list[dict[str, Any]], names: list[str]) -> st
 
 
 # ---------------------------------------------------------------------------- authors
+_ACCOUNT = re.compile(
+    r"/(?:author|autor|user|members?)/(?:admin|administrator|editor|redaktion|staff|webmaster)/?$",
+    re.I,
+)
+
+
+def _ld_accounts(objects: list[dict[str, Any]]) -> list[str]:
+    """Names of JSON-LD authors that are a CMS account (``/author/admin/``), not a person."""
+    found = []
+    for obj in article_objects(objects):
+        raw = obj.get("author")
+        for entry in raw if isinstance(raw, list) else [raw]:
+            if isinstance(entry, dict) and any(
+                _ACCOUNT.search(str(entry.get(k) or "")) for k in ("@id", "url")
+            ):
+                found.append(clean(entry.get("name")))
+    return [n for n in found if n]
+
+
 def _ld_authors(objects: list[dict[str, Any]]) -> list[str]:
     by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and o.get("name")}
     people: list[str] = []
@@ -222,23 +250,50 @@ def split_authors(text: str | None) -> list[str]:
     return list(dict.fromkeys(people or names))
 
 
+def _not_person(name: str, meta: PageMetadata) -> bool:
+    """*name* is the site, a CMS account or an agency rather than a person."""
+    return (
+        _names_site(name, meta.site_names) or name in meta.accounts or name.casefold() in _AGENCIES
+    )
+
+
 def _byline_people(meta: PageMetadata) -> list[str]:
     """The names of the first byline text that names someone, not the site or an agency."""
     for value in meta.bylines:
-        names = [
-            n
-            for n in split_authors(value)
-            if not _names_site(n, meta.site_names) and n.casefold() not in _AGENCIES
-        ]
+        names = [n for n in split_authors(value) if not _not_person(n, meta)]
         if names:
             return names
     return []
 
 
-def choose_authors(meta: PageMetadata, found: str | None) -> list[str]:
+def _looks_like_names(names: list[str]) -> bool:
+    """Each of *names* is two to four capitalised words, no digits: "Jane Doe", "JANE DOE"."""
+    return bool(names) and all(
+        2 <= len(words := name.split()) <= 4
+        and not re.search(r"\d", name)
+        and all(w[0].isupper() for w in words)
+        for name in names
+    )
+
+
+def lead_byline(text: str | None, meta: PageMetadata | None = None) -> list[str]:
+    """The names on a line of their own among the first three of the body, the byline
+    many CMS pages type above the article ("Jane Doe", "By A/B"), else []."""
+    for line in (text or "").splitlines()[:3]:
+        line = line.strip()
+        if not line or len(line) > 80 or re.search(r"[.!?:]$", line) or line[0] in "-*•":
+            continue  # a sentence, a heading or a list item (breadcrumbs, a menu)
+        names = split_authors(line)
+        if _looks_like_names(names) and not any(meta and _not_person(n, meta) for n in names):
+            return names
+    return []
+
+
+def choose_authors(meta: PageMetadata, found: str | None, text: str | None = None) -> list[str]:
     """The authors: JSON-LD's first, else the byline *found* by trafilatura (``"A; B"``),
     else ``meta name=author``, else the page's byline element; when those name only the
-    site and the byline element names a person (not an agency), the byline's names."""
+    site (or a CMS account) and the byline element names a person (not an agency), the
+    byline's names, else the names on a line of their own atop the body *text*."""
     bylines = [n for value in meta.bylines[:1] for n in split_authors(value)]
     people = _byline_people(meta)
     candidates = [
@@ -248,8 +303,20 @@ def choose_authors(meta: PageMetadata, found: str | None) -> list[str]:
         bylines,
     ]
     names = next((names for names in candidates if names), [])
-    if people and all(_names_site(n, meta.site_names) for n in names):
+    only_site = all(_names_site(n, meta.site_names) or n in meta.accounts for n in names)
+    if only_site and names:
+        people = people or lead_byline(text, meta)  # never when no one is named at all
+    if people and only_site:
         names = people  # the site is named as the author, the byline names a person
+    persons = [n for n in names if not _not_person(n, meta)]
+    if (
+        persons
+        and len(persons) < len(names)
+        and all(
+            _names_site(n, meta.site_names) or n in meta.accounts for n in names if n not in persons
+        )
+    ):
+        names = persons  # "Site; Jane Doe": the site beside a person is no author
     return list(dict.fromkeys(names))[:20]
 
 
@@ -268,6 +335,7 @@ def page_metadata(tree: Any, url: str) -> PageMetadata:
         ],
         bylines=_bylines(tree),
         site_names=names,
+        accounts=_ld_accounts(objects),
     )
 
 
@@ -278,10 +346,19 @@ _AUTHOR_LINK = (
 )
 
 
+# What a page prints before its author's name: "Autor:", "Autorin/Autor", "Written by".
+_AUTHOR_LABEL = re.compile(
+    r"(?:(?:author|autor|auteur|autore|autoren|autorin|autori|auteurs|authors)"
+    r"(?:\s*/\s*(?:author|autor|autorin|auteur))?|written by|geschrieben von)",
+    re.I,
+)
+
+
 def _bylines(tree: Any) -> list[str]:
     """Short texts of the elements marked as the byline or the author, or linking to an
-    author's page, the most specific first (the first text of each kind)."""
-    texts = []
+    author's page, the most specific first (the first text of each kind); first a name
+    printed after an author label ("<strong>Autor</strong> Jane Doe")."""
+    texts = labelled(tree, _AUTHOR_LABEL, limit=1)
     for xpath in (
         "//*[@itemprop='author']//*[@itemprop='name']",
         "//a[@rel='author']",

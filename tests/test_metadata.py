@@ -279,3 +279,59 @@ def test_the_feed_author_fills_a_page_without_one_as_a_list():
     merged = merge_hints(article, {"author": "By Jane Doe and John Roe"})
     assert merged.authors == ["Jane Doe", "John Roe"]
     assert merged.author == "Jane Doe; John Roe"
+
+
+# ------------------------------------------------------- bylines and dates the page prints
+SITE = '<meta property="og:site_name" content="Example News">'
+
+
+def test_a_name_printed_after_an_author_label_beats_the_site_as_author():
+    byline = "<ul><li><strong>Autorin/Autor</strong> Jane Doe</li></ul>"
+    article = extract(
+        page(SITE + '<meta name="author" content="Example News">', byline=byline), URL
+    )
+    assert article is not None and article.authors == ["Jane Doe"]
+
+
+def test_a_date_printed_after_a_date_label_is_the_page_s_evidence():
+    printed = "<ul><li><strong>Aktualisiert</strong> 30.04.2023</li><li><b>Datum:</b> 28.04.2023</li></ul>"
+    found = meta("", byline=printed)
+    assert (found.published_at, found.date_source) == ("2023-04-28", "time")
+    assert meta("", byline="<p><strong>Datum</strong> 31.13.2023</p>").published_at is None
+    stronger = meta(jsonld(datePublished="2023-04-27T10:00:00+02:00"), byline=printed)
+    assert stronger.published_at == "2023-04-27T08:00:00+00:00"
+
+
+def test_names_on_a_line_of_their_own_atop_the_body_replace_the_site_as_author():
+    site_author = jsonld(author={"@type": "Organization", "name": "Example News"})
+    lead = "<p><strong>Jane Doe/John Roe</strong></p>"
+    article = extract(page(SITE + site_author, byline=lead), URL)
+    assert article is not None and article.authors == ["Jane Doe", "John Roe"]
+    crumbs = "<ul><li>Culture News</li><li>Film Desk</li></ul>"  # a list, not a byline
+    article = extract(page(SITE + site_author, byline=crumbs), URL)
+    assert article is not None and article.authors == ["Example News"]
+    article = extract(page(SITE, byline=lead), URL)  # no one named: a line is not enough
+    assert article is not None and article.authors == []
+
+
+def test_a_cms_account_as_author_gives_way_to_the_byline_atop_the_body():
+    account = {"@id": "https://news.example/author/admin/", "name": "Desk D"}
+    article = extract(page(jsonld(author=account), byline="<p>JANE DOE</p>"), URL)
+    assert article is not None and article.authors == ["JANE DOE"]
+
+
+def test_the_site_beside_a_person_is_no_author():
+    people = [{"@type": "Person", "name": "Example News"}, {"@type": "Person", "name": "Jane Doe"}]
+    article = extract(page(SITE + jsonld(author=people)), URL)
+    assert article is not None and article.authors == ["Jane Doe"]
+
+
+def test_an_article_only_streamed_in_the_next_js_payload_is_extracted():
+    markup = "".join(f"<p>{PARAGRAPH} ({i})</p>" for i in range(4))
+    row = f"1a:T{len(markup.encode()):x},{markup}"
+    script = f"<script>self.__next_f.push([1,{json.dumps(row)}])</script>"
+    html = f"<html><head><title>A film travels</title></head><body><div id='app'></div>{script}</body></html>"
+    article = extract(html, URL)
+    assert article is not None and article.title == "A film travels"
+    assert PARAGRAPH[:40] in article.text
+    assert extract(html.replace("__next_f", "__other"), URL) is None
