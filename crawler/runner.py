@@ -266,18 +266,17 @@ _T = TypeVar("_T")
 def _retrying(write: Callable[[], _T], seconds: float) -> _T:
     """Run a write of the crawl's own bookkeeping, retrying a transient failure (locked,
     disk full) with backoff for *seconds*; then the error is raised."""
-    from storage.archive import is_write_failure
+    from storage.connection import is_write_failure, write_pauses
 
-    deadline = time.monotonic() + seconds
-    pause = 0.2
+    pauses = write_pauses(seconds)
     while True:
         try:
             return write()
         except sqlite3.Error as exc:
-            if not is_write_failure(exc) or time.monotonic() + pause > deadline:
+            pause = next(pauses, None) if is_write_failure(exc) else None
+            if pause is None:
                 raise
             time.sleep(pause)
-            pause = min(pause * 2, 5.0)
 
 
 def _crawler_process_class() -> type:

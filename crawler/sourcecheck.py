@@ -73,7 +73,10 @@ def source_states(sources: Iterable[Source], db: Path) -> list[SourceState]:
 # =========================================================================== check
 @dataclass
 class CheckResult:
-    """One source's check: ok or FAIL, latency, HTTP status, format and item count or why."""
+    """One source's check: ok or FAIL, latency, HTTP status, format and item count or why.
+
+    The check process (:mod:`crawler.kinds.check`) makes them and sends each as a line of
+    JSON, the source by its name."""
 
     source: Source
     ok: bool

@@ -178,20 +178,20 @@ def extract(html: str | bytes, url: str) -> Article | None:
     tree = _parse(html)
     if tree is None:
         return None
-    try:  # before trafilatura, which may prune the tree
+    try:
         meta = page_metadata(tree, url)
     except Exception:  # noqa: BLE001 - hostile markup must not lose the article
         meta = None
-    streamed = None
-    try:
-        streamed = streamed_html(tree)  # before trafilatura, which prunes the scripts
-    except Exception:  # noqa: BLE001 - a malformed payload is only a missed fallback
-        streamed = None
-    doc = _trafilatura(tree, url)
+    doc = _trafilatura(tree, url)  # trafilatura works on a copy: *tree* stays whole
     text = (doc.text or "").strip() if doc else ""
-    if _word_count(text) < MIN_WORDS and streamed:  # rendered by the browser only
-        doc = _trafilatura(_parse(streamed), url)
-        text = (doc.text or "").strip() if doc else ""
+    if _word_count(text) < MIN_WORDS:  # perhaps rendered by the browser only
+        try:
+            streamed = streamed_html(tree)
+        except Exception:  # noqa: BLE001 - a malformed payload is only a missed fallback
+            streamed = None
+        if streamed:
+            doc = _trafilatura(_parse(streamed), url)
+            text = (doc.text or "").strip() if doc else ""
     if doc is None or _word_count(text) < MIN_WORDS:  # also an empty text
         return None
     article_url = _declared_canonical(tree, url) or canonical_url(url) or url

@@ -55,14 +55,7 @@ def rescore_archive(
         with archive.transaction():
             for row in batch:
                 result: Relevance = score(row, themes, threshold)
-                archive.set_relevance(
-                    row["id"],
-                    relevance=result.relevance,
-                    relevant=result.relevant,
-                    themes=result.themes,
-                    theme_scores=result.theme_scores,
-                    evidence=result.evidence,
-                )
+                archive.set_relevance(row["id"], **result.to_dict())
                 counts["articles"] += 1
                 counts["relevant"] += int(result.relevant)
                 counts["changed"] += int(

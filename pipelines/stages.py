@@ -7,7 +7,6 @@ spider and leaves an item it has nothing to do with untouched.
 from __future__ import annotations
 
 import sqlite3
-import time
 from typing import TYPE_CHECKING, cast
 
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -20,7 +19,7 @@ from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
 from pipelines.relevance import score
 from pipelines.stories import assign_story
-from storage.archive import is_write_failure
+from storage.connection import is_write_failure, write_pauses
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -93,8 +92,7 @@ class ArchivePipeline(_Stage):
     async def process_item(self, item: FetchedPage) -> FetchedPage:
         session = self.session
         report = session.report(item.source)
-        deadline = time.monotonic() + session.write_retry_seconds
-        pause = 0.2
+        pauses = write_pauses(session.write_retry_seconds)
         while True:
             if session.fatal is not None:  # the archive failed for an earlier item
                 return self._unwritten(item, report)
@@ -112,11 +110,11 @@ class ArchivePipeline(_Stage):
                     )
                     session.abort(f"archive write failed, the crawl stopped: {reason}")
                     return self._unwritten(item, report)
-                if time.monotonic() + pause > deadline:
+                pause = next(pauses, None)
+                if pause is None:  # tried for write_retry_seconds
                     session.abort(f"archive write failed, the crawl stopped: {exc}")
                     return self._unwritten(item, report)
                 await _sleep(pause)
-                pause = min(pause * 2, 5.0)
                 continue
             for name, value in counts.items():
                 setattr(report, name, getattr(report, name) + value)
@@ -162,14 +160,7 @@ class ArchivePipeline(_Stage):
                 )
                 if item.relevance is not None:
                     rel = item.relevance
-                    archive.set_relevance(
-                        article_id,
-                        relevance=rel.relevance,
-                        relevant=rel.relevant,
-                        themes=rel.themes,
-                        theme_scores=rel.theme_scores,
-                        evidence=rel.evidence,
-                    )
+                    archive.set_relevance(article_id, **rel.to_dict())
                     counts["relevant"] = int(bool(rel.relevant))
                 counts["new"] = 1
         stored = archive.record_page(

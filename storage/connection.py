@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
 import sqlite_utils
 
-__all__ = ["connect", "connect_readonly", "is_write_failure", "reading"]
+__all__ = ["connect", "connect_readonly", "is_write_failure", "reading", "write_pauses"]
 
 # SQLite result codes (the primary code, the low byte) of a write that may succeed later:
 # busy or locked by another connection, disk full, an I/O error, a file that cannot be opened.
@@ -31,6 +32,16 @@ def is_write_failure(exc: BaseException) -> bool:
         return (code & 0xFF) in _TRANSIENT_CODES
     message = str(exc).lower()
     return any(m in message for m in ("locked", "disk is full", "disk i/o", "unable to open"))
+
+
+def write_pauses(seconds: float) -> Iterator[float]:
+    """The waits before each new try of a failed write: 0.2 s doubling up to 5 s, for as
+    long as the next try still starts within *seconds*; then the iterator ends."""
+    deadline = time.monotonic() + seconds
+    pause = 0.2
+    while time.monotonic() + pause <= deadline:
+        yield pause
+        pause = min(pause * 2, 5.0)
 
 
 def _set_busy_timeout(conn: sqlite3.Connection, busy_timeout: float) -> sqlite3.Connection:

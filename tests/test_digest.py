@@ -473,14 +473,7 @@ def test_evidence_from_the_scorer(tmp_path: Path) -> None:
                 "fetched_at": "2026-03-04T08:00:00+00:00",
             }
         )
-        archive.set_relevance(
-            article_id,
-            relevance=result.relevance,
-            relevant=result.relevant,
-            themes=result.themes,
-            theme_scores=result.theme_scores,
-            evidence=result.evidence,
-        )
+        archive.set_relevance(article_id, **result.to_dict())
     digest, _ = _write(tmp_path / "a.db", tmp_path / "out")
     (entry,) = digest.entries
     best = max(

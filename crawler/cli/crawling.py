@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from crawler.cli.options import (
-    EXIT_BUSY,
     allow_private_option,
+    archive_lock,
     config_option,
     db_option,
     fail,
@@ -35,7 +35,6 @@ def crawl(
     verbose: bool,
 ) -> None:
     """One crawl of every enabled source; prints a summary."""
-    from crawler.lock import ArchiveBusy, LockError, crawl_lock
     from crawler.runner import CrawlOptions, run_crawl
 
     options = CrawlOptions.from_config(
@@ -45,13 +44,8 @@ def crawl(
         allow_private_networks=allow_private_networks,
         verbose=verbose,
     )
-    try:
-        with crawl_lock(options.db):  # one crawl at a time per archive
-            summary = run_crawl(options)
-    except ArchiveBusy as exc:  # another crawl holds the archive: try again later
-        fail(str(exc), EXIT_BUSY)
-    except LockError as exc:
-        fail(str(exc), 1)
+    with archive_lock(options.db, "crawl"):  # one crawl at a time per archive
+        summary = run_crawl(options)
     summary.print()
     if summary.status == "failed":
         fail("crawl failed: " + (summary.errors[0] if summary.errors else "see the summary"), 1)

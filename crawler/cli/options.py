@@ -7,20 +7,27 @@ import errno
 import functools
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.config import ConfigError
+from crawler.config import ConfigError, default_db_path
+
+if TYPE_CHECKING:
+    from crawler.config import Settings
 from crawler.exits import EXIT_BUSY  # `crawl` exits with it when another crawl holds the archive
 
 __all__ = [
     "EXIT_BUSY",
     "allow_private_option",
+    "archive_lock",
+    "archive_path",
     "config_option",
     "db_option",
+    "existing_archive",
     "fail",
     "handle_errors",
     "sources_file_option",
@@ -30,6 +37,34 @@ __all__ = [
 def fail(message: str, code: int = 1) -> None:
     click.echo(f"culturewatch: {message}", err=True)
     sys.exit(code)
+
+
+def archive_path(db: Path | None, settings: Settings) -> Path:
+    """``--db``, else ``$CULTUREWATCH_DB``, else the ``archive`` setting."""
+    return Path(db) if db else default_db_path(settings)
+
+
+def existing_archive(db: Path | None, settings: Settings) -> Path:
+    """:func:`archive_path`, which must exist: a command that only works on an archive."""
+    path = archive_path(db, settings)
+    if not path.exists():
+        fail(f"no archive at {path}")
+    return path
+
+
+@contextmanager
+def archive_lock(path: Path, holder: str) -> Iterator[None]:
+    """Hold the crawl lock of *path* as *holder* (crawl, rescore, rebuild) for the block;
+    when another process holds it, one line and exit status 75 (1 when it cannot be taken)."""
+    from crawler.lock import ArchiveBusy, LockError, crawl_lock
+
+    try:
+        with crawl_lock(path, holder=holder):
+            yield
+    except ArchiveBusy as exc:  # another crawl or rescore holds the archive: try again later
+        fail(str(exc), EXIT_BUSY)
+    except LockError as exc:
+        fail(str(exc), 1)
 
 
 def _command_name() -> str:

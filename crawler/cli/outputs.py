@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from crawler.cli.options import (
+    archive_path,
     config_option,
     db_option,
     fail,
@@ -73,10 +74,10 @@ def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> 
 @handle_errors
 def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
     """Serve the archive with Datasette (metadata and canned queries: config/metadata.yml)."""
-    from crawler.config import config_file, default_db_path, load_settings
+    from crawler.config import config_file, load_settings
     from storage.browse import METADATA_FILE, MetadataError, serve
 
-    path = db or default_db_path(load_settings(config))
+    path = archive_path(db, load_settings(config))
     metadata = config_file(METADATA_FILE, config)  # else the one shipped with culturewatch
     try:
         serve(path, host=host, port=port, metadata=metadata, echo=click.echo)

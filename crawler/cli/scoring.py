@@ -9,10 +9,10 @@ from typing import Any
 import click
 
 from crawler.cli.options import (
-    EXIT_BUSY,
+    archive_lock,
     config_option,
     db_option,
-    fail,
+    existing_archive,
     handle_errors,
 )
 
@@ -84,38 +84,29 @@ def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bo
     """
     from rich.progress import Progress
 
-    from crawler.config import default_db_path
-    from crawler.lock import ArchiveBusy, LockError, crawl_lock
     from pipelines.scoring import reextract_archive, rescore_archive
     from storage.archive import Archive
 
     settings, themes, threshold = _scoring_config(config)
-    path = db or default_db_path(settings)
-    if not Path(path).exists():
-        fail(f"no archive at {path}")
-    try:
-        with (
-            crawl_lock(path, holder="rescore"),
-            Archive(path) as archive,
-            Progress(transient=True) as progress,
-        ):
-            if reextract:
-                task = progress.add_task("re-extracting", total=archive.count())
-                done = reextract_archive(
-                    archive, batch_size=batch_size, progress=lambda n: progress.advance(task, n)
-                )
-            task = progress.add_task("rescoring", total=archive.count())
-            counts = rescore_archive(
-                archive,
-                themes,
-                threshold,
-                batch_size=batch_size,
-                progress=lambda n: progress.advance(task, n),
+    path = existing_archive(db, settings)
+    with (
+        archive_lock(path, "rescore"),
+        Archive(path) as archive,
+        Progress(transient=True) as progress,
+    ):
+        if reextract:
+            task = progress.add_task("re-extracting", total=archive.count())
+            done = reextract_archive(
+                archive, batch_size=batch_size, progress=lambda n: progress.advance(task, n)
             )
-    except ArchiveBusy as exc:
-        fail(str(exc), EXIT_BUSY)
-    except LockError as exc:
-        fail(str(exc), 1)
+        task = progress.add_task("rescoring", total=archive.count())
+        counts = rescore_archive(
+            archive,
+            themes,
+            threshold,
+            batch_size=batch_size,
+            progress=lambda n: progress.advance(task, n),
+        )
     if reextract:
         click.echo(f"re-extracted {done['extracted']} of {done['articles']} articles")
     click.echo(

@@ -9,6 +9,7 @@ import click
 
 from crawler.cli.options import (
     allow_private_option,
+    archive_path,
     config_option,
     db_option,
     fail,
@@ -36,14 +37,14 @@ def sources(
     if ctx.invoked_subcommand is not None:  # `sources --config X check`: X applies to check
         ctx.obj = {**(ctx.obj or {}), "config": config, "sources_file": sources_file}
         return
-    from crawler.config import config_dir, default_db_path, load_settings, load_sources
+    from crawler.config import config_dir, load_settings, load_sources
     from crawler.report import print_states
     from crawler.sourcecheck import source_states
 
     directory = config_dir(config)
     settings = load_settings(directory)
     configured = load_sources(sources_file or directory / "sources.toml")
-    path = db or default_db_path(settings)
+    path = archive_path(db, settings)
     print_states(source_states(configured, path), path)
 
 

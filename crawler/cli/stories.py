@@ -6,18 +6,15 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.options import EXIT_BUSY, config_option, db_option, fail, handle_errors
+from crawler.cli.options import (
+    archive_lock,
+    config_option,
+    db_option,
+    existing_archive,
+    handle_errors,
+)
 
 __all__ = ["stories"]
-
-
-def _archive_path(config: Path | None, db: Path | None) -> Path:
-    from crawler.config import config_dir, default_db_path, load_settings
-
-    path = db or default_db_path(load_settings(config_dir(config)))
-    if not Path(path).exists():
-        fail(f"no archive at {path}")
-    return Path(path)
 
 
 @click.group(invoke_without_command=True)
@@ -43,11 +40,12 @@ def stories(ctx: click.Context, config: Path | None, db: Path | None, limit: int
     from rich.console import Console
     from rich.table import Table
 
+    from crawler.config import config_dir, load_settings
     from storage.archive import Archive
     from storage.schema import bring_up_to_date
     from storage.stories import story_rows
 
-    path = _archive_path(config, db)
+    path = existing_archive(db, load_settings(config_dir(config)))
     bring_up_to_date(path)  # an archive of an older release gets its stories first
     with Archive(path, readonly=True) as archive:
         rows = list(story_rows(archive.db, limit=limit))
@@ -74,7 +72,7 @@ def stories(ctx: click.Context, config: Path | None, db: Path | None, limit: int
     type=click.IntRange(1),
     default=500,
     show_default=True,
-    help="Articles per transaction.",
+    help="Articles read and grouped at a time (the rebuild is one transaction).",
 )
 @handle_errors
 def rebuild(config: Path | None, db: Path | None, batch_size: int) -> None:
@@ -85,8 +83,7 @@ def rebuild(config: Path | None, db: Path | None, batch_size: int) -> None:
     """
     from rich.progress import Progress
 
-    from crawler.config import config_dir, default_db_path, load_settings, load_themes
-    from crawler.lock import ArchiveBusy, LockError, crawl_lock
+    from crawler.config import config_dir, load_settings, load_themes
     from pipelines.crosslang import CrossLanguage
     from pipelines.stories import rebuild_stories
     from storage.archive import Archive
@@ -96,24 +93,17 @@ def rebuild(config: Path | None, db: Path | None, batch_size: int) -> None:
     cross = None
     if settings["stories.cross_language"]:
         cross = CrossLanguage(load_themes(directory / "themes.toml"))
-    path = Path(db or default_db_path(settings))
-    if not path.exists():
-        fail(f"no archive at {path}")
-    try:
-        with (
-            crawl_lock(path, holder="rebuild"),
-            Archive(path) as archive,
-            Progress(transient=True) as progress,
-        ):
-            task = progress.add_task("grouping stories", total=archive.count())
-            counts = rebuild_stories(
-                archive,
-                batch_size=batch_size,
-                progress=lambda n: progress.advance(task, n),
-                cross=cross,
-            )
-    except ArchiveBusy as exc:
-        fail(str(exc), EXIT_BUSY)
-    except LockError as exc:
-        fail(str(exc), 1)
+    path = existing_archive(db, settings)
+    with (
+        archive_lock(path, "rebuild"),
+        Archive(path) as archive,
+        Progress(transient=True) as progress,
+    ):
+        task = progress.add_task("grouping stories", total=archive.count())
+        counts = rebuild_stories(
+            archive,
+            batch_size=batch_size,
+            progress=lambda n: progress.advance(task, n),
+            cross=cross,
+        )
     click.echo(f"grouped {counts['articles']} articles into {counts['stories']} stories")

@@ -19,7 +19,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,21 +35,9 @@ from crawler.kinds.base import failure_reason, too_large
 from crawler.kinds.queries import DiscoveryError
 from crawler.kinds.search import unreachable
 from crawler.sitemaps import SitemapError
+from crawler.sourcecheck import CheckResult
 
-__all__ = ["CheckSpider", "Outcome", "check_settings", "main"]
-
-
-@dataclass
-class Outcome:
-    """What the check of one source found: ok or why not, and what was in the listing."""
-
-    name: str
-    ok: bool
-    seconds: float = 0.0
-    http_status: int | None = None
-    format: str | None = None
-    items: int | None = None
-    detail: str = ""
+__all__ = ["CheckSpider", "check_settings", "main"]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -77,7 +65,7 @@ class CheckSpider(scrapy.Spider):
         self,
         sources: list[Source],
         themes: Any,
-        emit: Callable[[Outcome], None],
+        emit: Callable[[CheckResult], None],
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -99,17 +87,17 @@ class CheckSpider(scrapy.Spider):
         while queue:
             source = queue.popleft()
             if host in self.down:
-                self.emit(Outcome(source.name, False, detail=f"not tried: {self.down[host]}"))
+                self.emit(CheckResult(source, False, detail=f"not tried: {self.down[host]}"))
                 continue
             try:
                 kind = load(source.kind)
                 url = kind.check_url(source, self.themes)
                 meta = kind.check_meta(source)
             except DiscoveryError as exc:
-                self.emit(Outcome(source.name, False, detail=str(exc)))
+                self.emit(CheckResult(source, False, detail=str(exc)))
                 continue
             except Exception as exc:  # noqa: BLE001 - one bad source must not stop the others
-                self.emit(Outcome(source.name, False, detail=_unexpected(exc)))
+                self.emit(CheckResult(source, False, detail=_unexpected(exc)))
                 continue
             yield Request(
                 url,
@@ -135,15 +123,15 @@ class CheckSpider(scrapy.Spider):
         try:
             found = load(source.kind).describe(response.body, response.url, content_type, max_size)
         except ListingUnusable as exc:
-            self.emit(Outcome(source.name, False, seconds, status, detail=_first_line(exc)))
+            self.emit(CheckResult(source, False, seconds, status, detail=_first_line(exc)))
         except (FeedError, SitemapError) as exc:
             detail = f"unreadable: {_first_line(exc)}"
-            self.emit(Outcome(source.name, False, seconds, status, detail=detail))
+            self.emit(CheckResult(source, False, seconds, status, detail=detail))
         except Exception as exc:  # noqa: BLE001 - hostile input (corrupt gzip, odd JSON)
-            self.emit(Outcome(source.name, False, seconds, status, detail=_unexpected(exc)))
+            self.emit(CheckResult(source, False, seconds, status, detail=_unexpected(exc)))
         else:
             self.emit(
-                Outcome(source.name, True, seconds, status, found.format, found.items, found.detail)
+                CheckResult(source, True, seconds, status, found.format, found.items, found.detail)
             )
         yield from self.next_request(response.meta["host"])
 
@@ -157,7 +145,7 @@ class CheckSpider(scrapy.Spider):
         if unreachable(failure):
             self.down.setdefault(host, reason)
         seconds = time.monotonic() - request.meta["started"]
-        self.emit(Outcome(source.name, False, seconds, status, detail=reason))
+        self.emit(CheckResult(source, False, seconds, status, detail=reason))
         yield from self.next_request(host)
 
 
@@ -186,8 +174,10 @@ def check_settings(
     return settings
 
 
-def _write(outcome: Outcome) -> None:
-    sys.stdout.write(json.dumps(asdict(outcome)) + "\n")
+def _write(result: CheckResult) -> None:
+    """One result as a line of JSON: the source by its name, then the findings."""
+    values = {f.name: getattr(result, f.name) for f in fields(result) if f.name != "source"}
+    sys.stdout.write(json.dumps({"name": result.source.name, **values}) + "\n")
     sys.stdout.flush()
 
 

@@ -24,7 +24,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
+from gate import baseline, fell_below, verdict  # noqa: E402
 from support import (  # noqa: E402
     FixtureServer,
     build_benchmark_mirror,
@@ -35,9 +37,6 @@ from support import (  # noqa: E402
     write_settings,
     write_sources,
 )
-
-BASELINES = HERE / "baselines.json"
-TOLERANCE = 0.005
 
 
 def _crawl(config: Path, sources: Path, db: Path) -> subprocess.CompletedProcess:
@@ -94,11 +93,7 @@ def measure(corpus: Path, workdir: Path) -> dict:
 
 def check(result: dict) -> list[str]:
     """The figures that are worse than the stored baseline."""
-    baseline = json.loads(BASELINES.read_text())["extraction"]
-    problems = []
-    for key in ("f1", "archived_share"):
-        if result[key] < baseline[key] - TOLERANCE:
-            problems.append(f"{key} {result[key]} < baseline {baseline[key]}")
+    problems = fell_below(result, baseline("extraction"), ("f1", "archived_share"))
     if result["second_crawl_refetched_articles"] or result["second_crawl_new_rows"]:
         problems.append("the second crawl fetched articles again or added rows")
     return problems
@@ -115,12 +110,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         result = measure(corpus, Path(tmp))
     print(json.dumps(result, indent=2))
-    if args.check:
-        problems = check(result)
-        for problem in problems:
-            print(f"FAIL: {problem}")
-        return 1 if problems else 0
-    return 0
+    return verdict(check(result)) if args.check else 0
 
 
 if __name__ == "__main__":

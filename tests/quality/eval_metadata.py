@@ -48,8 +48,9 @@ sys.path.insert(0, str(HERE.parent))
 from support import FixtureServer, Route, crawl_cli, shingle_f1, write_settings, write_sources  # noqa: E402
 from support.paths import SHARED  # noqa: E402
 
-BASELINES = HERE / "baselines.json"
-TOLERANCE = 0.005
+sys.path.insert(0, str(HERE))
+from gate import TOLERANCE, baseline, fell_below, verdict  # noqa: E402
+
 FIELDS = ("title", "date", "authors", "body")
 _TOKEN = re.compile(r"\w+")
 
@@ -258,12 +259,9 @@ def measure(corpus: Path, workdir: Path) -> dict[str, Any]:
 
 def check(result: dict[str, Any]) -> list[str]:
     """The figures worse than the stored baseline, or than the peer's."""
-    baseline = json.loads(BASELINES.read_text())["metadata"]
     ours, theirs = result["ours"], result["trafilatura"]
-    problems = []
+    problems = fell_below(ours, baseline("metadata"), FIELDS)
     for key in FIELDS:
-        if ours[key] < baseline[key] - TOLERANCE:
-            problems.append(f"{key} {ours[key]} < baseline {baseline[key]}")
         if ours[key] < theirs[key] - TOLERANCE:
             problems.append(f"{key} {ours[key]} < standalone trafilatura {theirs[key]}")
     return problems
@@ -288,12 +286,7 @@ def main() -> int:
             r = result[who]
             figures = [r[k] for k in FIELDS] + [r["authors_precision"]]
             print(f"{who:12}" + "".join(f"{v:>10.3f}" for v in figures) + f"{r['archived']:>10}")
-    if args.check:
-        problems = check(result)
-        for problem in problems:
-            print(f"FAIL: {problem}")
-        return 1 if problems else 0
-    return 0
+    return verdict(check(result)) if args.check else 0
 
 
 if __name__ == "__main__":

@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # run as a plain script from anywhere
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, Path(__file__).resolve().parent):
+    if str(_path) not in sys.path:  # run as a plain script from anywhere, or loaded by a test
+        sys.path.insert(0, str(_path))
+
+from gate import BASELINES, TOLERANCE, verdict
 
 from crawler.config import SETTINGS_SCHEMA, ConfigError, load_themes
 from pipelines.relevance import score
@@ -29,9 +32,7 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "relevance-dev.jsonl"
 DEFAULT_THEMES = ROOT / "config" / "themes.toml"
 # The project's own probe set: 90 excerpts written blind to themes.toml, in our own words.
 PROBE_DATA = Path(__file__).resolve().parent / "relevance-probe.jsonl"
-BASELINES = Path(__file__).resolve().parent / "baselines.json"
 BENCHMARK = "relevance"
-TOLERANCE = 0.005
 DEFAULT_THRESHOLD = SETTINGS_SCHEMA["relevance"]["threshold"][1]
 
 
@@ -179,12 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         benchmark = args.baseline or (
             "relevance_probe" if args.data.resolve() == PROBE_DATA.resolve() else BENCHMARK
         )
-        problems = check(figures, benchmark=benchmark)
-        for problem in problems:
-            print(f"FAIL: {problem}", file=sys.stderr)
-        if problems:
-            return 1
-        print("baseline check passed")
+        return verdict(check(figures, benchmark=benchmark))
     return 0
 
 

@@ -29,13 +29,13 @@ for _path in (ROOT, ROOT / "tests", Path(__file__).resolve().parent):
     if str(_path) not in sys.path:  # run as a plain script from anywhere
         sys.path.insert(0, str(_path))
 
+from gate import BASELINES, baseline, fell_below, verdict
+
 from pipelines.stories import assign_story, jaccard, signature
 from storage.archive import Archive
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "stories-pairs.jsonl"
-BASELINES = Path(__file__).resolve().parent / "baselines.json"
 BENCHMARK = "stories"
-TOLERANCE = 0.005
 
 
 def load_items(path: Path) -> list[dict[str, Any]]:
@@ -148,12 +148,7 @@ def compare(items: list[dict[str, Any]]) -> None:
 
 def check(figures: dict[str, Any], baselines_path: Path = BASELINES) -> list[str]:
     """Problems against the stored baseline (empty when the gate passes)."""
-    baseline = json.loads(baselines_path.read_text(encoding="utf-8")).get(BENCHMARK, {})
-    return [
-        f"{key} {figures[key]} fell below the baseline {baseline[key]}"
-        for key in ("precision", "recall")
-        if key in baseline and figures[key] < baseline[key] - TOLERANCE
-    ]
+    return fell_below(figures, baseline(BENCHMARK, baselines_path), ("precision", "recall"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,14 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         from crosslang_eval import report  # tests/quality/crosslang_eval.py
 
         report(items)
-    if args.check:
-        problems = check(figures)
-        for problem in problems:
-            print(f"FAIL: {problem}", file=sys.stderr)
-        if problems:
-            return 1
-        print("baseline check passed")
-    return 0
+    return verdict(check(figures)) if args.check else 0
 
 
 if __name__ == "__main__":

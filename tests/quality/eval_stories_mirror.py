@@ -28,12 +28,11 @@ for path in (ROOT, ROOT / "tests", Path(__file__).resolve().parent):
         sys.path.insert(0, str(path))
 
 from eval_stories import pairwise  # noqa: E402
+from gate import BASELINES, baseline, fell_below, verdict  # noqa: E402
 from support import FixtureServer, crawl_cli, write_settings, write_sources  # noqa: E402
 from support.syndication import OUTLETS, build_syndication, load_excerpts  # noqa: E402
 
-BASELINES = Path(__file__).resolve().parent / "baselines.json"
 BENCHMARK = "stories_mirror"
-TOLERANCE = 0.005
 REQUIRED = {"precision": 0.95, "recall": 0.9}
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
 
@@ -102,17 +101,12 @@ def measure(workdir: Path, limit: int = 150) -> dict[str, Any] | None:
 
 
 def check(figures: dict[str, Any], baselines_path: Path = BASELINES) -> list[str]:
-    baseline = json.loads(baselines_path.read_text(encoding="utf-8")).get(BENCHMARK, {})
     problems = [
         f"{key} {figures[key]} is below the required {floor}"
         for key, floor in REQUIRED.items()
         if figures[key] < floor
     ]
-    problems += [
-        f"{key} {figures[key]} fell below the baseline {baseline[key]}"
-        for key in ("precision", "recall")
-        if key in baseline and figures[key] < baseline[key] - TOLERANCE
-    ]
+    problems += fell_below(figures, baseline(BENCHMARK, baselines_path), ("precision", "recall"))
     if figures["articles_without_story"]:
         problems.append(f"{figures['articles_without_story']} articles have no story")
     return problems
@@ -131,14 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     errors = figures.pop("errors")
     print(json.dumps(figures, indent=2))
     print(f"errors ({len(errors)}): {' '.join(errors[:20]) or '-'}")
-    if args.check:
-        problems = check(figures)
-        for problem in problems:
-            print(f"FAIL: {problem}", file=sys.stderr)
-        if problems:
-            return 1
-        print("check passed")
-    return 0
+    return verdict(check(figures)) if args.check else 0
 
 
 if __name__ == "__main__":
