@@ -37,7 +37,10 @@ def is_write_failure(exc: BaseException) -> bool:
 def write_pauses(seconds: float) -> Iterator[float]:
     """The waits before each new try of a failed write: 0.2 s doubling up to 5 s, for as
     long as the next try still starts within *seconds*; then the iterator ends."""
-    deadline = time.monotonic() + seconds
+    return _pauses(time.monotonic() + seconds)  # the deadline counts from now, not the first try
+
+
+def _pauses(deadline: float) -> Iterator[float]:
     pause = 0.2
     while time.monotonic() + pause <= deadline:
         yield pause
