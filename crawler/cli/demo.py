@@ -15,6 +15,19 @@ __all__ = ["DEFAULT_DEMO_DB", "demo"]
 DEFAULT_DEMO_DB = Path("data") / "demo.db"
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail now, before the crawl, when Datasette could not listen on *host*:*port*."""
+    import socket
+
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        fail(f"demo failed: cannot serve on {host}:{port}: {exc.strerror or exc}", 1)
+
+
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{key} {n}" for key, n in counts.items()) or "none"
 
@@ -26,7 +39,7 @@ def _counts(counts: dict[str, int]) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_DEMO_DB,
     show_default=True,
-    help="The demo's own SQLite archive (never the real one: an archive with other sources is refused).",
+    help="The demo's own SQLite archive; an archive with sources other than the demo's is refused.",
 )
 @click.option("--no-browse", is_flag=True, help="Only build the archive; do not serve it.")
 @click.option(
@@ -49,12 +62,14 @@ def demo(db: Path, no_browse: bool, port: int, host: str, verbose: bool) -> None
 
     Six fictional outlets in English and Chinese are served on 127.0.0.1 and crawled by the
     real crawl (no network needed), then the archive is served as `browse` does. Run again,
-    it adds nothing twice.
+    it duplicates nothing.
     """
     from crawler.config import ConfigError, defaults_dir
     from crawler.demo.build import NotADemoArchive, crawl_demo, demo_site
     from storage.overview import archive_overview
 
+    if not no_browse:
+        _check_port(host, port)
     try:
         with demo_site(db) as build:
             click.echo(

@@ -73,8 +73,8 @@ def _previous_port(db: Path) -> int:
             f"{db} is not a demo archive (it has the sources {shown}): "
             "the demo writes only to an archive of its own; choose another --db"
         )
-    ports = {urlsplit(url).port for url in sources.values()}
-    return next(iter(ports)) if len(ports) == 1 and None not in ports else 0
+    ports = {urlsplit(url).port or 0 for url in sources.values()}
+    return ports.pop() if len(ports) == 1 else 0
 
 
 @contextmanager
@@ -98,8 +98,7 @@ def _sources_toml(sources: list[DemoSource]) -> str:
     blocks = [
         "[[sources]]\n"
         + "".join(
-            f"{key} = {_toml(value)}\n"
-            for key, value in (*s._asdict().items(), ("verified", True))
+            f"{key} = {_toml(value)}\n" for key, value in (*s._asdict().items(), ("verified", True))
         )
         for s in sources
     ]

@@ -27,7 +27,7 @@ class _HTTPServer(ThreadingHTTPServer):
         # HTTPServer.server_bind looks up the host's name (socket.getfqdn), which can stall
         # without a network; loopback needs no name
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that went away: nothing to report, the library does not print

@@ -71,7 +71,7 @@ def _page(outlet: dict[str, Any], a: dict[str, Any], url: str, published: dateti
     lang = a.get("lang") or outlet["lang"]
     when = published.isoformat()
     paras = "\n".join(f"      <p>{_esc(p)}</p>" for p in a["paras"])
-    nav = "".join(f"<li><a href=\"#\">{_esc(n)}</a></li>" for n in outlet["nav"])
+    nav = "".join(f'<li><a href="#">{_esc(n)}</a></li>' for n in outlet["nav"])
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -247,13 +247,10 @@ def build_site(base_url: str, now: datetime | None = None) -> DemoSite:
             )
         )
     pages["/robots.txt"] = Page(b"User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
-    index = "".join(
-        f'<li><a href="/{k}/">{_esc(o["name"])}</a></li>' for k, o in outlets.items()
-    )
+    index = "".join(f'<li><a href="/{k}/">{_esc(o["name"])}</a></li>' for k, o in outlets.items())
     pages["/"] = Page(
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>culturewatch demo'
-        f"</title></head><body><h1>culturewatch demo outlets</h1><ul>{index}</ul></body></html>"
-        .encode(),
+        f"</title></head><body><h1>culturewatch demo outlets</h1><ul>{index}</ul></body></html>".encode(),
         HTML,
     )
     return DemoSite(pages=pages, sources=sources, articles=count)
