@@ -20,10 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.config import Source
 from crawler.demo.site import build_site, load_data
 from storage.archive import Archive
-
-THEMES = (Path(__file__).resolve().parents[1] / "config" / "themes.toml").read_text()
 
 
 def _demo(db: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -84,7 +83,7 @@ def test_the_site_lists_every_article_dated_this_week_in_both_scripts() -> None:
 def test_the_demo_refuses_an_archive_of_real_sources(tmp_path: Path) -> None:
     db = tmp_path / "culturewatch.db"
     with Archive(db) as archive:
-        archive.sync_sources([_Source("diplomat", "https://thediplomat.com/feed/")])
+        archive.sync_sources([Source("diplomat", "https://thediplomat.com/feed/", "feed")])
     before = db.read_bytes()
     result = CliRunner().invoke(cli, ["demo", "--no-browse", "--db", str(db)])
     assert result.exit_code == 1, result.output
@@ -105,11 +104,6 @@ def test_a_port_in_use_is_one_line_before_anything_is_built(tmp_path: Path) -> N
         f"culturewatch: demo failed: cannot serve on 127.0.0.1:{port}: Address already in use\n"
     )
     assert not db.exists()
-
-
-class _Source:
-    def __init__(self, name: str, url: str) -> None:
-        self.name, self.url, self.kind, self.language, self.enabled = name, url, "feed", "en", 1
 
 
 @pytest.mark.slow
