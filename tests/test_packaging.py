@@ -148,6 +148,14 @@ def test_an_installed_wheel_crawls_from_an_empty_directory(tmp_path: Path) -> No
     assert [(url, relevant) for url, relevant, _ in rows] == [(srv.url("/nezha.html"), 1)], summary
     assert "films_games" in rows[0][2], rows  # scored on the shipped themes
 
+    # the demo's site ships in the wheel; its archive is its own file (data/demo.db)
+    shown = _run([culturewatch, "demo", "--no-browse"], work, env)
+    with closing(sqlite3.connect(work / "data" / "demo.db")) as conn:
+        demo_relevant = conn.execute("SELECT count(*) FROM articles WHERE relevant").fetchone()[0]
+    assert demo_relevant > 10 and "most amplified story" in shown, shown
+    with closing(sqlite3.connect(db)) as conn:  # the real archive is untouched by it
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
     out = _run([culturewatch, "init"], work, env)
     assert sorted((work / "config").iterdir()) == [work / "config" / p.name for p in SHIPPED], out
     print(

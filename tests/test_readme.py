@@ -28,6 +28,7 @@ PROG = "culturewatch"
 # command -> the README section that tells more about it
 SEE = {
     "browse": "Browse",
+    "demo": "Try it",
     "digest": "Digests",
     "schedule": "Run it unattended",
     "score": "Relevance",

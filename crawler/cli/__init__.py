@@ -11,6 +11,7 @@ import click
 
 from crawler.cli.configure import init
 from crawler.cli.crawling import crawl, schedule
+from crawler.cli.demo import demo
 from crawler.cli.options import EXIT_BUSY, fail, handle_errors
 from crawler.cli.outputs import browse, digest
 from crawler.cli.scoring import rescore, score
@@ -30,7 +31,7 @@ def cli() -> None:
     """
 
 
-for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, init):
+for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, demo, init):
     cli.add_command(command)
 
 
