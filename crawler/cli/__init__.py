@@ -11,6 +11,8 @@ import click
 
 from crawler.cli.configure import init
 from crawler.cli.crawling import crawl, schedule
+from crawler.cli.evaluate import evaluate
+from crawler.cli.labels import label, labels
 from crawler.cli.options import EXIT_BUSY, fail, handle_errors
 from crawler.cli.outputs import browse, digest
 from crawler.cli.scoring import rescore, score
@@ -31,6 +33,8 @@ def cli() -> None:
 
 
 for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, init):
+    cli.add_command(command)
+for command in (label, labels, evaluate):
     cli.add_command(command)
 
 
