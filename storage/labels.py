@@ -104,21 +104,25 @@ def add_label(
 def import_label(conn: sqlite3.Connection, line: dict[str, Any]) -> str:
     """Add the label of one exported *line* to the article of its ``url``.
 
-    Returns ``"added"``, ``"known"`` (the same label, person and time is there already: a
-    second import adds nothing) or ``"unknown"`` (no article with that URL).
+    Returns ``"added"``, ``"known"`` (the same label of the same person and time is there
+    already; for a line without ``labelled_at``, the same label and note: a second import
+    adds nothing) or ``"unknown"`` (no article with that URL).
     """
     found = find_article(conn, str(line["url"]))
     if found is None:
         return "unknown"
-    at = to_utc_iso(line.get("labelled_at")) or utcnow()
+    at = to_utc_iso(line.get("labelled_at"))
     by = str(line.get("labelled_by") or "unknown")
     theme = line.get("theme") or None
-    same = conn.execute(
-        "select 1 from labels where article_id = ? and theme is ? and labelled_by = ? "
-        "and labelled_at = ? and label = ?",
-        [found[0], theme, by, at, int(line["label"])],
-    ).fetchone()
-    if same:
+    sql = "select 1 from labels where article_id = ? and theme is ? and labelled_by = ? "
+    params = [found[0], theme, by, int(line["label"])]
+    if at:  # the same label given at the same time
+        sql += "and label = ? and labelled_at = ?"
+        params.append(at)
+    else:  # no time: the same label and note from the same person
+        sql += "and label = ? and note is ?"
+        params.append(line.get("note") or None)
+    if conn.execute(sql, params).fetchone():
         return "known"
     add_label(
         conn,
@@ -127,7 +131,7 @@ def import_label(conn: sqlite3.Connection, line: dict[str, Any]) -> str:
         labelled_by=by,
         theme=theme,
         note=line.get("note"),
-        labelled_at=at,
+        labelled_at=at or utcnow(),
     )
     return "added"
 
