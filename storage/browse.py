@@ -23,6 +23,7 @@ __all__ = [
     "MetadataError",
     "SHIPPED_METADATA",
     "build_datasette",
+    "labelling_config",
     "load_metadata",
     "metadata_path",
     "serve",
@@ -119,15 +120,19 @@ def serve(
     if not db.exists():
         raise FileNotFoundError(f"no archive at {db}: run `culturewatch crawl` first")
     Archive(db).close()  # migrations: the search index and any new tables
-    local = _is_loopback(host)
-    labelling = {**(labelling or {}), **({} if local else {"local_writes": False})}
-    ds = build_datasette(db, metadata=metadata, labelling=labelling)
+    ds = build_datasette(db, metadata=metadata, labelling=labelling_config(host, labelling))
     asyncio.run(ds.invoke_startup())
-    if not local:
+    if not _is_loopback(host):
         echo(f"warning: serving on {host}: anyone who can reach it can read the archive")
         echo("labels can be written only by a signed-in analyst (README, Labelling and evaluation)")
     echo(f"Serving {db} at http://{_url_host(host)}:{port}/{DATABASE_NAME} (Ctrl-C to stop)")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+
+
+def labelling_config(host: str, labelling: dict[str, Any] | None) -> dict[str, Any]:
+    """The labelling plugin's configuration when serving on *host*: beyond loopback there
+    is no local actor (``local_writes`` off, whatever the metadata says)."""
+    return {**(labelling or {}), **({} if _is_loopback(host) else {"local_writes": False})}
 
 
 def _is_loopback(host: str) -> bool:
