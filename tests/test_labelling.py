@@ -78,6 +78,10 @@ def test_the_local_actor_labels_with_the_csrf_token(crawled: Path, tmp_path: Pat
         # no cookies at all (a page elsewhere posting into a fresh browser): refused
         bare = httpx.post(base + ROUTE, data={"article_id": str(article), "label": "1"})
         assert bare.status_code == 403
+        query = httpx.get(f"{base}/culturewatch/labelled_articles.json?_shape=objects").json()
+        assert [(r["id"], r["label"], r["theme"]) for r in query["rows"]] == [
+            (article, 0, "films_games")
+        ]
     assert labels(db) == [(article, 0, "films_games", "<b>only a mention</b>", getpass.getuser())]
 
 
