@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from browse_helpers import CULTUREWATCH
+from support import REPO, write_settings
 
 from crawler.config import ConfigError, load_themes
 from pipelines.relevance import score
 from storage.archive import Archive
 from storage.labels import add_label
-from support import REPO, write_settings
 
 # (relevance, label or None for unlabelled), all mainly about films_games
 FILMS = [(0.1, 0), (0.2, 0), (0.3, 1), (0.35, 1), (0.4, 1), (0.45, 0), (0.6, 1), (0.7, 1)]

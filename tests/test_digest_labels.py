@@ -75,8 +75,9 @@ def test_no_labels_no_precision_and_no_links_when_not_served(tmp_path: Path) -> 
         archive.db.execute("delete from labels")
     out = tmp_path / "digests"
     write_digest(db, DAY, out, tz=ZoneInfo("UTC"), labels=default_labels(["films_games"]))
-    assert json.loads((out / "2026-03-04.json").read_text(encoding="utf-8"))[
-        "labelled_precision"
-    ] is None
+    assert (
+        json.loads((out / "2026-03-04.json").read_text(encoding="utf-8"))["labelled_precision"]
+        is None
+    )
     page = (out / "2026-03-04.html").read_text(encoding="utf-8")
     assert "Labelled precision" not in page and "#label" not in page

@@ -18,10 +18,10 @@ import httpx
 import pytest
 import yaml
 from browse_helpers import browse_server, crawl_fixture_archive
+from support import REPO
 
 from storage.archive import Archive
 from storage.browse import labelling_config
-from support import REPO
 
 pytestmark = pytest.mark.slow  # a crawl of the fixture site and a real server
 ROUTE = "/-/culturewatch/label"

@@ -29,6 +29,8 @@ PROG = "culturewatch"
 SEE = {
     "browse": "Browse",
     "digest": "Digests",
+    "evaluate": "Labelling and evaluation",
+    "label": "Labelling and evaluation",
     "schedule": "Run it unattended",
     "score": "Relevance",
     "sources": "Sources",

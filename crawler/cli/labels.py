@@ -78,7 +78,7 @@ def label(
     config: Path | None,
     db: Path | None,
 ) -> None:
-    """Label ARTICLE (its id or URL) relevant or not, as a whole or for one --theme.
+    """Label ARTICLE (its id or URL) --relevant or --not-relevant, as a whole or for one --theme.
 
     The latest label of a person for an article and theme counts; earlier ones are kept.
     """
