@@ -17,12 +17,21 @@ from crawler.config import config_dir as config_dir_of
 from pipelines.themes import THEME_KEYS
 from storage.digest import Digest, default_labels, write_digest
 
-__all__ = ["digest_from_config", "digest_timezone", "theme_labels"]
+__all__ = ["article_pages", "digest_from_config", "digest_timezone", "theme_labels"]
 
 
 def digest_timezone(settings: Settings) -> ZoneInfo:
     """The ``schedule.timezone`` setting (validated when the settings were loaded)."""
     return ZoneInfo(settings["schedule.timezone"])
+
+
+def article_pages(settings: Settings) -> str | None:
+    """Where `culturewatch browse` serves the articles' pages (``digest.browse_url``), for
+    the digest's links back to them; None when the setting is empty."""
+    from storage.browse import DATABASE_NAME
+
+    base = str(settings["digest.browse_url"]).strip().rstrip("/")
+    return f"{base}/{DATABASE_NAME}/articles" if base else None
 
 
 def theme_labels(config_dir: str | os.PathLike | None) -> dict[str, str]:
@@ -67,4 +76,5 @@ def digest_from_config(
         tz=tz,
         max_age_days=max_age,
         labels=theme_labels(directory),
+        article_pages=article_pages(settings),
     )

@@ -18,6 +18,9 @@ How a score is made
    are present and not outnumbered by other-country anchors (Korea, Japan, Hollywood ...).
 4. A theme's score is ``1 - exp(-points / SCALE)``; the overall relevance uses the points of
    all distinct concepts together, so several themes reinforce each other.
+5. The article is relevant when its relevance reaches the threshold of its *main theme* (the
+   highest score, the first in file order on a tie): the theme's own ``threshold`` in
+   ``themes.toml`` when it sets one, else the ``relevance.threshold`` setting.
 
 The constants below are module globals on purpose: ``tests/bench/relevance_ablation.py``
 switches them one at a time.
@@ -34,7 +37,7 @@ from pipelines.matcher import normalise, token_length
 from pipelines.themes import CHINA, OTHER, Themes
 from storage.evidence import Evidence, TermEvidence
 
-__all__ = ["DEFAULT_THRESHOLD", "Relevance", "score"]
+__all__ = ["DEFAULT_THRESHOLD", "Relevance", "main_theme", "score", "threshold_for"]
 
 DEFAULT_THRESHOLD = 0.5  # keep equal to SETTINGS_SCHEMA["relevance"]["threshold"]
 
@@ -143,6 +146,7 @@ def score(article: object, themes: Themes, threshold: float = DEFAULT_THRESHOLD)
         best_by_concept = {k: p * LONE_MENTION for k, p in best_by_concept.items()}
     theme_scores = {key: round(_squash(p), 4) for key, p in points_by_theme.items()}
     relevance = round(_squash(sum(best_by_concept.values())), 4)
+    threshold = threshold_for(theme_scores, themes.thresholds, threshold)
     relevant = relevance >= threshold
     listed: list[str] = []
     if relevant:
@@ -153,6 +157,24 @@ def score(article: object, themes: Themes, threshold: float = DEFAULT_THRESHOLD)
             if value > 0 and value >= THEME_SHARE * threshold and value >= THEME_RELATIVE * top
         ] or [max(theme_scores, key=theme_scores.__getitem__)]
     return Relevance(relevance, relevant, listed, theme_scores, evidence)
+
+
+def main_theme(theme_scores: Mapping[str, float]) -> str | None:
+    """The theme with the highest score above 0 (the first in order on a tie), or None."""
+    best = None
+    for key, value in theme_scores.items():
+        if value > 0 and (best is None or value > theme_scores[best]):
+            best = key
+    return best
+
+
+def threshold_for(
+    theme_scores: Mapping[str, float], thresholds: Mapping[str, float], default: float
+) -> float:
+    """The relevance an article with *theme_scores* needs: its main theme's own threshold
+    (*thresholds*), else *default*."""
+    main = main_theme(theme_scores)
+    return thresholds.get(main, default) if main is not None else default
 
 
 def _squash(points: float) -> float:

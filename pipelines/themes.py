@@ -3,7 +3,8 @@
 No file is read here: the crawler reads the TOML (:func:`crawler.config.load_themes`) and
 passes the plain dict to :func:`compile_themes`, which validates it and compiles the matchers
 once. Each theme lists concepts: the aliases of one name or phrase (``"Ne Zha 2|哪吒2"``), a
-weight, and whether it is a generic *context* term.
+weight, and whether it is a generic *context* term. A theme may set its own ``threshold``:
+the relevance an article mainly about it needs (``culturewatch evaluate --calibrate``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ THEME_KEYS = (
 
 CHINA, OTHER = 0, 1  # owners in the anchor matcher
 _ALIAS_SPLIT = "|"
-_THEME_FIELDS: dict[str, type] = {"label": str, "description": str, "terms": dict, "context": dict}
+_THEME_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "label": str,
+    "description": str,
+    "terms": dict,
+    "context": dict,
+    "threshold": (int, float),
+}
 _REQUIRED = ("label", "description", "terms")
 
 
@@ -48,6 +55,7 @@ class Concept:
     weight: float
     context: bool
     written: tuple[tuple[str, str], ...] = ()  # (normalised alias, alias as written)
+    line: str = ""  # the key of its line in the themes file, as written
 
     def shown(self, alias: str) -> str:
         """An alias the matcher found, as the themes file writes it (evidence shows it)."""
@@ -60,6 +68,7 @@ class Theme:
     label: str
     description: str
     concepts: tuple[Concept, ...]
+    threshold: float | None = None  # relevance needed when this is the main theme
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,11 @@ class Themes:
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(theme.key for theme in self.themes)
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Theme key -> its own threshold, for the themes that set one."""
+        return {t.key: t.threshold for t in self.themes if t.threshold is not None}
 
     def __getitem__(self, key: str) -> Theme:
         for theme in self.themes:
@@ -174,17 +188,24 @@ def _theme(key: str, entry: Any, fail: _Fail) -> Theme:
         raise fail(where, "must be a table")
     for name in entry:
         if name not in _THEME_FIELDS:
-            raise fail(f"{where}.{name}", "is not a known key (label, description, terms, context)")
+            raise fail(
+                f"{where}.{name}",
+                "is not a known key (label, description, terms, context, threshold)",
+            )
     for name in _REQUIRED:
         if name not in entry:
             raise fail(f"{where}.{name}", "is missing")
     for name, typ in _THEME_FIELDS.items():
-        if name in entry and not isinstance(entry[name], typ):
+        if name in entry and (not isinstance(entry[name], typ) or isinstance(entry[name], bool)):
             kind = "a string" if typ is str else f"a table ([{where}.{name}])"
+            kind = "a number" if name == "threshold" else kind
             raise fail(f"{where}.{name}", f"must be {kind}, not {entry[name]!r}")
     for name in ("label", "description"):
         if not entry[name].strip():
             raise fail(f"{where}.{name}", "must not be empty")
+    threshold = entry.get("threshold")
+    if threshold is not None and not 0 < threshold <= 1:
+        raise fail(f"{where}.threshold", f"must be above 0 and at most 1, not {threshold!r}")
     concepts: list[Concept] = []
     for section in ("terms", "context"):
         for line, weight in entry.get(section, {}).items():
@@ -208,8 +229,13 @@ def _theme(key: str, entry: Any, fail: _Fail) -> Theme:
                     float(weight),
                     section == "context",
                     tuple((a, as_written[a]) for a in aliases),
+                    line,
                 )
             )
     return Theme(
-        key, entry["label"].strip(), " ".join(entry["description"].split()), tuple(concepts)
+        key,
+        entry["label"].strip(),
+        " ".join(entry["description"].split()),
+        tuple(concepts),
+        None if threshold is None else float(threshold),
     )

@@ -5,7 +5,8 @@ The metadata, canned queries and Datasette settings are data, in ``config/metada
 package); a file that cannot be used raises :class:`MetadataError` (one line). The archive
 is opened as a normal, mutable database, so crawls keep writing to it while it is served;
 it is always served as ``/culturewatch`` whatever the file is called. The plugin in
-:mod:`storage.datasette_plugin` makes the search box segment Chinese.
+:mod:`storage.datasette_plugin` makes the search box segment Chinese; the one in
+:mod:`storage.labelling` writes the analysts' labels (templates: ``storage/templates``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "MetadataError",
     "SHIPPED_METADATA",
     "build_datasette",
+    "labelling_config",
     "load_metadata",
     "metadata_path",
     "serve",
@@ -30,6 +32,7 @@ __all__ = [
 DATABASE_NAME = "culturewatch"
 METADATA_FILE = "metadata.yml"
 SHIPPED_METADATA = Path(__file__).resolve().parents[1] / "config" / METADATA_FILE
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class MetadataError(Exception):
@@ -60,24 +63,37 @@ def load_metadata(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[st
 
 
 def build_datasette(
-    db: str | os.PathLike[str], *, metadata: str | os.PathLike[str] | None = None
+    db: str | os.PathLike[str],
+    *,
+    metadata: str | os.PathLike[str] | None = None,
+    labelling: dict[str, Any] | None = None,
 ) -> Any:
     """A :class:`datasette.app.Datasette` serving the archive at *db* (which must exist),
-    with the metadata file *metadata* (default: the shipped one)."""
+    with the metadata file *metadata* (default: the shipped one). *labelling* is the
+    configuration of :mod:`storage.labelling` (``local_writes``, ``local_user``, ``themes``;
+    default: local writes on, served on loopback), merged over the metadata's own."""
     from datasette.app import DEFAULT_SETTINGS, Datasette
     from datasette.database import Database
     from datasette.plugins import pm
 
     from storage import datasette_plugin
+    from storage import labelling as labels_plugin
 
-    if not pm.is_registered(datasette_plugin):
-        pm.register(datasette_plugin, name="culturewatch")
+    for plugin, name in ((datasette_plugin, "culturewatch"), (labels_plugin, labels_plugin.PLUGIN)):
+        if not pm.is_registered(plugin):
+            pm.register(plugin, name=name)
     path = metadata or SHIPPED_METADATA
     data, settings = load_metadata(path)
     unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
     if unknown:
         raise MetadataError(f"{path}: settings: unknown Datasette setting {unknown[0]!r}")
-    ds = Datasette([], metadata=data, settings=settings)
+    plugins = data.setdefault("plugins", {})
+    plugins[labels_plugin.PLUGIN] = {
+        "local_writes": True,
+        **(plugins.get(labels_plugin.PLUGIN) or {}),
+        **(labelling or {}),
+    }
+    ds = Datasette([], metadata=data, settings=settings, template_dir=str(TEMPLATES))
     ds.add_database(Database(ds, path=str(db), is_mutable=True), name=DATABASE_NAME)
     return ds
 
@@ -89,9 +105,11 @@ def serve(
     port: int = 8001,
     metadata: str | os.PathLike[str] | None = None,
     echo: Any = print,
+    labelling: dict[str, Any] | None = None,
 ) -> None:
     """Bring the archive's schema up to date, then serve it with the metadata file
-    *metadata* (see :func:`build_datasette`) until interrupted."""
+    *metadata* and *labelling* (see :func:`build_datasette`) until interrupted. Labels
+    written by the local actor need the server on loopback (``local_writes``)."""
     import asyncio
 
     import uvicorn
@@ -102,12 +120,19 @@ def serve(
     if not db.exists():
         raise FileNotFoundError(f"no archive at {db}: run `culturewatch crawl` first")
     Archive(db).close()  # migrations: the search index and any new tables
-    ds = build_datasette(db, metadata=metadata)
+    ds = build_datasette(db, metadata=metadata, labelling=labelling_config(host, labelling))
     asyncio.run(ds.invoke_startup())
     if not _is_loopback(host):
         echo(f"warning: serving on {host}: anyone who can reach it can read the archive")
+        echo("labels can be written only by a signed-in analyst (README, Labelling and evaluation)")
     echo(f"Serving {db} at http://{_url_host(host)}:{port}/{DATABASE_NAME} (Ctrl-C to stop)")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+
+
+def labelling_config(host: str, labelling: dict[str, Any] | None) -> dict[str, Any]:
+    """The labelling plugin's configuration when serving on *host*: beyond loopback there
+    is no local actor (``local_writes`` off, whatever the metadata says)."""
+    return {**(labelling or {}), **({} if _is_loopback(host) else {"local_writes": False})}
 
 
 def _is_loopback(host: str) -> bool:

@@ -16,6 +16,7 @@ Tables
     jobs            one row per scheduled job (crawl or digest) and how it ended
     stories         one row per story (copies of one text across outlets): storage/stories.py
     story_signatures, story_bands, story_keys   what the story assignment looks up
+    labels          every judgement of an analyst on an article (storage/labels.py)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from storage.labels import create_labels
 from storage.search import create_search_table
 
 __all__ = ["ARTICLE_COLUMNS", "bring_up_to_date", "migrate", "migrations"]
@@ -288,3 +290,10 @@ def m008_article_authors(db: sqlite_utils.Database) -> None:
             "update articles set authors = ? where id = ?",
             [json.dumps(names, ensure_ascii=False), row_id],
         )
+
+
+@migrations()
+def m011_labels(db: sqlite_utils.Database) -> None:
+    # The analysts' judgements (storage/labels.py): one row per label given, history kept;
+    # the view current_labels keeps the latest of each person per article and theme.
+    create_labels(db)

@@ -245,8 +245,11 @@ def archive_path(tmp_path: Path) -> Path:
     return build_archive(tmp_path / "archive.db")
 
 
+PAGES = "http://127.0.0.1:8001/culturewatch/articles"  # the HTML links each entry there
+
+
 def _write(db: Path, out: Path, day: date = DAY, tz: ZoneInfo = UTC):
-    return write_digest(db, day, out, tz=tz, max_age_days=3, labels=LABELS)
+    return write_digest(db, day, out, tz=tz, max_age_days=3, labels=LABELS, article_pages=PAGES)
 
 
 def _chart_free(html: str) -> str:

@@ -30,6 +30,8 @@ SEE = {
     "browse": "Browse",
     "demo": "Try it",
     "digest": "Digests",
+    "evaluate": "Labelling and evaluation",
+    "label": "Labelling and evaluation",
     "schedule": "Run it unattended",
     "score": "Relevance",
     "sources": "Sources",

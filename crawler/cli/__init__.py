@@ -12,6 +12,8 @@ import click
 from crawler.cli.configure import init
 from crawler.cli.crawling import crawl, schedule
 from crawler.cli.demo import demo
+from crawler.cli.evaluate import evaluate
+from crawler.cli.labels import label, labels
 from crawler.cli.options import EXIT_BUSY, fail, handle_errors
 from crawler.cli.outputs import browse, digest
 from crawler.cli.scoring import rescore, score
@@ -32,6 +34,8 @@ def cli() -> None:
 
 
 for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, demo, init):
+    cli.add_command(command)
+for command in (label, labels, evaluate):
     cli.add_command(command)
 
 

@@ -104,6 +104,12 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             "previous",
             "Day the scheduled digest covers: previous (the day that just ended) or today.",
         ),
+        "browse_url": (
+            str,
+            "http://127.0.0.1:8001",
+            "Where `culturewatch browse` serves the archive: the HTML digest links each "
+            "article to its page there (to label it); empty for no links.",
+        ),
     },
 }
 

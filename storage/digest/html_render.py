@@ -10,7 +10,7 @@ import base64
 from functools import cache
 from typing import Any
 
-from storage.digest.view import AVERAGE_DAYS, CHART_DAYS, Digest
+from storage.digest.view import AVERAGE_DAYS, CHART_DAYS, LABELLED_DAYS, Digest
 
 __all__ = ["render_html"]
 
@@ -36,6 +36,7 @@ def render_html(digest: Digest, chart_png: bytes) -> str:
             chart=base64.b64encode(chart_png).decode("ascii"),
             chart_days=CHART_DAYS,
             average_days=AVERAGE_DAYS,
+            labelled_days=LABELLED_DAYS,
         )
     )
     return page.rstrip("\n") + "\n"

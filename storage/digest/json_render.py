@@ -10,8 +10,9 @@ sections): its outlets, the spread and every copy's URL.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
-from storage.digest.view import AVERAGE_DAYS, Digest
+from storage.digest.view import AVERAGE_DAYS, LABELLED_DAYS, Digest
 
 __all__ = ["render_json"]
 
@@ -36,6 +37,9 @@ def render_json(digest: Digest) -> str:
         ],
         "daily": [{"date": d.day.isoformat(), "counts": d.counts} for d in digest.daily],
         "chart": f"{digest.name}.png",
+        "labelled_precision": (
+            None if digest.labelled is None else {"days": LABELLED_DAYS, **asdict(digest.labelled)}
+        ),
         "articles": [
             {
                 "url": e.url,

@@ -7,7 +7,7 @@ http(s) URLs become links.
 from __future__ import annotations
 
 from storage.digest.text import md_escape as _md
-from storage.digest.view import AVERAGE_DAYS, CHART_DAYS, Carrier, Digest, Story
+from storage.digest.view import AVERAGE_DAYS, CHART_DAYS, LABELLED_DAYS, Carrier, Digest, Story
 
 __all__ = ["render_markdown"]
 
@@ -24,6 +24,7 @@ def render_markdown(digest: Digest) -> str:
             "first, with the outlets that also carried it."
         ),
         "",
+        *_labelled(digest),
         "## Themes",
         "",
         f"| theme | articles {digest.name} | stories | articles, average of the previous "
@@ -46,6 +47,19 @@ def render_markdown(digest: Digest) -> str:
         for story in section.stories:
             out += _story(story)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _labelled(digest: Digest) -> list[str]:
+    found = digest.labelled
+    if found is None:
+        return []
+    few = ", few labels" if found.labelled < 30 else ""
+    return [
+        f"Labelled precision of the last {LABELLED_DAYS} days: **{found.precision:.2f}** "
+        f"({found.correct} of the {found.labelled} relevant articles an analyst labelled were "
+        f"judged relevant; 95% interval {found.low:.2f} to {found.high:.2f}{few}).",
+        "",
+    ]
 
 
 def _link(text: str, href: str | None) -> str:

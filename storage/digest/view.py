@@ -31,6 +31,7 @@ from storage.digest.selection import (
 from storage.digest.text import extract, safe_link, without_title
 from storage.digest.why import shown_evidence, why_text
 from storage.evidence import ShownTerm
+from storage.labels import LabelledPrecision, labelled_precision
 
 __all__ = [
     "AVERAGE_DAYS",
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 CHART_DAYS = 30  # the chart covers the digest day and the 29 days before
+LABELLED_DAYS = 30  # the labelled precision covers the digest day and the 29 days before
 AVERAGE_DAYS = 7  # today's counts are compared with the average of this many previous days
 
 
@@ -133,6 +135,9 @@ class Digest:
     sections: tuple[Section, ...]  # the stories by main theme, in theme order
     theme_counts: tuple[ThemeCount, ...]  # every theme, in display order
     daily: tuple[DayCounts, ...]  # the chart's days, oldest first
+    # of the relevant articles of the last LABELLED_DAYS days, those labelled (None: none)
+    labelled: LabelledPrecision | None = None
+    article_pages: str | None = None  # URL of the articles' pages in Datasette ("{}/ID")
 
     @property
     def name(self) -> str:
@@ -147,17 +152,22 @@ def build_digest(
     tz: ZoneInfo,
     max_age_days: int = 3,
     labels: Mapping[str, str],
+    article_pages: str | None = None,
 ) -> Digest:
     """The digest of *day* from an open archive connection (read only).
 
     *labels* maps theme keys to labels, in display order (a theme without a label shows
-    :func:`default_label`).
+    :func:`default_label`). *article_pages*: the URL of the articles' pages in Datasette
+    (``http://127.0.0.1:8001/culturewatch/articles``), where the HTML links each entry to.
     """
     first = day - timedelta(days=CHART_DAYS - 1)
     volume = theme_volume(db, first, day, tz=tz, max_age_days=max_age_days)
     records = articles_of_day(db, day, tz=tz, max_age_days=max_age_days)
     copies = story_copies(db, records, day, tz=tz)
-    return digest_view(
+    # fetched_at is ISO 8601 in UTC as the archive writes it: the bounds compare as text
+    start = day_start_utc(day - timedelta(days=LABELLED_DAYS - 1), tz).isoformat()
+    end = day_start_utc(day + timedelta(days=1), tz).isoformat()
+    digest = digest_view(
         day,
         tz=tz,
         max_age_days=max_age_days,
@@ -166,6 +176,8 @@ def build_digest(
         records=records,
         copies=copies,
     )
+    labelled = labelled_precision(db, start, end)
+    return replace(digest, labelled=labelled, article_pages=article_pages)
 
 
 def digest_view(

@@ -77,10 +77,12 @@ def write_digest(
     tz: ZoneInfo,
     max_age_days: int = 3,
     labels: Mapping[str, str],
+    article_pages: str | None = None,
 ) -> tuple[Digest, list[Path]]:
     """Write the digest files of *day* from the archive at *db_path* into *out_dir*.
 
-    *labels* maps theme keys to labels, in display order. Returns the digest and the files
+    *labels* maps theme keys to labels, in display order; *article_pages* is where the
+    articles' pages are served (the HTML links each entry there, to label it). Returns the digest and the files
     written, in registry order. Raises :class:`DigestError` (one line) when the archive
     cannot be read or a file cannot be written.
     """
@@ -93,7 +95,9 @@ def write_digest(
     except sqlite3.Error as exc:
         raise DigestError(f"cannot open the archive {db_path}: {exc}") from None
     try:
-        digest = build_digest(conn, day, tz=tz, max_age_days=max_age_days, labels=labels)
+        digest = build_digest(
+            conn, day, tz=tz, max_age_days=max_age_days, labels=labels, article_pages=article_pages
+        )
     except sqlite3.Error as exc:
         raise DigestError(f"cannot read the archive {db_path}: {exc}") from None
     finally:
