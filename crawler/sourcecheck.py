@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import Source
@@ -85,6 +85,9 @@ class CheckResult:
     format: str | None = None
     items: int | None = None
     detail: str = ""
+    kind: str | None = None  # what a discovery found: feed, sitemap or links
+    url: str | None = None  # where it found it
+    titles: list[str] = field(default_factory=list)  # its latest titles
 
 
 def _last_line(path: Path) -> str:

@@ -89,7 +89,7 @@ class Discovery:
             dont_filter=True,
             priority=10,
             # a candidate that is not there is not asked twice
-            meta={**self.meta, "discovery_stage": stage, "dont_retry": stage != "page"},
+            meta={"dont_retry": stage != "page", **self.meta, "discovery_stage": stage},
         )
 
     def _finish(self, found: Found | None, response: Response | None, why: str) -> Iterator[Any]:
