@@ -71,6 +71,7 @@ class Found:
     format: str  # rss20, atom10, jsonfeed, sitemap, news sitemap, sitemap index, page links
     items: int  # entries (child sitemaps for an index)
     titles: list[str] = field(default_factory=list)  # the latest, newest first
+    page: bool = False  # the page discovery started from is itself this listing
 
     def summary(self) -> str:
         """``feed http://x/rss.xml (rss20, 12 items)``: one line for the terminal."""

@@ -143,8 +143,8 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     from scrapy import signals
 
     from crawler.settings import scrapy_settings
+    from crawler.sourcecheck import flag_rule
     from storage.archive import Archive, RetryPolicy
-    from storage.health import FlagRule
 
     _CrawlerProcess = _crawler_process_class()
 
@@ -167,7 +167,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
             spacing=float(settings["crawl.page_retry_spacing"]),
         ),
         write_retry_seconds=write_retry,
-        flag_rule=FlagRule(settings["flags.failed_crawls"], settings["flags.quiet_days"]),
+        flag_rule=flag_rule(settings),
     )
     run_id = _retrying(archive.start_run, write_retry)
     status = "finished"

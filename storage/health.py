@@ -13,13 +13,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 from storage.connection import reading
 from storage.formats import parse_iso, utcnow
 
-__all__ = ["FlagRule", "SourceFlag", "flag_reason", "flagged_sources", "update_flag"]
+__all__ = [
+    "FlagRule",
+    "SourceFlag",
+    "flag_reason",
+    "flagged_sources",
+    "flags_in",
+    "update_flag",
+]
 
 
 @dataclass(frozen=True)
@@ -95,33 +103,37 @@ def update_flag(db: sqlite_utils.Database, name: str, rule: FlagRule) -> None:
     )
 
 
-def flagged_sources(
-    path: str | os.PathLike[str], rule: FlagRule, names: Iterable[str] | None = None
-) -> list[SourceFlag]:
-    """The sources of the archive at *path* flagged under *rule* now, by name: those in
-    *names* (the configured ones) or else every enabled source. None in a missing archive."""
-    if not Path(path).exists():
+def flags_in(db: Any, rule: FlagRule, names: Iterable[str] | None = None) -> list[SourceFlag]:
+    """The sources flagged under *rule* now, by name, in an open archive *db* (a
+    ``sqlite3.Connection`` or ``sqlite_utils.Database``): those in *names* (the configured
+    ones) or else every enabled source. None before a crawl of this release wrote it."""
+    columns = {row[1] for row in db.execute("pragma table_info(sources)").fetchall()}
+    if "first_attempt_at" not in columns:
         return []
     wanted = None if names is None else set(names)
     flags = []
-    with reading(path) as db:
-        if "sources" not in db.table_names():
-            return []
-        columns = set(db.table("sources").columns_dict)
-        if "first_attempt_at" not in columns:  # an archive no crawl of this release wrote
-            return []
-        for name, failures, error, first, last_new in db.execute(
-            f"{_FACTS} where coalesce(s.enabled, 1) = 1 order by s.name"
-        ).fetchall():
-            if wanted is not None and name not in wanted:
-                continue
-            reason = flag_reason(
-                rule,
-                failures_in_row=failures,
-                last_error=error,
-                first_attempt_at=first,
-                last_new_at=last_new,
-            )
-            if reason:
-                flags.append(SourceFlag(name, reason))
+    for name, failures, error, first, last_new in db.execute(
+        f"{_FACTS} where coalesce(s.enabled, 1) = 1 order by s.name"
+    ).fetchall():
+        if wanted is not None and name not in wanted:
+            continue
+        reason = flag_reason(
+            rule,
+            failures_in_row=failures,
+            last_error=error,
+            first_attempt_at=first,
+            last_new_at=last_new,
+        )
+        if reason:
+            flags.append(SourceFlag(name, reason))
     return flags
+
+
+def flagged_sources(
+    path: str | os.PathLike[str], rule: FlagRule, names: Iterable[str] | None = None
+) -> list[SourceFlag]:
+    """:func:`flags_in` the archive at *path* (none when it is missing)."""
+    if not Path(path).exists():
+        return []
+    with reading(path) as db:
+        return flags_in(db, rule, names)

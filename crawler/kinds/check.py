@@ -185,7 +185,7 @@ class CheckSpider(scrapy.Spider):
                         found.format,
                         found.items,
                         f"{found.kind} {found.url}",
-                        kind=found.kind,
+                        kind=found.kind if found.page else "site",
                         url=found.url,
                         titles=found.titles,
                     )

@@ -104,6 +104,7 @@ class Discovery:
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         found = read_listing(response.body, response.url, content_type, self.max_size)
         if found is not None and found.url not in self.exclude:
+            found.page = True
             yield from self._finish(found, response, "")
             return
         if not looks_like_html(response.body, content_type):

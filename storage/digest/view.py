@@ -31,6 +31,7 @@ from storage.digest.selection import (
 from storage.digest.text import extract, safe_link, without_title
 from storage.digest.why import shown_evidence, why_text
 from storage.evidence import ShownTerm
+from storage.health import FlagRule, SourceFlag, flags_in
 
 __all__ = [
     "AVERAGE_DAYS",
@@ -133,6 +134,7 @@ class Digest:
     sections: tuple[Section, ...]  # the stories by main theme, in theme order
     theme_counts: tuple[ThemeCount, ...]  # every theme, in display order
     daily: tuple[DayCounts, ...]  # the chart's days, oldest first
+    attention: tuple[SourceFlag, ...] = ()  # sources needing attention (the footer)
 
     @property
     def name(self) -> str:
@@ -147,17 +149,18 @@ def build_digest(
     tz: ZoneInfo,
     max_age_days: int = 3,
     labels: Mapping[str, str],
+    flags: FlagRule | None = None,
 ) -> Digest:
     """The digest of *day* from an open archive connection (read only).
 
     *labels* maps theme keys to labels, in display order (a theme without a label shows
-    :func:`default_label`).
+    :func:`default_label`); the sources flagged under *flags*, if given, make its footer.
     """
     first = day - timedelta(days=CHART_DAYS - 1)
     volume = theme_volume(db, first, day, tz=tz, max_age_days=max_age_days)
     records = articles_of_day(db, day, tz=tz, max_age_days=max_age_days)
     copies = story_copies(db, records, day, tz=tz)
-    return digest_view(
+    view = digest_view(
         day,
         tz=tz,
         max_age_days=max_age_days,
@@ -166,6 +169,7 @@ def build_digest(
         records=records,
         copies=copies,
     )
+    return replace(view, attention=tuple(flags_in(db, flags))) if flags else view
 
 
 def digest_view(

@@ -31,6 +31,7 @@ from storage.digest.html_render import render_html
 from storage.digest.json_render import render_json
 from storage.digest.markdown_render import render_markdown
 from storage.digest.view import Digest, build_digest
+from storage.health import FlagRule
 from storage.schema import bring_up_to_date
 
 __all__ = [
@@ -77,10 +78,12 @@ def write_digest(
     tz: ZoneInfo,
     max_age_days: int = 3,
     labels: Mapping[str, str],
+    flags: FlagRule | None = None,
 ) -> tuple[Digest, list[Path]]:
     """Write the digest files of *day* from the archive at *db_path* into *out_dir*.
 
-    *labels* maps theme keys to labels, in display order. Returns the digest and the files
+    *labels* maps theme keys to labels, in display order; sources flagged under *flags*
+    are listed at the digest's foot. Returns the digest and the files
     written, in registry order. Raises :class:`DigestError` (one line) when the archive
     cannot be read or a file cannot be written.
     """
@@ -93,7 +96,9 @@ def write_digest(
     except sqlite3.Error as exc:
         raise DigestError(f"cannot open the archive {db_path}: {exc}") from None
     try:
-        digest = build_digest(conn, day, tz=tz, max_age_days=max_age_days, labels=labels)
+        digest = build_digest(
+            conn, day, tz=tz, max_age_days=max_age_days, labels=labels, flags=flags
+        )
     except sqlite3.Error as exc:
         raise DigestError(f"cannot read the archive {db_path}: {exc}") from None
     finally:
