@@ -59,7 +59,8 @@ def flag_reason(
     if failures >= rule.failed_crawls:
         error = " ".join((last_error or "").split())
         error = error if len(error) <= 120 else error[:119] + "…"
-        return f"failed {failures} crawls in a row" + (f": {error}" if error else "")
+        crawls = "crawl" if failures == 1 else "crawls"
+        return f"failed {failures} {crawls} in a row" + (f": {error}" if error else "")
     since = parse_iso(last_new_at) or parse_iso(first_attempt_at)
     if since is None:
         return None
@@ -67,7 +68,7 @@ def flag_reason(
     days = (now - since).total_seconds() / 86400
     if days >= rule.quiet_days:
         what = "nothing new" if last_new_at else "no article yet"
-        return f"{what} for {int(days)} days"
+        return f"{what} for {int(days)} day{'' if int(days) == 1 else 's'}"
     return None
 
 
