@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from browse_helpers import browse_server, get_json, url
 from support import FixtureServer, build_news_site, crawl_cli, write_settings, write_sources
 from support.gnews import GoogleNewsStandIn, Story, article_page, current_id, decoding_answer
 
@@ -128,3 +129,8 @@ def test_current_ids_resolve_to_the_publisher(tmp_path: Path) -> None:
     times = sorted(h.time for h in [*signature_pages, *posts])
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert min(gaps) >= DELAY * 0.9, gaps
+    # the analyst sees them in Datasette
+    with browse_server(db) as server:
+        shown = get_json(url(server, "/culturewatch/unresolved_google_news.json", _shape="array"))
+    assert sorted(r["title"] for r in shown) == sorted(s.title for s in stories if not s.target)
+    assert all(r["publisher"] == "Elsewhere" and r["published_at"] for r in shown)
