@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from browse_helpers import browse_server, get_json, url
 from support import FixtureServer, build_news_site, crawl_cli, write_settings, write_sources
 from support.gnews import GoogleNewsStandIn, Story, article_page, current_id, decoding_answer
@@ -65,6 +66,7 @@ def rows(db: Path, sql: str) -> list[sqlite3.Row]:
         conn.close()
 
 
+@pytest.mark.slow  # end-to-end crawls
 def test_current_ids_resolve_to_the_publisher(tmp_path: Path) -> None:
     with FixtureServer(host="127.0.0.1") as publisher:
         site = build_news_site(publisher)

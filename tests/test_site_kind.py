@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from support import FixtureServer, Route, build_news_site, crawl_cli, write_settings, write_sources
 
 from crawler.discovery import (
@@ -87,6 +88,7 @@ def listing(db: Path, source: str) -> tuple[str, str, str | None]:
         conn.close()
 
 
+@pytest.mark.slow  # end-to-end crawls
 def test_site_sources_are_discovered_remembered_and_rediscovered(tmp_path: Path) -> None:
     config = write_settings(tmp_path / "config").parent
     db = tmp_path / "archive.db"

@@ -13,6 +13,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from browse_helpers import browse_server, get_json, url
 from click.testing import CliRunner
 from support import FixtureServer, Route, build_news_site, crawl_cli, write_settings, write_sources
@@ -32,6 +33,7 @@ def add(config: Path, sources: Path, *args: str) -> object:
     )
 
 
+@pytest.mark.slow  # end-to-end crawls
 def test_sources_add_writes_working_entries(tmp_path: Path) -> None:
     config = write_settings(tmp_path / "config").parent
     sources = tmp_path / "sources.toml"
@@ -141,6 +143,7 @@ def test_flag_settings_are_validated(tmp_path: Path) -> None:
         raise AssertionError("flags.failed_crawls = 0 was accepted")
 
 
+@pytest.mark.slow  # end-to-end crawls
 def test_a_failing_source_is_flagged_everywhere(tmp_path: Path) -> None:
     config = write_settings(tmp_path / "config", flags={"failed_crawls": 1}).parent
     db = tmp_path / "archive.db"
