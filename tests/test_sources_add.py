@@ -183,3 +183,18 @@ def test_a_failing_source_is_flagged_everywhere(tmp_path: Path) -> None:
     assert [(r["name"], r["flag"].split(":")[0]) for r in flagged] == [
         ("broken", "failed 1 crawl in a row")
     ]
+
+
+def test_discovery_keeps_the_private_network_guard(tmp_path: Path) -> None:
+    config = write_settings(tmp_path / "config").parent
+    sources = tmp_path / "sources.toml"
+    with FixtureServer() as srv:
+        build_news_site(srv)
+        added = CliRunner().invoke(
+            cli,
+            ["sources", "add", srv.url("/"), "--config", str(config), "--sources", str(sources)],
+        )
+        hits = len(srv.log)
+    assert added.exit_code == 1 and "nothing added" in added.output, added.output
+    assert "private network" in added.output and not sources.exists()
+    assert hits == 0

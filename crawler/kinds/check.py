@@ -169,12 +169,15 @@ class CheckSpider(scrapy.Spider):
 
         def done(found: Found | None, response: Response | None, why: str) -> Iterator[Request]:
             seconds = time.monotonic() - started
+            page_failure = discovery.page_failure
+            if page_failure is not None and unreachable(page_failure):
+                self.down.setdefault(host, why.removeprefix(f"{url}: "))
             if failed is not None:
                 finding = found.summary() if found else f"nothing ({why})"
                 failed.detail += f"; discovery at {url} now finds {finding}"
                 self.emit(failed)
             elif found is None or response is None:
-                self.emit(CheckResult(source, False, seconds, detail=f"discovery found {why}"))
+                self.emit(CheckResult(source, False, seconds, detail=why))
             else:
                 self.emit(
                     CheckResult(
@@ -192,13 +195,14 @@ class CheckSpider(scrapy.Spider):
                 )
             yield from self.next_request(host)
 
-        return Discovery(
+        discovery = Discovery(
             url,
             done=done,
             max_size=self.settings.getint("DOWNLOAD_MAXSIZE"),
             meta={"source": source, "host": host, "started": started, "dont_retry": True},
             exclude={source.url} if failed is not None else (),
         )
+        return discovery
 
     def failed_listing(self, result: CheckResult, host: str) -> Iterator[Request]:
         """A feed or sitemap that failed: what discovery now finds at its site, unless its

@@ -42,7 +42,8 @@ MAX_PROBES = 12  # candidate requests of one discovery, after the page itself
 MAX_ADVERTISED = 4  # advertised feeds tried
 MAX_ROBOTS_SITEMAPS = 3  # robots.txt sitemaps tried
 
-# done(found or None, the response holding it or None, why nothing was found)
+# done(found or None, the response holding it or None, why nothing was found: one line
+# that starts with the URL it is about)
 Done = Callable[[Found | None, Response | None, str], Iterable[Any]]
 
 
@@ -74,6 +75,7 @@ class Discovery:
         self.queue: deque[tuple[str, str]] = deque()  # (stage, url)
         self.tried: list[str] = []
         self.page: Response | None = None
+        self.page_failure: Failure | None = None  # why the page itself could not be fetched
         self.finished = False
 
     # ------------------------------------------------------------------ requests
@@ -135,6 +137,7 @@ class Discovery:
     def failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         if request.meta.get("discovery_stage") == "page":
+            self.page_failure = failure
             reason, _status, _final = failure_reason(failure)
             yield from self._finish(None, None, f"{request.url}: {reason}")
             return
@@ -155,4 +158,5 @@ class Discovery:
             yield from self._finish(found, page, "")
         else:
             tried = f"{len(self.tried)} candidates tried" if self.tried else "nothing to try"
-            yield from self._finish(None, None, f"no feed, sitemap or article links ({tried})")
+            why = f"discovery found no feed, sitemap or article links ({tried})"
+            yield from self._finish(None, None, f"{self.page_url}: {why}")

@@ -81,7 +81,7 @@ class SiteSpider(SourceSpider):
     ) -> Iterator[Any]:
         report = self.session.report(source.name)
         if found is None or response is None:
-            report.fail(f"{source.url}: discovery found {why}")
+            report.fail(why)
             return
         report.listing = {"site": source.url, "url": found.url, "kind": found.kind}
         report.listing["fmt"] = found.format
