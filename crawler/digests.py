@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from crawler.config import ConfigError, Settings, default_db_path, load_settings, load_themes
 from crawler.config import config_dir as config_dir_of
+from crawler.sourcecheck import flag_rule
 from pipelines.themes import THEME_KEYS
 from storage.digest import Digest, default_labels, write_digest
 
@@ -77,4 +78,5 @@ def digest_from_config(
         max_age_days=max_age,
         labels=theme_labels(directory),
         article_pages=article_pages(settings),
+        flags=flag_rule(settings),
     )

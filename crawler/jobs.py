@@ -244,7 +244,7 @@ class Jobs:
 
     def digest_job(self, due: datetime | None = None) -> None:
         """The digest of the day that ended before *due* (or of that day, ``digest.day = today``)."""
-        from crawler.digests import article_pages, theme_labels
+        from crawler.digests import article_pages, flag_rule, theme_labels
         from storage.digest import DigestError, write_digest
 
         if self._stop.is_set():
@@ -266,6 +266,7 @@ class Jobs:
                 max_age_days=self.plan.max_age_days,
                 labels=theme_labels(self.plan.config_dir),
                 article_pages=article_pages(self.plan.settings),
+                flags=flag_rule(self.plan.settings),
             )
         except (DigestError, ConfigError) as exc:
             log.error("digest failed: %s", exc)

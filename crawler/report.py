@@ -34,6 +34,7 @@ def print_states(states: list[SourceState], db: Path) -> None:
         ("last error", "left"),
         ("articles", "right"),
         ("relevant", "right"),
+        ("attention", "left"),
     ):
         table.add_column(column, justify=justify, overflow="fold", no_wrap=column == "name")  # type: ignore[arg-type]
     for st in states:
@@ -53,6 +54,7 @@ def print_states(states: list[SourceState], db: Path) -> None:
             error,
             str(st.articles),
             "" if share is None else f"{st.relevant} ({share:.0%})",
+            st.flag or "",
         )
     console = Console()
     if not console.is_terminal:  # a pipe or file: one row per line, however wide
@@ -60,9 +62,10 @@ def print_states(states: list[SourceState], db: Path) -> None:
     console.print(table)
     failing = sum(1 for st in states if st.last_status == "failed")
     never = sum(1 for st in states if not st.last_attempt)
+    flagged = sum(1 for st in states if st.flag)
     console.print(
         f"{len(states)} sources: {failing} failing at their last crawl, {never} never crawled, "
-        f"{sum(st.articles for st in states)} articles archived"
+        f"{flagged} needing attention, {sum(st.articles for st in states)} articles archived"
     )
 
 

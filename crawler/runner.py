@@ -143,6 +143,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     from scrapy import signals
 
     from crawler.settings import scrapy_settings
+    from crawler.sourcecheck import flag_rule
     from storage.archive import Archive, RetryPolicy
 
     _CrawlerProcess = _crawler_process_class()
@@ -166,6 +167,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
             spacing=float(settings["crawl.page_retry_spacing"]),
         ),
         write_retry_seconds=write_retry,
+        flag_rule=flag_rule(settings),
     )
     run_id = _retrying(archive.start_run, write_retry)
     status = "finished"
@@ -322,6 +324,7 @@ def _record_sources(session: CrawlSession, status: str) -> None:
         archive.record_source_result(
             name, ok=ok, status=report.status, error=report.error, new=report.new
         )
+        session.record_health(name, report)
         if ok and status == "finished" and not report.incomplete:
             for url, (etag, modified) in report.validators.items():
                 archive.set_validators(url, source=name, etag=etag, last_modified=modified)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from crawler.config import Source
 from pipelines.themes import Themes
 from storage.archive import Archive, RetryPolicy
+from storage.health import FlagRule
 
 if TYPE_CHECKING:
     from pipelines.context import CrawlContext
@@ -42,6 +43,10 @@ class SourceReport:
     unwritten: int = 0  # items the archive could not store (listed again next crawl)
     incomplete: bool = False  # something must be retried, so keep no validators
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # kind site: the listing that worked in this crawl (storage.listings.remember's keywords),
+    # or why the remembered one stopped working when nothing replaced it
+    listing: dict[str, Any] | None = None
+    listing_error: str | None = None
 
     @property
     def budget(self) -> int:
@@ -73,9 +78,22 @@ class CrawlSession:
     listings: set[str] = field(default_factory=set)  # listing URLs requested in this crawl
     fatal: str | None = None  # why the crawl stopped early (the archive cannot be written)
     stop: Callable[[], Any] | None = None  # stops every spider (set by the runner)
+    flag_rule: FlagRule = field(default_factory=FlagRule)  # when a source needs attention
 
     def report(self, name: str) -> SourceReport:
         return self.reports[name]
+
+    def record_health(self, name: str, report: SourceReport) -> None:
+        """At the end of the crawl, after the source's result: a ``site`` source's listing
+        (found, still working, or stopped) and the source's flag (storage.health)."""
+        from storage import health, listings
+
+        db = self.archive.db
+        if report.listing is not None:
+            listings.remember(db, name, **report.listing)
+        elif report.listing_error:
+            listings.listing_failed(db, name, report.listing_error)
+        health.update_flag(db, name, self.flag_rule)
 
     def abort(self, reason: str) -> None:
         """Stop the whole crawl: something every item needs (the archive) is failing."""

@@ -35,6 +35,7 @@ def scrapy_settings(
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
         "CULTUREWATCH_RETRY_BACKOFF_BASE": p("retry_backoff_base"),
         "CULTUREWATCH_RETRY_BACKOFF_MAX": p("retry_backoff_max"),
+        "CULTUREWATCH_GOOGLE_NEWS_DELAY": settings["google_news.resolve_delay"],
         "CULTUREWATCH_ALLOW_PRIVATE_NETWORKS": allow_private_networks
         or settings.allow_private_networks,
         "TWISTED_DNS_RESOLVER": "crawler.middlewares.GuardedResolver",

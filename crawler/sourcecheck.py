@@ -16,15 +16,32 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crawler.config import Source
+from crawler.config import Settings, Source
 
-__all__ = ["CheckResult", "SourceState", "check_sources", "source_states"]
+if TYPE_CHECKING:
+    from storage.health import FlagRule
+
+__all__ = [
+    "CheckResult",
+    "SourceState",
+    "check_sources",
+    "flag_rule",
+    "source_states",
+]
 
 
 # =========================================================================== states
+def flag_rule(settings: Settings) -> FlagRule:
+    """When a source needs attention: the ``[flags]`` settings."""
+    from storage.health import FlagRule
+
+    return FlagRule(settings["flags.failed_crawls"], settings["flags.quiet_days"])
+
+
 @dataclass
 class SourceState:
     source: Source
@@ -35,20 +52,29 @@ class SourceState:
     failures_in_row: int = 0
     articles: int = 0
     relevant: int = 0
+    flag: str | None = None  # why it needs attention (storage.health), if it does
 
     @property
     def relevant_share(self) -> float | None:
         return self.relevant / self.articles if self.articles else None
 
 
-def source_states(sources: Iterable[Source], db: Path) -> list[SourceState]:
-    """Each configured source with its health and article counts from the archive at *db*.
+def source_states(
+    sources: Iterable[Source], db: Path, rule: FlagRule | None = None
+) -> list[SourceState]:
+    """Each configured source with its health and article counts from the archive at *db*,
+    and why it needs attention under *rule*, if it does.
 
     A missing archive means no source was crawled yet.
     """
+    from storage.health import flagged_sources
     from storage.queries import source_states as archived
 
+    sources = list(sources)
     health = archived(db)
+    flags = {}
+    if rule is not None:
+        flags = {f.name: f.reason for f in flagged_sources(db, rule, [s.name for s in sources])}
     states = []
     for source in sources:
         found = health.get(source.name)
@@ -65,6 +91,7 @@ def source_states(sources: Iterable[Source], db: Path) -> list[SourceState]:
                 failures_in_row=found.failures_in_row or 0,
                 articles=found.articles,
                 relevant=found.relevant,
+                flag=flags.get(source.name),
             )
         )
     return states
@@ -85,6 +112,9 @@ class CheckResult:
     format: str | None = None
     items: int | None = None
     detail: str = ""
+    kind: str | None = None  # a discovery: the page is a feed or sitemap itself, else site
+    url: str | None = None  # where it found it
+    titles: list[str] = field(default_factory=list)  # its latest titles
 
 
 def _last_line(path: Path) -> str:

@@ -20,6 +20,7 @@ from pipelines.normalize import canonical_url, fingerprint
 from pipelines.relevance import score
 from pipelines.stories import assign_story
 from storage.connection import is_write_failure, write_pauses
+from storage.listings import keep_listed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -173,6 +174,8 @@ class ArchivePipeline(_Stage):
             retry_at=item.retry_at,
             policy=self.session.retry_policy,
         )
+        if article is None and item.hints:  # what the listing said of it stays visible
+            keep_listed(archive.db, item.requested_url, item.hints)
         if article is None:
             kind = {
                 "empty": "rejected",

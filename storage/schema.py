@@ -16,6 +16,7 @@ Tables
     jobs            one row per scheduled job (crawl or digest) and how it ended
     stories         one row per story (copies of one text across outlets): storage/stories.py
     story_signatures, story_bands, story_keys   what the story assignment looks up
+    source_listings what the discovery of each `site` source found (storage/listings.py)
     labels          every judgement of an analyst on an article (storage/labels.py)
 """
 
@@ -290,6 +291,43 @@ def m008_article_authors(db: sqlite_utils.Database) -> None:
             "update articles set authors = ? where id = ?",
             [json.dumps(names, ensure_ascii=False), row_id],
         )
+
+
+@migrations()
+def m010_source_discovery(db: sqlite_utils.Database) -> None:
+    # Sources that keep working (storage/listings.py, storage/health.py):
+    #   source_listings   what the discovery of a `site` source found (its feed, sitemap or
+    #                     the page's own article links) and whether it still works
+    #   pages.title, published_at, publisher   what the listing said of a page that did not
+    #                     become an article (a Google News item left unresolved)
+    #   sources.first_attempt_at, flag, flagged_at   why a source needs attention
+    db.table("source_listings").create(
+        {
+            "source": str,
+            "site": str,
+            "url": str,
+            "kind": str,
+            "format": str,
+            "found_at": str,
+            "last_ok_at": str,
+            "last_failed_at": str,
+            "last_error": str,
+        },
+        pk="source",
+        if_not_exists=True,
+    )
+    for table, columns in (
+        ("pages", ("title", "published_at", "publisher")),
+        ("sources", ("first_attempt_at", "flag", "flagged_at")),
+    ):
+        have = set(db.table(table).columns_dict)
+        for column in columns:
+            if column not in have:
+                db.table(table).add_column(column, str)
+    db.execute(
+        "update sources set first_attempt_at = coalesce((select min(fetched_at) from articles "
+        "where articles.source = sources.name), last_attempt_at) where first_attempt_at is null"
+    )
 
 
 @migrations()

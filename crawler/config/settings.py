@@ -87,6 +87,25 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             "and Latin names in common, published within 72 hours). Off: see README, Stories.",
         ),
     },
+    "flags": {
+        "failed_crawls": (
+            int,
+            3,
+            "A source that failed this many crawls in a row is flagged (sources, digest).",
+        ),
+        "quiet_days": (
+            int,
+            7,
+            "A source that brought no new article for this many days is flagged.",
+        ),
+    },
+    "google_news": {
+        "resolve_delay": (
+            (int, float),
+            1.0,
+            "Seconds between the requests that resolve Google News links to publishers.",
+        ),
+    },
     "schedule": {
         "timezone": (str, "UTC", "IANA time zone of the cron expressions and of digest dates."),
         "crawl": (str, "*/30 * * * *", "Cron expression (five fields) of the crawls."),
@@ -132,6 +151,9 @@ SETTINGS_BOUNDS: dict[str, tuple[float | str | None, float | None]] = {
     "crawl.write_retry_seconds": (0, None),
     "relevance.threshold": (0, 1),
     "digest.max_age_days": (0, None),
+    "flags.failed_crawls": (1, None),
+    "flags.quiet_days": (1, None),
+    "google_news.resolve_delay": (0, None),
 }
 
 

@@ -24,13 +24,19 @@ DISCOVERY_KINDS = DISCOVERY_NAMES
 # field -> (type, required, default, help)
 SOURCE_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, Any, str]] = {
     "name": (str, True, None, "Unique key of the source (letters, digits, - and _)."),
-    "url": (str, True, None, "URL of the feed or sitemap, or the search endpoint (http or https)."),
+    "url": (
+        str,
+        True,
+        None,
+        "URL of the feed or sitemap, the site's page (site), or the search endpoint.",
+    ),
     "kind": (
         str,
         True,
         None,
-        "feed (RSS, Atom, JSON Feed), sitemap (incl. news sitemaps), gdelt (GDELT DOC 2.0 "
-        "API search) or google_news (Google News RSS search).",
+        "feed (RSS, Atom, JSON Feed), sitemap (incl. news sitemaps), site (a home or section "
+        "page whose feed or sitemap the crawl finds), gdelt (GDELT DOC 2.0 API search) or "
+        "google_news (Google News RSS search).",
     ),
     "language": (str, False, None, "BCP 47 language of the source (en, zh, ...), if known."),
     "enabled": (bool, False, True, "false keeps the source in the file without crawling it."),

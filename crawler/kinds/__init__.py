@@ -46,6 +46,7 @@ KINDS: dict[str, Kind] = {
     for k in (
         Kind("feed", "crawler.kinds.feed"),
         Kind("sitemap", "crawler.kinds.sitemap"),
+        Kind("site", "crawler.kinds.site"),
         Kind("gdelt", "crawler.kinds.gdelt", discovery=True),
         Kind("google_news", "crawler.kinds.google_news", discovery=True),
     )

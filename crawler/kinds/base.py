@@ -245,4 +245,5 @@ class SourceSpider(scrapy.Spider):
             error=reason,
             outcome=outcome,
             retry_at=getattr(failure.value, "retry_at", None),
+            hints=request.meta.get("hints") or {},
         )

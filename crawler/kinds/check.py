@@ -5,7 +5,10 @@ middlewares, robots.txt through Protego, the private-network guard and resolver,
 user agent, the size limit) with a short timeout and no retries. Each host's sources are
 fetched one after another (GDELT's through the crawl's own 5 s download slot); when a host
 cannot be reached at all, its waiting sources fail at once with the same reason. Each
-listing is read with its kind's ``describe`` (the crawl's parsers).
+listing is read with its kind's ``describe`` (the crawl's parsers). A kind that discovers
+its listing (``DISCOVERS``: ``site``) is checked by a discovery (:mod:`crawler.kinds.probe`)
+from its page, as its first crawl would make it; a feed or sitemap that fails is followed by
+a discovery at its site's home page, whose finding the check's line names.
 
 Twisted's reactor runs once per process, so the check runs in a process of its own:
 ``python -m crawler.kinds.check`` reads a job (JSON) on stdin and writes one JSON object
@@ -29,9 +32,11 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.config import Source
+from crawler.discovery import Found, site_root
 from crawler.feeds import FeedError
 from crawler.kinds import KINDS, ListingUnusable, load
 from crawler.kinds.base import failure_reason, too_large
+from crawler.kinds.probe import Discovery
 from crawler.kinds.queries import DiscoveryError
 from crawler.kinds.search import unreachable
 from crawler.sitemaps import SitemapError
@@ -99,6 +104,9 @@ class CheckSpider(scrapy.Spider):
             except Exception as exc:  # noqa: BLE001 - one bad source must not stop the others
                 self.emit(CheckResult(source, False, detail=_unexpected(exc)))
                 continue
+            if getattr(kind, "DISCOVERS", False):
+                yield self.discovery(source, host, url).start()
+                return
             yield Request(
                 url,
                 callback=self.parse_listing,
@@ -120,20 +128,23 @@ class CheckSpider(scrapy.Spider):
         status = response.status
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
+        host = response.meta["host"]
         try:
             found = load(source.kind).describe(response.body, response.url, content_type, max_size)
         except ListingUnusable as exc:
-            self.emit(CheckResult(source, False, seconds, status, detail=_first_line(exc)))
+            failed = CheckResult(source, False, seconds, status, detail=_first_line(exc))
         except (FeedError, SitemapError) as exc:
             detail = f"unreadable: {_first_line(exc)}"
-            self.emit(CheckResult(source, False, seconds, status, detail=detail))
+            failed = CheckResult(source, False, seconds, status, detail=detail)
         except Exception as exc:  # noqa: BLE001 - hostile input (corrupt gzip, odd JSON)
-            self.emit(CheckResult(source, False, seconds, status, detail=_unexpected(exc)))
+            failed = CheckResult(source, False, seconds, status, detail=_unexpected(exc))
         else:
             self.emit(
                 CheckResult(source, True, seconds, status, found.format, found.items, found.detail)
             )
-        yield from self.next_request(response.meta["host"])
+            yield from self.next_request(host)
+            return
+        yield from self.failed_listing(failed, host)
 
     def listing_failed(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
@@ -145,8 +156,62 @@ class CheckSpider(scrapy.Spider):
         if unreachable(failure):
             self.down.setdefault(host, reason)
         seconds = time.monotonic() - request.meta["started"]
-        self.emit(CheckResult(source, False, seconds, status, detail=reason))
-        yield from self.next_request(host)
+        yield from self.failed_listing(
+            CheckResult(source, False, seconds, status, detail=reason), host
+        )
+
+    # ------------------------------------------------------------------ discovery
+    def discovery(
+        self, source: Source, host: str, url: str, failed: CheckResult | None = None
+    ) -> Discovery:
+        """A discovery from *url*: a ``site`` source's check, or after a *failed* feed's."""
+        started = time.monotonic()
+
+        def done(found: Found | None, response: Response | None, why: str) -> Iterator[Request]:
+            seconds = time.monotonic() - started
+            page_failure = discovery.page_failure
+            if page_failure is not None and unreachable(page_failure):
+                self.down.setdefault(host, why.removeprefix(f"{url}: "))
+            if failed is not None:
+                finding = found.summary() if found else f"nothing ({why})"
+                failed.detail += f"; discovery at {url} now finds {finding}"
+                self.emit(failed)
+            elif found is None or response is None:
+                self.emit(CheckResult(source, False, seconds, detail=why))
+            else:
+                self.emit(
+                    CheckResult(
+                        source,
+                        True,
+                        seconds,
+                        response.status,
+                        found.format,
+                        found.items,
+                        f"{found.kind} {found.url}",
+                        kind=found.kind if found.page else "site",
+                        url=found.url,
+                        titles=found.titles,
+                    )
+                )
+            yield from self.next_request(host)
+
+        discovery = Discovery(
+            url,
+            done=done,
+            max_size=self.settings.getint("DOWNLOAD_MAXSIZE"),
+            meta={"source": source, "host": host, "started": started, "dont_retry": True},
+            exclude={source.url} if failed is not None else (),
+        )
+        return discovery
+
+    def failed_listing(self, result: CheckResult, host: str) -> Iterator[Request]:
+        """A feed or sitemap that failed: what discovery now finds at its site, unless its
+        host cannot be reached at all."""
+        if host in self.down or result.source.kind not in ("feed", "sitemap"):
+            self.emit(result)
+            yield from self.next_request(host)
+            return
+        yield self.discovery(result.source, host, site_root(result.source.url), result).start()
 
 
 def check_settings(

@@ -11,7 +11,15 @@ from crawler.feeds import Entry, parse_feed
 from crawler.kinds import Listing
 from crawler.kinds.base import SourceSpider
 
-__all__ = ["SPIDER", "FeedSpider", "check_meta", "check_url", "describe"]
+__all__ = ["SPIDER", "FeedSpider", "check_meta", "check_url", "describe", "feed_entries"]
+
+
+def feed_entries(spider: SourceSpider, response: Response) -> tuple[list[Entry], list[str]]:
+    """The entries of a fetched feed (its format noted in the source's report)."""
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    fmt, entries = parse_feed(response.body, response.url, content_type)
+    spider.session.report(response.meta["source"]).format = fmt
+    return entries, []
 
 
 class FeedSpider(SourceSpider):
@@ -21,10 +29,7 @@ class FeedSpider(SourceSpider):
     kind = "feed"
 
     def parse_entries(self, response: Response) -> tuple[list[Entry], list[str]]:
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        fmt, entries = parse_feed(response.body, response.url, content_type)
-        self.session.report(response.meta["source"]).format = fmt
-        return entries, []
+        return feed_entries(self, response)
 
 
 SPIDER = FeedSpider

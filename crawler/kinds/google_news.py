@@ -3,11 +3,15 @@
 Google News RSS search (``https://news.google.com/rss/search?q=..&hl=..&gl=..&ceid=..``,
 at most 100 items). Item links point at ``news.google.com/rss/articles/<id>``.
 Resolution to the publisher's URL, in order: ids of the older format carry the URL
-(base64 protobuf) and are decoded offline; otherwise the Google page is fetched once
-and an HTTP redirect, a meta refresh or a link to the publisher named in the item's
-``<source url=...>`` is followed. Google's current ids can only be decoded through an
-undocumented Google endpoint, which this spider does not call: such items end as
-``unresolved`` in the ``pages`` table and are not tried again.
+(base64 protobuf) and are decoded offline; ids of the current format (``CBMi...``) are
+resolved with Google's own two steps (:mod:`crawler.kinds.google_links`: the article page's
+signature, then the decoding endpoint), through a download slot of their own, one request
+at a time and ``google_news.resolve_delay`` seconds apart; otherwise the Google page is
+fetched once and an HTTP redirect, a meta refresh or a link to the publisher named in the
+item's ``<source url=...>`` is followed. An item that cannot be resolved ends as
+``unresolved`` in the ``pages`` table with the step that failed (a failed request to
+Google is ``failed`` and tried again by a later crawl), and keeps the RSS's title,
+publisher and date there, so the story is still seen.
 """
 
 from __future__ import annotations
@@ -27,6 +31,15 @@ from scrapy.http import Request, Response
 from crawler.config import Source
 from crawler.feeds import Entry, _struct_to_iso
 from crawler.kinds import Listing
+from crawler.kinds.google_links import (
+    article_id,
+    batchexecute_body,
+    batchexecute_url,
+    is_current_format,
+    parse_batchexecute,
+    parse_signature,
+    signature_page_url,
+)
 from crawler.kinds.queries import DiscoveryError, search_url
 from crawler.kinds.search import SearchSpider
 from pipelines.items import FetchedPage
@@ -34,6 +47,7 @@ from pipelines.normalize import canonical_url, same_site
 
 __all__ = [
     "GOOGLE_NEWS_SEARCH",
+    "RESOLVE_SLOT",
     "SPIDER",
     "GoogleItem",
     "GoogleNewsSpider",
@@ -70,7 +84,8 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
     raise ValueError("truncated varint")
 
 
-_ARTICLE_PATH = re.compile(r"^/(?:rss/)?articles/([A-Za-z0-9_-]+)")
+_ARTICLE_PATH = re.compile(r"^/(?:rss/)?(?:articles|read)/([A-Za-z0-9_-]+)")
+RESOLVE_SLOT = "google-news-resolve"  # the download slot of the resolving requests
 
 
 def decode_google_news_url(url: str) -> str | None:
@@ -190,14 +205,25 @@ class GoogleNewsSpider(SearchSpider):
     kind = "google_news"
     service = "Google News"
 
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """The resolving requests' download slot: one at a time, resolve_delay apart."""
+        super().update_settings(settings)
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        delay = settings.getfloat("CULTUREWATCH_GOOGLE_NEWS_DELAY", 1.0)
+        slots[RESOLVE_SLOT] = {"concurrency": 1, "delay": delay, "jitter": 0}
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+
     def __init__(self, sources: list[Source], session: Any, **kwargs: Any):
         super().__init__(sources, session, **kwargs)
-        self._publishers: dict[str, str | None] = {}  # listed link -> publisher home page
+        self._items: dict[str, GoogleItem] = {}  # listed link -> the RSS item
+        self._searches: dict[str, str] = {}  # source -> its search URL (the edition)
         self._search_hosts: set[str] = set()
 
     def first_request(self, source: Source) -> Request | None:
         url = search_url(source, self.themes())
         self._search_hosts.add(urlsplit(url).netloc)
+        self._searches[source.name] = url
         request = self.listing_request(url, source.name, depth=0)
         return request.replace(errback=self.search_failed) if request is not None else None
 
@@ -216,7 +242,7 @@ class GoogleNewsSpider(SearchSpider):
         entries = []
         for item in items:
             url = item.url or item.link
-            self._publishers[canonical_url(url) or url] = item.publisher_url
+            self._items[canonical_url(url) or url] = item
             entries.append(Entry(url=url, title=item.title, published_at=item.published_at))
         return entries, []
 
@@ -228,8 +254,43 @@ class GoogleNewsSpider(SearchSpider):
 
     def article_requests(self, report: Any, entries: Iterable[Entry]) -> Iterator[Request]:
         for request in super().article_requests(report, entries):
-            request.meta["publisher_url"] = self._publishers.get(request.meta["requested_url"])
+            item = self._items.get(request.meta["requested_url"])
+            request.meta["publisher_url"] = item.publisher_url if item else None
+            if item and item.publisher:
+                request.meta["hints"]["publisher"] = item.publisher  # kept if unresolved
+            google_id = article_id(request.url) if self.is_google_link(request.url) else None
+            if google_id and is_current_format(google_id):
+                search = self._searches.get(report.source.name)
+                request = request.replace(url=signature_page_url(request.url, search))
+                request.meta.update(
+                    google_id=google_id,
+                    download_slot=RESOLVE_SLOT,
+                    autothrottle_dont_adjust_delay=True,
+                )
             yield request
+
+    def _follow(self, meta: dict[str, Any], target: str) -> Request:
+        """The request of the publisher's page, for the listed item of *meta*."""
+        return Request(
+            target,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={
+                key: meta.get(key) for key in ("source", "hints", "requested_url", "publisher_url")
+            },
+        )
+
+    def _unresolved(self, response: Response, why: str) -> FetchedPage:
+        meta = response.meta
+        return FetchedPage(
+            source=meta["source"],
+            requested_url=meta["requested_url"],
+            url=response.url,
+            status=response.status,
+            error=f"Google News link not resolved to the publisher's URL: {why}",
+            outcome="unresolved",
+            hints=meta["hints"],
+        )
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         if not self.is_google_link(response.url):  # a publisher page, maybe after a redirect
@@ -237,28 +298,41 @@ class GoogleNewsSpider(SearchSpider):
             return
         meta = response.meta
         text = response.text if hasattr(response, "text") else ""
-        target = find_publisher_link(text, response.url, meta.get("publisher_url"))
-        if target and canonical_url(target) and not self.is_google_link(target):
+        google_id = meta.get("google_id")
+        signed = parse_signature(text) if google_id else None
+        if google_id and signed:  # step 2: the decoding endpoint, in the same slot
+            signature, stamp = signed
             yield Request(
-                target,
-                callback=self.parse_article,
+                batchexecute_url(response.url),
+                method="POST",
+                body=batchexecute_body(google_id, stamp, signature),
+                headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
+                callback=self.parse_decoded,
                 errback=self.article_failed,
+                dont_filter=True,
                 meta={
-                    "source": meta["source"],
-                    "hints": meta["hints"],
-                    "requested_url": meta["requested_url"],
+                    **{k: meta.get(k) for k in ("source", "hints", "requested_url")},
                     "publisher_url": meta.get("publisher_url"),
+                    "download_slot": RESOLVE_SLOT,
+                    "autothrottle_dont_adjust_delay": True,
                 },
             )
             return
-        yield FetchedPage(
-            source=meta["source"],
-            requested_url=meta["requested_url"],
-            url=response.url,
-            status=response.status,
-            error="Google News link not resolved to the publisher's URL",
-            outcome="unresolved",
-        )
+        target = find_publisher_link(text, response.url, meta.get("publisher_url"))
+        if target and canonical_url(target) and not self.is_google_link(target):
+            yield self._follow(meta, target)
+            return
+        why = "no signature on Google's article page" if google_id else "the page names none"
+        yield self._unresolved(response, why)
+
+    def parse_decoded(self, response: Response) -> Iterator[Any]:
+        """Step 3: the decoding endpoint's answer, then the publisher's page."""
+        text = response.text if hasattr(response, "text") else ""
+        target = parse_batchexecute(text)
+        if target and canonical_url(target) and not self.is_google_link(target):
+            yield self._follow(response.meta, target)
+            return
+        yield self._unresolved(response, "Google's decoding endpoint gave no URL")
 
 
 SPIDER = GoogleNewsSpider
@@ -274,7 +348,14 @@ def check_meta(source: Source) -> dict[str, Any]:
 
 
 def describe(body: bytes, url: str, content_type: str, max_size: int) -> Listing:
-    """The items of a search page and how many decode to publisher URLs offline."""
+    """The items of a search page: how many decode to publisher URLs offline, how many
+    are of the current format (resolved with Google's decoding endpoint when crawled)."""
     items = parse_google_news(body, url)
     decoded = sum(1 for i in items if i.url)
-    return Listing("google news rss", len(items), f"{decoded} links decoded to publisher URLs")
+    ids = [article_id(i.link) for i in items if not i.url]
+    current = sum(1 for i in ids if i and is_current_format(i))
+    return Listing(
+        "google news rss",
+        len(items),
+        f"{decoded} links decoded to publisher URLs, {current} of the current format",
+    )

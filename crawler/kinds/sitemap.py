@@ -14,7 +14,43 @@ from crawler.kinds import Listing, ListingUnusable
 from crawler.kinds.base import SourceSpider
 from crawler.sitemaps import SitemapError, SitemapRef, iter_sitemap, parse_sitemap
 
-__all__ = ["SPIDER", "SitemapSpider", "check_meta", "check_url", "describe"]
+__all__ = ["SPIDER", "SitemapSpider", "check_meta", "check_url", "describe", "sitemap_entries"]
+
+
+def sitemap_entries(
+    spider: SourceSpider, response: Response, *, max_depth: int, max_children: int
+) -> tuple[Iterable[Entry], list[str]]:
+    """The entries of a fetched sitemap, or the child sitemaps of an index (newest first,
+    up to *max_children*, none beyond *max_depth*); read lazily, so a huge one costs little."""
+    body = response.body
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = gunzip(body, max_size=spider.settings.getint("DOWNLOAD_MAXSIZE"))
+        except Exception as exc:  # noqa: BLE001 - truncated or oversized archive
+            raise SitemapError(f"bad gzip: {exc}") from None
+    items = iter_sitemap(body, response.url)
+    report = spider.session.report(response.meta["source"])
+    if items.kind == "index":
+        report.format = report.format or "sitemap index"
+        if response.meta["depth"] >= max_depth:
+            return [], []
+        # each child once, not the index itself, newest first up to the cap
+        unique: dict[str, str | None] = {}
+        for ref in items:
+            if isinstance(ref, SitemapRef) and ref.url != response.url:
+                unique.setdefault(ref.url, ref.lastmod)
+        children = sorted(unique.items(), key=lambda c: c[1] or "", reverse=True)
+        return [], [url for url, _ in children[:max_children]]
+    report.format = report.format or "sitemap"
+
+    def entries() -> Iterator[Entry]:
+        for item in items:
+            if isinstance(item, Entry):
+                if item.title or item.keywords:
+                    report.format = "news sitemap"
+                yield item
+
+    return entries(), []
 
 
 class SitemapSpider(SourceSpider):
@@ -26,35 +62,9 @@ class SitemapSpider(SourceSpider):
     max_children = 20  # newest child sitemaps of an index followed per crawl
 
     def parse_entries(self, response: Response) -> tuple[Iterable[Entry], list[str]]:
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            try:
-                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except Exception as exc:  # noqa: BLE001 - truncated or oversized archive
-                raise SitemapError(f"bad gzip: {exc}") from None
-        items = iter_sitemap(body, response.url)
-        report = self.session.report(response.meta["source"])
-        if items.kind == "index":
-            report.format = report.format or "sitemap index"
-            if response.meta["depth"] >= self.max_index_depth:
-                return [], []
-            # each child once, not the index itself, newest first up to the cap
-            unique: dict[str, str | None] = {}
-            for ref in items:
-                if isinstance(ref, SitemapRef) and ref.url != response.url:
-                    unique.setdefault(ref.url, ref.lastmod)
-            children = sorted(unique.items(), key=lambda c: c[1] or "", reverse=True)
-            return [], [url for url, _ in children[: self.max_children]]
-        report.format = report.format or "sitemap"
-
-        def entries() -> Iterator[Entry]:
-            for item in items:
-                if isinstance(item, Entry):
-                    if item.title or item.keywords:
-                        report.format = "news sitemap"
-                    yield item
-
-        return entries(), []
+        return sitemap_entries(
+            self, response, max_depth=self.max_index_depth, max_children=self.max_children
+        )
 
 
 SPIDER = SitemapSpider

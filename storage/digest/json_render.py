@@ -78,4 +78,8 @@ def render_json(digest: Digest) -> str:
             for s in digest.stories
         ],
     }
+    if digest.attention:  # only when a source needs attention: the usual digest is unchanged
+        data["sources_needing_attention"] = [
+            {"name": f.name, "reason": f.reason} for f in digest.attention
+        ]
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -46,6 +46,10 @@ def render_markdown(digest: Digest) -> str:
         out += [f"## {_md(section.label)} ({len(section.stories)})", ""]
         for story in section.stories:
             out += _story(story)
+    if digest.attention:
+        out += ["## Sources needing attention", ""]
+        out += [f"- {_md(flag.name)}: {_md(flag.reason)}" for flag in digest.attention]
+        out += [""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

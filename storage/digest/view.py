@@ -31,6 +31,7 @@ from storage.digest.selection import (
 from storage.digest.text import extract, safe_link, without_title
 from storage.digest.why import shown_evidence, why_text
 from storage.evidence import ShownTerm
+from storage.health import FlagRule, SourceFlag, flags_in
 from storage.labels import LabelledPrecision, labelled_precision
 
 __all__ = [
@@ -138,6 +139,7 @@ class Digest:
     # of the relevant articles of the last LABELLED_DAYS days, those labelled (None: none)
     labelled: LabelledPrecision | None = None
     article_pages: str | None = None  # URL of the articles' pages in Datasette ("{}/ID")
+    attention: tuple[SourceFlag, ...] = ()  # sources needing attention (the footer)
 
     @property
     def name(self) -> str:
@@ -153,11 +155,13 @@ def build_digest(
     max_age_days: int = 3,
     labels: Mapping[str, str],
     article_pages: str | None = None,
+    flags: FlagRule | None = None,
 ) -> Digest:
     """The digest of *day* from an open archive connection (read only).
 
     *labels* maps theme keys to labels, in display order (a theme without a label shows
-    :func:`default_label`). *article_pages*: the URL of the articles' pages in Datasette
+    :func:`default_label`); the sources flagged under *flags*, if given, make its footer.
+    *article_pages*: the URL of the articles' pages in Datasette
     (``http://127.0.0.1:8001/culturewatch/articles``), where the HTML links each entry to.
     """
     first = day - timedelta(days=CHART_DAYS - 1)
@@ -177,7 +181,8 @@ def build_digest(
         copies=copies,
     )
     labelled = labelled_precision(db, start, end)
-    return replace(digest, labelled=labelled, article_pages=article_pages)
+    digest = replace(digest, labelled=labelled, article_pages=article_pages)
+    return replace(digest, attention=tuple(flags_in(db, flags))) if flags else digest
 
 
 def digest_view(

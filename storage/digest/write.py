@@ -31,6 +31,7 @@ from storage.digest.html_render import render_html
 from storage.digest.json_render import render_json
 from storage.digest.markdown_render import render_markdown
 from storage.digest.view import Digest, build_digest
+from storage.health import FlagRule
 from storage.schema import bring_up_to_date
 
 __all__ = [
@@ -78,11 +79,13 @@ def write_digest(
     max_age_days: int = 3,
     labels: Mapping[str, str],
     article_pages: str | None = None,
+    flags: FlagRule | None = None,
 ) -> tuple[Digest, list[Path]]:
     """Write the digest files of *day* from the archive at *db_path* into *out_dir*.
 
     *labels* maps theme keys to labels, in display order; *article_pages* is where the
-    articles' pages are served (the HTML links each entry there, to label it). Returns the digest and the files
+    articles' pages are served (the HTML links each entry there, to label it); sources
+    flagged under *flags* are listed at the digest's foot. Returns the digest and the files
     written, in registry order. Raises :class:`DigestError` (one line) when the archive
     cannot be read or a file cannot be written.
     """
@@ -96,7 +99,13 @@ def write_digest(
         raise DigestError(f"cannot open the archive {db_path}: {exc}") from None
     try:
         digest = build_digest(
-            conn, day, tz=tz, max_age_days=max_age_days, labels=labels, article_pages=article_pages
+            conn,
+            day,
+            tz=tz,
+            max_age_days=max_age_days,
+            labels=labels,
+            article_pages=article_pages,
+            flags=flags,
         )
     except sqlite3.Error as exc:
         raise DigestError(f"cannot read the archive {db_path}: {exc}") from None

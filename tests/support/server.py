@@ -47,6 +47,7 @@ class Hit(NamedTuple):
     headers: dict[str, str]
     status: int
     time: float = 0.0  # time.monotonic() when the request arrived
+    body: bytes = b""  # the request's body (a POST)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -81,11 +82,16 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(head=True)
 
+    def do_POST(self) -> None:
+        self._answer(head=False)
+
     def _answer(self, head: bool) -> None:
         arrived = time.monotonic()
         owner = self.server.owner
         request_headers = {k.lower(): v for k, v in self.headers.items()}
-        route = owner.match(self.path)
+        length = int(request_headers.get("content-length") or 0)
+        sent = self.rfile.read(length) if length else b""
+        route = owner.answer(self.command, self.path, sent)
         if route is None:
             route = Route("not found\n", status=404, content_type="text/plain; charset=utf-8")
         if route.delay:
@@ -103,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route.location:
             headers["Location"] = route.location
         headers.update(route.headers)
-        owner._record(Hit(self.command, self.path, request_headers, status, arrived))
+        owner._record(Hit(self.command, self.path, request_headers, status, arrived, sent))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -187,6 +193,11 @@ class FixtureServer:
         if path.startswith(("http://", "https://")):
             return path
         return self.base_url + (path if path.startswith("/") else "/" + path)
+
+    def answer(self, method: str, path_with_query: str, body: bytes) -> Route | None:
+        """The route for a request: :meth:`match` on its target (a subclass may read the
+        method and the body, e.g. to answer a POST by what it sends)."""
+        return self.match(path_with_query)
 
     def match(self, path_with_query: str) -> Route | None:
         """The route for a request target: path and query exactly, else the path alone."""
