@@ -16,6 +16,7 @@ Tables
     jobs            one row per scheduled job (crawl or digest) and how it ended
     stories         one row per story (copies of one text across outlets): storage/stories.py
     story_signatures, story_bands, story_keys   what the story assignment looks up
+    alert_sends, alert_items   what each alert delivered to each target: storage/alerts.py
 """
 
 from __future__ import annotations
@@ -288,3 +289,31 @@ def m008_article_authors(db: sqlite_utils.Database) -> None:
             "update articles set authors = ? where id = ?",
             [json.dumps(names, ensure_ascii=False), row_id],
         )
+
+
+@migrations()
+def m013_alerts(db: sqlite_utils.Database) -> None:
+    # Alerts (config/alerts.toml, storage/alerts.py): what each alert sent to each target.
+    #   alert_sends  one row per message or webhook call: sending, then sent or failed
+    #   alert_items  alert x target x article claimed by a send; a failed send's are freed
+    db.table("alert_sends").create(
+        {
+            "id": str,
+            "alert": str,
+            "target": str,
+            "status": str,
+            "created_at": str,
+            "sent_at": str,
+            "attempts": int,
+            "stories": int,
+            "articles": int,
+            "error": str,
+        },
+        pk="id",
+    )
+    db.table("alert_sends").create_index(["alert", "target", "created_at"])
+    db.table("alert_items").create(
+        {"alert": str, "target": str, "article_id": int, "send_id": str},
+        pk=("alert", "target", "article_id"),
+    )
+    db.table("alert_items").create_index(["send_id"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from crawler.cli.alerts import alerts
 from crawler.cli.configure import init
 from crawler.cli.crawling import crawl, schedule
 from crawler.cli.options import EXIT_BUSY, fail, handle_errors
@@ -32,6 +33,7 @@ def cli() -> None:
 
 for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, init):
     cli.add_command(command)
+cli.add_command(alerts)  # saved searches that reach people (crawler/cli/alerts.py)
 
 
 def main() -> None:
