@@ -377,6 +377,23 @@ def test_an_interrupted_send_goes_again_under_its_own_id(archive: Path, tmp_path
     assert [s["status"] for s in statuses] == ["sent", "sent"]
 
 
+def test_two_runs_at_once_send_each_story_once(archive: Path, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crawler.alerts import AlertsPlan, run_alerts
+
+    config = tmp_path / "config"
+    with WebhookReceiver(delay=0.5) as hook:  # the first run is still sending when ...
+        write_alerts(config, webhook_alert(hook, tmp_path))
+        plan = AlertsPlan.from_config(config_dir_path=config, db=archive)
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(run_alerts, plan)
+            second = pool.submit(run_alerts, plan)  # ... the second one looks
+            outcomes = [o.status for o in first.result() + second.result() if o.target != "feed"]
+    assert sorted(outcomes) == ["nothing", "sent"]
+    assert len(hook.accepted) == 1 and hook.accepted[0]["story_count"] == 3
+
+
 # --------------------------------------------------------------------------- configuration
 def test_the_shipped_alerts_file_loads_and_documents_every_key() -> None:
     from crawler.config.alerts import (

@@ -1,5 +1,8 @@
 """``feed.xml``: an Atom feed of the newest digests in a directory, for a feed reader.
 
+:func:`atom_feed` is the writer (a head and :class:`FeedEntry` items); the alerts' feeds
+(:mod:`storage.digest.alert_render`) are written with it too.
+
 Built from the digests' JSON files (not from one day's view), so it lists every digest the
 directory holds, newest first. Written with :mod:`xml.etree.ElementTree`, not feedgen, whose
 output cannot be configured to these bytes: it fixes the order of the elements (``id``,

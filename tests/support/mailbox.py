@@ -12,6 +12,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -107,6 +108,7 @@ class _Hook(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         owner = self.server.owner
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(owner.delay)
         with owner.lock:
             status = owner.statuses.pop(0) if owner.statuses else 200
             owner.requests.append((status, {k.lower(): v for k, v in self.headers.items()}, body))
@@ -124,10 +126,12 @@ class _HookServer(ThreadingHTTPServer):
 
 
 class WebhookReceiver:
-    """POST receiver on 127.0.0.1 answering *statuses* in order, then 200 to everything."""
+    """POST receiver on 127.0.0.1 answering *statuses* in order, then 200 to everything,
+    each answer after *delay* seconds."""
 
-    def __init__(self, statuses: list[int] | None = None):
+    def __init__(self, statuses: list[int] | None = None, *, delay: float = 0):
         self.statuses = list(statuses or [])
+        self.delay = delay  # seconds before each answer
         self.requests: list[tuple[int, dict[str, str], bytes]] = []
         self.accepted: list[Any] = []
         self.lock = threading.Lock()
