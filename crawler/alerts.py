@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from crawler.config import ConfigError, config_dir, load_settings, load_themes
+from crawler.config import ConfigError, config_dir, default_db_path, load_settings, load_themes
 from crawler.config.alerts import Alert, AlertsConfig, load_alerts
 from crawler.deliveries import DeliveryError, build_message, post_json, send_mail
 from pipelines.themes import Themes
@@ -100,7 +100,7 @@ class AlertsPlan:
         config = load_alerts(directory / ALERTS_FILE, theme_concepts(themes))
         return cls(
             config=config,
-            db=Path(db) if db else Path(os.environ.get("CULTUREWATCH_DB") or settings.archive),
+            db=Path(db) if db else default_db_path(settings),
             tz=digest_timezone(settings),
             labels=theme_labels(directory),
             feeds=config.feeds or Path(settings["digest.out"]) / "alerts",
@@ -141,9 +141,8 @@ def run_alerts(
             except Exception as exc:  # noqa: BLE001 - one alert never stops the others
                 log.exception("alert %s failed", alert.name)
                 outcomes.append(Outcome(alert.name, "*", "failed", detail=_one_line(exc)))
-    for o in outcomes:
-        level = logging.WARNING if o.status == "failed" else logging.INFO
-        log.log(level, "alert %s -> %s: %s %s", o.alert, o.target, o.status, o.detail or "")
+    for o in outcomes:  # the caller reports failures (the CLI's lines, the scheduler's log)
+        log.info("alert %s -> %s: %s %s", o.alert, o.target, o.status, o.detail or "")
     return outcomes
 
 
@@ -224,6 +223,10 @@ def _deliver(
     before = (now - INTERRUPTED_AFTER).astimezone(UTC).isoformat(timespec="seconds")
     for send_id, ids in interrupted_sends(db, alert.name, target, before=before):
         again = records_by_id(db, ids)
+        if not again and not dry_run:  # its articles were deleted since: nothing to send
+            with archive.transaction():
+                mark_failed(db, send_id, attempts=0, error="its articles are gone", now=stamp)
+            continue
         if dry_run:
             outcomes.append(
                 Outcome(

@@ -78,7 +78,7 @@ def matching_articles(
     min_relevance: float = 0.0,
     themes: Sequence[str] = (),
     languages: Sequence[str] = (),
-    limit: int = 1000,
+    limit: int = 2000,
 ) -> list[ArticleRecord]:
     """The articles first archived at *since* or later that match *expression* (FTS5, on
     ``articles_search``) and the filters, newest first: relevance at least *min_relevance*,

@@ -276,6 +276,8 @@ def test_a_webhook_that_fails_once_receives_the_payload_exactly_once(
         story = next(s for s in body["stories"] if s["source"] == "xinhua-zh")
         assert [o["source"] for o in story["outlets"]] == ["xinhua-zh", "people-zh"]
         assert body["delivery_id"] == keys.pop()
+        hostile = next(s for s in body["stories"] if s["source"] == "evil")
+        assert "<script>" in hostile["title"] and "\u202e" not in hostile["title"]  # data, inert
         assert run(config, archive)[0] == 0  # a rerun: nothing new, nothing sent
         assert len(hook.requests) == 2
     (send,) = rows(archive, "select * from alert_sends")

@@ -147,24 +147,25 @@ def _story_data(story: Story) -> dict[str, Any]:
     e = story.best
     return {
         "id": story.id,
-        "title": e.title,
+        "title": _plain(e.title),
         "url": e.url,
-        "source": e.source,
+        "source": _plain(e.source),
         "published_at": e.published_at,
         "fetched_at": e.fetched_at,
         "language": e.language,
         "relevance": e.relevance,
         "themes": list(story.themes),
-        "extract": e.extract,
+        "extract": _plain(e.extract),
         "outlets": [
-            {"source": c.source, "url": c.url, "first_seen": c.seen} for c in story.carriers
+            {"source": _plain(c.source), "url": c.url, "first_seen": c.seen} for c in story.carriers
         ],
         "articles": [entry.url for entry in story.entries],
     }
 
 
 def render_alert_json(view: AlertView) -> dict[str, Any]:
-    """The generic webhook body (JSON escapes whatever it carries)."""
+    """The generic webhook body (JSON escapes what it carries; text loses control and
+    format characters, as in the other renderings)."""
     return {
         "alert": view.name,
         "query": view.query,
