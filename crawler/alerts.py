@@ -315,8 +315,10 @@ def _transmit(plan: AlertsPlan, alert: Alert, target: str, view: AlertView) -> i
     payload = (
         render_alert_slack(view) if alert.webhook_format == "slack" else render_alert_json(view)
     )
+    if alert.webhook is None:
+        raise DeliveryError(f"alert {alert.name} has no webhook any more")
     return post_json(
-        address,
+        alert.webhook,
         payload,
         delivery_id=view.delivery_id,
         user_agent=plan.user_agent,

@@ -29,7 +29,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
 
-from crawler.config.alerts import Smtp
+from crawler.config.alerts import Smtp, webhook_label
 
 __all__ = ["MAX_WAIT", "DeliveryError", "build_message", "post_json", "send_mail"]
 
@@ -140,6 +140,7 @@ def post_json(
         "Idempotency-Key": delivery_id,
         "X-Culturewatch-Delivery": delivery_id,
     }
+    shown = webhook_label(url)  # the URL itself may be the webhook's secret
     attempts = 0
     while True:
         attempts += 1
@@ -152,12 +153,12 @@ def post_json(
         except urllib.error.HTTPError as exc:
             problem = f"HTTP {exc.code} {exc.reason}"
             if exc.code != 429 and exc.code < 500:
-                raise DeliveryError(f"webhook {url} answered {problem}", attempts) from None
+                raise DeliveryError(f"webhook {shown} answered {problem}", attempts) from None
             wait = _retry_after(exc)
         except OSError as exc:  # URLError, timeouts, refused connections
             reason = getattr(exc, "reason", exc)
             problem = f"{type(reason).__name__}: {reason}"
         if attempts > retries:
             tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
-            raise DeliveryError(f"webhook {url}: {problem} ({tries})", attempts)
+            raise DeliveryError(f"webhook {shown}: {problem} ({tries})", attempts)
         sleep(min(MAX_WAIT, wait if wait is not None else backoff * 2 ** (attempts - 1)))

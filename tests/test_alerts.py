@@ -35,8 +35,17 @@ ARTICLES = [
 ]  # fmt: skip
 
 
-def add_article(db: Path, key: str, source: str, language: str, title: str, text: str,
-                relevance: float, themes: list[str], fetched_at: str = NOW) -> int:  # fmt: skip
+def add_article(
+    db: Path,
+    key: str,
+    source: str,
+    language: str,
+    title: str,
+    text: str,
+    relevance: float,
+    themes: list[str],
+    fetched_at: str = NOW,
+) -> int:
     with Archive(db) as archive:
         article_id, _ = archive.upsert_article(
             {
@@ -76,6 +85,15 @@ def smtp_table(box: Mailbox, **extra: str) -> str:
     lines.append(f'security = "{extra.pop("security", "none")}"')
     lines += [f'{k} = "{v}"' for k, v in extra.items()]
     return "\n".join(lines) + "\n"
+
+
+def mail_alert(box: Mailbox, tmp_path: Path, smtp: str | None = None) -> str:
+    """The Nezha alert mailing a@example.org through *box*."""
+    return (
+        (smtp or smtp_table(box))
+        + NEZHA.format(feeds=tmp_path / "f")
+        + 'email = ["a@example.org"]\n'
+    )
 
 
 NEZHA = """
@@ -164,7 +182,7 @@ def test_one_email_per_address_listing_stories_then_nothing_until_something_new(
 def test_hostile_article_text_is_escaped_in_every_part(archive: Path, tmp_path: Path) -> None:
     config = tmp_path / "config"
     with Mailbox() as box:
-        write_alerts(config, smtp_table(box) + NEZHA.format(feeds=tmp_path / "f") + 'email = ["a@example.org"]\n')  # fmt: skip
+        write_alerts(config, mail_alert(box, tmp_path))
         assert run(config, archive)[0] == 0
     text, html = parts(box.messages[0])
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -184,7 +202,7 @@ def test_a_refused_message_is_recorded_and_sent_by_the_next_run_only(
 ) -> None:
     config = tmp_path / "config"
     with Mailbox(fail_first=1) as box:
-        write_alerts(config, smtp_table(box) + NEZHA.format(feeds=tmp_path / "f") + 'email = ["a@example.org"]\n')  # fmt: skip
+        write_alerts(config, mail_alert(box, tmp_path))
         code, out = run(config, archive)
         assert code == 1 and "FAILED" in out and "451" in out
         assert box.messages == []
@@ -238,7 +256,7 @@ def test_login_from_environment_variables_over_tls(
         table = smtp_table(
             box, security=security, user_env="CW_USER", password_env="CW_PASS", ca_file=str(ca_file)
         )
-        write_alerts(config, table + NEZHA.format(feeds=tmp_path / "f") + 'email = ["a@example.org"]\n')  # fmt: skip
+        write_alerts(config, mail_alert(box, tmp_path, table))
         code, out = run(config, archive)  # the variables are not set: a one-line error
         assert code == 1 and "CW_USER" in out and box.messages == []
         monkeypatch.setenv("CW_USER", "desk")
@@ -250,11 +268,13 @@ def test_login_from_environment_variables_over_tls(
 
 
 # --------------------------------------------------------------------------- webhooks
-def webhook_alert(hook: WebhookReceiver, tmp_path: Path, *, shape: str = "json", retries: int = 2) -> str:  # fmt: skip
+def webhook_alert(
+    hook: WebhookReceiver, tmp_path: Path, *, shape: str = "json", retries: int = 2
+) -> str:
     return (
         NEZHA.format(feeds=tmp_path / "f").replace(
             "backoff = 0.01", f"backoff = 0.01\nretries = {retries}"
-        )  # fmt: skip
+        )
         + f'webhook = "{hook.url}"\nwebhook_format = "{shape}"\n'
     )
 
@@ -282,6 +302,7 @@ def test_a_webhook_that_fails_once_receives_the_payload_exactly_once(
         assert len(hook.requests) == 2
     (send,) = rows(archive, "select * from alert_sends")
     assert send["status"] == "sent" and send["attempts"] == 2
+    assert send["target"].startswith("webhook:http://127.0.0.1:") and "/hook" not in send["target"]
 
 
 def test_a_webhook_down_for_a_whole_run_gets_it_once_from_the_next(
@@ -352,7 +373,9 @@ def test_filters_languages_themes_and_a_new_copy_of_a_sent_story(
         (body,) = hook.accepted
         assert [s["source"] for s in body["stories"]] == ["xinhua-zh"]
         # a third outlet carries the story already sent: not sent again
-        late = add_article(archive, "zh-3", "cctv", "zh", "哪吒海外", "哪吒上映。", 0.9, ["films_games"])  # fmt: skip
+        late = add_article(
+            archive, "zh-3", "cctv", "zh", "哪吒海外", "哪吒上映。", 0.9, ["films_games"]
+        )
         with Archive(archive) as a, a.transaction():
             first = rows(archive, "select story_id from articles where source = 'xinhua-zh'")
             move_to_story(a.db, late, first[0]["story_id"])
@@ -367,9 +390,16 @@ def test_an_interrupted_send_goes_again_under_its_own_id(archive: Path, tmp_path
     long_ago = (datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="seconds")
     with Archive(archive) as a, a.transaction():
         (zh,) = rows(archive, "select id from articles where source = 'xinhua-zh'")
-        send_id = claim(a.db, alert="nezha", target="email:a@example.org", article_ids=[zh["id"]], stories=1, now=long_ago)  # fmt: skip
+        send_id = claim(
+            a.db,
+            alert="nezha",
+            target="email:a@example.org",
+            article_ids=[zh["id"]],
+            stories=1,
+            now=long_ago,
+        )
     with Mailbox() as box:
-        write_alerts(config, smtp_table(box) + NEZHA.format(feeds=tmp_path / "f") + 'email = ["a@example.org"]\n')  # fmt: skip
+        write_alerts(config, mail_alert(box, tmp_path))
         assert run(config, archive)[0] == 0
     assert [m["Message-ID"].split("@")[0] for m in box.messages][0] == f"<alert-{send_id}"
     assert len(box.messages) == 2  # the interrupted one again, then the rest, once each
@@ -434,7 +464,7 @@ def load_alerts_text(text: str, concepts):
         return load_alerts(path, concepts)
 
 
-ALERT = '[[alerts]]\nname = "a"\nquery = "hanfu"\nfrequency = "daily"\nwebhook = "https://x.example/h"\n'  # fmt: skip
+ALERT = '[[alerts]]\nname = "a"\nquery = "hanfu"\nfrequency = "daily"\nwebhook = "https://x.example/h"\n'
 
 
 @pytest.mark.parametrize(

@@ -146,7 +146,7 @@ def test_an_alert_mails_the_new_matching_stories_after_each_crawl_and_nothing_mo
         assert "nothing new" in alerts_run(config, db)  # a second run: nothing new
         assert len(box.messages) == 1 and len(hook.accepted) == 1
 
-        publish(outlet, ["/film/ne-zha-sydney.html", "/food/winter-stew.html", "/film/nezha-record.html"])  # fmt: skip
+        publish(outlet, [*STORIES])  # and a third story
         assert crawl_cli(config, sources, db, "--allow-private-networks").returncode == 0
         alerts_run(config, db)
         assert len(box.messages) == 2 and len(hook.accepted) == 2

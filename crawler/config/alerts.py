@@ -10,6 +10,7 @@ and the line or key. A missing file means no alerts.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ __all__ = [
     "AlertsConfig",
     "Smtp",
     "load_alerts",
+    "webhook_label",
 ]
 
 FREQUENCIES = ("after_crawl", "daily", "weekly")
@@ -112,10 +114,21 @@ class Alert:
 
     @property
     def targets(self) -> tuple[str, ...]:
-        """The push deliveries, each recorded on its own: ``email:ADDRESS``, ``webhook:URL``."""
+        """The push deliveries, each recorded on its own: ``email:ADDRESS`` and
+        ``webhook:`` with :func:`webhook_label` (a webhook URL is often its own secret)."""
         return tuple(f"email:{a}" for a in self.email) + (
-            (f"webhook:{self.webhook}",) if self.webhook else ()
+            (f"webhook:{webhook_label(self.webhook)}",) if self.webhook else ()
         )
+
+
+def webhook_label(url: str) -> str:
+    """*url* as the archive, the CLI and error messages show it: scheme, host and port, and a
+    hash of the whole URL (``https://hooks.example.org/…3fa9c2d1e0``): a Slack-style webhook's
+    path is its password, and the archive is browsable."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
+    return f"{parts.scheme}://{parts.hostname}{port}/…{digest}"
 
 
 @dataclass(frozen=True)
