@@ -272,18 +272,20 @@ def _send(
     now: datetime,
 ) -> Outcome:
     """Send the claimed *records* as *send_id*, and record how it went."""
-    view = _view(archive, plan, alert, records, now=now, send_id=send_id)
     try:
+        view = _view(archive, plan, alert, records, now=now, send_id=send_id)
         attempts = _transmit(plan, alert, target, view)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - recorded: its articles go with the next run
         attempts = exc.attempts if isinstance(exc, DeliveryError) else 1
         error = str(exc) if isinstance(exc, DeliveryError) else _one_line(exc)
+        if not isinstance(exc, DeliveryError):
+            log.exception("alert %s to %s failed", alert.name, target)
         with archive.transaction():
             mark_failed(
                 archive.db, send_id, attempts=attempts, error=error, now=_utc(datetime.now(UTC))
             )
         return Outcome(
-            alert.name, target, "failed", len(view.stories), view.articles, error, send_id
+            alert.name, target, "failed", _stories(records), len(records), error, send_id
         )
     with archive.transaction():
         mark_sent(archive.db, send_id, attempts=attempts, now=_utc(datetime.now(UTC)))
