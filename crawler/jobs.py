@@ -9,6 +9,10 @@ crawl
 digest
     writes the digest of the day that just ended (``digest.day = "previous"``) or of today
     (``"today"``) into ``digest.out``, in this process.
+alerts
+    the ``after_crawl`` alerts of ``alerts.toml`` after every crawl that was not skipped, the
+    ``daily`` and ``weekly`` ones on their cron (:mod:`crawler.alerts`), in this process;
+    ``alerts.toml`` is read again each time. A failing alert never stops a crawl.
 
 Every run is a row in the ``jobs`` table and two log lines (start, end and what it did).
 :class:`Jobs` holds the state the jobs share with the scheduler loop
@@ -25,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,9 +64,12 @@ class SchedulePlan:
     digest_trigger: Any
     digest_day: str  # previous | today
     max_age_days: int
+    alerts: Any = None  # crawler.alerts.AlertsPlan, read at start (a broken file stops it)
+    alert_triggers: dict[str, Any] = field(default_factory=dict)  # daily/weekly -> trigger
 
     @classmethod
     def from_config(cls, *, config_dir: Path | None = None, db: Path | None = None) -> SchedulePlan:
+        from crawler.alerts import AlertsPlan
         from crawler.digests import digest_timezone
         from crawler.runner import CrawlOptions
 
@@ -71,6 +78,8 @@ class SchedulePlan:
         settings = options.settings
         where = settings.path or "settings.toml"
         tz = digest_timezone(settings)
+        alerts = AlertsPlan.from_config(config_dir_path=options.config_dir, db=options.db)
+        alerts_where = alerts.config.path or "alerts.toml"
         return cls(
             settings=settings,
             config_dir=options.config_dir.resolve(),
@@ -87,6 +96,17 @@ class SchedulePlan:
             ),
             digest_day=settings["digest.day"],
             max_age_days=settings["digest.max_age_days"],
+            alerts=alerts,
+            alert_triggers={
+                frequency: cron_trigger(
+                    getattr(alerts.config, frequency),
+                    tz,
+                    key=f"schedule.{frequency}",
+                    where=alerts_where,
+                )
+                for frequency in ("daily", "weekly")
+                if alerts.config.of(frequency)
+            },
         )
 
     def digest_date(self, now: datetime | None = None) -> date:
@@ -149,11 +169,14 @@ class Jobs:
         try:
             # No is_locked() check first: another crawl may take the lock right after it. The
             # child takes the lock itself and exits with EXIT_BUSY when it is held.
-            self._run_crawl_process(self._record_start("crawl", due))
+            status = self._run_crawl_process(self._record_start("crawl", due))
         finally:
             self._crawl_mutex.release()
+        if status != "skipped":
+            self.alerts_job("after_crawl")
 
-    def _run_crawl_process(self, job_id: int | None) -> None:
+    def _run_crawl_process(self, job_id: int | None) -> str:
+        """One crawl process; returns how it ended (ok, interrupted, skipped, failed)."""
         from storage.formats import utcnow
 
         command = [
@@ -232,6 +255,7 @@ class Jobs:
             run_id=run.get("id") if run else None,
             detail=detail[:2000] or None,
         )
+        return status
 
     def _run_row(self, pid: int, since: str) -> dict[str, Any] | None:
         """The ``runs`` row the crawl process wrote (its pid, started since *since*), if any."""
@@ -282,3 +306,44 @@ class Jobs:
         ) + ", ".join(p.name for p in paths)
         log.info("digest ended in %.1fs: %s", time.monotonic() - started, detail)
         self._record_end(job_id, status="ok", detail=detail)
+
+    def daily_alerts_job(self, due: datetime | None = None) -> None:
+        self.alerts_job("daily", due)
+
+    def weekly_alerts_job(self, due: datetime | None = None) -> None:
+        self.alerts_job("weekly", due)
+
+    def alerts_job(self, frequency: str, due: datetime | None = None) -> None:
+        """The alerts of *frequency*, ``alerts.toml`` read again; never raises."""
+        from crawler.alerts import AlertsPlan, run_alerts
+
+        if self._stop.is_set() or self.plan.alerts is None:
+            return
+        try:  # read again: an alert edited or added since the start counts
+            plan = AlertsPlan.from_config(config_dir_path=self.plan.config_dir, db=self.plan.db)
+            if not plan.config.of(frequency):
+                return
+            job_id = self._record_start("alerts", due)
+        except Exception as exc:  # noqa: BLE001 - a broken alerts.toml never stops a crawl
+            log.error("%s alerts not run: %s", frequency, exc)
+            self._record_end(
+                self._record_start("alerts", due), status="failed", detail=f"{frequency}: {exc}"
+            )
+            return
+        try:
+            outcomes = run_alerts(plan, frequency=frequency)
+        except Exception as exc:  # noqa: BLE001 - e.g. the archive cannot be opened
+            log.error("%s alerts failed: %s", frequency, exc)
+            self._record_end(job_id, status="failed", detail=f"{frequency}: {exc}"[:2000])
+            return
+        counts: dict[str, int] = {}
+        for outcome in outcomes:
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        failed = [o for o in outcomes if o.status == "failed"]
+        detail = f"{frequency}: " + (
+            ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no alerts"
+        )
+        if failed:
+            detail += "; " + "; ".join(f"{o.alert} -> {o.target}: {o.detail}" for o in failed)
+        log.log(logging.WARNING if failed else logging.INFO, "alerts ended: %s", detail)
+        self._record_end(job_id, status="failed" if failed else "ok", detail=detail[:2000])

@@ -1,7 +1,8 @@
 """``culturewatch schedule``: crawls and digests on the cron schedule of ``settings.toml``.
 
-An APScheduler 3.x :class:`BlockingScheduler` runs the two jobs of :mod:`crawler.jobs`
-(a crawl in a fresh process, the day's digest). Both jobs coalesce missed runs into one,
+An APScheduler 3.x :class:`BlockingScheduler` runs the jobs of :mod:`crawler.jobs` (a crawl
+in a fresh process, then the ``after_crawl`` alerts; the day's digest; the daily and weekly
+alerts of ``alerts.toml`` when there are any). The jobs coalesce missed runs into one,
 never run twice at once (``max_instances=1``) and still run when late by less than their
 grace time. Every run is a row in the ``jobs`` table and two log lines.
 
@@ -38,12 +39,14 @@ def list_jobs(plan: SchedulePlan, now: datetime | None = None) -> list[dict[str,
     """Each job with its cron expression, next run time and what it does."""
     now = (now or datetime.now(plan.tz)).astimezone(plan.tz)
     which = "today's digest so far" if plan.digest_day == "today" else "the previous day's digest"
+    after = len(plan.alerts.config.of("after_crawl")) if plan.alerts else 0
     return [
         {
             "job": "crawl",
             "cron": plan.crawl_cron,
             "next_run": plan.crawl_trigger.get_next_fire_time(None, now),
-            "does": f"crawl every enabled source into {plan.db}",
+            "does": f"crawl every enabled source into {plan.db}"
+            + (f", then {after} after_crawl alert{'s' if after > 1 else ''}" if after else ""),
         },
         {
             "job": "digest",
@@ -51,6 +54,15 @@ def list_jobs(plan: SchedulePlan, now: datetime | None = None) -> list[dict[str,
             "next_run": plan.digest_trigger.get_next_fire_time(None, now),
             "does": f"write {which} into {plan.out}",
         },
+        *(
+            {
+                "job": f"alerts-{frequency}",
+                "cron": getattr(plan.alerts.config, frequency) if plan.alerts else "",
+                "next_run": trigger.get_next_fire_time(None, now),
+                "does": f"run the {frequency} alerts",
+            }
+            for frequency, trigger in plan.alert_triggers.items()
+        ),
     ]
 
 
@@ -93,6 +105,16 @@ class Scheduler(Jobs):
             misfire_grace_time=DIGEST_GRACE,
             **common,
         )
+        for frequency, trigger in self.plan.alert_triggers.items():
+            alerts = self.daily_alerts_job if frequency == "daily" else self.weekly_alerts_job
+            self._scheduler.add_job(
+                self._tracked(alerts, trigger, DIGEST_GRACE),
+                trigger=trigger,
+                id=f"alerts-{frequency}",
+                name=f"alerts-{frequency}",
+                misfire_grace_time=DIGEST_GRACE,
+                **common,
+            )
         if run_now:
             self._scheduler.add_job(
                 self._tracked(self.startup_job),

@@ -18,6 +18,7 @@ Tables
     story_signatures, story_bands, story_keys   what the story assignment looks up
     source_listings what the discovery of each `site` source found (storage/listings.py)
     labels          every judgement of an analyst on an article (storage/labels.py)
+    alert_sends, alert_items   what each alert delivered to each target: storage/alerts.py
 """
 
 from __future__ import annotations
@@ -335,3 +336,31 @@ def m011_labels(db: sqlite_utils.Database) -> None:
     # The analysts' judgements (storage/labels.py): one row per label given, history kept;
     # the view current_labels keeps the latest of each person per article and theme.
     create_labels(db)
+
+
+@migrations()
+def m013_alerts(db: sqlite_utils.Database) -> None:
+    # Alerts (config/alerts.toml, storage/alerts.py): what each alert sent to each target.
+    #   alert_sends  one row per message or webhook call: sending, then sent or failed
+    #   alert_items  alert x target x article claimed by a send; a failed send's are freed
+    db.table("alert_sends").create(
+        {
+            "id": str,
+            "alert": str,
+            "target": str,
+            "status": str,
+            "created_at": str,
+            "sent_at": str,
+            "attempts": int,
+            "stories": int,
+            "articles": int,
+            "error": str,
+        },
+        pk="id",
+    )
+    db.table("alert_sends").create_index(["alert", "target", "created_at"])
+    db.table("alert_items").create(
+        {"alert": str, "target": str, "article_id": int, "send_id": str},
+        pk=("alert", "target", "article_id"),
+    )
+    db.table("alert_items").create_index(["send_id"])

@@ -27,6 +27,8 @@ PROG = "culturewatch"
 
 # command -> the README section that tells more about it
 SEE = {
+    "alerts": "Alerts",
+    "alerts run": "Alerts",
     "browse": "Browse",
     "demo": "Try it",
     "digest": "Digests",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from crawler.cli.alerts import alerts
 from crawler.cli.configure import init
 from crawler.cli.crawling import crawl, schedule
 from crawler.cli.demo import demo
@@ -35,7 +36,7 @@ def cli() -> None:
 
 for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, demo, init):
     cli.add_command(command)
-for command in (label, labels, evaluate):
+for command in (label, labels, evaluate, alerts):
     cli.add_command(command)
 
 

@@ -23,8 +23,9 @@ archive and date give byte-identical files.
 Modules, one job each: ``selection`` (which articles, and the other copies of their
 stories), ``view`` (the view model every renderer takes), ``grouping`` (the entries by
 story), ``why`` (the words that matched), ``text`` and ``dates`` (helpers), ``markdown_render``, ``html_render`` (with
-``templates/digest.html``), ``json_render``, ``chart``, ``feed``, and ``write`` (the registry
-of renderers and the atomic writes).
+``templates/digest.html``), ``json_render``, ``chart``, ``feed`` (and its Atom writer), and
+``write`` (the registry of renderers and the atomic writes). ``alert_render`` renders what an
+alert sends (``templates/alert.html``) from the same view model.
 """
 
 from __future__ import annotations

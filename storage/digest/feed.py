@@ -1,5 +1,8 @@
 """``feed.xml``: an Atom feed of the newest digests in a directory, for a feed reader.
 
+:func:`atom_feed` is the writer (a head and :class:`FeedEntry` items); the alerts' feeds
+(:mod:`storage.digest.alert_render`) are written with it too.
+
 Built from the digests' JSON files (not from one day's view), so it lists every digest the
 directory holds, newest first. Written with :mod:`xml.etree.ElementTree`, not feedgen, whose
 output cannot be configured to these bytes: it fixes the order of the elements (``id``,
@@ -13,14 +16,15 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from storage.digest.text import safe_link
 
-__all__ = ["FEED_ENTRIES", "render_feed"]
+__all__ = ["FEED_ENTRIES", "FeedEntry", "atom_feed", "render_feed"]
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 30  # digests listed in feed.xml
@@ -43,33 +47,75 @@ def render_feed(out_dir: Path, limit: int = FEED_ENTRIES) -> str:
             digests.append((match.group(1), data))
         if len(digests) == limit:
             break
-    feed = ET.Element("feed", {"xmlns": ATOM})
-    ET.SubElement(feed, "title").text = "culturewatch daily digests"
-    ET.SubElement(
-        feed, "subtitle"
-    ).text = "Coverage of China's cultural exports and soft power, one digest a day"
-    ET.SubElement(feed, "id").text = "urn:culturewatch:digests"
-    ET.SubElement(feed, "link", {"rel": "self", "href": "feed.xml"})
     updated = max((str(d.get("updated") or f"{n}T00:00:00Z") for n, d in digests), default=None)
-    ET.SubElement(feed, "updated").text = updated or "1970-01-01T00:00:00Z"
-    author = ET.SubElement(feed, "author")
-    ET.SubElement(author, "name").text = "culturewatch"
-    ET.SubElement(feed, "generator").text = "culturewatch"
+    entries = []
     for name, data in digests:
         articles = [a for a in data["articles"] if isinstance(a, dict)]
-        entry = ET.SubElement(feed, "entry")
         count = len(articles)
         title = f"Digest {name}: {count} relevant article{'s' if count != 1 else ''}"
         stories = [s for s in data.get("stories") or [] if isinstance(s, dict)]
         if stories and len(stories) != count:
             title += f" in {len(stories)} stor{'ies' if len(stories) != 1 else 'y'}"
-        ET.SubElement(entry, "title").text = title
-        ET.SubElement(entry, "id").text = f"urn:culturewatch:digest:{name}"
-        ET.SubElement(
-            entry, "link", {"rel": "alternate", "type": "text/html", "href": f"{name}.html"}
+        entries.append(
+            FeedEntry(
+                title=title,
+                id=f"urn:culturewatch:digest:{name}",
+                href=f"{name}.html",
+                updated=str(data.get("updated") or f"{name}T00:00:00Z"),
+                summary_html=_summary(data, articles, stories),
+            )
         )
-        ET.SubElement(entry, "updated").text = str(data.get("updated") or f"{name}T00:00:00Z")
-        ET.SubElement(entry, "summary", {"type": "html"}).text = _summary(data, articles, stories)
+    return atom_feed(
+        title="culturewatch daily digests",
+        subtitle="Coverage of China's cultural exports and soft power, one digest a day",
+        feed_id="urn:culturewatch:digests",
+        self_href="feed.xml",
+        updated=updated,
+        entries=entries,
+    )
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of an Atom feed; *summary_html* is HTML whose every value is escaped."""
+
+    title: str
+    id: str
+    href: str | None  # the entry's page (rel alternate, text/html), if it has one
+    updated: str
+    summary_html: str
+
+
+def atom_feed(
+    *,
+    title: str,
+    subtitle: str,
+    feed_id: str,
+    self_href: str,
+    updated: str | None,
+    entries: Iterable[FeedEntry],
+) -> str:
+    """An Atom document: the feed's head, then *entries* in their order (all text escaped as
+    XML by ElementTree; a summary is HTML escaped again as XML text)."""
+    feed = ET.Element("feed", {"xmlns": ATOM})
+    ET.SubElement(feed, "title").text = title
+    ET.SubElement(feed, "subtitle").text = subtitle
+    ET.SubElement(feed, "id").text = feed_id
+    ET.SubElement(feed, "link", {"rel": "self", "href": self_href})
+    ET.SubElement(feed, "updated").text = updated or "1970-01-01T00:00:00Z"
+    author = ET.SubElement(feed, "author")
+    ET.SubElement(author, "name").text = "culturewatch"
+    ET.SubElement(feed, "generator").text = "culturewatch"
+    for item in entries:
+        entry = ET.SubElement(feed, "entry")
+        ET.SubElement(entry, "title").text = item.title
+        ET.SubElement(entry, "id").text = item.id
+        if item.href:
+            ET.SubElement(
+                entry, "link", {"rel": "alternate", "type": "text/html", "href": item.href}
+            )
+        ET.SubElement(entry, "updated").text = item.updated
+        ET.SubElement(entry, "summary", {"type": "html"}).text = item.summary_html
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
