@@ -26,6 +26,7 @@ import os
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from storage.groups import add_source_groups
 from storage.search import create_search_table
 
 __all__ = ["ARTICLE_COLUMNS", "bring_up_to_date", "migrate", "migrations"]
@@ -288,3 +289,10 @@ def m008_article_authors(db: sqlite_utils.Database) -> None:
             "update articles set authors = ? where id = ?",
             [json.dumps(names, ensure_ascii=False), row_id],
         )
+
+
+@migrations()
+def m009_source_groups(db: sqlite_utils.Database) -> None:
+    # Source groups (storage/groups.py): sources.source_group from the `group` of
+    # sources.toml, copied to articles.source_group by triggers (facets, dashboards).
+    add_source_groups(db)
