@@ -5,13 +5,18 @@ The metadata, canned queries and Datasette settings are data, in ``config/metada
 package); a file that cannot be used raises :class:`MetadataError` (one line). The archive
 is opened as a normal, mutable database, so crawls keep writing to it while it is served;
 it is always served as ``/culturewatch`` whatever the file is called. The plugin in
-:mod:`storage.datasette_plugin` makes the search box segment Chinese.
+:mod:`storage.datasette_plugin` makes the search box segment Chinese and registers the
+concept search; :mod:`storage.datasette_front` (templates ``storage/templates/``, static
+files ``storage/static/``) makes the front page, the article page and readable cells. The
+themes reach both as plugin configuration (``plugins: culturewatch:``): ``themes`` (key ->
+label) and ``concepts`` (alias groups), passed in by the caller, which reads themes.toml.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,24 +65,44 @@ def load_metadata(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[st
 
 
 def build_datasette(
-    db: str | os.PathLike[str], *, metadata: str | os.PathLike[str] | None = None
+    db: str | os.PathLike[str],
+    *,
+    metadata: str | os.PathLike[str] | None = None,
+    themes: Mapping[str, str] | None = None,
+    concepts: Iterable[Sequence[str]] = (),
 ) -> Any:
     """A :class:`datasette.app.Datasette` serving the archive at *db* (which must exist),
-    with the metadata file *metadata* (default: the shipped one)."""
+    with the metadata file *metadata* (default: the shipped one), the theme labels *themes*
+    (key -> label, in display order) and the alias groups *concepts* of the concept search."""
     from datasette.app import DEFAULT_SETTINGS, Datasette
     from datasette.database import Database
     from datasette.plugins import pm
 
-    from storage import datasette_plugin
+    from storage import datasette_front, datasette_plugin
 
     if not pm.is_registered(datasette_plugin):
         pm.register(datasette_plugin, name="culturewatch")
+    if not pm.is_registered(datasette_front):
+        pm.register(datasette_front, name="culturewatch-front")
     path = metadata or SHIPPED_METADATA
     data, settings = load_metadata(path)
     unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
     if unknown:
         raise MetadataError(f"{path}: settings: unknown Datasette setting {unknown[0]!r}")
-    ds = Datasette([], metadata=data, settings=settings)
+    plugins = data.setdefault("plugins", {})
+    if not isinstance(plugins, dict):
+        raise MetadataError(f"{path}: plugins: expected a mapping of plugin settings")
+    ours = plugins.setdefault(datasette_front.PLUGIN, {})
+    ours["themes"] = dict(themes or {})
+    ours["concepts"] = [list(group) for group in concepts]
+    ds = Datasette(
+        [],
+        metadata=data,
+        settings=settings,
+        template_dir=str(datasette_front.TEMPLATES),
+        static_mounts=[(datasette_front.STATIC_MOUNT, str(datasette_front.STATIC))],
+    )
+    ds.remove_database("_memory")  # Datasette adds it when given no files: nothing is in it
     ds.add_database(Database(ds, path=str(db), is_mutable=True), name=DATABASE_NAME)
     return ds
 
@@ -88,10 +113,12 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8001,
     metadata: str | os.PathLike[str] | None = None,
+    themes: Mapping[str, str] | None = None,
+    concepts: Iterable[Sequence[str]] = (),
     echo: Any = print,
 ) -> None:
     """Bring the archive's schema up to date, then serve it with the metadata file
-    *metadata* (see :func:`build_datasette`) until interrupted."""
+    *metadata*, *themes* and *concepts* (see :func:`build_datasette`) until interrupted."""
     import asyncio
 
     import uvicorn
@@ -102,7 +129,7 @@ def serve(
     if not db.exists():
         raise FileNotFoundError(f"no archive at {db}: run `culturewatch crawl` first")
     Archive(db).close()  # migrations: the search index and any new tables
-    ds = build_datasette(db, metadata=metadata)
+    ds = build_datasette(db, metadata=metadata, themes=themes, concepts=concepts)
     asyncio.run(ds.invoke_startup())
     if not _is_loopback(host):
         echo(f"warning: serving on {host}: anyone who can reach it can read the archive")

@@ -54,9 +54,7 @@ def add_source_groups(db: Any) -> None:
     for table in ("sources", "articles"):
         if "source_group" not in db.table(table).columns_dict:
             db.table(table).add_column("source_group", str)
-    db.execute(
-        "create index if not exists idx_articles_source_group on articles (source_group)"
-    )
+    db.execute("create index if not exists idx_articles_source_group on articles (source_group)")
     for sql in _TRIGGERS:
         db.execute(sql)
     db.execute(

@@ -41,7 +41,9 @@ def test_an_unknown_or_mistyped_group_is_one_line_naming_file_and_line(tmp_path:
         'group = "state-media"\n',
         encoding="utf-8",
     )
-    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:7: unknown group 'state-media'"):
+    with pytest.raises(
+        ConfigError, match=rf"^{re.escape(str(path))}:7: unknown group 'state-media'"
+    ):
         load_sources(path)
     path.write_text(
         '[[sources]]\nname = "a"\nurl = "https://a.example/rss"\nkind = "feed"\ngroup = 3\n',

@@ -42,7 +42,9 @@ SOURCE_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, Any, str]] = {
         str,
         False,
         None,
-        "What kind of outlet it is: " + ", ".join(SOURCE_GROUPS) + " (facets, dashboards, digests).",
+        "What kind of outlet it is: "
+        + ", ".join(SOURCE_GROUPS)
+        + " (facets, dashboards, digests).",
     ),
     "theme": (str, False, None, "gdelt, google_news: build the query from this theme's terms."),
     "query": (str, False, None, "gdelt, google_news: the search query (instead of a theme)."),

@@ -234,7 +234,7 @@ def digest_view(
 def _group_counts(entries: Sequence[Entry]) -> tuple[GroupCount, ...]:
     """Articles per source group, in the order of SOURCE_GROUPS, then unknown keys, then none."""
     counts = Counter(e.group for e in entries)
-    order = [g for g in SOURCE_GROUPS if g in counts]
+    order: list[str | None] = [g for g in SOURCE_GROUPS if g in counts]
     order += sorted(g for g in counts if g is not None and g not in SOURCE_GROUPS)
     if None in counts:
         order.append(None)
