@@ -249,6 +249,7 @@ class Archive:
                         "kind": s.kind,
                         "language": s.language,
                         "enabled": int(s.enabled),
+                        "source_group": getattr(s, "group", None),
                     },
                     pk="name",
                 )

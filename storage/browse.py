@@ -5,14 +5,18 @@ The metadata, canned queries and Datasette settings are data, in ``config/metada
 package); a file that cannot be used raises :class:`MetadataError` (one line). The archive
 is opened as a normal, mutable database, so crawls keep writing to it while it is served;
 it is always served as ``/culturewatch`` whatever the file is called. The plugin in
-:mod:`storage.datasette_plugin` makes the search box segment Chinese; the one in
-:mod:`storage.labelling` writes the analysts' labels (templates: ``storage/templates``).
+:mod:`storage.datasette_plugin` makes the search box segment Chinese and registers the
+concept search; :mod:`storage.datasette_front` (templates ``storage/templates/``, static
+files ``storage/static/``) makes the front page, the article page and readable cells;
+:mod:`storage.labelling` writes the analysts' labels. The themes reach the first two as plugin configuration (``plugins: culturewatch:``): ``themes`` (key ->
+label) and ``concepts`` (alias groups), passed in by the caller, which reads themes.toml.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +36,6 @@ __all__ = [
 DATABASE_NAME = "culturewatch"
 METADATA_FILE = "metadata.yml"
 SHIPPED_METADATA = Path(__file__).resolve().parents[1] / "config" / METADATA_FILE
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 class MetadataError(Exception):
@@ -66,20 +69,28 @@ def build_datasette(
     db: str | os.PathLike[str],
     *,
     metadata: str | os.PathLike[str] | None = None,
+    themes: Mapping[str, str] | None = None,
+    concepts: Iterable[Sequence[str]] = (),
     labelling: dict[str, Any] | None = None,
 ) -> Any:
     """A :class:`datasette.app.Datasette` serving the archive at *db* (which must exist),
-    with the metadata file *metadata* (default: the shipped one). *labelling* is the
-    configuration of :mod:`storage.labelling` (``local_writes``, ``local_user``, ``themes``;
-    default: local writes on, served on loopback), merged over the metadata's own."""
+    with the metadata file *metadata* (default: the shipped one), the theme labels *themes*
+    (key -> label, in display order) and the alias groups *concepts* of the concept search.
+    *labelling* is the configuration of :mod:`storage.labelling` (``local_writes``,
+    ``local_user``, ``themes``; default: local writes on, served on loopback), merged over
+    the metadata's own."""
     from datasette.app import DEFAULT_SETTINGS, Datasette
     from datasette.database import Database
     from datasette.plugins import pm
 
-    from storage import datasette_plugin
+    from storage import datasette_front, datasette_plugin
     from storage import labelling as labels_plugin
 
-    for plugin, name in ((datasette_plugin, "culturewatch"), (labels_plugin, labels_plugin.PLUGIN)):
+    for plugin, name in (
+        (datasette_plugin, "culturewatch"),
+        (datasette_front, "culturewatch-front"),
+        (labels_plugin, labels_plugin.PLUGIN),
+    ):
         if not pm.is_registered(plugin):
             pm.register(plugin, name=name)
     path = metadata or SHIPPED_METADATA
@@ -88,12 +99,24 @@ def build_datasette(
     if unknown:
         raise MetadataError(f"{path}: settings: unknown Datasette setting {unknown[0]!r}")
     plugins = data.setdefault("plugins", {})
+    if not isinstance(plugins, dict):
+        raise MetadataError(f"{path}: plugins: expected a mapping of plugin settings")
+    ours = plugins.setdefault(datasette_front.PLUGIN, {})
+    ours["themes"] = dict(themes or {})
+    ours["concepts"] = [list(group) for group in concepts]
     plugins[labels_plugin.PLUGIN] = {
         "local_writes": True,
         **(plugins.get(labels_plugin.PLUGIN) or {}),
         **(labelling or {}),
     }
-    ds = Datasette([], metadata=data, settings=settings, template_dir=str(TEMPLATES))
+    ds = Datasette(
+        [],
+        metadata=data,
+        settings=settings,
+        template_dir=str(datasette_front.TEMPLATES),
+        static_mounts=[(datasette_front.STATIC_MOUNT, str(datasette_front.STATIC))],
+    )
+    ds.remove_database("_memory")  # Datasette adds it when given no files: nothing is in it
     ds.add_database(Database(ds, path=str(db), is_mutable=True), name=DATABASE_NAME)
     return ds
 
@@ -104,12 +127,15 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8001,
     metadata: str | os.PathLike[str] | None = None,
+    themes: Mapping[str, str] | None = None,
+    concepts: Iterable[Sequence[str]] = (),
     echo: Any = print,
     labelling: dict[str, Any] | None = None,
 ) -> None:
     """Bring the archive's schema up to date, then serve it with the metadata file
-    *metadata* and *labelling* (see :func:`build_datasette`) until interrupted. Labels
-    written by the local actor need the server on loopback (``local_writes``)."""
+    *metadata*, *themes*, *concepts* and *labelling* (see :func:`build_datasette`) until
+    interrupted. Labels written by the local actor need the server on loopback
+    (``local_writes``)."""
     import asyncio
 
     import uvicorn
@@ -120,7 +146,13 @@ def serve(
     if not db.exists():
         raise FileNotFoundError(f"no archive at {db}: run `culturewatch crawl` first")
     Archive(db).close()  # migrations: the search index and any new tables
-    ds = build_datasette(db, metadata=metadata, labelling=labelling_config(host, labelling))
+    ds = build_datasette(
+        db,
+        metadata=metadata,
+        themes=themes,
+        concepts=concepts,
+        labelling=labelling_config(host, labelling),
+    )
     asyncio.run(ds.invoke_startup())
     if not _is_loopback(host):
         echo(f"warning: serving on {host}: anyone who can reach it can read the archive")

@@ -4,6 +4,10 @@
   canned ``search`` query run ``... match escape_fts(:search)``. This plugin replaces that
   SQL function, on every connection Datasette opens, with :func:`storage.search.fts_query`,
   which quotes terms the same way and also segments Chinese ones for ``articles_search``.
+- Concept search: the canned ``search`` query runs ``... match concept_fts(:q)``, this
+  plugin's SQL function: :func:`storage.concepts.concept_query` with the theme aliases of
+  the ``culturewatch`` plugin configuration (``concepts``, filled by ``build_datasette``),
+  so 哪吒 also finds "Ne Zha 2". The table's search box stays the plain (Chinese-aware) one.
 - Safe highlighted snippets: a ``snippet`` column of a query (the canned ``search`` query
   marks matches with :data:`storage.search.MARK_START`/``MARK_END``) is rendered with
   :func:`storage.search.highlight_html`: the article's text is HTML-escaped and only the
@@ -19,7 +23,9 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from datasette import __version__ as datasette_version
@@ -27,6 +33,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
+from storage.concepts import Concepts, concept_query
 from storage.search import fts_query, highlight_html
 
 SNIPPET_COLUMN = "snippet"
@@ -34,8 +41,20 @@ STORY_COLUMN = "story_id"
 
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so ours wins
-def prepare_connection(conn: sqlite3.Connection) -> None:
+def prepare_connection(conn: sqlite3.Connection, datasette: Any) -> None:
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    conn.create_function("concept_fts", 1, _concept_fts(datasette), deterministic=True)
+
+
+def _concept_fts(datasette: Any) -> Callable[[str | None], str]:
+    groups = (datasette.plugin_config("culturewatch") or {}).get("concepts") or []
+    concepts = _concepts(tuple(tuple(str(a) for a in g) for g in groups if isinstance(g, list)))
+    return lambda text: concept_query(text, concepts)
+
+
+@functools.lru_cache(maxsize=4)
+def _concepts(groups: tuple[tuple[str, ...], ...]) -> Concepts:
+    return Concepts(groups)
 
 
 @hookimpl

@@ -29,6 +29,7 @@ import os
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from storage.groups import add_source_groups
 from storage.labels import create_labels
 from storage.search import create_search_table
 
@@ -292,6 +293,13 @@ def m008_article_authors(db: sqlite_utils.Database) -> None:
             "update articles set authors = ? where id = ?",
             [json.dumps(names, ensure_ascii=False), row_id],
         )
+
+
+@migrations()
+def m009_source_groups(db: sqlite_utils.Database) -> None:
+    # Source groups (storage/groups.py): sources.source_group from the `group` of
+    # sources.toml, copied to articles.source_group by triggers (facets, dashboards).
+    add_source_groups(db)
 
 
 @migrations()

@@ -23,13 +23,15 @@ from typing import Any
 from support import REPO, FixtureServer, build_news_site, write_settings, write_sources
 
 CULTUREWATCH = str(Path(sys.executable).with_name("culturewatch"))
+FIXTURE_GROUPS = ("international", "state_media")  # the feeds' groups, in turn
 
 
 def crawl_fixture_archive(directory: Path) -> Path:
     """Crawl the synthetic news site (feeds and a news sitemap) into ``directory/archive.db``.
 
     The config directory gets fast settings and the project's own themes, so the crawl
-    scores the articles as a real one does.
+    scores the articles as a real one does; the sources have groups (FIXTURE_GROUPS in turn
+    for the feeds, trade_press for the news sitemap).
     """
     config = directory / "config"
     write_settings(config)
@@ -38,16 +40,69 @@ def crawl_fixture_archive(directory: Path) -> Path:
     with FixtureServer(host="127.0.0.1") as srv:
         site = build_news_site(srv)
         entries = [
-            {"name": f"fixture-{name}", "url": url, "kind": "feed"}
-            for name, url in site.feeds.items()
+            {"name": f"fixture-{name}", "url": url, "kind": "feed", "group": FIXTURE_GROUPS[i % 2]}
+            for i, (name, url) in enumerate(site.feeds.items())
         ]
-        entries.append({"name": "fixture-news", "url": site.sitemaps["news"], "kind": "sitemap"})
+        entries.append(
+            {
+                "name": "fixture-news",
+                "url": site.sitemaps["news"],
+                "kind": "sitemap",
+                "group": "trade_press",
+            }
+        )
         sources = write_sources(directory / "sources.toml", entries)
         result = subprocess.run(
             [CULTUREWATCH, "crawl", "--config", str(config), "--sources", str(sources),
              "--db", str(db), "--allow-private-networks"],
             capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+# Added to the crawled archive by front_archive(), then scored by `culturewatch rescore`: an
+# English Ne Zha article (the fixture site has the Chinese one only) and a hostile one.
+ENGLISH_NEZHA = {
+    "url": "https://films.example/ne-zha-2-abroad",
+    "title": "Ne Zha 2 breaks records for an animated film abroad",
+    "text": (
+        "The Chinese animated film Ne Zha 2 opened in cinemas in Sydney, Toronto and London. "
+        "Distributors said Chinese audiences abroad and local viewers filled the screenings, "
+        "and the film's box office overseas passed its makers' hopes. Critics compared Nezha's "
+        "story with other Chinese films that travelled abroad."
+    ),
+    "source": "fixture-atom",
+    "language": "en",
+    "published_at": "2025-03-04T09:00:00+00:00",
+}
+HOSTILE = {
+    "url": "https://style.example/hanfu-<b>bold</b>",
+    "title": "<script>alert('title')</script> Hanfu & guochao in Chinese cities",
+    "text": (
+        "Young Chinese people wear hanfu <img src=x onerror=alert('text')> to work; shops sell "
+        "mamian skirts and guochao brands <b>grow</b> across China, as Beijing promotes "
+        "traditional Chinese culture and hanfu festivals."
+    ),
+    "source": "fixture-rss2",
+    "language": "en",
+    "published_at": "2025-03-04T10:00:00+00:00",
+}
+
+
+def front_archive(directory: Path) -> Path:
+    """The crawled fixture archive with ENGLISH_NEZHA and HOSTILE added, all scored by the
+    real scorer (`culturewatch rescore` with the project's themes)."""
+    from storage.archive import Archive
+
+    db = crawl_fixture_archive(directory)
+    with Archive(db) as archive:
+        for record in (ENGLISH_NEZHA, HOSTILE):
+            archive.upsert_article(dict(record))
+    result = subprocess.run(
+        [CULTUREWATCH, "rescore", "--config", str(directory / "config"), "--db", str(db)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return db
 

@@ -27,6 +27,7 @@ from support.story_rows import assign_stories
 
 from crawler.cli import cli
 from crawler.config import load_themes
+from crawler.config.sources import Source
 from crawler.digests import theme_labels
 from pipelines.themes import THEME_KEYS
 from storage.archive import Archive
@@ -210,9 +211,18 @@ STORY_GROUPS = [
 ]
 
 
+# the sources of the articles and their groups ("review & co" is in no sources file)
+SOURCES = [
+    Source("example-news", "https://news.example/rss", "feed", group="international"),
+    Source("asia-daily", "https://asia.example/rss", "feed", group="hk_taiwan"),
+    Source("state-wire", "https://wire.example/rss", "feed", group="state_media"),
+]
+
+
 def build_archive(path: Path, articles=ARTICLES, groups=STORY_GROUPS) -> Path:
     """A prepared archive, written through the Archive class, its stories set directly."""
     with Archive(path) as archive:
+        archive.sync_sources(SOURCES)
         for url, title, text, published, fetched, relevance, relevant, themes, evidence, *source in articles:  # fmt: skip
             article_id, inserted = archive.upsert_article(
                 {

@@ -75,14 +75,25 @@ def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> 
 def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
     """Serve the archive with Datasette (metadata and canned queries: config/metadata.yml)."""
     from crawler.cli.labels import browse_labelling
-    from crawler.config import config_file, load_settings
+    from crawler.config import config_file, load_settings, load_themes
     from storage.browse import METADATA_FILE, MetadataError, serve
 
     path = archive_path(db, load_settings(config))
     metadata = config_file(METADATA_FILE, config)  # else the one shipped with culturewatch
+    themes = load_themes(config_file("themes.toml", config))  # labels and concept search
+    labels = {theme.key: theme.label for theme in themes.themes}
+    concepts = [[alias for _norm, alias in concept.written] for concept in themes.concepts]
     try:
-        serve(path, host=host, port=port, metadata=metadata, echo=click.echo,
-              labelling=browse_labelling(config))  # fmt: skip
+        serve(
+            path,
+            host=host,
+            port=port,
+            metadata=metadata,
+            themes=labels,
+            concepts=concepts,
+            echo=click.echo,
+            labelling=browse_labelling(config),
+        )
     except MetadataError as exc:  # the metadata file is configuration: exit status 2
         raise ConfigError(str(exc)) from None
     except (FileNotFoundError, OSError) as exc:

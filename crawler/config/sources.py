@@ -13,6 +13,7 @@ from typing import Any
 from crawler.config.files import ConfigError, parse_toml, read_text
 from crawler.config.settings import type_name
 from crawler.kinds import DISCOVERY_NAMES, KIND_NAMES
+from storage.groups import SOURCE_GROUPS
 
 __all__ = ["DISCOVERY_KINDS", "SOURCE_FIELDS", "SOURCE_KINDS", "Source", "load_sources"]
 
@@ -43,6 +44,14 @@ SOURCE_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, Any, str]] = {
     "max_items": (int, False, None, "New articles per crawl from this source (default: setting)."),
     "verified": (bool, False, False, "true once the URL was seen to answer as expected."),
     "note": (str, False, "", "Why the source is here."),
+    "group": (
+        str,
+        False,
+        None,
+        "What kind of outlet it is: "
+        + ", ".join(SOURCE_GROUPS)
+        + " (facets, dashboards, digests).",
+    ),
     "theme": (str, False, None, "gdelt, google_news: build the query from this theme's terms."),
     "query": (str, False, None, "gdelt, google_news: the search query (instead of a theme)."),
     "timespan": (
@@ -65,6 +74,7 @@ class Source:
     max_items: int | None = None
     verified: bool = False
     note: str = ""
+    group: str | None = None
     theme: str | None = None
     query: str | None = None
     timespan: str | None = None
@@ -156,6 +166,10 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
             raise ConfigError(f"{where}: 'url' must start with http:// or https://")
         if values["max_items"] is not None and values["max_items"] < 1:
             raise ConfigError(f"{where}: 'max_items' must be at least 1")
+        if values["group"] is not None and values["group"] not in SOURCE_GROUPS:
+            raise ConfigError(
+                f"{where}: unknown group '{values['group']}' (one of: {', '.join(SOURCE_GROUPS)})"
+            )
         _check_discovery(values, where)
         sources.append(Source(**values))
     return sources

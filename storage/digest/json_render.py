@@ -35,6 +35,9 @@ def render_json(digest: Digest) -> str:
             }
             for row in digest.theme_counts
         ],
+        "groups": [
+            {"group": g.group, "label": g.label, "count": g.count} for g in digest.group_counts
+        ],
         "daily": [{"date": d.day.isoformat(), "counts": d.counts} for d in digest.daily],
         "chart": f"{digest.name}.png",
         "labelled_precision": (
@@ -45,6 +48,7 @@ def render_json(digest: Digest) -> str:
                 "url": e.url,
                 "title": e.title,
                 "source": e.source,
+                "group": e.group,
                 "published_at": e.published_at,
                 "fetched_at": e.fetched_at,
                 "language": e.language,

@@ -35,6 +35,8 @@ def render_markdown(digest: Digest) -> str:
         out.append(
             f"| {_md(row.label)} | {row.count} | {row.stories} | {row.average:.1f} | {row.change} |"
         )
+    if digest.group_counts:
+        out += ["", "Articles by source group: " + _groups(digest)]
     out += [
         "",
         f"![Relevant articles per theme, {CHART_DAYS} days to {digest.name}]({digest.name}.png)",
@@ -66,6 +68,10 @@ def _labelled(digest: Digest) -> list[str]:
     ]
 
 
+def _groups(digest: Digest) -> str:
+    return ", ".join(f"{_md(g.label)} {g.count}" for g in digest.group_counts) + "."
+
+
 def _link(text: str, href: str | None) -> str:
     """A Markdown link; ``<`` and ``>`` (which would end the destination) percent-encoded."""
     if not href:
@@ -85,7 +91,8 @@ def _story(story: Story) -> list[str]:
     out = [
         f"### {story.number}. {_link(entry.title, entry.href)}",
         "",
-        f"- Source: {_md(entry.source) or 'unknown'}",
+        f"- Source: {_md(entry.source) or 'unknown'}"
+        + (f" ({_md(entry.group_label)})" if entry.group_label else ""),
         f"- Published: {_md(entry.published)}",
         f"- Language: {_md(entry.language or 'unknown')}",
         f"- Themes: {_md(', '.join(entry.theme_labels))}",

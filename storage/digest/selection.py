@@ -24,7 +24,7 @@ UNTHEMED = "unthemed"  # the theme of an article whose themes were not recorded
 
 _ARTICLE_COLUMNS = (
     "a.id, a.url, a.title, a.text, a.source, a.published_at, a.fetched_at, a.language, "
-    "a.relevance, a.themes, a.evidence, a.story_id"
+    "a.relevance, a.themes, a.evidence, a.story_id, a.source_group"
 )
 _COPY_COLUMNS = "id, story_id, url, title, source, fetched_at, language"
 _IN_CHUNK = 500  # story ids per query (SQLite's limit on parameters is far higher)
@@ -47,6 +47,7 @@ class ArticleRecord:
     evidence: Any  # the scorer's evidence JSON as stored, or None
     id: int = 0  # articles.id
     story_id: int | None = None  # articles.story_id (None in an archive without stories)
+    group: str | None = None  # articles.source_group: the source's group (storage/groups.py)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def articles_of_day(
             evidence=row["evidence"],
             id=row["id"],
             story_id=row["story_id"],
+            group=row["source_group"],
         )
         for _day, row in _select(db, day, day, tz, max_age_days, _ARTICLE_COLUMNS)
     ]

@@ -13,6 +13,7 @@ their own.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -31,6 +32,7 @@ from storage.digest.selection import (
 from storage.digest.text import extract, safe_link, without_title
 from storage.digest.why import shown_evidence, why_text
 from storage.evidence import ShownTerm
+from storage.groups import SOURCE_GROUPS, group_label
 from storage.health import FlagRule, SourceFlag, flags_in
 from storage.labels import LabelledPrecision, labelled_precision
 
@@ -41,6 +43,7 @@ __all__ = [
     "DayCounts",
     "Digest",
     "Entry",
+    "GroupCount",
     "Section",
     "Story",
     "ThemeCount",
@@ -86,6 +89,11 @@ class Entry:
     why: tuple[tuple[str, str], ...]  # (theme label, "word, word (title 1, body 2); ...")
     id: int = 0  # articles.id
     story_id: int | None = None  # articles.story_id
+    group: str | None = None  # the source's group key (storage/groups.py), if it has one
+
+    @property
+    def group_label(self) -> str | None:
+        return group_label(self.group) if self.group else None
 
     @property
     def theme(self) -> str:
@@ -116,6 +124,15 @@ class ThemeCount:
 
 
 @dataclass(frozen=True)
+class GroupCount:
+    """The day's articles from the sources of one group (``group`` None: sources without)."""
+
+    group: str | None
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
 class DayCounts:
     """One day of the chart: theme -> articles touching it, every theme of the digest."""
 
@@ -140,6 +157,7 @@ class Digest:
     labelled: LabelledPrecision | None = None
     article_pages: str | None = None  # URL of the articles' pages in Datasette ("{}/ID")
     attention: tuple[SourceFlag, ...] = ()  # sources needing attention (the footer)
+    group_counts: tuple[GroupCount, ...] = ()  # the day's articles per source group
 
     @property
     def name(self) -> str:
@@ -226,7 +244,18 @@ def digest_view(
         sections=sections,
         theme_counts=_theme_counts(daily, themes, label, stories),
         daily=daily,
+        group_counts=_group_counts(entries),
     )
+
+
+def _group_counts(entries: Sequence[Entry]) -> tuple[GroupCount, ...]:
+    """Articles per source group, in the order of SOURCE_GROUPS, then unknown keys, then none."""
+    counts = Counter(e.group for e in entries)
+    order: list[str | None] = [g for g in SOURCE_GROUPS if g in counts]
+    order += sorted(g for g in counts if g is not None and g not in SOURCE_GROUPS)
+    if None in counts:
+        order.append(None)
+    return tuple(GroupCount(g, group_label(g), counts[g]) for g in order)
 
 
 def _sections(
@@ -299,4 +328,5 @@ def _entry(record: ArticleRecord, tz: ZoneInfo, label: Callable[[str], str]) -> 
         why=tuple((label(theme), why_text(terms)) for theme, terms in evidence.items()),
         id=record.id,
         story_id=record.story_id,
+        group=record.group or None,
     )

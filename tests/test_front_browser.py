@@ -1,0 +1,147 @@
+"""The reader's pages in a real headless Chromium: the front page, a concept search from its
+box, an article page with its evidence marked, the dashboard with its charts drawn.
+
+Screenshots of the first screen at 1400x1000 go to the test's temporary directory; with
+``CULTUREWATCH_UPDATE_SCREENSHOT=1`` they replace the tracked ones in ``tests/screenshots/``
+(front.png, search.png, article.png, dashboard.png: the README shows them).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browse_helpers import ENGLISH_NEZHA, browse_server, front_archive
+from test_browser import CHROMEDRIVER, CHROMIUM, PNG_SIGNATURE, UPDATE_SCREENSHOT
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+WIDTH, HEIGHT = 1400, 1000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+        reason="chromium and chromium-driver are not installed "
+        "(apt-get install chromium chromium-driver)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any, Path]]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    tmp = tmp_path_factory.mktemp("front-browser")
+    db = front_archive(tmp)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--window-size={WIDTH},{HEIGHT}",
+        f"--user-data-dir={tmp / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    with browse_server(db) as base:
+        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+        try:
+            driver.set_window_size(WIDTH, HEIGHT)
+            # the viewport, not the window, must be 1400x1000 for the screenshots
+            inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
+            driver.set_window_size(2 * WIDTH - inner[0], 2 * HEIGHT - inner[1])
+            yield base, driver, tmp
+        finally:
+            driver.quit()
+
+
+def screenshot(driver: Any, tmp: Path, name: str) -> None:
+    update = os.environ.get(UPDATE_SCREENSHOT, "") == "1"
+    path = SCREENSHOTS / name if update else tmp / name
+    path.parent.mkdir(exist_ok=True)
+    assert driver.save_screenshot(str(path))
+    png = path.read_bytes()
+    assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (WIDTH, HEIGHT), (width, height)
+
+
+def wait(driver: Any, css: str) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def test_front_page_and_a_concept_search(site: tuple[str, Any, Path]) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, driver, tmp = site
+    driver.get(base + "/")
+    box = wait(driver, "form.cw-search input[name=q]")
+    sections = driver.find_elements(By.CSS_SELECTOR, "section.cw-theme")
+    assert len(sections) == 6
+    titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".cw-theme a.cw-title")]
+    assert ENGLISH_NEZHA["title"] in titles
+    dashboard = driver.find_element(By.LINK_TEXT, "Dashboard: attention over time")
+    assert dashboard.get_attribute("href").endswith("/-/dashboards/attention")
+    assert box.location["y"] < 200  # the search box is on the first screen, at the top
+    screenshot(driver, tmp, "front.png")
+
+    box.send_keys("哪吒", Keys.ENTER)
+    WebDriverWait(driver, 20).until(ec.url_contains("/culturewatch/search"))
+    wait(driver, "table.rows-and-columns")
+    found = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "td.col-title")]
+    assert any(ENGLISH_NEZHA["title"] in t for t in found), found  # the English spelling
+    assert any("哪吒" in t for t in found), found
+    assert driver.find_elements(By.CSS_SELECTOR, "td.col-snippet mark")
+    screenshot(driver, tmp, "search.png")
+
+
+def test_article_page_marks_the_evidence(site: tuple[str, Any, Path]) -> None:
+    from selenium.webdriver.common.by import By
+
+    base, driver, tmp = site
+    driver.get(base + "/culturewatch/search?q=Nezha")
+    wait(driver, "td.col-title a.cw-title")
+    link = next(
+        a
+        for a in driver.find_elements(By.CSS_SELECTOR, "td.col-title a.cw-title")
+        if a.text == ENGLISH_NEZHA["title"]
+    )
+    link.click()
+    wait(driver, "article.cw-article")
+    marks = [m.text for m in driver.find_elements(By.CSS_SELECTOR, ".cw-body mark")]
+    assert "Ne Zha 2" in marks, marks
+    why = driver.find_element(By.CSS_SELECTOR, "section.cw-why").text
+    assert "Why it scored" in why and "Chinese films and games abroad" in why
+    screenshot(driver, tmp, "article.png")
+
+
+def test_dashboard_draws_its_charts(site: tuple[str, Any, Path]) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, driver, tmp = site
+    driver.get(base + "/-/dashboards/attention")
+    WebDriverWait(driver, 30).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.marks, canvas.marks")) >= 3
+    )
+    text = driver.find_element(By.TAG_NAME, "body").text
+    assert "Attention per theme" in text and "Attention per source group" in text
+    screenshot(driver, tmp, "dashboard.png")
