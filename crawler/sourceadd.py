@@ -72,7 +72,15 @@ def _toml(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML string
 
 
-def entry_text(*, name: str, url: str, kind: str, language: str | None, result: CheckResult) -> str:
+def entry_text(
+    *,
+    name: str,
+    url: str,
+    kind: str,
+    language: str | None,
+    result: CheckResult,
+    group: str | None = None,
+) -> str:
     """The ``[[sources]]`` table, after a comment on what the check found."""
     today = datetime.now(UTC).date().isoformat()
     unit = "child sitemaps" if result.format == "sitemap index" else "items"
@@ -94,6 +102,8 @@ def entry_text(*, name: str, url: str, kind: str, language: str | None, result: 
     ]
     if language:
         lines.append(f"language = {_toml(language)}")
+    if group:
+        lines.append(f"group = {_toml(group)}")
     lines += ["verified = true", f"note = {_toml(note)}"]
     return "\n".join(lines) + "\n"
 

@@ -46,13 +46,22 @@ def test_sources_add_writes_working_entries(tmp_path: Path) -> None:
             'href="/feeds/atom.xml"></head><body>Home</body></html>'
         )
         feed = add(config, sources, feed_site.feeds["rss2"], "--language", "en")
-        sitemap = add(config, sources, map_site.sitemaps["news"], "--name", "lantern-news")
+        sitemap = add(
+            config,
+            sources,
+            map_site.sitemaps["news"],
+            "--name",
+            "lantern-news",
+            "--group",
+            "trade_press",
+        )
         site = add(config, sources, home_srv.url("/"))
         again = add(config, sources, feed_site.feeds["rss2"] + "?")  # the same URL
         same_name = add(config, sources, feed_site.feeds["atom"], "--name", "lantern-news")
         written = sources.read_text(encoding="utf-8")
         nothing = add(config, sources, feed_srv.url("/no-such-page"))
         bad_language = add(config, sources, feed_site.feeds["atom"], "--language", "en_GB!")
+        bad_group = add(config, sources, feed_site.feeds["atom"], "--group", "tabloids")
         crawl = crawl_cli(config, sources, db, "--allow-private-networks")
 
     assert feed.exit_code == 0, feed.output
@@ -65,6 +74,7 @@ def test_sources_add_writes_working_entries(tmp_path: Path) -> None:
         assert f"has this {what}" in refused.output, refused.output
     assert nothing.exit_code == 1 and "nothing added" in nothing.output
     assert bad_language.exit_code == 2 and "--language" in bad_language.output
+    assert bad_group.exit_code == 2 and "--group" in bad_group.output
     text = sources.read_text(encoding="utf-8")
     assert text == written and text.startswith(HEADER)  # comments kept, refusals wrote nothing
     assert text.count("# Added by `culturewatch sources add`") == 3
@@ -76,6 +86,7 @@ def test_sources_add_writes_working_entries(tmp_path: Path) -> None:
     ]
     assert entries["lantern-news"].verified and next(iter(entries.values())).name == "old"
     assert [s.language for s in entries.values()][1] == "en"
+    assert [s.group for s in entries.values()][1:] == [None, "trade_press", None]
     # working: a crawl of the file it wrote brings articles from each added source
     assert crawl.returncode == 0, crawl.stdout + crawl.stderr
     conn = sqlite3.connect(db)

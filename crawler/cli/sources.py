@@ -16,6 +16,7 @@ from crawler.cli.options import (
     handle_errors,
     sources_file_option,
 )
+from storage.groups import SOURCE_GROUPS
 
 __all__ = ["sources"]
 
@@ -111,6 +112,12 @@ def sources_check(
 @click.argument("url")
 @click.option("--name", default=None, help="Name of the new source (default: from the URL).")
 @click.option("--language", default=None, help="BCP 47 language of the source (en, zh, ...).")
+@click.option(
+    "--group",
+    type=click.Choice(list(SOURCE_GROUPS)),
+    default=None,
+    help="The source's group (facets, dashboard, digest).",
+)
 @config_option
 @sources_file_option
 @allow_private_option
@@ -128,6 +135,7 @@ def sources_add(
     url: str,
     name: str | None,
     language: str | None,
+    group: str | None,
     config: Path | None,
     sources_file: Path | None,
     allow_private_networks: bool,
@@ -182,7 +190,7 @@ def sources_add(
     kind, entry_url = planned(url, result)
     refuse_duplicate([entry_url, *([result.url] if result.url else [])])
     entry = entry_text(
-        name=candidate.name, url=entry_url, kind=kind, language=language, result=result
+        name=candidate.name, url=entry_url, kind=kind, language=language, result=result, group=group
     )
     append_entry(path, entry)
     click.echo(f"added source {candidate.name!r} (kind {kind}) to {path}")
