@@ -161,6 +161,7 @@ def _run_alert(
         min_relevance=alert.min_relevance,
         themes=alert.themes,
         languages=alert.languages,
+        groups=alert.groups,
     )
     outcomes: list[Outcome] = []
     for target in alert.targets:

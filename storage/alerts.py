@@ -78,11 +78,13 @@ def matching_articles(
     min_relevance: float = 0.0,
     themes: Sequence[str] = (),
     languages: Sequence[str] = (),
+    groups: Sequence[str] = (),
     limit: int = 2000,
 ) -> list[ArticleRecord]:
     """The articles first archived at *since* or later that match *expression* (FTS5, on
     ``articles_search``) and the filters, newest first: relevance at least *min_relevance*,
-    one of *themes* (none: any), a primary language among *languages* (none: any)."""
+    one of *themes* (none: any), a primary language among *languages* (none: any), a source
+    in one of *groups* (none: any)."""
     sql = (
         f"select {_COLUMNS} from articles_search s join articles a on a.id = s.rowid "
         "where articles_search match ? and a.fetched_at >= ? and coalesce(a.relevance, 0) >= ?"
@@ -92,6 +94,9 @@ def matching_articles(
         marks = ", ".join("?" * len(themes))
         sql += f" and exists (select 1 from json_each(a.themes) j where j.value in ({marks}))"
         params += list(themes)
+    if groups:
+        sql += f" and a.source_group in ({', '.join('?' * len(groups))})"
+        params += list(groups)
     sql += " order by a.fetched_at desc, a.id desc limit ?"
     records = [_record(row) for row in db.execute(sql, [*params, limit]).fetchall()]
     if languages:

@@ -383,6 +383,17 @@ def test_filters_languages_themes_and_a_new_copy_of_a_sent_story(
         assert len(hook.accepted) == 1
 
 
+def test_filters_source_groups(archive: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    with Archive(archive) as a, a.transaction():  # as the m009 triggers copy a source's group
+        a.db.execute("update articles set source_group = 'state_media' where source = 'xinhua-zh'")
+    with WebhookReceiver() as hook:
+        write_alerts(config, webhook_alert(hook, tmp_path) + 'groups = ["state_media"]\n')
+        assert run(config, archive)[0] == 0
+        (body,) = hook.accepted
+    assert {s["source"] for s in body["stories"]} == {"xinhua-zh"}
+
+
 def test_an_interrupted_send_goes_again_under_its_own_id(archive: Path, tmp_path: Path) -> None:
     from storage.alerts import claim
 
@@ -478,6 +489,7 @@ ALERT = '[[alerts]]\nname = "a"\nquery = "hanfu"\nfrequency = "daily"\nwebhook =
         ('[smtp]\nhost = "h"\nfrom = "not an address"\n', "'smtp.from'"),
         (ALERT.replace("https://x.example/h", "ftp://x.example/h"), "'webhook'"),
         (ALERT + 'themes = ["films"]\n', "'themes'"),
+        (ALERT + 'groups = ["tabloids"]\n', "'groups' has 'tabloids'"),
         (ALERT.replace('"hanfu"', '"哪吒 OR"'), "'query'"),
         (ALERT + "\n" + ALERT, ":7: duplicate name 'a'"),
         ('[schedule]\nweekly = "0 7 * *"\n', "'schedule.weekly'"),

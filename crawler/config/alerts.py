@@ -25,6 +25,7 @@ from crawler.config.files import ConfigError, parse_toml, read_text
 from crawler.config.settings import type_name
 from pipelines.themes import THEME_KEYS
 from storage.concepts import ConceptQueryError, Concepts, concept_query
+from storage.groups import SOURCE_GROUPS
 
 __all__ = [
     "ALERT_FIELDS",
@@ -75,6 +76,7 @@ ALERT_FIELDS: Fields = {
     "themes": (list, False, [], "Only articles on one of these themes (keys)."),
     "min_relevance": ((int, float), False, 0.0, "Only articles at least this relevant (0..1)."),
     "languages": (list, False, [], 'Only articles in these languages ("en", "zh").'),
+    "groups": (list, False, [], "Only articles of sources in these groups (sources.toml)."),
     "email": (list, False, [], "Addresses to mail (one message each; needs [smtp])."),
     "webhook": (str, False, None, "URL to POST the new stories to."),
     "webhook_format": (str, False, "json", "json (a generic body) or slack."),
@@ -107,6 +109,7 @@ class Alert:
     themes: tuple[str, ...] = ()
     min_relevance: float = 0.0
     languages: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
     email: tuple[str, ...] = ()
     webhook: str | None = None
     webhook_format: str = "json"
@@ -259,6 +262,12 @@ def _alert(entry: Any, where: str, concepts: Concepts) -> Alert:
             raise ConfigError(
                 f"{where}: 'languages' has {language!r}, not a language code (en, zh, ...)"
             )
+    for group in v["groups"]:
+        if group not in SOURCE_GROUPS:
+            raise ConfigError(
+                f"{where}: 'groups' has {group!r}, not a source group "
+                f"(one of: {', '.join(SOURCE_GROUPS)})"
+            )
     if not 0 <= v["min_relevance"] <= 1:
         raise ConfigError(f"{where}: 'min_relevance' must be from 0 to 1")
     emails = tuple(dict.fromkeys(_address(a, where, "email") for a in v["email"]))
@@ -282,6 +291,7 @@ def _alert(entry: Any, where: str, concepts: Concepts) -> Alert:
         themes=tuple(dict.fromkeys(v["themes"])),
         min_relevance=float(v["min_relevance"]),
         languages=tuple(dict.fromkeys(lang.lower() for lang in v["languages"])),
+        groups=tuple(dict.fromkeys(v["groups"])),
         email=emails,
         webhook=webhook,
         webhook_format=v["webhook_format"],
