@@ -64,7 +64,7 @@ def demo(db: Path, no_browse: bool, port: int, host: str, verbose: bool) -> None
     real crawl (no network needed), then the archive is served as `browse` does. Run again,
     it duplicates nothing.
     """
-    from crawler.config import ConfigError, defaults_dir
+    from crawler.config import defaults_dir
     from crawler.demo.build import NotADemoArchive, crawl_demo, demo_site
     from storage.overview import archive_overview
 
@@ -95,13 +95,12 @@ def demo(db: Path, no_browse: bool, port: int, host: str, verbose: bool) -> None
             if no_browse:
                 click.echo(f"browse it: culturewatch browse --db {db}")
                 return
-            from storage.browse import METADATA_FILE, MetadataError, serve
+            from crawler.cli.outputs import serve_archive
+            from storage.browse import METADATA_FILE
 
             shipped = defaults_dir()
             metadata = shipped / METADATA_FILE if shipped else None
-            try:  # the demo site keeps answering, so the articles' links work meanwhile
-                serve(db, host=host, port=port, metadata=metadata, echo=click.echo)
-            except MetadataError as exc:
-                raise ConfigError(str(exc)) from None
+            # the demo site keeps answering, so the articles' links work meanwhile
+            serve_archive(db, config=shipped, metadata=metadata, host=host, port=port)
     except NotADemoArchive as exc:
         fail(str(exc), 1)

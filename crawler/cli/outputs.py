@@ -74,12 +74,23 @@ def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> 
 @handle_errors
 def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
     """Serve the archive with Datasette (metadata and canned queries: config/metadata.yml)."""
-    from crawler.cli.labels import browse_labelling
-    from crawler.config import config_file, load_settings, load_themes
-    from storage.browse import METADATA_FILE, MetadataError, serve
+    from crawler.config import config_file, load_settings
+    from storage.browse import METADATA_FILE
 
     path = archive_path(db, load_settings(config))
     metadata = config_file(METADATA_FILE, config)  # else the one shipped with culturewatch
+    serve_archive(path, config=config, metadata=metadata, host=host, port=port)
+
+
+def serve_archive(
+    path: Path, *, config: Path | None, metadata: Path | None, host: str, port: int
+) -> None:
+    """Serve the archive at *path* as ``browse`` does, with the themes of *config* (their
+    labels and the concept search's aliases) and its labelling settings."""
+    from crawler.cli.labels import browse_labelling
+    from crawler.config import config_file, load_themes
+    from storage.browse import MetadataError, serve
+
     themes = load_themes(config_file("themes.toml", config))  # labels and concept search
     labels = {theme.key: theme.label for theme in themes.themes}
     concepts = [[alias for _norm, alias in concept.written] for concept in themes.concepts]

@@ -38,6 +38,7 @@ class DemoSource(NamedTuple):
     url: str
     kind: str  # feed | sitemap
     language: str
+    group: str  # a source group (storage.groups)
     note: str
 
 
@@ -243,6 +244,7 @@ def build_site(base_url: str, now: datetime | None = None) -> DemoSite:
                 url=base_url + path,
                 kind="sitemap" if listing == "sitemap" else "feed",
                 language=outlet["lang"].split("-")[0],
+                group=outlet["group"],
                 note=f"culturewatch demo: {outlet['name']} (synthetic)",
             )
         )
