@@ -206,6 +206,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
                 )
             )
         if crawlers:
+            _start_extractors(session, settings, verbose=options.verbose)
             process.start()
         requests = sum(
             (c.stats.get_value("downloader/request_count") or 0) for c in crawlers if c.stats
@@ -277,6 +278,24 @@ def _retrying(write: Callable[[], _T], seconds: float) -> _T:
             if pause is None:
                 raise
             time.sleep(pause)
+
+
+def _start_extractors(session: CrawlSession, settings: Settings, *, verbose: bool) -> None:
+    """The extraction workers, started with the reactor (they load while the listings are
+    fetched) and let finish before it stops."""
+    from twisted.internet import reactor
+
+    from pipelines.workers import ExtractorPool, default_workers
+
+    pool = ExtractorPool(
+        int(settings["crawl.extract_workers"]) or default_workers(),
+        timeout=float(settings["crawl.extract_timeout"]),
+        verbose=verbose,
+    )
+    session.extractor = pool
+    running: Any = reactor
+    running.callWhenRunning(pool.start)
+    running.addSystemEventTrigger("before", "shutdown", pool.close)
 
 
 def _crawler_process_class() -> type:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.config import Source
 from pipelines.themes import Themes
+from pipelines.workers import ExtractorPool
 from storage.archive import Archive, RetryPolicy
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class CrawlSession:
     listings: set[str] = field(default_factory=set)  # listing URLs requested in this crawl
     fatal: str | None = None  # why the crawl stopped early (the archive cannot be written)
     stop: Callable[[], Any] | None = None  # stops every spider (set by the runner)
+    extractor: ExtractorPool | None = None  # the extraction workers (set by the runner)
 
     def report(self, name: str) -> SourceReport:
         return self.reports[name]

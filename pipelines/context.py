@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from pipelines.themes import Themes
+from pipelines.workers import ExtractorPool
 from storage.archive import Archive, RetryPolicy
 
 __all__ = ["CrawlContext", "HasCrawlContext", "SourceCounters"]
@@ -55,6 +56,11 @@ class CrawlContext(Protocol):
     @property
     def write_retry_seconds(self) -> float:
         """How long a failed archive write is retried before the crawl is stopped."""
+        ...
+
+    @property
+    def extractor(self) -> ExtractorPool | None:
+        """The extraction worker processes (None: extract in a thread of this process)."""
         ...
 
     @property

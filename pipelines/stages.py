@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, cast
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from pipelines.article import merge_hints
 from pipelines.context import CrawlContext, HasCrawlContext, SourceCounters
 from pipelines.crosslang import CrossLanguage
-from pipelines.extract import extract, merge_hints
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
 from pipelines.relevance import score
 from pipelines.stories import assign_story
+from pipelines.workers import ExtractionFailed, PoolBroken
 from storage.connection import is_write_failure, write_pauses
 
 if TYPE_CHECKING:
@@ -47,11 +48,26 @@ class ExtractPipeline(_Stage):
     async def process_item(self, item: FetchedPage) -> FetchedPage:
         if item.outcome is not None:
             return item
-        self.session.report(item.source).fetched += 1
-        # in a worker thread: the reactor keeps downloading while a page is extracted
-        article = await maybe_deferred_to_future(
-            deferToThread(extract, item.text or item.body, canonical_url(item.url) or item.url)
-        )
+        session = self.session
+        session.report(item.source).fetched += 1
+        html = item.text or item.body
+        url = canonical_url(item.url) or item.url
+        language = item.hints.get("language")
+        try:
+            if session.extractor is not None:  # in a worker process: the reactor downloads on
+                found = session.extractor.extract(html, url, language)
+            else:
+                from pipelines.extract import extract
+
+                found = deferToThread(extract, html, url, language=language)
+            article = await maybe_deferred_to_future(found)
+        except PoolBroken as exc:
+            session.abort(f"the crawl stopped: {exc}")
+            item.outcome, item.error = "failed", str(exc)
+            return item
+        except ExtractionFailed as exc:  # its worker died or hung on it: the page failed
+            item.outcome, item.error = "failed", str(exc)
+            return item
         if article is None:
             item.outcome = "empty"
             return item

@@ -75,6 +75,16 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             60,
             "How long a failed archive write (disk full, locked) is retried before the crawl stops.",
         ),
+        "extract_workers": (
+            int,
+            0,
+            "Processes that extract articles; 0 means one per core.",
+        ),
+        "extract_timeout": (
+            (int, float),
+            60,
+            "Seconds one page may take to extract; then its worker is replaced, the page failed.",
+        ),
     },
     "relevance": {
         "threshold": ((int, float), 0.5, "An article is relevant when its relevance >= this."),
@@ -124,6 +134,8 @@ SETTINGS_BOUNDS: dict[str, tuple[float | str | None, float | None]] = {
     "crawl.page_attempts": (1, None),
     "crawl.page_retry_spacing": (0, None),
     "crawl.write_retry_seconds": (0, None),
+    "crawl.extract_workers": (0, 64),
+    "crawl.extract_timeout": ("> 0", None),
     "relevance.threshold": (0, 1),
     "digest.max_age_days": (0, None),
 }
