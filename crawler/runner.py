@@ -207,7 +207,11 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
             )
         if crawlers:
             _start_extractors(session, settings, verbose=options.verbose)
-            process.start()
+            session.writer = _writer(options, session)
+            try:
+                process.start()
+            finally:
+                session.writer.close()  # what it still holds is written before the records
         requests = sum(
             (c.stats.get_value("downloader/request_count") or 0) for c in crawlers if c.stats
         )
@@ -278,6 +282,23 @@ def _retrying(write: Callable[[], _T], seconds: float) -> _T:
             if pause is None:
                 raise
             time.sleep(pause)
+
+
+def _writer(options: CrawlOptions, session: CrawlSession) -> Any:
+    """The thread that writes the crawl's items to the archive, in batches."""
+    from pipelines.writer import ArchiveWriter
+
+    writer = ArchiveWriter(
+        options.db,
+        report=session.report,
+        retry_seconds=session.write_retry_seconds,
+        policy=session.retry_policy,
+        themes=session.themes,
+        cross_language=session.cross_language,
+        busy_timeout=_BUSY_TIMEOUT,
+    )
+    writer.start()
+    return writer
 
 
 def _start_extractors(session: CrawlSession, settings: Settings, *, verbose: bool) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from crawler.config import Source
 from pipelines.themes import Themes
 from pipelines.workers import ExtractorPool
+from pipelines.writer import ArchiveWriter
 from storage.archive import Archive, RetryPolicy
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class CrawlSession:
     fatal: str | None = None  # why the crawl stopped early (the archive cannot be written)
     stop: Callable[[], Any] | None = None  # stops every spider (set by the runner)
     extractor: ExtractorPool | None = None  # the extraction workers (set by the runner)
+    writer: ArchiveWriter | None = None  # the archive's writer thread (set by the runner)
 
     def report(self, name: str) -> SourceReport:
         return self.reports[name]

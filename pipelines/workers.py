@@ -190,8 +190,8 @@ class ExtractorPool:
         self._idle(worker)
 
     def close(self) -> Deferred[None]:
-        """Let the workers finish and exit (their input ends); fires when all are gone.
-        Pages still waiting fail. For ``reactor.addSystemEventTrigger("before", "shutdown")``."""
+        """End the workers (the idle ones by closing their input, the busy ones killed);
+        fires when all are gone. Pages still waiting fail. For ``reactor.addSystemEventTrigger("before", "shutdown")``."""
         self._closing = True
         while self._waiting:
             self._waiting.popleft()[1].errback(ExtractionFailed("the crawl stopped"))
@@ -201,8 +201,11 @@ class ExtractorPool:
             return done
         self._closed.append(done)
         for worker in list(self._workers):
-            worker._transport().closeStdin()
-        _reactor().callLater(5.0, self._kill_all)  # a worker still busy then is killed
+            if worker.task is not None:
+                worker._kill()  # its page can no longer be archived: no need to wait for it
+            else:
+                worker._transport().closeStdin()
+        _reactor().callLater(2.0, self._kill_all)  # one that has not exited by then
         return done
 
     # -- pages
