@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 import trafilatura
-from trafilatura.settings import Document
+from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
 from pipelines.article import MIN_WORDS, Article, merge_hints, word_count
@@ -149,7 +149,9 @@ def extract(html: str | bytes, url: str, *, language: str | None = None) -> Arti
         meta = page_metadata(tree, url)
     except Exception:  # noqa: BLE001 - hostile markup must not lose the article
         meta = None
-    doc = _trafilatura(tree, url)  # trafilatura works on a copy: *tree* stays whole
+    # the page's own date wins over htmldate's guess: then htmldate need not search the text
+    own_date = bool(meta and meta.published_at)
+    doc = _trafilatura(tree, url, own_date)  # trafilatura works on a copy: *tree* stays whole
     text = (doc.text or "").strip() if doc else ""
     if word_count(text) < MIN_WORDS:  # perhaps rendered by the browser only
         try:
@@ -157,7 +159,7 @@ def extract(html: str | bytes, url: str, *, language: str | None = None) -> Arti
         except Exception:  # noqa: BLE001 - a malformed payload is only a missed fallback
             streamed = None
         if streamed:
-            doc = _trafilatura(_parse(streamed), url)
+            doc = _trafilatura(_parse(streamed), url, own_date)
             text = (doc.text or "").strip() if doc else ""
     if doc is None or word_count(text) < MIN_WORDS:  # also an empty text
         return None
@@ -187,7 +189,9 @@ def extract(html: str | bytes, url: str, *, language: str | None = None) -> Arti
     )
 
 
-def _trafilatura(tree: Any, url: str) -> Document | None:
+def _trafilatura(tree: Any, url: str, own_date: bool = False) -> Document | None:
+    """trafilatura's text and metadata of *tree*. With *own_date* (the page's metadata gave
+    the date, which wins), htmldate looks only at the markup, not through the whole text."""
     if tree is None:
         return None
     try:
@@ -195,6 +199,7 @@ def _trafilatura(tree: Any, url: str) -> Document | None:
             tree,
             url=url,
             with_metadata=True,
+            date_extraction_params=set_date_params(extensive=False) if own_date else None,
             include_comments=False,
             include_tables=True,
             include_images=False,
