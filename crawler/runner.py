@@ -345,8 +345,11 @@ def _crawler_process_class() -> type:
 def _record(session: CrawlSession, status: str) -> None:
     """Source health, and the validators of sources that were fully processed, in one
     transaction: retried whole after a failure, it never counts a failure twice."""
+    from storage.robots import remember
+
     with session.archive.transaction():
         _record_sources(session, status)
+        remember(session.archive.db, session.robots)
 
 
 def _record_sources(session: CrawlSession, status: str) -> None:

@@ -77,6 +77,7 @@ class CrawlSession:
     stop: Callable[[], Any] | None = None  # stops every spider (set by the runner)
     extractor: ExtractorPool | None = None  # the extraction workers (set by the runner)
     writer: ArchiveWriter | None = None  # the archive's writer thread (set by the runner)
+    robots: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # fetched robots.txt
 
     def report(self, name: str) -> SourceReport:
         return self.reports[name]

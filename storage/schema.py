@@ -288,3 +288,14 @@ def m008_article_authors(db: sqlite_utils.Database) -> None:
             "update articles set authors = ? where id = ?",
             [json.dumps(names, ensure_ascii=False), row_id],
         )
+
+
+@migrations()
+def m012_robots_txt(db: sqlite_utils.Database) -> None:
+    # robots.txt per host (scheme://host:port), remembered across crawls for a bounded
+    # time (politeness.robots_txt_max_age) so that a recrawl asks only for its listings
+    # (storage/robots.py). status: the HTTP status it was fetched with (a 4xx is kept
+    # with an empty body: everything allowed).
+    db.table("robots_txt").create(
+        {"host": str, "status": int, "body": bytes, "fetched_at": str}, pk="host"
+    )

@@ -31,6 +31,11 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
     },
     "politeness": {
         "obey_robots_txt": (bool, True, "Obey robots.txt."),
+        "robots_txt_max_age": (
+            (int, float),
+            86400,
+            "Seconds a host's robots.txt is remembered across crawls (0: fetched every crawl).",
+        ),
         "download_delay": ((int, float), 1.0, "Seconds between requests to the same domain."),
         "concurrent_requests": (int, 16, "Requests in flight overall."),
         "concurrent_requests_per_domain": (int, 2, "Requests in flight per domain."),
@@ -122,6 +127,7 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
 # "> 0" where zero makes no sense.
 SETTINGS_BOUNDS: dict[str, tuple[float | str | None, float | None]] = {
     "politeness.download_delay": (0, None),
+    "politeness.robots_txt_max_age": (0, None),
     "politeness.concurrent_requests": (1, None),
     "politeness.concurrent_requests_per_domain": (1, None),
     "politeness.autothrottle_target_concurrency": ("> 0", None),
