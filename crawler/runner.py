@@ -26,9 +26,10 @@ from crawler.config import (
 from crawler.config import (
     config_dir as config_dir_of,
 )
+from crawler.progress import CrawlSnapshot, report_progress
 from crawler.session import CrawlSession, SourceReport
 
-__all__ = ["CrawlOptions", "CrawlSummary", "run_crawl", "spider_classes"]
+__all__ = ["CrawlOptions", "CrawlSnapshot", "CrawlSummary", "run_crawl", "spider_classes"]
 
 
 @dataclass
@@ -40,6 +41,9 @@ class CrawlOptions:
     themes: Any = None  # pipelines.relevance.Themes: every archived article is scored
     allow_private_networks: bool = False
     verbose: bool = False
+    # called on the reactor thread a few times a second with a CrawlSnapshot (the CLI's
+    # progress display); None: nothing is shown
+    progress: Callable[[CrawlSnapshot], None] | None = None
 
     @classmethod
     def from_config(
@@ -207,6 +211,8 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
             )
         if crawlers:
             _start_extractors(session, settings, verbose=options.verbose)
+            if options.progress is not None:
+                report_progress(options.progress, session, started)
             session.writer = _writer(options, session)
             try:
                 process.start()
@@ -264,6 +270,7 @@ _BUSY_TIMEOUT = 1.0
 _END_RETRY = 15.0
 # after SIGINT/SIGTERM, seconds the requests in flight get before the crawl stops anyway
 STOP_GRACE = 7.0
+
 
 _T = TypeVar("_T")
 
