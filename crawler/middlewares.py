@@ -238,20 +238,36 @@ class LoopRefusingRedirectMiddleware(RedirectMiddleware):
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's RobotsTxtMiddleware, with every waiting request given the parser.
+    """Scrapy's RobotsTxtMiddleware, with every waiting request given the parser, and
+    robots.txt remembered across crawls.
 
     In Scrapy 2.19 the requests that arrive while a host's robots.txt is being
     downloaded all await the same Deferred through ``deferred_to_future``, which
     consumes its result: only the first of them gets the parser, the others get None
     and are let through unchecked. Each waiter here gets a Deferred of its own, relayed
     from the shared one, so the result reaches them all.
+
+    A host's robots.txt fetched by an earlier crawl less than
+    ``CULTUREWATCH_ROBOTS_MAX_AGE`` seconds ago is read from the archive
+    (:mod:`storage.robots`) instead of being asked for again; what this crawl fetches (a
+    2xx, or a 4xx: everything allowed) is kept in the session and stored at its end.
     """
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self.max_age = crawler.settings.getfloat("CULTUREWATCH_ROBOTS_MAX_AGE", 0)
 
     async def robot_parser(self, request: Request) -> Any:
         from scrapy.utils.httpobj import urlparse_cached
+        from scrapy.utils.misc import build_from_crawler
         from twisted.internet.defer import Deferred
 
-        pending = self._parsers.get(urlparse_cached(request).netloc)
+        url = urlparse_cached(request)
+        if url.netloc not in self._parsers:
+            body = self._remembered(f"{url.scheme}://{url.netloc}")
+            if body is not None:
+                self._parsers[url.netloc] = build_from_crawler(self._parserimpl, self.crawler, body)
+        pending = self._parsers.get(url.netloc)
         if isinstance(pending, Deferred):
             waiter: Deferred = Deferred()
 
@@ -262,6 +278,29 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
             pending.addBoth(relay)
             return await maybe_deferred_to_future(waiter)
         return await super().robot_parser(request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        from scrapy.utils.httpobj import urlparse_cached
+
+        session = getattr(self.crawler.spider, "session", None)
+        if session is not None and response.status < 500:
+            host = f"{urlparse_cached(request).scheme}://{netloc}"
+            body = response.body if response.status < 300 else b""
+            session.robots[host] = (response.status, body)
+        await super()._parse_robots(response, netloc, request)
+
+    def _remembered(self, host: str) -> bytes | None:
+        import sqlite3
+
+        from storage.robots import remembered
+
+        session = getattr(self.crawler.spider, "session", None)
+        if session is None or self.max_age <= 0:
+            return None
+        try:
+            return remembered(session.archive.db, host, self.max_age)
+        except sqlite3.Error:  # only a saving: the host is asked
+            return None
 
 
 def refuse_private(ip: str, name: str) -> str:

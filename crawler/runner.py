@@ -26,9 +26,10 @@ from crawler.config import (
 from crawler.config import (
     config_dir as config_dir_of,
 )
+from crawler.progress import CrawlSnapshot, report_progress
 from crawler.session import CrawlSession, SourceReport
 
-__all__ = ["CrawlOptions", "CrawlSummary", "run_crawl", "spider_classes"]
+__all__ = ["CrawlOptions", "CrawlSnapshot", "CrawlSummary", "run_crawl", "spider_classes"]
 
 
 @dataclass
@@ -40,6 +41,9 @@ class CrawlOptions:
     themes: Any = None  # pipelines.relevance.Themes: every archived article is scored
     allow_private_networks: bool = False
     verbose: bool = False
+    # called on the reactor thread a few times a second with a CrawlSnapshot (the CLI's
+    # progress display); None: nothing is shown
+    progress: Callable[[CrawlSnapshot], None] | None = None
 
     @classmethod
     def from_config(
@@ -208,7 +212,14 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
                 )
             )
         if crawlers:
-            process.start()
+            _start_extractors(session, settings, verbose=options.verbose)
+            if options.progress is not None:
+                report_progress(options.progress, session, started)
+            session.writer = _writer(options, session)
+            try:
+                process.start()
+            finally:
+                session.writer.close()  # what it still holds is written before the records
         requests = sum(
             (c.stats.get_value("downloader/request_count") or 0) for c in crawlers if c.stats
         )
@@ -262,6 +273,7 @@ _END_RETRY = 15.0
 # after SIGINT/SIGTERM, seconds the requests in flight get before the crawl stops anyway
 STOP_GRACE = 7.0
 
+
 _T = TypeVar("_T")
 
 
@@ -279,6 +291,41 @@ def _retrying(write: Callable[[], _T], seconds: float) -> _T:
             if pause is None:
                 raise
             time.sleep(pause)
+
+
+def _writer(options: CrawlOptions, session: CrawlSession) -> Any:
+    """The thread that writes the crawl's items to the archive, in batches."""
+    from pipelines.writer import ArchiveWriter
+
+    writer = ArchiveWriter(
+        options.db,
+        report=session.report,
+        retry_seconds=session.write_retry_seconds,
+        policy=session.retry_policy,
+        themes=session.themes,
+        cross_language=session.cross_language,
+        busy_timeout=_BUSY_TIMEOUT,
+    )
+    writer.start()
+    return writer
+
+
+def _start_extractors(session: CrawlSession, settings: Settings, *, verbose: bool) -> None:
+    """The extraction workers, started with the reactor (they load while the listings are
+    fetched) and let finish before it stops."""
+    from twisted.internet import reactor
+
+    from pipelines.workers import ExtractorPool, default_workers
+
+    pool = ExtractorPool(
+        int(settings["crawl.extract_workers"]) or default_workers(),
+        timeout=float(settings["crawl.extract_timeout"]),
+        verbose=verbose,
+    )
+    session.extractor = pool
+    running: Any = reactor
+    running.callWhenRunning(pool.start)
+    running.addSystemEventTrigger("before", "shutdown", pool.close)
 
 
 def _crawler_process_class() -> type:
@@ -307,8 +354,11 @@ def _crawler_process_class() -> type:
 def _record(session: CrawlSession, status: str) -> None:
     """Source health, and the validators of sources that were fully processed, in one
     transaction: retried whole after a failure, it never counts a failure twice."""
+    from storage.robots import remember
+
     with session.archive.transaction():
         _record_sources(session, status)
+        remember(session.archive.db, session.robots)
 
 
 def _record_sources(session: CrawlSession, status: str) -> None:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.config import Source
 from pipelines.themes import Themes
+from pipelines.workers import ExtractorPool
+from pipelines.writer import ArchiveWriter
 from storage.archive import Archive, RetryPolicy
 from storage.health import FlagRule
 
@@ -79,6 +81,9 @@ class CrawlSession:
     fatal: str | None = None  # why the crawl stopped early (the archive cannot be written)
     stop: Callable[[], Any] | None = None  # stops every spider (set by the runner)
     flag_rule: FlagRule = field(default_factory=FlagRule)  # when a source needs attention
+    extractor: ExtractorPool | None = None  # the extraction workers (set by the runner)
+    writer: ArchiveWriter | None = None  # the archive's writer thread (set by the runner)
+    robots: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # fetched robots.txt
 
     def report(self, name: str) -> SourceReport:
         return self.reports[name]

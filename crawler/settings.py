@@ -22,6 +22,7 @@ def scrapy_settings(
         "BOT_NAME": "culturewatch",
         "USER_AGENT": settings.user_agent,
         "ROBOTSTXT_OBEY": p("obey_robots_txt"),
+        "CULTUREWATCH_ROBOTS_MAX_AGE": p("robots_txt_max_age"),
         "DOWNLOAD_DELAY": p("download_delay"),
         "CONCURRENT_REQUESTS": p("concurrent_requests"),
         "CONCURRENT_REQUESTS_PER_DOMAIN": p("concurrent_requests_per_domain"),

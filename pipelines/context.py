@@ -7,9 +7,13 @@ in ``crawler/session.py``); every spider of a crawl carries it as ``spider.sessi
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pipelines.themes import Themes
+from pipelines.workers import ExtractorPool
+
+if TYPE_CHECKING:
+    from pipelines.writer import ArchiveWriter
 from storage.archive import Archive, RetryPolicy
 
 __all__ = ["CrawlContext", "HasCrawlContext", "SourceCounters"]
@@ -55,6 +59,16 @@ class CrawlContext(Protocol):
     @property
     def write_retry_seconds(self) -> float:
         """How long a failed archive write is retried before the crawl is stopped."""
+        ...
+
+    @property
+    def extractor(self) -> ExtractorPool | None:
+        """The extraction worker processes (None: extract in a thread of this process)."""
+        ...
+
+    @property
+    def writer(self) -> ArchiveWriter | None:
+        """Writes the items to the archive, off the reactor thread (set by the runner)."""
         ...
 
     @property

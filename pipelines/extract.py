@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import trafilatura
-from trafilatura.settings import Document
+from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
+from pipelines.article import MIN_WORDS, Article, merge_hints, word_count
 from pipelines.metadata import (
     choose_authors,
     page_metadata,
@@ -34,42 +34,6 @@ _LETTER = re.compile(r"[^\W\d_]")
 # py3langid labels some Chinese text as a regional language; the archive says zh.
 _LANG_ALIASES = {"wuu": "zh", "yue": "zh", "zh-hans": "zh", "zh-hant": "zh", "iw": "he", "in": "id"}
 _LANGUAGE_SAMPLE = 3000
-# Fewer words than this is a menu, a paywall stub or an error page, not an article.
-MIN_WORDS = 20
-
-
-@dataclass
-class Article:
-    """What the archive keeps of a page (contract columns and metadata)."""
-
-    url: str
-    title: str | None = None
-    text: str = ""
-    author: str | None = None  # the authors joined with "; "
-    published_at: str | None = None
-    authors: list[str] = field(default_factory=list)
-    date_source: str | None = None  # jsonld, meta, time, feed or htmldate (pipelines.dates)
-    feed_published_at: str | None = None  # the feed's or news sitemap's date, when it gave one
-    language: str | None = None
-    sitename: str | None = None
-    description: str | None = None
-    tags: list[str] = field(default_factory=list)
-    image: str | None = None
-    keywords: list[str] = field(default_factory=list)
-
-    @property
-    def word_count(self) -> int:
-        return _word_count(self.text)
-
-    def to_record(self) -> dict[str, Any]:
-        record = asdict(self)
-        record["word_count"] = self.word_count
-        return record
-
-
-def _word_count(text: str) -> int:
-    # a Han character carries about as much as a short word
-    return len(re.findall(r"[^\W\d_]+", HAN_CHAR.sub(" ", text))) + len(HAN_CHAR.findall(text))
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
@@ -168,8 +132,11 @@ def _parse(html: str | bytes) -> Any:
         return None
 
 
-def extract(html: str | bytes, url: str) -> Article | None:
+def extract(html: str | bytes, url: str, *, language: str | None = None) -> Article | None:
     """Extract the article in *html* fetched from *url*.
+
+    *language*: what the feed or sitemap declares, trusted like the page's own declaration
+    when the page declares none (so that py3langid guesses only when nobody says).
 
     Returns None when no main text can be found. The returned URL is the page's
     ``rel=canonical`` when it points elsewhere on the same site (never to the home
@@ -182,17 +149,19 @@ def extract(html: str | bytes, url: str) -> Article | None:
         meta = page_metadata(tree, url)
     except Exception:  # noqa: BLE001 - hostile markup must not lose the article
         meta = None
-    doc = _trafilatura(tree, url)  # trafilatura works on a copy: *tree* stays whole
+    # the page's own date wins over htmldate's guess: then htmldate need not search the text
+    own_date = bool(meta and meta.published_at)
+    doc = _trafilatura(tree, url, own_date)  # trafilatura works on a copy: *tree* stays whole
     text = (doc.text or "").strip() if doc else ""
-    if _word_count(text) < MIN_WORDS:  # perhaps rendered by the browser only
+    if word_count(text) < MIN_WORDS:  # perhaps rendered by the browser only
         try:
             streamed = streamed_html(tree)
         except Exception:  # noqa: BLE001 - a malformed payload is only a missed fallback
             streamed = None
         if streamed:
-            doc = _trafilatura(_parse(streamed), url)
+            doc = _trafilatura(_parse(streamed), url, own_date)
             text = (doc.text or "").strip() if doc else ""
-    if doc is None or _word_count(text) < MIN_WORDS:  # also an empty text
+    if doc is None or word_count(text) < MIN_WORDS:  # also an empty text
         return None
     article_url = _declared_canonical(tree, url) or canonical_url(url) or url
     tags = [t.strip() for raw in (doc.tags or []) + (doc.categories or []) for t in raw.split(",")]
@@ -212,7 +181,7 @@ def extract(html: str | bytes, url: str) -> Article | None:
         authors=authors,
         published_at=published,
         date_source=date_source,
-        language=detect_language(text, _declared_language(tree)),
+        language=detect_language(text, _declared_language(tree) or language),
         sitename=doc.sitename or None,
         description=doc.description or None,
         tags=list(dict.fromkeys(t for t in tags if t))[:50],
@@ -220,7 +189,9 @@ def extract(html: str | bytes, url: str) -> Article | None:
     )
 
 
-def _trafilatura(tree: Any, url: str) -> Document | None:
+def _trafilatura(tree: Any, url: str, own_date: bool = False) -> Document | None:
+    """trafilatura's text and metadata of *tree*. With *own_date* (the page's metadata gave
+    the date, which wins), htmldate looks only at the markup, not through the whole text."""
     if tree is None:
         return None
     try:
@@ -228,6 +199,7 @@ def _trafilatura(tree: Any, url: str) -> Document | None:
             tree,
             url=url,
             with_metadata=True,
+            date_extraction_params=set_date_params(extensive=False) if own_date else None,
             include_comments=False,
             include_tables=True,
             include_images=False,
@@ -235,33 +207,3 @@ def _trafilatura(tree: Any, url: str) -> Document | None:
     except Exception:  # noqa: BLE001 - trafilatura may raise on pathological trees
         return None
     return doc if isinstance(doc, Document) else None  # None: nothing found
-
-
-def merge_hints(article: Article, hints: dict[str, Any]) -> Article:
-    """Fill what the page lacks from feed or sitemap metadata (*hints*).
-
-    Hints: ``title``, ``published_at``, ``author``, ``tags``, ``keywords``, ``language``,
-    ``image``, ``description``. The hint's date is kept in ``feed_published_at``; it becomes
-    ``published_at`` (``date_source`` ``feed``) when the page has no date of its own or only
-    htmldate's guess, and a hint's full timestamp replaces a page date of the same day.
-    """
-    changes: dict[str, Any] = {}
-    for key in ("title", "author", "language", "image", "description"):
-        if not getattr(article, key) and hints.get(key):
-            changes[key] = hints[key]
-    if not article.authors and hints.get("author"):
-        changes["authors"] = split_authors(str(hints["author"]))
-        changes["author"] = "; ".join(changes["authors"]) or None
-    hinted = valid_date(to_utc_iso(hints.get("published_at")))
-    page = article.published_at
-    if hinted:
-        changes["feed_published_at"] = hinted
-        weak = not page or article.date_source == "htmldate"
-        if weak or (len(page or "") == 10 and hinted.startswith(page or "")):
-            changes["published_at"] = hinted
-            changes["date_source"] = "feed"
-    if hints.get("tags"):
-        changes["tags"] = list(dict.fromkeys([*article.tags, *hints["tags"]]))
-    if hints.get("keywords"):
-        changes["keywords"] = list(dict.fromkeys([*article.keywords, *hints["keywords"]]))
-    return replace(article, **changes) if changes else article

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipelines.extract import Article
+    from pipelines.article import Article
     from pipelines.relevance import Relevance
 
 __all__ = ["FetchedPage"]

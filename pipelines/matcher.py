@@ -31,14 +31,17 @@ WORD = (
 )
 _WORD_RUN = re.compile(f"{WORD}+")
 _SPACES = re.compile(r"[\s\-\u2010-\u2015\u2212_]+")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+_QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u02bc", "'"), ("\u201c", '"'), ("\u201d", '"'))
 
 _Trie = dict[str, "_Trie"]
 
 
 def normalise(text: str) -> str:
     """NFKC, case-fold, curly quotes to straight ones, hyphens and white space to one space."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    for curly, straight in _QUOTES:  # str.replace: many times faster than str.translate
+        if curly in text:
+            text = text.replace(curly, straight)
     return _SPACES.sub(" ", text)
 
 

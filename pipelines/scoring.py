@@ -52,15 +52,16 @@ def rescore_archive(
     """
     counts = {"articles": 0, "relevant": 0, "changed": 0}
     for batch in _batches(archive, batch_size):
-        with archive.transaction():
-            for row in batch:
-                result: Relevance = score(row, themes, threshold)
-                archive.set_relevance(row["id"], **result.to_dict())
-                counts["articles"] += 1
-                counts["relevant"] += int(result.relevant)
-                counts["changed"] += int(
-                    row["relevant"] is not None and bool(row["relevant"]) != result.relevant
-                )
+        scores = []
+        for row in batch:
+            result: Relevance = score(row, themes, threshold)
+            scores.append((row["id"], result.to_dict()))
+            counts["articles"] += 1
+            counts["relevant"] += int(result.relevant)
+            counts["changed"] += int(
+                row["relevant"] is not None and bool(row["relevant"]) != result.relevant
+            )
+        archive.set_relevances(scores)  # the batch in one transaction
         if progress:
             progress(len(batch))
     return counts

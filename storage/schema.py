@@ -347,6 +347,17 @@ def m011_labels(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m012_robots_txt(db: sqlite_utils.Database) -> None:
+    # robots.txt per host (scheme://host:port), remembered across crawls for a bounded
+    # time (politeness.robots_txt_max_age) so that a recrawl asks only for its listings
+    # (storage/robots.py). status: the HTTP status it was fetched with (a 4xx is kept
+    # with an empty body: everything allowed).
+    db.table("robots_txt").create(
+        {"host": str, "status": int, "body": bytes, "fetched_at": str}, pk="host"
+    )
+
+
+@migrations()
 def m013_alerts(db: sqlite_utils.Database) -> None:
     # Alerts (config/alerts.toml, storage/alerts.py): what each alert sent to each target.
     #   alert_sends  one row per message or webhook call: sending, then sent or failed

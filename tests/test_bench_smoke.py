@@ -72,3 +72,30 @@ def test_write_faults_benchmark_runs_small(tmp_path: Path) -> None:
     assert re.search(r"^first crawl: exit 1 in [\d.]+s", out, re.M), out
     assert "archive write failed" in out, out
     assert "every article archived exactly once: 6 of 6" in out, out
+
+
+def _can_bind_port_80() -> bool:
+    import socket
+
+    try:
+        with socket.socket() as sock:
+            sock.bind(("127.31.0.1", 80))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_crawl_vs_trafilatura_benchmark_runs_small(tmp_path: Path) -> None:
+    if not _can_bind_port_80():
+        pytest.skip("the benchmark serves on port 80 of loopback addresses (needs root here)")
+    out = run_script("crawl_vs_trafilatura.py", "--smoke", cwd=tmp_path)
+    if "not available" in out:
+        pytest.skip("../shared/corpus/extraction-benchmark is not available")
+    assert re.search(r"^6 pages on 2 hosts", out, re.M), out
+    crawl = re.search(r"^crawl +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +(\d+)$", out, re.M)
+    peer = re.search(r"^peer +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +(\d+)$", out, re.M)
+    assert crawl and peer, out
+    assert int(crawl.group(1)) >= 5 and int(peer.group(1)) >= 5, out  # both extracted the pages
+    assert re.search(r"^ratio +[\d.]+x", out, re.M), out
+    assert list(tmp_path.iterdir()) == []  # its archives live in a temporary directory

@@ -26,6 +26,9 @@ __all__ = ["crawl", "schedule"]
 @db_option
 @allow_private_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress display on stderr (the summary remains)."
+)
 @handle_errors
 def crawl(
     config: Path | None,
@@ -33,8 +36,14 @@ def crawl(
     db: Path | None,
     allow_private_networks: bool,
     verbose: bool,
+    quiet: bool,
 ) -> None:
-    """One crawl of every enabled source; prints a summary."""
+    """One crawl of every enabled source; prints a summary.
+
+    While it runs: a live progress line on a terminal, a plain line every 10 s on stderr
+    otherwise (not with -q or -v).
+    """
+    from crawler.cli.progress import CrawlProgress
     from crawler.runner import CrawlOptions, run_crawl
 
     options = CrawlOptions.from_config(
@@ -44,8 +53,14 @@ def crawl(
         allow_private_networks=allow_private_networks,
         verbose=verbose,
     )
-    with archive_lock(options.db, "crawl"):  # one crawl at a time per archive
-        summary = run_crawl(options)
+    display = None if quiet or verbose else CrawlProgress()
+    options.progress = display.update if display else None
+    try:
+        with archive_lock(options.db, "crawl"):  # one crawl at a time per archive
+            summary = run_crawl(options)
+    finally:
+        if display:
+            display.close()
     summary.print()
     if summary.status == "failed":
         fail("crawl failed: " + (summary.errors[0] if summary.errors else "see the summary"), 1)

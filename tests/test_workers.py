@@ -1,0 +1,49 @@
+"""Extraction in worker processes: a worker that dies or hangs on a page is replaced and the
+page recorded as failed; every other page is archived.
+
+The dying and the hanging are real (a worker process that exits at once, one that spins),
+brought about by the worker protocol's documented test hook (``pipelines.workers``), which
+only a crawl started with ``CULTUREWATCH_WORKER_TEST_HOOKS=1`` has.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from support import FixtureServer, Route, write_settings, write_sources
+from test_faults import article_html, crawl, news_site, rows
+
+pytestmark = pytest.mark.slow  # end-to-end crawls
+
+
+def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch):
+    monkeypatch.setenv("CULTUREWATCH_WORKER_TEST_HOOKS", "1")
+    with FixtureServer() as srv:
+        urls = news_site(srv, 10)
+        srv.routes["/news/2.html"] = Route(
+            article_html(2).replace("</body>", "<!-- culturewatch-test:crash --></body>")
+        )
+        srv.routes["/news/5.html"] = Route(
+            article_html(5).replace("</body>", "<!-- culturewatch-test:hang --></body>")
+        )
+        config = tmp_path / "config"
+        write_settings(config, **{"crawl.extract_workers": 2, "crawl.extract_timeout": 3})
+        sources = write_sources(
+            tmp_path / "s.toml", [{"name": "s", "url": srv.url("/feed.xml"), "kind": "feed"}]
+        )
+        db = tmp_path / "a.db"
+        started = time.monotonic()
+        result = crawl(config, sources, db)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert time.monotonic() - started < 60
+        hostile = {urls[2], urls[5]}
+        archived = {u for (u,) in rows(db, "select url from articles")}
+        assert archived == set(urls) - hostile  # the other workers' pages, and after them
+        failed = dict(rows(db, "select url, error from pages where outcome = 'failed'"))
+        assert set(failed) == hostile
+        assert "worker died" in failed[urls[2]], failed
+        assert "longer than 3s" in failed[urls[5]], failed
+        assert "failed pages 2" in result.stdout
+        # fetched again by a later crawl (RetryPolicy), not given up at once
+        assert rows(db, "select attempts from pages where url = ?", urls[2]) == [(1,)]
