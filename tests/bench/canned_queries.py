@@ -31,8 +31,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from crawler.config import load_themes
 from storage.archive import Archive
 from storage.browse import DATABASE_NAME, build_datasette, load_metadata
+from storage.concepts import Concepts, concept_query
 from storage.search import create_search_table, fts_query
 
 THEMES = [
@@ -174,10 +176,15 @@ def main() -> int:
     metadata, _ = load_metadata(ROOT / "config" / "metadata.yml")
     queries = metadata["databases"][DATABASE_NAME]["queries"]
 
+    themes = load_themes(ROOT / "config" / "themes.toml")  # the concept search's aliases
+    groups = [[alias for _norm, alias in concept.written] for concept in themes.concepts]
+    concepts = Concepts(groups)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.create_function("escape_fts", 1, fts_query)
+    conn.create_function("concept_fts", 1, lambda text: concept_query(text, concepts))
     count = conn.execute("select count(*) from articles").fetchone()[0]
-    ds = build_datasette(path)
+    labels = {theme.key: theme.label for theme in themes.themes}
+    ds = build_datasette(path, themes=labels, concepts=groups)
 
     async def via_datasette(name: str) -> float:
         url = f"/{DATABASE_NAME}/{name}.json?_shape=objects&" + "&".join(
