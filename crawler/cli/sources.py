@@ -51,17 +51,21 @@ def sources(
     print_states(source_states(configured, path, flag_rule(settings)), path)
 
 
-@sources.command("check")
-@config_option
-@sources_file_option
-@allow_private_option
-@click.option(
+# one fetch of each source: how long a DNS lookup, connection or read may take
+timeout_option = click.option(
     "--timeout",
     type=click.FloatRange(0.1, 300),
     default=10.0,
     show_default=True,
     help="Seconds before a DNS lookup, connection or read is abandoned.",
 )
+
+
+@sources.command("check")
+@config_option
+@sources_file_option
+@allow_private_option
+@timeout_option
 @click.option("--name", "names", multiple=True, help="Check only this source (repeatable).")
 @click.pass_context
 @handle_errors
@@ -121,13 +125,7 @@ def sources_check(
 @config_option
 @sources_file_option
 @allow_private_option
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.1, 300),
-    default=10.0,
-    show_default=True,
-    help="Seconds before a DNS lookup, connection or read is abandoned.",
-)
+@timeout_option
 @click.pass_context
 @handle_errors
 def sources_add(
