@@ -103,13 +103,19 @@ def feed_candidates(body: bytes, page_url: str) -> list[str]:
     look like feeds; absolute, each once, comment feeds left out."""
     parts = urlsplit(page_url)
     params = FeedParameters(f"{parts.scheme}://{parts.netloc}", parts.hostname or "", page_url)
-    return [url for url in dict.fromkeys(determine_feed(_text(body), params)) if url != page_url]
+    found = dict.fromkeys(determine_feed(_text(body), params))
+    return [url for url in found if url != page_url and _is_web(url)]
 
 
 def robots_sitemaps(body: bytes, site: str) -> list[str]:
     """The sitemaps a robots.txt names, those with ``news`` in their URL first."""
-    found = extract_robots_sitemaps(_text(body), site.rstrip("/"))
+    found = [url for url in extract_robots_sitemaps(_text(body), site.rstrip("/")) if _is_web(url)]
     return sorted(dict.fromkeys(found), key=lambda url: "news" not in url.lower())
+
+
+def _is_web(url: str) -> bool:
+    """An http(s) URL: a page or robots.txt naming file:, data: or ftp: URLs is not followed."""
+    return urlsplit(url).scheme in ("http", "https")
 
 
 _ARTICLE_LIKE = re.compile(
@@ -132,7 +138,9 @@ def article_links(body: bytes, page_url: str, limit: int = MAX_LINKS) -> list[st
             url = canonical_url(urljoin(page_url, str(href).strip()))
         except ValueError:
             continue
-        if not url or url == own or url in links or not same_site(url, page_url):
+        if not url or url == own or url in links or not _is_web(url):
+            continue
+        if not same_site(url, page_url):
             continue
         parts = urlsplit(url)
         if not (

@@ -40,6 +40,9 @@ def scrapy_settings(
         "CULTUREWATCH_ALLOW_PRIVATE_NETWORKS": allow_private_networks
         or settings.allow_private_networks,
         "TWISTED_DNS_RESOLVER": "crawler.middlewares.GuardedResolver",
+        # only http(s): a hostile page or robots.txt naming file:, data:, ftp: or s3: URLs
+        # never makes the crawl read local files or other stores
+        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
         # holds a retry until its backoff is over, without taking a downloader slot
         "SCHEDULER": "crawler.delays.DelayingScheduler",
         "DOWNLOADER_MIDDLEWARES": {

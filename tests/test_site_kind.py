@@ -148,3 +148,27 @@ def test_site_sources_are_discovered_remembered_and_rediscovered(tmp_path: Path)
     assert "/feeds/rss2.xml" in alt_second and "/" in alt_second
     # remembered: the news sitemap is read directly, the page is not fetched again
     assert "/" not in robots_second and "/sitemap-news.xml" in robots_second
+
+
+def test_discovery_follows_only_web_urls() -> None:
+    from crawler.config import load_settings
+    from crawler.discovery import article_links, feed_candidates, robots_sitemaps
+    from crawler.settings import scrapy_settings
+
+    robots = (
+        b"Sitemap: file:///etc/passwd\nSitemap: data:text/plain,x\n"
+        b"Sitemap: ftp://a.example/s.xml\nSitemap: https://a.example/news-sitemap.xml\n"
+    )
+    assert robots_sitemaps(robots, "https://a.example") == ["https://a.example/news-sitemap.xml"]
+    page = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="file:///etc/x">'
+        b'<link rel="alternate" type="application/rss+xml" href="/rss.xml"></head><body>'
+        b'<a href="file:///2025/01/02/a-b-c.html">x</a>'
+        b'<a href="/2025/01/02/a-b-c.html">y</a></body></html>'
+    )
+    assert feed_candidates(page, "https://a.example/") == ["https://a.example/rss.xml"]
+    assert article_links(page, "https://a.example/") == ["https://a.example/2025/01/02/a-b-c.html"]
+    # and Scrapy itself has no handler left for them
+    shipped = load_settings(Path(__file__).resolve().parents[1] / "config")
+    handlers = scrapy_settings(shipped)["DOWNLOAD_HANDLERS"]
+    assert {handlers[s] for s in ("file", "data", "ftp", "s3")} == {None}
