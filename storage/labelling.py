@@ -57,6 +57,10 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
+# headers a reverse proxy adds: a request through one comes from loopback for anyone
+_PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
+
+
 def _host_name(request: Any) -> str:
     host = request.headers.get("host", "")
     if host.startswith("["):
@@ -74,6 +78,8 @@ def actor_from_request(datasette: Any, request: Any) -> dict[str, Any] | None:
         return None
     name = _host_name(request)
     if name not in _LOOPBACK_NAMES and not _is_loopback(name):
+        return None
+    if any(request.headers.get(h) for h in _PROXY_HEADERS):  # relayed by a proxy: not local
         return None
     return {"id": str(config.get("local_user") or "local"), LOCAL_KEY: True}
 

@@ -75,6 +75,10 @@ def test_the_local_actor_labels_with_the_csrf_token(crawled: Path, tmp_path: Pat
             assert client.post(base + ROUTE, data={**form, "csrftoken": "x"}).status_code == 403
             bad_theme = client.post(base + ROUTE, data={**form, "theme": "cooking"})
             assert bad_theme.status_code == 400
+            # relayed by a reverse proxy on this machine: a visitor from anywhere, not local
+            relayed = {"X-Forwarded-For": "203.0.113.9"}
+            proxied = client.post(base + ROUTE, data=form, headers=relayed)
+            assert proxied.status_code == 403, proxied.text[:300]
         # no cookies at all (a page elsewhere posting into a fresh browser): refused
         bare = httpx.post(base + ROUTE, data={"article_id": str(article), "label": "1"})
         assert bare.status_code == 403
