@@ -33,6 +33,7 @@ from storage.alerts import (
     matching_articles,
     new_for,
     records_by_id,
+    take_over,
 )
 from storage.archive import Archive
 from storage.concepts import Concepts
@@ -241,7 +242,10 @@ def _deliver(
                 )
             )
             continue
-        outcomes.append(_send(archive, plan, alert, target, again, send_id, now=now))
+        with archive.transaction():  # one run takes it over; another running now skips it
+            taken = take_over(db, send_id, before=before, now=stamp)
+        if taken:
+            outcomes.append(_send(archive, plan, alert, target, again, send_id, now=now))
     if dry_run:
         fresh = new_for(db, alert.name, target, records)
         status = "would_send" if fresh else "nothing"

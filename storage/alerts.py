@@ -38,6 +38,7 @@ __all__ = [
     "matching_articles",
     "new_for",
     "records_by_id",
+    "take_over",
 ]
 
 _COLUMNS = (
@@ -182,6 +183,18 @@ def mark_failed(
         [attempts, f"{now}: {error}"[:2000], send_id],
     )
     db.execute("delete from alert_items where send_id = ?", [send_id])
+
+
+def take_over(db: sqlite_utils.Database, send_id: str, *, before: str, now: str) -> bool:
+    """Take over an interrupted send (still ``sending``, created before *before*) to send it
+    again: True for the one run whose update found it so; its new ``created_at`` is a lease
+    that keeps another run from taking it too. Call it inside a transaction."""
+    cursor = db.execute(
+        "update alert_sends set created_at = ? where id = ? and status = 'sending' "
+        "and created_at < ?",
+        [now, send_id, before],
+    )
+    return cursor.rowcount == 1
 
 
 def interrupted_sends(

@@ -420,6 +420,27 @@ def test_an_interrupted_send_goes_again_under_its_own_id(archive: Path, tmp_path
     assert [s["status"] for s in statuses] == ["sent", "sent"]
 
 
+def test_an_interrupted_send_is_taken_over_by_one_run_only(archive: Path) -> None:
+    from storage.alerts import claim, take_over
+
+    now = datetime.now(UTC)
+    long_ago = (now - timedelta(hours=2)).isoformat(timespec="seconds")
+    before = (now - timedelta(minutes=30)).isoformat(timespec="seconds")
+    with Archive(archive) as a, a.transaction():
+        (zh,) = rows(archive, "select id from articles where source = 'xinhua-zh'")
+        send_id = claim(
+            a.db, alert="nezha", target="email:a@example.org", article_ids=[zh["id"]],
+            stories=1, now=long_ago,
+        )  # fmt: skip
+    stamp = now.isoformat(timespec="seconds")
+    with Archive(archive) as a:
+        with a.transaction():
+            first = take_over(a.db, send_id, before=before, now=stamp)
+        with a.transaction():  # a second run at the same moment finds it taken
+            second = take_over(a.db, send_id, before=before, now=stamp)
+    assert (first, second) == (True, False)
+
+
 def test_two_runs_at_once_send_each_story_once(archive: Path, tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
