@@ -83,7 +83,7 @@ def send_mail(smtp: Smtp, message: EmailMessage, *, env: Mapping[str, str] | Non
             client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-        with client:
+        try:
             client.ehlo()
             if smtp.security == "starttls":
                 client.starttls(context=context)
@@ -91,6 +91,8 @@ def send_mail(smtp: Smtp, message: EmailMessage, *, env: Mapping[str, str] | Non
             if login:
                 client.login(*login)
             refused = client.send_message(message)
+        finally:
+            _quit(client)
     except smtplib.SMTPResponseException as exc:
         error = exc.smtp_error
         text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
@@ -101,6 +103,15 @@ def send_mail(smtp: Smtp, message: EmailMessage, *, env: Mapping[str, str] | Non
         raise DeliveryError(f"SMTP {where}: {type(exc).__name__}: {exc}") from None
     if refused:
         raise DeliveryError(f"SMTP {where} refused {', '.join(refused)}")
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    """End the session; once the message is accepted, a bad answer to QUIT changes nothing
+    (it was delivered: failing it now would send it again)."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 # --------------------------------------------------------------------------- webhooks
