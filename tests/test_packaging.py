@@ -156,6 +156,16 @@ def test_an_installed_wheel_crawls_from_an_empty_directory(tmp_path: Path) -> No
     with closing(sqlite3.connect(db)) as conn:  # the real archive is untouched by it
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
 
+    # with no ./config yet, a command that edits configuration refuses the installed copy
+    refused = subprocess.run(
+        [str(culturewatch), "sources", "add", "http://127.0.0.1:9/feed.xml"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "defaults installed" in refused.stderr, refused
+    assert (package / "defaults" / "sources.toml").read_bytes() == (
+        CONFIG / "sources.toml"
+    ).read_bytes()
+
     out = _run([culturewatch, "init"], work, env)
     assert sorted((work / "config").iterdir()) == [work / "config" / p.name for p in SHIPPED], out
     print(

@@ -34,7 +34,7 @@ def evaluate(
     theme, with 95% intervals; the false positives and negatives with their evidence; lines
     to paste into themes.toml. Nothing is changed unless --apply.
     """
-    from crawler.config import config_dir, load_settings, load_themes
+    from crawler.config import config_dir, editable, load_settings, load_themes
     from crawler.config.tuning import write_theme_thresholds
     from pipelines.calibration import calibrate as calibrate_themes
     from pipelines.evaluation import evaluate as evaluate_archive
@@ -70,7 +70,7 @@ def evaluate(
         data["calibration"] = {c.theme: c.to_dict() for c in calibrations}
     applied = {c.theme: c.proposed for c in calibrations or [] if c.proposed is not None}
     if apply and applied:
-        write_theme_thresholds(themes_path, applied)
+        write_theme_thresholds(editable(themes_path), applied)
     if as_json:
         data["applied"] = applied if apply else {}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -146,7 +146,7 @@ def sources_add(
     the latest titles, then appends a commented entry. A URL or name already in the file
     is refused (exit status 2); a URL that gives nothing usable adds nothing (exit 1).
     """
-    from crawler.config import Source, config_dir, load_settings, load_sources
+    from crawler.config import Source, config_dir, editable, load_settings, load_sources
     from crawler.report import check_line
     from crawler.sourceadd import LANGUAGE, append_entry, duplicate, entry_text, new_name, planned
     from crawler.sourcecheck import check_sources
@@ -156,7 +156,7 @@ def sources_add(
     sources_file = sources_file or given.get("sources_file")
     directory = config_dir(config)
     settings = load_settings(directory)
-    path = sources_file or directory / "sources.toml"
+    path = editable(sources_file or directory / "sources.toml")
     configured = load_sources(path) if path.exists() else []
     if not url.startswith(("http://", "https://")):
         fail(f"{url!r} is no URL: it must start with http:// or https://", 2)

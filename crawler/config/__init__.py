@@ -13,6 +13,7 @@ from crawler.config.files import (
     config_file,
     default_db_path,
     defaults_dir,
+    editable,
     load_themes,
     read_toml,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "config_file",
     "default_db_path",
     "defaults_dir",
+    "editable",
     "load_settings",
     "load_sources",
     "load_themes",

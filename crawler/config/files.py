@@ -23,6 +23,7 @@ __all__ = [
     "config_file",
     "default_db_path",
     "defaults_dir",
+    "editable",
     "load_themes",
     "parse_toml",
     "read_text",
@@ -63,6 +64,18 @@ def config_dir(path: str | os.PathLike | None = None) -> Path:
     if local.exists():
         return local
     return defaults_dir() or local
+
+
+def editable(path: Path) -> Path:
+    """*path*, a configuration file a command is about to change; raises ConfigError when it
+    is the copy installed with culturewatch (an upgrade would undo the change)."""
+    installed = Path(__file__).resolve().parent.parent / "defaults"
+    if path.resolve().is_relative_to(installed):
+        raise ConfigError(
+            f"{path}: the defaults installed with culturewatch are not edited; "
+            "write your own with `culturewatch init`, or pass --config DIR"
+        )
+    return path
 
 
 def config_file(name: str, directory: str | os.PathLike | None = None) -> Path:
