@@ -16,13 +16,15 @@ from pipelines.context import CrawlContext, HasCrawlContext, SourceCounters
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url
 from pipelines.relevance import score
-from pipelines.workers import ExtractionFailed, PoolBroken
+from pipelines.workers import ExtractionFailed, ExtractionStopped, PoolBroken
 from pipelines.writer import WriteStopped
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 __all__ = ["ExtractPipeline", "ScorePipeline", "ArchivePipeline"]
+
+STOPPED = "stopped"  # an item's outcome when the crawl stopped before it was extracted
 
 
 class _Stage:
@@ -62,6 +64,9 @@ class ExtractPipeline(_Stage):
             session.abort(f"the crawl stopped: {exc}")
             item.outcome, item.error = "failed", str(exc)
             return item
+        except ExtractionStopped:  # the crawl stopped first: left for the next crawl, untried
+            item.outcome = STOPPED
+            return item
         except ExtractionFailed as exc:  # its worker died or hung on it: the page failed
             item.outcome, item.error = "failed", str(exc)
             return item
@@ -96,6 +101,8 @@ class ArchivePipeline(_Stage):
         session = self.session
         report = session.report(item.source)
         if session.fatal is not None or session.writer is None:  # the archive failed already
+            return self._unwritten(item, report)
+        if item.outcome == STOPPED:  # never extracted: not written, its source listed again
             return self._unwritten(item, report)
         try:
             written = await maybe_deferred_to_future(session.writer.write(item))

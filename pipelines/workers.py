@@ -45,7 +45,7 @@ from twisted.internet.defer import Deferred
 
 from pipelines.article import Article
 
-__all__ = ["ExtractionFailed", "ExtractorPool", "PoolBroken", "default_workers"]
+__all__ = ["ExtractionFailed", "ExtractionStopped", "ExtractorPool", "PoolBroken", "default_workers"]
 
 TEST_HOOKS = "CULTUREWATCH_WORKER_TEST_HOOKS"
 _HEADER = struct.Struct(">I")
@@ -55,6 +55,10 @@ _MAX_EARLY_DEATHS = 3
 
 class ExtractionFailed(Exception):
     """The page could not be extracted: its worker died on it or took too long."""
+
+
+class ExtractionStopped(Exception):
+    """The crawl stopped before the page was extracted: it was not tried (no attempt counts)."""
 
 
 class PoolBroken(ExtractionFailed):
@@ -138,7 +142,9 @@ class _Worker(protocol.ProcessProtocol):
         code = getattr(reason.value, "exitCode", None)
         signal = getattr(reason.value, "signal", None)
         self.pool._ended(self)
-        if task is not None:
+        if task is not None and self.pool._stopping:  # killed by close(): not the page's fault
+            task[1].errback(ExtractionStopped("the crawl stopped"))
+        elif task is not None:
             how = f"signal {signal}" if signal else f"exit status {code}"
             task[1].errback(ExtractionFailed(f"extraction worker died on this page ({how})"))
 
@@ -166,6 +172,7 @@ class ExtractorPool:
         self._waiting: deque[tuple[bytes, Deferred[Article | None]]] = deque()
         self._early_deaths = 0
         self._closing = False
+        self._stopping = False  # close() was called: pages left now were never tried
         self._closed: list[Deferred[None]] = []
         self.replaced = 0  # workers that died or were killed and were replaced
 
@@ -192,9 +199,9 @@ class ExtractorPool:
     def close(self) -> Deferred[None]:
         """End the workers (the idle ones by closing their input, the busy ones killed);
         fires when all are gone. Pages still waiting fail. For ``reactor.addSystemEventTrigger("before", "shutdown")``."""
-        self._closing = True
+        self._closing = self._stopping = True
         while self._waiting:
-            self._waiting.popleft()[1].errback(ExtractionFailed("the crawl stopped"))
+            self._waiting.popleft()[1].errback(ExtractionStopped("the crawl stopped"))
         done: Deferred[None] = Deferred()
         if not self._workers:
             done.callback(None)
@@ -214,7 +221,11 @@ class ExtractorPool:
         with :class:`ExtractionFailed`."""
         done: Deferred[Article | None] = Deferred()
         if self._closing:
-            done.errback(ExtractionFailed("the crawl stopped"))
+            done.errback(
+                ExtractionStopped("the crawl stopped")
+                if self._stopping
+                else PoolBroken("extraction workers exit as soon as they start")
+            )
             return done
         if not self._workers:
             self.start()

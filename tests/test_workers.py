@@ -47,3 +47,34 @@ def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch
         assert "failed pages 2" in result.stdout
         # fetched again by a later crawl (RetryPolicy), not given up at once
         assert rows(db, "select attempts from pages where url = ?", urls[2]) == [(1,)]
+
+
+def test_a_page_in_extraction_when_the_crawl_stops_is_not_an_attempt(tmp_path, monkeypatch):
+    import signal
+
+    from test_faults import _start
+
+    monkeypatch.setenv("CULTUREWATCH_WORKER_TEST_HOOKS", "1")
+    with FixtureServer() as srv:
+        urls = news_site(srv, 4)
+        srv.routes["/news/1.html"] = Route(
+            article_html(1).replace("</body>", "<!-- culturewatch-test:hang --></body>")
+        )
+        config = tmp_path / "config"
+        write_settings(config, **{"crawl.extract_workers": 1, "crawl.extract_timeout": 60})
+        sources = write_sources(
+            tmp_path / "s.toml", [{"name": "s", "url": srv.url("/feed.xml"), "kind": "feed"}]
+        )
+        db = tmp_path / "a.db"
+        proc = _start(config, sources, db, capture=True)
+        deadline = time.monotonic() + 30  # every page fetched: the hanging one is in its worker
+        while any(not srv.requests(u) for u in urls):
+            assert time.monotonic() < deadline, "the pages were not all fetched"
+            time.sleep(0.1)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert rows(db, "select status from runs") == [("interrupted",)], out + err
+    # the page being extracted, and those waiting behind it, were never tried: no attempt
+    stopped = rows(db, "select outcome from pages where url = ?", urls[1])
+    assert stopped == [], (stopped, out, err)
