@@ -220,6 +220,13 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
                 process.start()
             finally:
                 session.writer.close()  # what it still holds is written before the records
+                if session.writer.stopped is not None and session.fatal is None:
+                    # a write that failed while closing: the crawl failed, and no source
+                    # keeps validators, so the next crawl lists every page again
+                    session.fatal = session.writer.stopped
+                    session.errors.append(session.writer.stopped)
+                    for report in session.reports.values():
+                        report.incomplete = True
         requests = sum(
             (c.stats.get_value("downloader/request_count") or 0) for c in crawlers if c.stats
         )
