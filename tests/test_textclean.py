@@ -33,3 +33,18 @@ def test_extract_drops_the_heading_but_keeps_the_title() -> None:
     assert article.title == "Silk Road Opera Tours Europe"
     assert not article.text.startswith("Silk Road Opera")
     assert "The troupe opened in Vienna" in article.text
+
+
+def test_the_headline_less_or_with_its_kicker_goes() -> None:
+    body = "Crowds filled the square on the first night."
+    title = "Lantern festival: crowds return to the old town"
+    assert trim_text(f"Crowds return to the old town\n{body}", title) == body
+    assert trim_text(f"Spring events {title}\n{body}", title) == body
+
+
+def test_a_short_part_of_the_title_or_a_long_line_around_it_stays() -> None:
+    title = "Lantern festival: crowds return to the old town"
+    short = "Crowds return\nThey came back."
+    assert trim_text(short, title) == short
+    long = f"{title} as the mayor said on Friday before the first concert began\nMore."
+    assert trim_text(long, title) == long
