@@ -22,6 +22,7 @@ from pipelines.metadata import (
     valid_date,
 )
 from pipelines.normalize import canonical_url, is_home_page, same_site
+from pipelines.textclean import trim_text
 from storage.formats import to_utc_iso
 from storage.scripts import HAN_CHAR, primary_language
 
@@ -173,6 +174,7 @@ def extract(html: str | bytes, url: str, *, language: str | None = None) -> Arti
     if not published:  # htmldate's guess, the weakest evidence
         published = valid_date(to_utc_iso(doc.date))
         date_source = "htmldate" if published else None
+    text = trim_text(text, title) or text  # after the authors: a byline may follow the heading
     return Article(
         url=article_url,
         title=title,
