@@ -45,7 +45,13 @@ from twisted.internet.defer import Deferred
 
 from pipelines.article import Article
 
-__all__ = ["ExtractionFailed", "ExtractionStopped", "ExtractorPool", "PoolBroken", "default_workers"]
+__all__ = [
+    "ExtractionFailed",
+    "ExtractionStopped",
+    "ExtractorPool",
+    "PoolBroken",
+    "default_workers",
+]
 
 TEST_HOOKS = "CULTUREWATCH_WORKER_TEST_HOOKS"
 _HEADER = struct.Struct(">I")
