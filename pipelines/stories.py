@@ -154,15 +154,18 @@ def assign_story(
     *,
     threshold: float = THRESHOLD,
     cross: CrossLanguage | None = None,
+    sig: Signature | None = None,
 ) -> int:
     """Put the archived article *article_id* in its story; returns the story id.
 
     Call it inside the transaction that archived the article, so that a crash leaves
     both or neither. An article without shingles stays a story of one. With *cross* (the
     setting ``stories.cross_language``), an article that matches nothing in its own
-    language may join the story of an article in the other (English / Chinese)."""
+    language may join the story of an article in the other (English / Chinese). *sig*:
+    *text*'s signature when it is known already (an extraction worker computed it)."""
     db = archive.db
-    sig = signature(text)
+    if sig is None:
+        sig = signature(text)
     best: tuple[float, int] | None = None
     if sig is not None:
         bands = band_hashes(sig)
