@@ -39,6 +39,9 @@ class Article:
     tags: list[str] = field(default_factory=list)
     image: str | None = None
     keywords: list[str] = field(default_factory=list)
+    # the story signature of *text* (pipelines.stories), when an extraction worker computed
+    # it already: the crawl's process need not; not a column (the archive stores it apart)
+    signature: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def word_count(self) -> int:
@@ -46,6 +49,7 @@ class Article:
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
+        del record["signature"]
         record["word_count"] = self.word_count
         return record
 

@@ -18,14 +18,16 @@ estimated J stays under 0.15 on the labelled set, tests/quality/eval_stories.py)
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import inspect
+import sys
+import types
 from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import MinHash
 
 from pipelines.crosslang import CrossLanguage, overlap
 from pipelines.shingles import shingles
@@ -58,6 +60,36 @@ _SEED = 11  # fixed: stored signatures must stay comparable across processes and
 Signature = np.ndarray  # uint32, NUM_PERM values
 
 
+def _load_minhash() -> type[Any]:
+    """datasketch's MinHash class, without the rest of datasketch.
+
+    ``import datasketch`` loads every sketch it has, and its LSH modules pull in scipy
+    (~40 MiB and ~1 s of a crawl's start-up) that a MinHash never uses. When datasketch
+    is not loaded yet, its package is stood in for by a bare module while
+    ``datasketch.minhash`` loads, then removed: a later ``import datasketch`` runs the
+    real package, which finds the same ``datasketch.minhash`` module already loaded.
+    """
+    loaded = sys.modules.get("datasketch")
+    if loaded is not None and hasattr(loaded, "MinHash"):
+        return loaded.MinHash
+    spec = importlib.util.find_spec("datasketch")
+    if spec is None or spec.submodule_search_locations is None:
+        raise ImportError("datasketch is not installed")
+    bare = types.ModuleType("datasketch")
+    bare.__path__ = list(spec.submodule_search_locations)
+    bare.__spec__ = spec
+    sys.modules["datasketch"] = bare
+    try:
+        minhash = importlib.import_module("datasketch.minhash")
+    finally:
+        if sys.modules.get("datasketch") is bare:
+            del sys.modules["datasketch"]
+    return minhash.MinHash
+
+
+MinHash = _load_minhash()
+
+
 # "legacy" is the permutation scheme of every datasketch release up to 1.x and one of the
 # schemes of 2.x: the signatures stored by either are the same, so an upgrade of datasketch
 # within the pinned range never splits the archive's stories.
@@ -67,7 +99,7 @@ _SCHEME: dict[str, str] = (
 
 
 @lru_cache(maxsize=1)
-def _template() -> MinHash:
+def _template() -> Any:
     return MinHash(num_perm=NUM_PERM, seed=_SEED, **_SCHEME)
 
 
@@ -122,15 +154,18 @@ def assign_story(
     *,
     threshold: float = THRESHOLD,
     cross: CrossLanguage | None = None,
+    sig: Signature | None = None,
 ) -> int:
     """Put the archived article *article_id* in its story; returns the story id.
 
     Call it inside the transaction that archived the article, so that a crash leaves
     both or neither. An article without shingles stays a story of one. With *cross* (the
     setting ``stories.cross_language``), an article that matches nothing in its own
-    language may join the story of an article in the other (English / Chinese)."""
+    language may join the story of an article in the other (English / Chinese). *sig*:
+    *text*'s signature when it is known already (an extraction worker computed it)."""
     db = archive.db
-    sig = signature(text)
+    if sig is None:
+        sig = signature(text)
     best: tuple[float, int] | None = None
     if sig is not None:
         bands = band_hashes(sig)

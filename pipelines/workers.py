@@ -310,6 +310,18 @@ def _test_hook(html: str | bytes) -> None:
             pass
 
 
+def _signature(text: str) -> list[int] | None:
+    """The story signature of *text*, computed here so that the crawl's process need not;
+    None (the archive's writer computes it then) when it cannot be."""
+    try:
+        from pipelines.stories import signature
+
+        sig = signature(text)
+    except Exception:  # noqa: BLE001 - the writer tries again; the extraction stands
+        return None
+    return None if sig is None else [int(v) for v in sig]
+
+
 def serve(stdin: BinaryIO, send: Callable[[bytes], None]) -> None:
     """Answer frames from *stdin* until it ends (the worker loop)."""
     import logging
@@ -328,6 +340,8 @@ def serve(stdin: BinaryIO, send: Callable[[bytes], None]) -> None:
             _test_hook(html)
         try:
             article = extract(html, url, language=language)
+            if article is not None:
+                article.signature = _signature(article.text)
             reply: dict[str, Any] = {"article": asdict(article) if article else None}
         except Exception as exc:  # noqa: BLE001 - reported as the page's failure
             reply = {"error": f"{type(exc).__name__}: {exc}"[:300]}

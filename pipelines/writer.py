@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from twisted.internet.defer import Deferred
 
 from pipelines.context import SourceCounters
 from pipelines.crosslang import CrossLanguage
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
-from pipelines.stories import assign_story
+from pipelines.stories import NUM_PERM, assign_story
 from pipelines.themes import Themes
 from storage.archive import Archive, RetryPolicy
 from storage.connection import is_write_failure, write_pauses
@@ -209,7 +210,10 @@ def write_item(
             )
             article_id, _ = archive.upsert_article(record)
             # in the same transaction: a crash leaves the article and its story, or neither
-            assign_story(archive, article_id, article.text, cross=cross)
+            known_sig = None
+            if article.signature is not None and len(article.signature) == NUM_PERM:
+                known_sig = np.asarray(article.signature, dtype=np.uint32)
+            assign_story(archive, article_id, article.text, cross=cross, sig=known_sig)
             archive.save_raw_html(
                 article.url, item.body, encoding=item.encoding, content_type=item.content_type
             )

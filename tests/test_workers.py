@@ -8,15 +8,39 @@ only a crawl started with ``CULTUREWATCH_WORKER_TEST_HOOKS=1`` has.
 
 from __future__ import annotations
 
+import io
+import json
+import pickle
+import struct
 import time
 
+import numpy as np
 import pytest
 from support import FixtureServer, Route, write_settings, write_sources
 from test_faults import article_html, crawl, news_site, rows
 
-pytestmark = pytest.mark.slow  # end-to-end crawls
+from pipelines.article import Article
+from pipelines.stories import NUM_PERM, signature
 
 
+def test_a_worker_answers_with_the_story_signature_of_the_text(monkeypatch):
+    from pipelines.workers import serve
+
+    monkeypatch.setenv("CULTUREWATCH_WORKER_VERBOSE", "1")  # logging stays as the tests have it
+
+    frame = pickle.dumps((article_html(3), "http://127.0.0.1/news/3.html", None))
+    stdin = io.BytesIO(struct.pack(">I", len(frame)) + frame)
+    sent: list[bytes] = []
+    serve(stdin, sent.append)
+    replies = [json.loads(chunk[4:]) for chunk in sent]
+    assert replies[0] == {"ready": True}
+    article = replies[1]["article"]
+    assert article["text"] and len(article["signature"]) == NUM_PERM
+    assert article["signature"] == [int(v) for v in signature(article["text"])]
+    assert Article(**article).to_record().keys().isdisjoint({"signature"})  # not a column
+
+
+@pytest.mark.slow  # an end-to-end crawl
 def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch):
     monkeypatch.setenv("CULTUREWATCH_WORKER_TEST_HOOKS", "1")
     with FixtureServer() as srv:
@@ -45,6 +69,14 @@ def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch
         assert "worker died" in failed[urls[2]], failed
         assert "longer than 3s" in failed[urls[5]], failed
         assert "failed pages 2" in result.stdout
+        # the signatures the workers computed are the ones the text has (pipelines.stories)
+        stored = rows(
+            db,
+            "select a.text, s.minhash from articles a join story_signatures s on s.article_id = a.id",
+        )
+        assert len(stored) == len(archived)
+        for text, blob in stored:
+            assert np.array_equal(np.frombuffer(blob, dtype="<u4"), signature(text))
         # fetched again by a later crawl (RetryPolicy), not given up at once
         assert rows(db, "select attempts from pages where url = ?", urls[2]) == [(1,)]
 
