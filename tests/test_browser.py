@@ -9,14 +9,12 @@ directory; with ``CULTUREWATCH_UPDATE_SCREENSHOT=1`` it replaces the tracked
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from browse_helpers import browse_server, crawl_fixture_archive
+from support.browser import HAVE_CHROMIUM, chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 TRACKED_SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "browse.png"
 UPDATE_SCREENSHOT = "CULTUREWATCH_UPDATE_SCREENSHOT"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -24,7 +22,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+        not HAVE_CHROMIUM,
         reason="chromium and chromium-driver are not installed "
         "(apt-get install chromium chromium-driver)",
     ),
@@ -32,8 +30,6 @@ pytestmark = [
 
 
 def test_search_in_the_browser(tmp_path: Path) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -42,23 +38,8 @@ def test_search_in_the_browser(tmp_path: Path) -> None:
     db = crawl_fixture_archive(tmp_path)
     update = os.environ.get(UPDATE_SCREENSHOT, "") == "1"
     screenshot = TRACKED_SCREENSHOT if update else tmp_path / "browse.png"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,1100",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
     with browse_server(db) as base:
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+        driver = chromium(tmp_path / "chromium-profile", width=1280, height=1100)
         try:
             driver.get(f"{base}/culturewatch/articles")
             box = WebDriverWait(driver, 20).until(

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from browse_helpers import ENGLISH_NEZHA, browse_server, front_archive
-from test_browser import CHROMEDRIVER, CHROMIUM, PNG_SIGNATURE, UPDATE_SCREENSHOT
+from support.browser import HAVE_CHROMIUM, chromium
+from test_browser import PNG_SIGNATURE, UPDATE_SCREENSHOT
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 WIDTH, HEIGHT = 1400, 1000
@@ -24,7 +25,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(
-        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+        not HAVE_CHROMIUM,
         reason="chromium and chromium-driver are not installed "
         "(apt-get install chromium chromium-driver)",
     ),
@@ -33,29 +34,11 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any, Path]]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     tmp = tmp_path_factory.mktemp("front-browser")
     db = front_archive(tmp)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--window-size={WIDTH},{HEIGHT}",
-        f"--user-data-dir={tmp / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
     with browse_server(db) as base:
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+        profile = tmp / "chromium-profile"
+        driver = chromium(profile, width=WIDTH, height=HEIGHT, flags=("--hide-scrollbars",))
         try:
             driver.set_window_size(WIDTH, HEIGHT)
             # the viewport, not the window, must be 1400x1000 for the screenshots

@@ -19,14 +19,13 @@ import pytest
 import yaml
 from browse_helpers import browse_server, crawl_fixture_archive
 from support import REPO
+from support.browser import HAVE_CHROMIUM, chromium
 
 from storage.archive import Archive
 from storage.browse import labelling_config
 
 pytestmark = pytest.mark.slow  # a crawl of the fixture site and a real server
 ROUTE = "/-/culturewatch/label"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
@@ -148,12 +147,10 @@ def test_beyond_loopback_there_is_no_local_actor() -> None:
 
 @pytest.mark.browser
 @pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+    not HAVE_CHROMIUM,
     reason="chromium and chromium-driver are not installed",
 )
 def test_a_browser_labels_an_article(crawled: Path, tmp_path: Path) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -161,15 +158,8 @@ def test_a_browser_labels_an_article(crawled: Path, tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     shutil.copy(crawled, db)
     article = first_article(db)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--window-size=1280,1400",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):  # fmt: skip
-        options.add_argument(flag)
     with browse_server(db, "--config", str(crawled.parent / "config")) as base:
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+        driver = chromium(tmp_path / "chromium-profile", width=1280, height=1400)
         try:
             driver.get(f"{base}/culturewatch/articles/{article}")
             form = WebDriverWait(driver, 20).until(

@@ -14,7 +14,8 @@ debugging session at the prompt can use it alike. The modules, one job each:
 - ``mirror``: the benchmark mirror and where the corpus is;
 - ``configs``: settings and sources files for a test crawl, the crawl CLI;
 - ``metrics``: the benchmark's shingle F1;
-- ``paths``: the repository and data directories.
+- ``paths``: the repository and data directories;
+- ``browser``: a real headless Chromium for the browser tests.
 """
 
 from __future__ import annotations
