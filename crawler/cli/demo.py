@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.options import archive_lock, fail, handle_errors
+from crawler.cli.options import archive_lock, fail, handle_errors, host_option, port_option
 
 __all__ = ["DEFAULT_DEMO_DB", "demo"]
 
@@ -42,19 +42,8 @@ def _counts(counts: dict[str, int]) -> str:
     help="The demo's own SQLite archive; an archive with sources other than the demo's is refused.",
 )
 @click.option("--no-browse", is_flag=True, help="Only build the archive; do not serve it.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8001,
-    show_default=True,
-    help="Port Datasette listens on.",
-)
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Interface Datasette listens on; anything but loopback exposes the archive.",
-)
+@port_option
+@host_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @handle_errors
 def demo(db: Path, no_browse: bool, port: int, host: str, verbose: bool) -> None:

@@ -131,6 +131,20 @@ sources_file_option = click.option(
     default=None,
     help="Sources file (default: sources.toml in the configuration directory).",
 )
+# where Datasette serves the archive (browse, demo)
+port_option = click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8001,
+    show_default=True,
+    help="Port Datasette listens on.",
+)
+host_option = click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface Datasette listens on; anything but loopback exposes the archive.",
+)
 db_option = click.option(
     "--db",
     "db",

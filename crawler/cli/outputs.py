@@ -13,6 +13,8 @@ from crawler.cli.options import (
     db_option,
     fail,
     handle_errors,
+    host_option,
+    port_option,
 )
 from crawler.config import ConfigError
 
@@ -58,19 +60,8 @@ def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> 
 @click.command()
 @config_option
 @db_option
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8001,
-    show_default=True,
-    help="Port to listen on.",
-)
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Interface to listen on; anything but loopback exposes the archive to the network.",
-)
+@port_option
+@host_option
 @handle_errors
 def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
     """Serve the archive with Datasette (metadata and canned queries: config/metadata.yml)."""
