@@ -10,11 +10,10 @@ the number of terms.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Generic, TypeVar
 
-from storage.scripts import CJK_CHAR
+from storage.scripts import CJK_CHAR, normalise  # normalise: shared with the concept search
 
 __all__ = ["Matcher", "normalise", "token_length"]
 
@@ -30,19 +29,8 @@ WORD = (
     "\u0900-\u0dff\u0e00-\u0e7f\u1e00-\u1fff]"
 )
 _WORD_RUN = re.compile(f"{WORD}+")
-_SPACES = re.compile(r"[\s\-\u2010-\u2015\u2212_]+")
-_QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u02bc", "'"), ("\u201c", '"'), ("\u201d", '"'))
 
 _Trie = dict[str, "_Trie"]
-
-
-def normalise(text: str) -> str:
-    """NFKC, case-fold, curly quotes to straight ones, hyphens and white space to one space."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    for curly, straight in _QUOTES:  # str.replace: many times faster than str.translate
-        if curly in text:
-            text = text.replace(curly, straight)
-    return _SPACES.sub(" ", text)
 
 
 def token_length(text: str) -> float:

@@ -30,11 +30,10 @@ read; ``concept_query(..., strict=True)`` raises :class:`ConceptQueryError` inst
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from storage.scripts import HAN_CHAR
+from storage.scripts import HAN_CHAR, normalise
 from storage.search import fts_query
 
 __all__ = [
@@ -50,9 +49,6 @@ OPERATORS = ("OR", "AND", "NOT")
 NOTHING = '""'  # an empty phrase: matches no article (as storage.search.fts_query gives)
 _LONGEST_RUN = 6  # unquoted words read together as one alias, at most
 
-# as pipelines.matcher.normalise: curly quotes straight, hyphens and white space one space
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
-_SPACES = re.compile(r"[\s\-\u2010-\u2015\u2212_]+")
 _PUNCT = re.compile(r"[^\w\s*]")  # punctuation is not part of a name (《哪吒, Black Myth: Wukong)
 _SEQUEL = re.compile(r"\s*\d+$")  # "ne zha 2" -> "ne zha", "哪吒2" -> "哪吒"
 _TOKENS = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
@@ -65,8 +61,7 @@ class ConceptQueryError(ValueError):
 def concept_key(text: str) -> str:
     """The form aliases are compared in: NFKC, case-folded, hyphens and spaces one space,
     punctuation dropped (a trailing ``*`` kept)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
-    return " ".join(_PUNCT.sub(" ", _SPACES.sub(" ", text)).split())
+    return " ".join(_PUNCT.sub(" ", normalise(text)).split())
 
 
 class Concepts:
