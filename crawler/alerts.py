@@ -60,7 +60,7 @@ INTERRUPTED_AFTER = timedelta(minutes=30)  # a send still "sending" this long ag
 
 def theme_concepts(themes: Themes) -> Concepts:
     """The alias groups of every concept of the themes, as written (for the query parser)."""
-    return Concepts([[written for _alias, written in c.written] for c in themes.concepts])
+    return Concepts(themes.alias_groups)
 
 
 @dataclass(frozen=True)

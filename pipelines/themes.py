@@ -92,6 +92,11 @@ class Themes:
         return tuple(theme.key for theme in self.themes)
 
     @property
+    def alias_groups(self) -> list[list[str]]:
+        """The aliases of each concept as the themes file writes them (the concept search's)."""
+        return [[written for _alias, written in concept.written] for concept in self.concepts]
+
+    @property
     def thresholds(self) -> dict[str, float]:
         """Theme key -> its own threshold, for the themes that set one."""
         return {t.key: t.threshold for t in self.themes if t.threshold is not None}

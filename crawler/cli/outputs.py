@@ -84,7 +84,7 @@ def serve_archive(
 
     themes = load_themes(config_file("themes.toml", config))  # labels and concept search
     labels = {theme.key: theme.label for theme in themes.themes}
-    concepts = [[alias for _norm, alias in concept.written] for concept in themes.concepts]
+    concepts = themes.alias_groups
     try:
         serve(
             path,

@@ -177,7 +177,7 @@ def main() -> int:
     queries = metadata["databases"][DATABASE_NAME]["queries"]
 
     themes = load_themes(ROOT / "config" / "themes.toml")  # the concept search's aliases
-    groups = [[alias for _norm, alias in concept.written] for concept in themes.concepts]
+    groups = themes.alias_groups
     concepts = Concepts(groups)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.create_function("escape_fts", 1, fts_query)
