@@ -155,6 +155,8 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     started = time.monotonic()
     enabled = [s for s in options.sources if s.enabled]
     settings = options.settings
+    # first: the workers import trafilatura while the crawl sets itself up
+    extractors = _start_extractors(settings, verbose=options.verbose) if enabled else None
     write_retry = float(settings["crawl.write_retry_seconds"])
     # a short busy timeout: a locked archive is waited for by retrying the item later,
     # not by blocking the reactor (downloads, signals) inside SQLite
@@ -172,6 +174,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         ),
         write_retry_seconds=write_retry,
         flag_rule=flag_rule(settings),
+        extractor=extractors,
     )
     run_id = _retrying(archive.start_run, write_retry)
     status = "finished"
@@ -212,7 +215,6 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
                 )
             )
         if crawlers:
-            _start_extractors(session, settings, verbose=options.verbose)
             if options.progress is not None:
                 report_progress(options.progress, session, started)
             session.writer = _writer(options, session)
@@ -317,22 +319,27 @@ def _writer(options: CrawlOptions, session: CrawlSession) -> Any:
     return writer
 
 
-def _start_extractors(session: CrawlSession, settings: Settings, *, verbose: bool) -> None:
-    """The extraction workers, started with the reactor (they load while the listings are
-    fetched) and let finish before it stops."""
-    from twisted.internet import reactor
+def _start_extractors(settings: Settings, *, verbose: bool) -> Any:
+    """The extraction workers, started at once (they load trafilatura while the crawl
+    sets itself up and fetches the listings) and let finish before the reactor stops."""
+    from scrapy.settings.default_settings import TWISTED_REACTOR
+    from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
     from pipelines.workers import ExtractorPool, default_workers
+
+    if not is_reactor_installed():  # the one Scrapy installs (the crawl keeps its default)
+        install_reactor(TWISTED_REACTOR)
+    from twisted.internet import reactor
 
     pool = ExtractorPool(
         int(settings["crawl.extract_workers"]) or default_workers(),
         timeout=float(settings["crawl.extract_timeout"]),
         verbose=verbose,
     )
-    session.extractor = pool
+    pool.start()  # spawned before the reactor runs: it reads their pipes once it does
     running: Any = reactor
-    running.callWhenRunning(pool.start)
     running.addSystemEventTrigger("before", "shutdown", pool.close)
+    return pool
 
 
 def _crawler_process_class() -> type:
