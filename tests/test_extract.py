@@ -155,3 +155,42 @@ def test_detect_language_short_and_declared():
     assert detect_language("ok", None) is None
     assert detect_language("Bonjour à tous, ceci est un petit texte.", "fr-FR") == "fr"
     assert detect_language("これは日本語の文章です。ゲームの話。", None) == "ja"
+
+
+UNDECLARED = {
+    "en": "The museum opened a new exhibition of porcelain and silk this week, and the curators "
+    "said that visitors from many countries had already booked their tickets for the summer.",
+    "fr": "Le musée a ouvert cette semaine une nouvelle exposition de porcelaine et de soie, et "
+    "les conservateurs ont dit que des visiteurs de nombreux pays avaient déjà réservé.",
+    "es": "El museo abrió esta semana una nueva exposición de porcelana y seda, y los curadores "
+    "dijeron que visitantes de muchos países ya habían reservado sus entradas para el verano.",
+    "de": "Das Museum hat diese Woche eine neue Ausstellung mit Porzellan und Seide eröffnet, und "
+    "die Kuratoren sagten, dass Besucher aus vielen Ländern ihre Karten schon gebucht haben.",
+    "ru": "На этой неделе музей открыл новую выставку фарфора и шёлка, и кураторы сказали, что "
+    "посетители из многих стран уже забронировали билеты на лето.",
+}
+
+
+@pytest.mark.parametrize("code", sorted(UNDECLARED))
+def test_detect_language_guesses_what_nobody_declares(code: str) -> None:
+    assert detect_language(UNDECLARED[code], None) == code
+
+
+def test_the_large_model_loads_only_when_cld2_is_unsure() -> None:
+    """CLD2 settles a clear text without py3langid (~80 MiB); a text CLD2 cannot read (a
+    lone surrogate is not UTF-8) still gets py3langid's guess."""
+    import subprocess
+    import sys
+
+    script = (
+        "from py3langid import langid\n"
+        "from pipelines.extract import detect_language\n"
+        f"assert detect_language({UNDECLARED['de']!r}) == 'de'\n"
+        "print(langid.IDENTIFIER is not None)\n"
+        f"assert detect_language({UNDECLARED['fr']!r} + '\\ud800') == 'fr'\n"
+        "print(langid.IDENTIFIER is not None)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["False", "True"]
