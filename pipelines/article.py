@@ -8,7 +8,7 @@ No trafilatura here: the crawl's process imports this, the extraction workers
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from pipelines.metadata import split_authors, valid_date
@@ -48,8 +48,9 @@ class Article:
         return word_count(self.text)
 
     def to_record(self) -> dict[str, Any]:
-        record = asdict(self)
-        del record["signature"]
+        # shallow (asdict copies deeply, the signature's 128 numbers included)
+        record = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "signature"}
+        record = {k: list(v) if isinstance(v, list) else v for k, v in record.items()}
         record["word_count"] = self.word_count
         return record
 

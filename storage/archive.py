@@ -124,8 +124,12 @@ class Archive:
         record["updated_at"] = utcnow()
         with self.transaction():
             existing = queries.article_id(self.db, record["url"])
-            if existing is None:
-                row_id = _last_pk(self._table("articles").insert(record))
+            if existing is None:  # plain SQL: sqlite-utils re-reads the table's shape per call
+                cursor = self.db.conn.execute(
+                    f"insert into articles ({', '.join(record)}) values ({', '.join('?' * len(record))})",
+                    list(record.values()),
+                )
+                row_id = int(cursor.lastrowid or 0)
                 index_articles(self.db, [row_id])
                 new_story_of_one(self.db, row_id)  # until pipelines.stories finds its story
                 return row_id, True
@@ -134,7 +138,11 @@ class Archive:
                 for k, v in record.items()
                 if k not in ("url", "fetched_at", "first_url") and v not in (None, "")
             }
-            self._table("articles").update(existing, changes)
+            if changes:
+                sets = ", ".join(f"{k} = ?" for k in changes)
+                self.db.conn.execute(
+                    f"update articles set {sets} where id = ?", [*changes.values(), existing]
+                )
             if "title" in changes or "text" in changes:
                 index_articles(self.db, [existing])
             return existing, False
@@ -142,16 +150,9 @@ class Archive:
     def save_raw_html(
         self, url: str, body: bytes, *, encoding: str | None, content_type: str | None
     ) -> None:
-        self._table("raw_html").upsert(
-            {
-                "url": url,
-                "html_gz": gzip.compress(body, compresslevel=6),
-                "encoding": encoding,
-                "content_type": content_type,
-                "fetched_at": utcnow(),
-            },
-            pk="url",
-        )
+        row = [url, gzip.compress(body, compresslevel=3), encoding, content_type, utcnow()]
+        with self.transaction():  # level 3: half the time of 6, 12 % more bytes (real pages)
+            self.db.conn.execute(_UPSERT_RAW_HTML, row)
 
     def raw_html(self, url: str) -> bytes | None:
         return queries.raw_html(self.db, url)
@@ -389,6 +390,14 @@ class Archive:
     ) -> Iterator[list[dict[str, Any]]]:
         """All articles in id order, in batches (for rescoring); *columns* must include id."""
         return queries.iter_articles(self.db, batch_size, columns)
+
+
+_UPSERT_RAW_HTML = (
+    "insert into raw_html (url, html_gz, encoding, content_type, fetched_at) values "
+    "(?, ?, ?, ?, ?) on conflict (url) do update set html_gz = excluded.html_gz, "
+    "encoding = excluded.encoding, content_type = excluded.content_type, "
+    "fetched_at = excluded.fetched_at"
+)
 
 
 def _last_pk(table: Table) -> int:
