@@ -14,7 +14,7 @@ from sqlite_utils.migrations import Migrations
 
 from storage.groups import add_source_groups
 from storage.labels import create_labels
-from storage.search import create_search_table
+from storage.search import create_search_table, reindex_all
 
 __all__ = ["ARTICLE_COLUMNS", "migrations"]
 
@@ -152,8 +152,9 @@ def m002_scheduled_jobs(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m003_search_chinese(db: sqlite_utils.Database) -> None:
-    # articles_search: title and text segmented with jieba plus Han bigrams, so that
-    # Chinese terms of two characters are found (storage/search.py). Filled from the
+    # articles_search: title and text segmented for Chinese (jieba words when it was
+    # written, every Han character since m014) plus Han bigrams, so that Chinese terms of
+    # two characters are found (storage/search.py). Filled from the
     # existing articles; upsert_article keeps it in step, a trigger handles deletes.
     create_search_table(db)
 
@@ -346,3 +347,11 @@ def m013_alerts(db: sqlite_utils.Database) -> None:
         pk=("alert", "target", "article_id"),
     )
     db.table("alert_items").create_index(["send_id"])
+
+
+@migrations()
+def m014_search_han_characters(db: sqlite_utils.Database) -> None:
+    # articles_search: every Han character a token of its own (storage/search.py), where
+    # m003 indexed jieba's words. Every article is indexed again, so that the queries of
+    # this release (the phrase of a term's characters) find and mark it; then optimized.
+    reindex_all(db)
