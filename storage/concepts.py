@@ -16,7 +16,7 @@ The search language:
   themes compare: case, full/half width, hyphens; here also ignoring punctuation and a
   trailing sequel number, so "Ne Zha" and 哪吒 name the concept "Ne Zha 2 | 哪吒2 | 《哪吒")
   matches any alias of that concept, or the words as typed;
-- every term and alias is quoted and Chinese ones segmented by
+- every term and alias is quoted and Chinese ones split into their characters by
   :func:`storage.search.fts_query` (so nothing typed is FTS5 syntax but the operators above);
   an alias ending in ``*`` becomes an FTS5 prefix query.
 
@@ -265,8 +265,8 @@ def _fts(text: str, *, phrase: bool = False, alias: bool = False) -> str | None:
     """One term, phrase or alias as FTS5, through :func:`storage.search.fts_query`.
 
     Latin words are a quoted phrase, a prefix query when they end in ``*``. A Chinese alias
-    is segmented unquoted (its words, or the phrase of its bigrams: found whatever jieba
-    made of it in context); a Chinese phrase typed in quotes stays a phrase.
+    is read unquoted (each of its runs of Han characters found wherever an article contains
+    it, whatever stands between them); a Chinese phrase typed in quotes stays a phrase.
     """
     text = text.replace('"', " ").strip()
     prefix = text.endswith("*")

@@ -2,24 +2,26 @@
 
 SQLite's FTS tokenizers do not segment Chinese: ``unicode61`` makes a whole run of Han
 characters one token, and ``trigram`` cannot match a two-character term (哪吒, 汉服, 原神).
-So the archive keeps a second FTS5 table, ``articles_search``, whose text is segmented with
-jieba before it is indexed (``tests/bench/fts_chinese.py`` measures the alternatives):
+So the archive keeps a second FTS5 table, ``articles_search``, in which every Han character
+is a token of its own (``tests/bench/fts_chinese.py`` measures the alternatives):
 
-- :func:`segment` puts U+200B (zero width space) between the words of every run of Han
-  characters. FTS5's ``unicode61`` tokenizer treats U+200B as a separator, so each word is
-  a token, and a snippet of the stored text reads as the original.
+- :func:`segment` puts U+200B (zero width space) around and between the characters of
+  every run of Han characters. FTS5's ``unicode61`` tokenizer treats U+200B as a separator,
+  so each character is a token, and a snippet of the stored text reads as the original.
 - :func:`grams` lists the overlapping character bigrams of each run of Han characters, in a
-  column of their own (``grams``, never shown). jieba alone misses a word it segmented
-  differently in context (马面|裙配, 非|遗); the bigram phrase of a term finds every
-  article that contains it, like a search in a page would.
+  column of their own (``grams``, never shown): the phrase of a term's bigrams is found
+  only where its characters follow each other in one run, not across a comma or a space
+  (which the phrase of its characters would cross), and its bigrams are rarer tokens than
+  single characters, so the phrase is quick to find.
 - :func:`highlight_html` makes a ``snippet()`` of the table safe HTML: the search query
   marks matches with the private-use characters :data:`MARK_START` and :data:`MARK_END`
   (never indexed: :func:`search_row` drops them from the text), the rest is HTML-escaped
-  and only the marks become ``<mark>``, so no markup in an article reaches the browser.
+  and only the marks become ``<mark>``; matches side by side are one ``<mark>``, so no
+  markup in an article reaches the browser and a term is marked whole.
 - :func:`fts_query` turns what a user types into an FTS5 query: terms are quoted (as
-  Datasette's ``escape_fts`` does) and a Chinese term becomes "its jieba words, or the
-  phrase of its bigrams": 马面裙 is ``(("马面" AND "裙") OR grams : "马面 面裙")``. The jieba
-  words are what snippets highlight.
+  Datasette's ``escape_fts`` does) and a Chinese term becomes "the phrase of its
+  characters and the phrase of its bigrams": 马面裙 is ``("马 面 裙" AND grams : "马面 面裙")``,
+  exactly the articles that contain it; the character phrase is what snippets highlight.
 
 English and other space-separated text pass through unchanged (the table's tokenizer
 lower-cases, folds diacritics and stems English with Porter).
@@ -27,9 +29,7 @@ lower-cases, folds diacritics and stems English with Porter).
 
 from __future__ import annotations
 
-import functools
 import html
-import logging
 import re
 from typing import Any
 
@@ -42,9 +42,12 @@ __all__ = [
     "SEARCH_TABLE",
     "SEARCH_TOKENIZER",
     "SEP",
+    "create_search_table",
     "fts_query",
     "grams",
     "highlight_html",
+    "index_articles",
+    "reindex_all",
     "search_row",
     "segment",
 ]
@@ -58,6 +61,7 @@ MARK_START = "\ue000"
 MARK_END = "\ue001"
 _NO_MARKS = str.maketrans("", "", MARK_START + MARK_END)
 _MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
+_ADJACENT = re.compile(f"{MARK_END}{SEP}?{MARK_START}")  # two matches side by side
 
 _HAN_RUN = HAN_RUN
 _HAS_HAN = HAN_CHAR
@@ -65,24 +69,11 @@ _WORD = re.compile(r"\w")
 _QUERY_BITS = re.compile(r'\s+|(".*?")')  # as datasette.utils.escape_fts
 
 
-@functools.cache
-def _jieba() -> Any:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-def _words(run: str) -> list[str]:
-    return [w for w in _jieba().cut(run, HMM=True) if w.strip()]
-
-
 def segment(text: str | None) -> str | None:
-    """*text* with U+200B around and between the jieba words of each run of Han characters."""
+    """*text* with U+200B around and between the characters of each run of Han characters."""
     if not text or not _HAS_HAN.search(text):
         return text
-    return _HAN_RUN.sub(lambda m: SEP + SEP.join(_words(m.group(0))) + SEP, text)
+    return _HAN_RUN.sub(lambda m: SEP + SEP.join(m.group(0)) + SEP, text)
 
 
 def _bigrams(run: str) -> str:
@@ -113,26 +104,34 @@ def search_row(title: str | None, text: str | None) -> dict[str, str | None]:
 def highlight_html(snippet: str) -> str:
     """*snippet* as HTML: escaped, with each MARK_START...MARK_END pair made ``<mark>``.
 
-    Unpaired markers (from an index written before they were stripped) are dropped.
+    Matches side by side (the characters of a Chinese term, two terms next to each other)
+    are one ``<mark>``. Unpaired markers (from an index written before they were stripped)
+    are dropped.
     """
-    pieces = _MARKED.split(snippet)  # outside, marked, outside, marked, ..., outside
+    # outside, marked, outside, marked, ..., outside
+    pieces = _MARKED.split(_ADJACENT.sub("", snippet))
     return "".join(
         f"<mark>{html.escape(piece)}</mark>" if i % 2 else html.escape(piece.translate(_NO_MARKS))
         for i, piece in enumerate(pieces)
     )
 
 
+def _characters(run: str) -> str:
+    return " ".join(run)
+
+
 def _han_term(term: str) -> str:
-    words = " AND ".join(f'"{w}"' for w in _words(term))
+    """A run of Han characters as FTS5: the token of one character; for more, the phrase
+    of its characters (what snippets mark) and the phrase of its bigrams (in one run)."""
     if len(term) < 2:
-        return words
-    return f'(({words}) OR grams : "{_bigrams(term)}")'
+        return f'"{term}"'
+    return f'("{_characters(term)}" AND grams : "{_bigrams(term)}")'
 
 
 def fts_query(query: str | None) -> str:
-    """An FTS5 query for what a user typed: every term quoted, Chinese ones segmented.
+    """An FTS5 query for what a user typed: every term quoted, Chinese ones by character.
 
-    A quoted phrase stays a phrase (its Chinese words adjacent); other terms are AND-ed.
+    A quoted phrase stays a phrase (its Chinese characters adjacent); other terms are AND-ed.
     Never raises on odd input: quotes are balanced and FTS5 operators are quoted.
     """
     query = query or ""
@@ -145,7 +144,7 @@ def fts_query(query: str | None) -> str:
         if bit.startswith('"'):
             inner = bit[1:-1]
             if _HAS_HAN.search(inner):
-                inner = _HAN_RUN.sub(lambda m: " ".join(_words(m.group(0))), inner)
+                inner = _HAN_RUN.sub(lambda m: f" {_characters(m.group(0))} ", inner)
             parts.append(f'"{inner}"')
         elif _HAS_HAN.search(bit):
             for piece in re.split(f"([{HAN}]+)", bit):
@@ -174,6 +173,12 @@ def create_search_table(db: Any) -> None:
         f"create trigger if not exists [{SEARCH_TABLE}_ad] after delete on articles begin "
         f"delete from [{SEARCH_TABLE}] where rowid = old.id; end"
     )
+    reindex_all(db)
+
+
+def reindex_all(db: Any) -> None:
+    """(Re)index every article in ``articles_search``, 500 at a time, then merge the
+    index's segments (a migration calls it when the segmentation changes)."""
     last = 0
     while True:
         ids = [
@@ -183,9 +188,11 @@ def create_search_table(db: Any) -> None:
             )
         ]
         if not ids:
-            return
+            break
         index_articles(db, ids)
         last = ids[-1]
+    if last:
+        db.execute(f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}]) values ('optimize')")
 
 
 def index_articles(db: Any, ids: list[int]) -> None:

@@ -41,7 +41,7 @@ def test_canned_queries_benchmark_runs_small(tmp_path: Path) -> None:
 def test_fts_chinese_benchmark_runs_small(tmp_path: Path) -> None:
     out = run_script("fts_chinese.py", "--docs", "150", cwd=tmp_path)
     assert re.search(r"^\d+ Chinese texts, \d+ characters$", out, re.M), out
-    assert re.search(r"^key terms \(\d+\) +1\.000 / ", out, re.M), out  # jieba recall
+    assert re.search(r"^key terms \(\d+\) +1\.000 / ", out, re.M), out  # the archive's recall
     assert "150 documents," in out, out
     assert list(tmp_path.iterdir()) == []  # its index files live in a temporary directory
 

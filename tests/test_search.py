@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -50,17 +52,25 @@ def found(archive: Archive, query: str) -> set[str]:
     ("query", "keys"),
     [
         ("哪吒", {"nezha"}),
-        ("魔童", {"nezha"}),  # inside a word jieba made up (之魔童): found by bigrams
+        ("魔童", {"nezha"}),  # inside a longer word (之魔童)
         ("马面裙", {"mamian"}),
-        ("非遗", {"heritage"}),  # segmented 非|遗 in context
+        ("非遗", {"heritage"}),
+        ("遗", {"heritage"}),  # one character: its token
+        ("童闹", {"nezha"}),
         ("游戏", {"heritage"}),  # next to Latin letters and digits (3A游戏)
         ("汉服 国潮", {"mamian"}),
-        ("哪吒电影", {"nezha"}),
+        ("哪吒电影", set()),  # not in the text: typed together, the characters are one term
+        ("哪吒 电影", {"nezha"}),
         ('"哪吒之魔童闹海"', {"nezha"}),
         ("《哪吒》", {"nezha"}),
         ("wukong", {"english"}),
         ("export", {"english"}),  # Porter stemming
         ("原神", set()),
+        ("电影哪吒", set()),  # the characters of both, never side by side
+        ("面鞋", set()),
+        ("剪纸灯会", set()),  # the characters in this order, but a comma between them
+        ('"剪纸 灯会"', {"heritage"}),  # a quoted phrase crosses it
+        ('"3A游戏"', {"heritage"}),
         ("", set()),
         ('"', set()),
         ("AND OR NOT", set()),  # operators are quoted, never a syntax error
@@ -96,10 +106,54 @@ def test_migration_indexes_existing_articles(tmp_path: Path) -> None:
         assert found(archive, "国潮") == {"x"}
 
 
+def test_migration_reindexes_an_archive_of_jieba_words(tmp_path: Path) -> None:
+    """An archive of the previous release (its index of jieba words, U+200B between them)
+    is indexed again by character on open: the queries of this release find and mark it."""
+    db = tmp_path / "old.db"
+    title, text = ARTICLES["mamian"]
+    words = (
+        "马面",
+        "裙",
+        "配",
+        "运动鞋",
+        "，",
+        "到",
+        "汉服",
+        "爱好者",
+        "带动",
+        "国潮",
+        "消费",
+        "。",
+    )
+    old_text = "从" + SEP + SEP.join(words) + SEP
+    with Archive(db) as archive:
+        article_id, _ = archive.upsert_article(
+            {"url": "https://example.org/mamian", "title": title, "text": text}
+        )
+        archive.db.execute(
+            "update articles_search set title = ?, text = ? where rowid = ?",
+            [f"{SEP}马面{SEP}裙{SEP}走红{SEP}", old_text, article_id],
+        )
+        archive.db.execute(
+            "delete from _sqlite_migrations where name = 'm014_search_han_characters'"
+        )
+        archive.db.conn.commit()
+        assert found(archive, "马面裙") == set() == found(archive, "运动")  # the old words
+    with Archive(db) as archive:
+        assert found(archive, "马面裙") == {"mamian"} == found(archive, "运动")
+        assert chinese_snippets(archive, "运动") == [
+            html.escape(text).replace("运动", "<mark>运动</mark>")
+        ]
+        names = [r[0] for r in archive.db.execute("select name from _sqlite_migrations")]
+        assert names.count("m014_search_han_characters") == 1
+        assert archive.db.execute("select count(*) from articles_search").fetchone() == (1,)
+
+
 def test_segmented_text_reads_as_the_original() -> None:
     text = "动画电影《哪吒之魔童闹海》3A游戏 and English"
-    assert SEP in segment(text)
     assert segment(text).replace(SEP, "") == text
+    assert segment("3A游戏 and 哪吒") == f"3A{SEP}游{SEP}戏{SEP} and {SEP}哪{SEP}吒{SEP}"
+    assert segment("𠮷野家") == f"{SEP}𠮷{SEP}野{SEP}家{SEP}"  # outside the BMP too
     assert segment("plain English") == "plain English"
     assert grams("哪吒 汉服") == "哪吒 汉服"
     assert grams("马面裙") == "马面 面裙"
@@ -112,6 +166,51 @@ def test_highlight_html_escapes_all_but_the_marks() -> None:
     )
     assert highlight_html(f"stray {e}end{s} <script>") == "stray end &lt;script&gt;"
     assert highlight_html("\"quoted\" 'too'") == "&quot;quoted&quot; &#x27;too&#x27;"
+    # matches side by side are one mark, with or without the separator between them
+    assert highlight_html(f"{s}马{e}{SEP}{s}面{e}{s}裙{e}<走{s}红{e}") == (
+        "<mark>马面裙</mark>&lt;走<mark>红</mark>"
+    )
+
+
+def test_fts_query_of_chinese_terms() -> None:
+    assert fts_query("马面裙") == '("马 面 裙" AND grams : "马面 面裙")'
+    assert fts_query("裙") == '"裙"'
+    assert fts_query('"哪吒之魔童" x') == '" 哪 吒 之 魔 童 " AND "x"'
+    assert fts_query("3A游戏") == '"3A" AND ("游 戏" AND grams : "游戏")'
+
+
+def chinese_snippets(archive: Archive, query: str) -> list[str]:
+    """The snippets of the matches, made much as the canned search query makes them."""
+    return [
+        highlight_html(row[0])
+        for row in archive.db.execute(
+            "select replace(snippet(articles_search, 1, ?, ?, ' … ', 24), char(8203), '') "
+            "from articles_search where articles_search match ?",
+            [MARK_START, MARK_END, fts_query(query)],
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "marked"),
+    [
+        ("马面裙", ["马面裙"]),
+        ("运动鞋", ["运动鞋"]),
+        ("汉服 国潮", ["汉服", "国潮"]),
+        ("国潮消费", ["国潮消费"]),
+        ("马面裙 运动", ["马面裙", "运动"]),
+        ("裙配运", ["裙配运"]),  # across the words a segmenter would see
+        ("配", ["配"]),
+    ],
+)
+def test_a_chinese_match_is_one_mark_in_the_snippet(
+    archive: Archive, query: str, marked: list[str]
+) -> None:
+    [snippet] = chinese_snippets(archive, query)
+    assert re.findall("<mark>(.*?)</mark>", snippet) == marked
+    assert snippet.replace("<mark>", "").replace("</mark>", "") == html.escape(
+        ARTICLES["mamian"][1]
+    )
 
 
 def test_marks_are_never_indexed(archive: Archive) -> None:

@@ -4,11 +4,11 @@
 
 Candidates, each an FTS5 table over title and text:
 
-``jieba``    what the archive uses (``storage/search.py``): text segmented with jieba,
-             words separated by U+200B (a separator for FTS5's unicode61 tokenizer,
-             invisible in snippets), plus a hidden column of Han character bigrams; a
-             query term is "its jieba words AND-ed, or the phrase of its bigrams".
-             Set CULTUREWATCH_BENCH_JIEBA_ONLY=1 to measure jieba words alone.
+``archive``  what the archive uses (``storage/search.py``): every Han character a token,
+             U+200B around and between them (a separator for FTS5's unicode61
+             tokenizer, invisible in snippets), plus a hidden column of Han character
+             bigrams; a query term is "the phrase of its characters AND the phrase of
+             its bigrams" (a single character: its token).
 ``bigram``   every run of CJK characters indexed as overlapping character bigrams; a
              query is the phrase of its bigrams (exact substring semantics for >= 2
              characters), a single character a prefix query.
@@ -19,7 +19,8 @@ Candidates, each an FTS5 table over title and text:
 Measured: recall and precision against substring presence (``instr``) for the domain's key
 terms and for every dictionary word of 2-4 characters found in the Chinese texts; index
 size; indexing time; median query time for 2-character and longer terms on N documents.
-The Chinese texts are the fixture site's articles plus, when ``../shared`` is there, the
+The dictionary words are jieba's (the archive does not use it). The Chinese texts are the
+fixture site's articles plus, when ``../shared`` is there, the
 Chinese excerpts of the labelled dev set (read at run time, never copied).
 """
 
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import sqlite3
@@ -50,6 +50,7 @@ KEY_TERMS = [
     "論壇", "軟實力", "文化", "票房", "游戏", "旅游",
 ]  # fmt: skip
 
+CANDIDATES = ("archive", "bigram", "trigram")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
@@ -69,7 +70,7 @@ def chinese_texts() -> list[tuple[str, str]]:
 
 
 # ------------------------------------------------------------------ the candidates
-def jieba_query(q: str) -> str:
+def archive_query(q: str) -> str:
     return search.fts_query(q)
 
 
@@ -95,7 +96,7 @@ def bigram_query(q: str) -> str:
 
 def build(db: sqlite3.Connection, name: str, docs: list[tuple[int, str, str]]) -> float:
     start = time.perf_counter()
-    if name == "jieba":
+    if name == "archive":
         db.execute(
             f"create virtual table {name} using fts5(title, text, grams, "
             f"tokenize='{search.SEARCH_TOKENIZER}')"
@@ -128,9 +129,7 @@ def find(db: sqlite3.Connection, name: str, term: str) -> set[int]:
             return {r[0] for r in db.execute(sql, [f"%{term}%", f"%{term}%"])}
         q = f'"{term}"'
     else:
-        q = jieba_query(term) if name == "jieba" else bigram_query(term)
-        if name == "jieba" and os.environ.get("CULTUREWATCH_BENCH_JIEBA_ONLY"):
-            q = " ".join(f'"{w}"' for w in search._words(term))
+        q = archive_query(term) if name == "archive" else bigram_query(term)
     return {r[0] for r in db.execute(f"select rowid from {name} where {name} match ?", [q])}
 
 
@@ -160,14 +159,12 @@ def main() -> int:
     db.execute("create table docs (id integer primary key, title text, text text)")
     docs = [(i + 1, t, x) for i, (t, x) in enumerate(texts)]
     db.executemany("insert into docs values (?, ?, ?)", docs)
-    for name in ("jieba", "bigram", "trigram"):
+    for name in CANDIDATES:
         build(db, name, docs)
-    print(
-        f"\n{'':22}{'jieba+bigrams':>18}{'bigram':>18}{'trigram+LIKE':>18}   (recall / precision)"
-    )
+    print(f"\n{'':22}{'archive':>18}{'bigram':>18}{'trigram+LIKE':>18}   (recall / precision)")
     for label, terms in term_sets.items():
         cells = []
-        for name in ("jieba", "bigram", "trigram"):
+        for name in CANDIDATES:
             tp = fn = fp = 0
             for term in terms:
                 truth = {
@@ -200,7 +197,7 @@ def main() -> int:
         raw = sum(len(t.encode()) + len(x.encode()) for _, t, x in big)
         print(f"\n{args.docs} documents, {raw / 1e6:.1f} MB of text")
         print(f"{'':22}{'index MB':>10}{'index s':>10}{'2-char ms':>11}{'3+ char ms':>11}")
-        for name in ("jieba", "bigram", "trigram"):
+        for name in CANDIDATES:
             seconds = build(db, name, big)
             timings: dict[bool, list[float]] = {True: [], False: []}
             for term in KEY_TERMS:
