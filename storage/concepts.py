@@ -274,7 +274,7 @@ def _fts(text: str, *, phrase: bool = False, alias: bool = False) -> str | None:
     if not re.search(r"\w", text):
         return None  # punctuation alone would be an empty phrase, which matches nothing
     if HAN_CHAR.search(text):
-        return fts_query(f'"{text}"' if phrase and not alias else text)
+        return fts_query(f'"{text}"' if phrase and not alias else text, words=not alias)
     expr = fts_query(f'"{text}"')
     return expr + "*" if prefix else expr
 

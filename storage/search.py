@@ -29,7 +29,9 @@ lower-cases, folds diacritics and stems English with Porter).
 
 from __future__ import annotations
 
+import functools
 import html
+import logging
 import re
 from typing import Any
 
@@ -120,18 +122,45 @@ def _characters(run: str) -> str:
     return " ".join(run)
 
 
-def _han_term(term: str) -> str:
+def _han_term(term: str, *, words: bool = True) -> str:
     """A run of Han characters as FTS5: the token of one character; for more, the phrase
-    of its characters (what snippets mark) and the phrase of its bigrams (in one run)."""
+    of its characters (what snippets mark) and the phrase of its bigrams (in one run).
+
+    With *words*, a run of four or more characters that jieba cuts into words of two or
+    more is also found where its words stand apart (哪吒电影: 哪吒 AND 电影), as a search
+    engine would.
+    jieba is loaded by the first such query, in the process that searches (Datasette,
+    alerts): indexing, and so the crawl, never needs it.
+    """
     if len(term) < 2:
         return f'"{term}"'
-    return f'("{_characters(term)}" AND grams : "{_bigrams(term)}")'
+    whole = f'("{_characters(term)}" AND grams : "{_bigrams(term)}")'
+    cut = _words(term) if words and len(term) > 3 else [term]
+    if len(cut) < 2 or min(map(len, cut)) < 2:  # 马面|裙: a lone character is no word
+        return whole
+    apart = " AND ".join(_han_term(word, words=False) for word in cut)
+    return f"({whole} OR ({apart}))"
 
 
-def fts_query(query: str | None) -> str:
+@functools.cache
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _words(run: str) -> list[str]:
+    return [w for w in _jieba().cut(run, HMM=True) if w.strip()]
+
+
+def fts_query(query: str | None, *, words: bool = True) -> str:
     """An FTS5 query for what a user typed: every term quoted, Chinese ones by character.
 
     A quoted phrase stays a phrase (its Chinese characters adjacent); other terms are AND-ed.
+    *words*: a Chinese term is also found as its words apart (:func:`_han_term`); False
+    for a term that is a name as it stands (a themes.toml alias).
     Never raises on odd input: quotes are balanced and FTS5 operators are quoted.
     """
     query = query or ""
@@ -149,7 +178,7 @@ def fts_query(query: str | None) -> str:
         elif _HAS_HAN.search(bit):
             for piece in re.split(f"([{HAN}]+)", bit):
                 if _HAN_RUN.fullmatch(piece):
-                    parts.append(_han_term(piece))
+                    parts.append(_han_term(piece, words=words))
                 elif _WORD.search(piece):
                     parts.append('"{}"'.format(piece.replace('"', "")))
         else:
