@@ -2,13 +2,14 @@
 
 Extraction is CPU work in Python: in threads of the crawl's process, pages share one GIL
 and the reactor waits for it. Here each page is extracted by one of N worker processes
-(``python -m pipelines.workers``, a fresh interpreter that imports trafilatura; the crawl's
+(``python -m pipelines.worker``, :mod:`pipelines.worker`: a fresh interpreter that imports trafilatura; the crawl's
 own process never does). The crawl's side is Twisted through and through: the workers are
 ``reactor.spawnProcess`` children, written to and read from by the reactor, so feeding them
 never blocks downloads.
 
-- A worker holds one page at a time: it is given the next one when it has answered the
-  last, so what sits in the pipes is at most one page per worker. Pages waiting for a
+- A worker holds two pages at a time: it extracts one while the next waits in its pipe
+  (so it never waits for the crawl's process between pages), and is given another when
+  it answers; what sits in the pipes is at most two pages per worker. Pages waiting for a
   worker wait in :meth:`ExtractorPool.extract` (Scrapy backs off its downloads when the
   responses it processes pass ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``), so memory is set by the
   workers, not by the pages in flight.
@@ -33,17 +34,16 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import struct
 import sys
 from collections import deque
-from collections.abc import Callable
-from dataclasses import asdict
-from typing import Any, BinaryIO
+from typing import Any
 
 from twisted.internet import protocol
 from twisted.internet.defer import Deferred
 
 from pipelines.article import Article
+from pipelines.worker import HEADER as _HEADER
+from pipelines.worker import frame as _frame
 
 __all__ = [
     "ExtractionFailed",
@@ -53,10 +53,10 @@ __all__ = [
     "default_workers",
 ]
 
-TEST_HOOKS = "CULTUREWATCH_WORKER_TEST_HOOKS"
-_HEADER = struct.Struct(">I")
 # workers in a row that die before they are ready: the pool cannot work
 _MAX_EARLY_DEATHS = 3
+# pages given to a worker at once: it extracts one while the next waits in its pipe
+_PAGES_PER_WORKER = 2
 
 
 class ExtractionFailed(Exception):
@@ -85,23 +85,25 @@ def _reactor() -> Any:
     return reactor
 
 
-def _frame(payload: bytes) -> bytes:
-    return _HEADER.pack(len(payload)) + payload
-
-
 # ---------------------------------------------------------------------------- the crawl's side
 class _Worker(protocol.ProcessProtocol):
     def __init__(self, pool: ExtractorPool):
         self.pool = pool
         self.buffer = bytearray()
-        self.task: tuple[bytes, Deferred[Article | None]] | None = None
+        # the pages given to it, oldest first: the first is being extracted, the next waits
+        # in its pipe, so it never waits for the crawl's process between two pages
+        self.tasks: deque[tuple[bytes, Deferred[Article | None]]] = deque()
         self.timer: Any = None
         self.ready = False  # it said so once its imports were done
         self.gone = False
 
     def send(self, task: tuple[bytes, Deferred[Article | None]]) -> None:
-        self.task = task
+        self.tasks.append(task)
         self._transport().write(_frame(task[0]))
+        if len(self.tasks) == 1:
+            self._start_timer()
+
+    def _start_timer(self) -> None:
         self.timer = _reactor().callLater(self.pool.timeout, self._timed_out)
 
     def _transport(self) -> Any:
@@ -122,20 +124,29 @@ class _Worker(protocol.ProcessProtocol):
             self.ready = True
             self.pool._early_deaths = 0
             return
-        task, self.task = self.task, None
+        task = self.tasks.popleft() if self.tasks else None
         self._cancel_timer()
+        if self.tasks:  # it starts on the next one now: its time runs from here
+            self._start_timer()
+        self.pool._idle(self)  # room for another page: it waits in the pipe meanwhile
         if task is not None:
             if "error" in reply:
                 task[1].errback(ExtractionFailed(f"extraction failed: {reply['error']}"))
             else:
                 found = reply.get("article")
                 task[1].callback(Article(**found) if found else None)
-        self.pool._idle(self)
+
+    def _untried(self) -> list[tuple[bytes, Deferred[Article | None]]]:
+        """The pages after the one being extracted: never started, so given to another."""
+        rest = list(self.tasks)[1:]
+        self.tasks.clear()
+        return rest
 
     def _timed_out(self) -> None:
         self.timer = None
-        task, self.task = self.task, None
-        self.pool._lost(self)
+        task = self.tasks[0] if self.tasks else None
+        rest = self._untried()
+        self.pool._lost(self, rest)
         self._kill()
         if task is not None:
             task[1].errback(
@@ -144,10 +155,11 @@ class _Worker(protocol.ProcessProtocol):
 
     def processEnded(self, reason: Any) -> None:  # noqa: N802 - Twisted's name
         self._cancel_timer()
-        task, self.task = self.task, None
+        task = self.tasks[0] if self.tasks else None
+        rest = self._untried()
         code = getattr(reason.value, "exitCode", None)
         signal = getattr(reason.value, "signal", None)
-        self.pool._ended(self)
+        self.pool._ended(self, rest)
         if task is not None and self.pool._stopping:  # killed by close(): not the page's fault
             task[1].errback(ExtractionStopped("the crawl stopped"))
         elif task is not None:
@@ -195,12 +207,13 @@ class ExtractorPool:
         _reactor().spawnProcess(
             worker,
             sys.executable,
-            [sys.executable, "-m", "pipelines.workers"],
+            [sys.executable, "-m", "pipelines.worker"],
             env=env,
             childFDs={0: "w", 1: "r", 2: 2},
         )
         self._workers.append(worker)
-        self._idle(worker)
+        for _ in range(_PAGES_PER_WORKER):
+            self._idle(worker)
 
     def close(self) -> Deferred[None]:
         """End the workers (the idle ones by closing their input, the busy ones killed);
@@ -214,7 +227,7 @@ class ExtractorPool:
             return done
         self._closed.append(done)
         for worker in list(self._workers):
-            if worker.task is not None:
+            if worker.tasks:
                 worker._kill()  # its page can no longer be archived: no need to wait for it
             else:
                 worker._transport().closeStdin()
@@ -247,10 +260,24 @@ class ExtractorPool:
             worker.send(self._waiting.popleft())
 
     def _idle(self, worker: _Worker) -> None:
+        """*worker* has room for one more page (``_idle_workers`` holds one entry a page)."""
         self._idle_workers.append(worker)
         self._dispatch()
 
-    def _lost(self, worker: _Worker) -> None:
+    def _requeue(self, untried: list[tuple[bytes, Deferred[Article | None]]]) -> None:
+        """Pages a lost worker had not started: first in line again (or stopped)."""
+        if self._closing:
+            for _payload, done in untried:
+                done.errback(
+                    ExtractionStopped("the crawl stopped")
+                    if self._stopping
+                    else PoolBroken("extraction workers exit as soon as they start")
+                )
+            return
+        self._waiting.extendleft(reversed(untried))
+        self._dispatch()
+
+    def _lost(self, worker: _Worker, untried: list[Any]) -> None:
         """*worker* is being killed (it hangs): a new one takes its place at once."""
         if worker.gone:
             return
@@ -260,8 +287,9 @@ class ExtractorPool:
         self.replaced += 1
         if not self._closing:
             self._spawn()
+        self._requeue(untried)
 
-    def _ended(self, worker: _Worker) -> None:
+    def _ended(self, worker: _Worker, untried: list[Any]) -> None:
         if not worker.gone:
             worker.gone = True
             if worker in self._workers:
@@ -273,6 +301,7 @@ class ExtractorPool:
                     self._break()
                 else:
                     self._spawn()
+        self._requeue(untried)
         if self._closing and not self._workers:
             for done in self._closed:
                 done.callback(None)
@@ -289,88 +318,3 @@ class ExtractorPool:
             self._waiting.popleft()[1].errback(PoolBroken(reason))
         for worker in list(self._workers):
             worker._kill()
-
-
-# ---------------------------------------------------------------------------- the worker's side
-def _read(stream: BinaryIO) -> bytes | None:
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        return None  # the crawl closed our input: done
-    (size,) = _HEADER.unpack(header)
-    payload = stream.read(size)
-    return payload if len(payload) == size else None
-
-
-def _test_hook(html: str | bytes) -> None:
-    marker = html if isinstance(html, bytes) else html.encode("utf-8", "replace")
-    if b"culturewatch-test:crash" in marker:
-        os._exit(70)
-    if b"culturewatch-test:hang" in marker:
-        while True:
-            pass
-
-
-def _signature(text: str) -> list[int] | None:
-    """The story signature of *text*, computed here so that the crawl's process need not;
-    None (the archive's writer computes it then) when it cannot be."""
-    try:
-        from pipelines.stories import signature
-
-        sig = signature(text)
-    except Exception:  # noqa: BLE001 - the writer tries again; the extraction stands
-        return None
-    return None if sig is None else [int(v) for v in sig]
-
-
-def serve(stdin: BinaryIO, send: Callable[[bytes], None]) -> None:
-    """Answer frames from *stdin* until it ends (the worker loop)."""
-    import logging
-    import warnings
-
-    if not os.environ.get("CULTUREWATCH_WORKER_VERBOSE"):
-        logging.disable(logging.CRITICAL)  # trafilatura's warnings are not the crawl's output
-        warnings.simplefilter("ignore")
-    from pipelines.extract import extract
-
-    hooks = os.environ.get(TEST_HOOKS) == "1"
-    send(_frame(json.dumps({"ready": True}).encode()))
-    while (frame := _read(stdin)) is not None:
-        html, url, language = pickle.loads(frame)
-        if hooks:
-            _test_hook(html)
-        try:
-            article = extract(html, url, language=language)
-            if article is not None:
-                article.signature = _signature(article.text)
-            reply: dict[str, Any] = {"article": asdict(article) if article else None}
-        except Exception as exc:  # noqa: BLE001 - reported as the page's failure
-            reply = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-        send(_frame(json.dumps(reply, ensure_ascii=False).encode("utf-8")))
-
-
-def _die_with_parent() -> None:
-    """Linux: this worker is killed when the crawl dies (prctl PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-
-
-def main() -> None:
-    _die_with_parent()
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the frames
-    sys.stdout = sys.stderr
-
-    def send(data: bytes) -> None:
-        out.write(data)
-        out.flush()
-
-    serve(sys.stdin.buffer, send)
-
-
-if __name__ == "__main__":
-    main()

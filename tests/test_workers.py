@@ -2,7 +2,7 @@
 page recorded as failed; every other page is archived.
 
 The dying and the hanging are real (a worker process that exits at once, one that spins),
-brought about by the worker protocol's documented test hook (``pipelines.workers``), which
+brought about by the worker protocol's documented test hook (``pipelines.worker``), which
 only a crawl started with ``CULTUREWATCH_WORKER_TEST_HOOKS=1`` has.
 """
 
@@ -24,7 +24,7 @@ from pipelines.stories import NUM_PERM, signature
 
 
 def test_a_worker_answers_with_the_story_signature_of_the_text(monkeypatch):
-    from pipelines.workers import serve
+    from pipelines.worker import serve
 
     monkeypatch.setenv("CULTUREWATCH_WORKER_VERBOSE", "1")  # logging stays as the tests have it
 

@@ -1,0 +1,112 @@
+"""One extraction worker: the loop behind ``python -m pipelines.worker``.
+
+The crawl's :class:`pipelines.workers.ExtractorPool` starts these and speaks to them in
+frames (a 4-byte big-endian length and a payload): it sends a pickle of
+``(html, url, language)``, the worker answers JSON, ``{"article": {...} | null}`` or
+``{"error": "..."}``, after a first ``{"ready": true}`` once its imports are done. This
+module imports neither Twisted nor Scrapy: a worker holds only what extraction needs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import struct
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any, BinaryIO
+
+__all__ = ["HEADER", "TEST_HOOKS", "frame", "serve"]
+
+TEST_HOOKS = "CULTUREWATCH_WORKER_TEST_HOOKS"
+HEADER = struct.Struct(">I")
+
+
+def frame(payload: bytes) -> bytes:
+    return HEADER.pack(len(payload)) + payload
+
+
+def _read(stream: BinaryIO) -> bytes | None:
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None  # the crawl closed our input: done
+    (size,) = HEADER.unpack(header)
+    payload = stream.read(size)
+    return payload if len(payload) == size else None
+
+
+def _test_hook(html: str | bytes) -> None:
+    marker = html if isinstance(html, bytes) else html.encode("utf-8", "replace")
+    if b"culturewatch-test:crash" in marker:
+        os._exit(70)
+    if b"culturewatch-test:hang" in marker:
+        while True:
+            pass
+
+
+def _signature(text: str) -> list[int] | None:
+    """The story signature of *text*, computed here so that the crawl's process need not;
+    None (the archive's writer computes it then) when it cannot be."""
+    try:
+        from pipelines.stories import signature
+
+        sig = signature(text)
+    except Exception:  # noqa: BLE001 - the writer tries again; the extraction stands
+        return None
+    return None if sig is None else [int(v) for v in sig]
+
+
+def serve(stdin: BinaryIO, send: Callable[[bytes], None]) -> None:
+    """Answer frames from *stdin* until it ends (the worker loop)."""
+    import logging
+    import warnings
+
+    if not os.environ.get("CULTUREWATCH_WORKER_VERBOSE"):
+        logging.disable(logging.CRITICAL)  # trafilatura's warnings are not the crawl's output
+        warnings.simplefilter("ignore")
+    from pipelines.extract import extract
+
+    hooks = os.environ.get(TEST_HOOKS) == "1"
+    send(frame(json.dumps({"ready": True}).encode()))
+    while (request := _read(stdin)) is not None:
+        html, url, language = pickle.loads(request)
+        if hooks:
+            _test_hook(html)
+        try:
+            article = extract(html, url, language=language)
+            if article is not None:
+                article.signature = _signature(article.text)
+            reply: dict[str, Any] = {"article": asdict(article) if article else None}
+        except Exception as exc:  # noqa: BLE001 - reported as the page's failure
+            reply = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        send(frame(json.dumps(reply, ensure_ascii=False).encode("utf-8")))
+
+
+def _die_with_parent() -> None:
+    """Linux: this worker is killed when the crawl dies (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def main() -> None:
+    _die_with_parent()
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the frames
+    sys.stdout = sys.stderr
+
+    def send(data: bytes) -> None:
+        out.write(data)
+        out.flush()
+
+    serve(sys.stdin.buffer, send)
+
+
+if __name__ == "__main__":
+    main()
