@@ -3,12 +3,15 @@ archive again (``culturewatch rescore``), with no fetching."""
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pipelines.extract import extract, merge_hints
-from pipelines.relevance import Relevance, score
+from pipelines.relevance import score
 from pipelines.themes import Themes
 from storage.archive import Archive
 
@@ -45,26 +48,66 @@ def rescore_archive(
     *,
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> dict[str, int]:
     """Re-apply *themes* to every archived article, one transaction per batch.
 
+    With *workers* > 1 the scoring (~1 ms an article, all of it Python) is spread over that
+    many processes, each batch in even parts; the writes stay here, in this process.
     Returns counts: ``articles``, ``relevant``, ``changed`` (relevant flag flipped).
     """
     counts = {"articles": 0, "relevant": 0, "changed": 0}
-    for batch in _batches(archive, batch_size):
-        scores = []
-        for row in batch:
-            result: Relevance = score(row, themes, threshold)
-            scores.append((row["id"], result.to_dict()))
-            counts["articles"] += 1
-            counts["relevant"] += int(result.relevant)
-            counts["changed"] += int(
-                row["relevant"] is not None and bool(row["relevant"]) != result.relevant
-            )
-        archive.set_relevances(scores)  # the batch in one transaction
-        if progress:
-            progress(len(batch))
+    with _scorer(themes, threshold, workers) as score_rows:
+        for batch in _batches(archive, batch_size):
+            scores = score_rows(batch)
+            for row, (_id, result) in zip(batch, scores, strict=True):
+                counts["articles"] += 1
+                counts["relevant"] += int(result["relevant"])
+                counts["changed"] += int(
+                    row["relevant"] is not None and bool(row["relevant"]) != result["relevant"]
+                )
+            archive.set_relevances(scores)  # the batch in one transaction
+            if progress:
+                progress(len(batch))
     return counts
+
+
+_Scores = list[tuple[int, dict[str, Any]]]
+_SCORING: tuple[Themes, float] | None = None  # in a scoring process: what it scores with
+
+
+def _set_scoring(themes: Themes, threshold: float) -> None:
+    global _SCORING
+    _SCORING = (themes, threshold)
+
+
+def _score_rows(rows: list[dict[str, Any]]) -> _Scores:
+    assert _SCORING is not None, "a scoring process starts with _set_scoring"
+    themes, threshold = _SCORING
+    return [(row["id"], score(row, themes, threshold).to_dict()) for row in rows]
+
+
+@contextmanager
+def _scorer(
+    themes: Themes, threshold: float, workers: int
+) -> Iterator[Callable[[list[dict[str, Any]]], _Scores]]:
+    """A function scoring a batch of rows: here, or in *workers* processes (forkserver: a
+    fork of this process could inherit a lock held by one of its threads, e.g. rich's)."""
+    if workers <= 1:
+        _set_scoring(themes, threshold)
+        yield _score_rows
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_set_scoring, initargs=(themes, threshold)
+    ) as pool:
+
+        def spread(rows: list[dict[str, Any]]) -> _Scores:
+            part = -(-len(rows) // workers)
+            chunks = [rows[i : i + part] for i in range(0, len(rows), part)]
+            return [pair for scored in pool.map(_score_rows, chunks) for pair in scored]
+
+        yield spread
 
 
 def reextract_archive(

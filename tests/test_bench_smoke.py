@@ -100,3 +100,10 @@ def test_crawl_vs_trafilatura_benchmark_runs_small(tmp_path: Path) -> None:
     assert int(crawl.group(1)) >= 5 and int(peer.group(1)) >= 5, out  # both extracted the pages
     assert re.search(r"^ratio +[\d.]+x", out, re.M), out
     assert list(tmp_path.iterdir()) == []  # its archives live in a temporary directory
+
+
+@pytest.mark.slow
+def test_rescore_benchmark_runs_small(tmp_path: Path) -> None:
+    out = run_script("rescore_speed.py", "--articles", "300", "--workers", "2", cwd=tmp_path)
+    for workers in ("1 process", "2 processes"):
+        assert re.search(rf"^rescored 300 articles in [\d.]+s with {workers}: ", out, re.M), out

@@ -18,6 +18,9 @@ from crawler.cli.options import (
 
 __all__ = ["rescore", "score"]
 
+# articles from which ``rescore`` scores in one process per core
+_PARALLEL_FROM = 5000
+
 
 def _scoring_config(config: Path | None) -> tuple[Any, Any, float]:
     """(settings, themes, threshold) of the configuration directory."""
@@ -80,11 +83,13 @@ def score(paths: tuple[Path, ...], config: Path | None) -> None:
 def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bool) -> None:
     """Re-apply the current themes to every archived article (nothing is fetched).
 
-    Takes the crawl lock, so it never runs beside a crawl of the same archive.
+    Takes the crawl lock, so it never runs beside a crawl of the same archive. From 5,000
+    articles on, the scoring runs in one process per core.
     """
     from rich.progress import Progress
 
     from pipelines.scoring import reextract_archive, rescore_archive
+    from pipelines.workers import default_workers
     from storage.archive import Archive
 
     settings, themes, threshold = _scoring_config(config)
@@ -99,13 +104,16 @@ def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bo
             done = reextract_archive(
                 archive, batch_size=batch_size, progress=lambda n: progress.advance(task, n)
             )
-        task = progress.add_task("rescoring", total=archive.count())
+        total = archive.count()
+        task = progress.add_task("rescoring", total=total)
         counts = rescore_archive(
             archive,
             themes,
             threshold,
             batch_size=batch_size,
             progress=lambda n: progress.advance(task, n),
+            # one process per core once starting them (~1 s) is worth it
+            workers=default_workers() if total >= _PARALLEL_FROM else 1,
         )
     if reextract:
         click.echo(f"re-extracted {done['extracted']} of {done['articles']} articles")

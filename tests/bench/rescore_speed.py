@@ -6,7 +6,8 @@ Builds an archive of N articles (default 20,000) in a temporary directory: the g
 texts of ``../shared/corpus/extraction-benchmark`` in turn when it is there (real article
 text, ~3 KB each), else synthetic text with theme words. Then times one
 ``rescore_archive`` with the project's themes (config/themes.toml) and prints articles per
-second, and how much of the time scoring alone takes (the rest is reading and writing).
+second, in one process and in one per core (``--workers``), and how much of the time
+scoring alone takes in one process (the rest is reading and writing).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from support import corpus_dir
 from crawler.config import load_themes
 from pipelines.relevance import score
 from pipelines.scoring import rescore_archive
+from pipelines.workers import default_workers
 from storage.archive import Archive
 
 WORDS = "film game festival heritage museum hanfu opera silk culture china export market".split()
@@ -73,6 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20_000, help="archive size (20000)")
     parser.add_argument("--batch-size", type=int, default=500, help="articles per batch (500)")
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="scoring processes (one a core)"
+    )
     args = parser.parse_args()
     themes = load_themes(ROOT / "config" / "themes.toml")
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,14 +89,18 @@ def main() -> None:
             for row in rows:
                 score(row, themes, 0.5)
             scoring = time.perf_counter() - started
-            started = time.perf_counter()
-            counts = rescore_archive(archive, themes, 0.5, batch_size=args.batch_size)
-            seconds = time.perf_counter() - started
-    print(
-        f"rescored {counts['articles']} articles in {seconds:.2f}s: "
-        f"{counts['articles'] / seconds:,.0f} articles/s "
-        f"(scoring alone {scoring:.2f}s, {counts['articles'] / scoring:,.0f}/s)"
-    )
+            for workers in sorted({1, args.workers}):
+                started = time.perf_counter()
+                counts = rescore_archive(
+                    archive, themes, 0.5, batch_size=args.batch_size, workers=workers
+                )
+                seconds = time.perf_counter() - started
+                print(
+                    f"rescored {counts['articles']} articles in {seconds:.2f}s with {workers} "
+                    f"process{'es' if workers > 1 else ''}: "
+                    f"{counts['articles'] / seconds:,.0f} articles/s "
+                    f"(scoring alone, in one: {scoring:.2f}s, {counts['articles'] / scoring:,.0f}/s)"
+                )
 
 
 if __name__ == "__main__":
