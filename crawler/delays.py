@@ -31,7 +31,8 @@ class DelayingScheduler(Scheduler):
         super().__init__(*args, **kwargs)
         self._held: list[tuple[float, int, Request]] = []  # min-heap by due time
         self._order = itertools.count()
-        self._wakeups: list[Any] = []  # the reactor's delayed calls, cancelled at close
+        # (when, the reactor's delayed call), cancelled at close
+        self._wakeups: list[tuple[float, Any]] = []
 
     def enqueue_request(self, request: Request) -> bool:
         due = request.meta.get(NOT_BEFORE)
@@ -56,7 +57,7 @@ class DelayingScheduler(Scheduler):
         return len(self._held) + super().__len__()
 
     def close(self, reason: str) -> Any:
-        for call in self._wakeups:
+        for _at, call in self._wakeups:
             call.cancel()  # a call that already ran ignores it
         self._held.clear()
         return super().close(reason)
@@ -70,4 +71,7 @@ class DelayingScheduler(Scheduler):
         if slot is None:
             return
         delay = max(due - time.monotonic(), 0.0) + 0.01
-        self._wakeups.append(call_later(delay, slot.nextcall.schedule))
+        # calls well past their time have run: dropped, so a long crawl of retries keeps few
+        now = time.monotonic()
+        self._wakeups = [(at, call) for at, call in self._wakeups if at > now - 1.0]
+        self._wakeups.append((now + delay, call_later(delay, slot.nextcall.schedule)))
