@@ -71,4 +71,9 @@ def scrapy_settings(
         # article response yields one item and a listing yields requests, so 100 (the
         # default) spent ~1.5 s of a 600-page crawl creating idle tasks
         "CONCURRENT_ITEMS": 4,
+        # bytes of responses in process (waiting for an extraction worker, being written)
+        # before Scrapy holds back new downloads: 5 MB (its default) let ~75 real pages
+        # and their decoded copies wait at once in a loopback crawl, the crawl's largest
+        # use of memory; 2 MB still keeps both workers two pages ahead
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 2_000_000,
     }

@@ -55,6 +55,8 @@ __all__ = [
 
 # workers in a row that die before they are ready: the pool cannot work
 _MAX_EARLY_DEATHS = 3
+# a page for a worker: (html, url, declared language), and what its extraction fires
+_Task = tuple[tuple[Any, str, str | None], Deferred[Article | None]]
 # pages given to a worker at once: it extracts one while the next waits in its pipe
 _PAGES_PER_WORKER = 2
 
@@ -92,14 +94,14 @@ class _Worker(protocol.ProcessProtocol):
         self.buffer = bytearray()
         # the pages given to it, oldest first: the first is being extracted, the next waits
         # in its pipe, so it never waits for the crawl's process between two pages
-        self.tasks: deque[tuple[bytes, Deferred[Article | None]]] = deque()
+        self.tasks: deque[_Task] = deque()
         self.timer: Any = None
         self.ready = False  # it said so once its imports were done
         self.gone = False
 
-    def send(self, task: tuple[bytes, Deferred[Article | None]]) -> None:
+    def send(self, task: _Task) -> None:
         self.tasks.append(task)
-        self._transport().write(_frame(task[0]))
+        self._transport().write(_frame(pickle.dumps(task[0], protocol=5)))
         if len(self.tasks) == 1:
             self._start_timer()
 
@@ -136,7 +138,7 @@ class _Worker(protocol.ProcessProtocol):
                 found = reply.get("article")
                 task[1].callback(Article(**found) if found else None)
 
-    def _untried(self) -> list[tuple[bytes, Deferred[Article | None]]]:
+    def _untried(self) -> list[_Task]:
         """The pages after the one being extracted: never started, so given to another."""
         rest = list(self.tasks)[1:]
         self.tasks.clear()
@@ -187,7 +189,7 @@ class ExtractorPool:
         self.verbose = verbose
         self._workers: list[_Worker] = []
         self._idle_workers: deque[_Worker] = deque()
-        self._waiting: deque[tuple[bytes, Deferred[Article | None]]] = deque()
+        self._waiting: deque[_Task] = deque()
         self._early_deaths = 0
         self._closing = False
         self._stopping = False  # close() was called: pages left now were never tried
@@ -248,7 +250,8 @@ class ExtractorPool:
             return done
         if not self._workers:
             self.start()
-        self._waiting.append((pickle.dumps((html, url, language), protocol=5), done))
+        # pickled when sent: a page waiting here is held once, not twice
+        self._waiting.append(((html, url, language), done))
         self._dispatch()
         return done
 
@@ -264,7 +267,7 @@ class ExtractorPool:
         self._idle_workers.append(worker)
         self._dispatch()
 
-    def _requeue(self, untried: list[tuple[bytes, Deferred[Article | None]]]) -> None:
+    def _requeue(self, untried: list[_Task]) -> None:
         """Pages a lost worker had not started: first in line again (or stopped)."""
         if self._closing:
             for _payload, done in untried:
