@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +39,7 @@ from storage.alerts import (
 )
 from storage.archive import Archive
 from storage.concepts import Concepts
+from storage.connection import is_write_failure, write_pauses
 from storage.digest.alert_render import (
     AlertView,
     alert_view,
@@ -53,6 +56,10 @@ from storage.digest.write import atomic_write
 __all__ = ["ALERTS_FILE", "AlertsPlan", "Outcome", "run_alerts", "theme_concepts"]
 
 log = logging.getLogger("culturewatch.alerts")
+# SQLite busy timeout of the alerts' archive connection, seconds
+BUSY_TIMEOUT = 30.0
+# seconds the outcome of a send is retried beyond that (see _record)
+RECORD_RETRY = 120.0
 
 ALERTS_FILE = "alerts.toml"
 INTERRUPTED_AFTER = timedelta(minutes=30)  # a send still "sending" this long ago: its process died
@@ -135,7 +142,7 @@ def run_alerts(
         return []
     now = now or datetime.now(UTC)
     outcomes: list[Outcome] = []
-    with Archive(plan.db) as archive:
+    with Archive(plan.db, busy_timeout=BUSY_TIMEOUT) as archive:
         for alert in alerts:
             try:
                 outcomes += _run_alert(archive, plan, alert, now=now, dry_run=dry_run)
@@ -285,16 +292,37 @@ def _send(
         error = str(exc) if isinstance(exc, DeliveryError) else _one_line(exc)
         if not isinstance(exc, DeliveryError):
             log.exception("alert %s to %s failed", alert.name, target)
-        with archive.transaction():
-            mark_failed(
+        _record(
+            archive,
+            lambda: mark_failed(
                 archive.db, send_id, attempts=attempts, error=error, now=_utc(datetime.now(UTC))
-            )
+            ),
+        )
         return Outcome(
             alert.name, target, "failed", _stories(records), len(records), error, send_id
         )
-    with archive.transaction():
-        mark_sent(archive.db, send_id, attempts=attempts, now=_utc(datetime.now(UTC)))
+    _record(
+        archive,
+        lambda: mark_sent(archive.db, send_id, attempts=attempts, now=_utc(datetime.now(UTC))),
+    )
     return Outcome(alert.name, target, "sent", len(view.stories), view.articles, "", send_id)
+
+
+def _record(archive: Archive, write: Callable[[], None]) -> None:
+    """Record how a send went, retrying a locked (or full) archive for ``RECORD_RETRY``
+    seconds: a message that went out and stayed unrecorded would go again once its
+    lease is over."""
+    pauses = write_pauses(RECORD_RETRY)
+    while True:
+        try:
+            with archive.transaction():
+                write()
+            return
+        except sqlite3.Error as exc:
+            pause = next(pauses, None) if is_write_failure(exc) else None
+            if pause is None:
+                raise
+            time.sleep(pause)
 
 
 def _utc(moment: datetime) -> str:

@@ -305,6 +305,38 @@ def test_a_webhook_that_fails_once_receives_the_payload_exactly_once(
     assert send["target"].startswith("webhook:http://127.0.0.1:") and "/hook" not in send["target"]
 
 
+def test_a_send_is_recorded_even_when_the_archive_is_locked_just_after_it(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer holds the archive while the webhook answers, longer than the alerts'
+    busy timeout: the send is still recorded as sent, so no later run sends it again."""
+    import threading
+
+    import crawler.alerts
+
+    monkeypatch.setattr(crawler.alerts, "BUSY_TIMEOUT", 0.2)
+    held: list[sqlite3.Connection] = []
+
+    def lock_the_archive() -> None:
+        conn = sqlite3.connect(archive, check_same_thread=False, isolation_level=None)
+        conn.execute("begin immediate")
+        held.append(conn)
+        threading.Timer(1.5, lambda: (conn.execute("commit"), conn.close())).start()
+
+    config = tmp_path / "config"
+    with WebhookReceiver() as hook:
+        hook.on_post = lock_the_archive
+        write_alerts(config, webhook_alert(hook, tmp_path))
+        code, out = run(config, archive)
+        assert code == 0, out
+        hook.on_post = None
+        assert held and len(hook.accepted) == 1
+        assert run(config, archive)[0] == 0  # later: nothing new, nothing sent again
+        assert len(hook.requests) == 1
+    (send,) = rows(archive, "select * from alert_sends")
+    assert send["status"] == "sent"
+
+
 def test_a_webhook_down_for_a_whole_run_gets_it_once_from_the_next(
     archive: Path, tmp_path: Path
 ) -> None:

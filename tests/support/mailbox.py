@@ -109,6 +109,8 @@ class _Hook(BaseHTTPRequestHandler):
         owner = self.server.owner
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         time.sleep(owner.delay)
+        if owner.on_post is not None:
+            owner.on_post()
         with owner.lock:
             status = owner.statuses.pop(0) if owner.statuses else 200
             owner.requests.append((status, {k.lower(): v for k, v in self.headers.items()}, body))
@@ -132,6 +134,7 @@ class WebhookReceiver:
     def __init__(self, statuses: list[int] | None = None, *, delay: float = 0):
         self.statuses = list(statuses or [])
         self.delay = delay  # seconds before each answer
+        self.on_post: Any = None  # called with each request, before it is answered
         self.requests: list[tuple[int, dict[str, str], bytes]] = []
         self.accepted: list[Any] = []
         self.lock = threading.Lock()
