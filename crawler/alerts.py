@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,7 +37,7 @@ from storage.alerts import (
 )
 from storage.archive import Archive
 from storage.concepts import Concepts
-from storage.connection import is_write_failure, write_pauses
+from storage.connection import retrying
 from storage.digest.alert_render import (
     AlertView,
     alert_view,
@@ -312,17 +310,12 @@ def _record(archive: Archive, write: Callable[[], None]) -> None:
     """Record how a send went, retrying a locked (or full) archive for ``RECORD_RETRY``
     seconds: a message that went out and stayed unrecorded would go again once its
     lease is over."""
-    pauses = write_pauses(RECORD_RETRY)
-    while True:
-        try:
-            with archive.transaction():
-                write()
-            return
-        except sqlite3.Error as exc:
-            pause = next(pauses, None) if is_write_failure(exc) else None
-            if pause is None:
-                raise
-            time.sleep(pause)
+
+    def in_transaction() -> None:
+        with archive.transaction():
+            write()
+
+    retrying(in_transaction, RECORD_RETRY)
 
 
 def _utc(moment: datetime) -> str:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -149,6 +149,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     from crawler.settings import scrapy_settings
     from crawler.sourcecheck import flag_rule
     from storage.archive import Archive, RetryPolicy
+    from storage.connection import retrying
 
     _CrawlerProcess = _crawler_process_class()
 
@@ -161,7 +162,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     # a short busy timeout: a locked archive is waited for by retrying the item later,
     # not by blocking the reactor (downloads, signals) inside SQLite
     archive = Archive(options.db, busy_timeout=_BUSY_TIMEOUT)
-    _retrying(lambda: archive.sync_sources(options.sources), write_retry)
+    retrying(lambda: archive.sync_sources(options.sources), write_retry)
     session = CrawlSession(
         archive=archive,
         themes=options.themes,
@@ -176,7 +177,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         flag_rule=flag_rule(settings),
         extractor=extractors,
     )
-    run_id = _retrying(archive.start_run, write_retry)
+    run_id = retrying(archive.start_run, write_retry)
     status = "finished"
     requests = 0
     process: Any = None
@@ -255,11 +256,11 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         # the crawl's own record is worth a longer wait than one item
         end_retry = max(write_retry, _END_RETRY)
         try:
-            _retrying(lambda: _record(session, status), end_retry)
+            retrying(lambda: _record(session, status), end_retry)
             errors = {r.source.name: r.error for r in summary.reports if r.error}
             if session.errors:
                 errors["_crawl"] = "; ".join(session.errors)[:2000]
-            _retrying(
+            retrying(
                 lambda: archive.finish_run(
                     run_id, status=status, counts=summary.counts, errors=errors
                 ),
@@ -281,25 +282,6 @@ _BUSY_TIMEOUT = 1.0
 _END_RETRY = 15.0
 # after SIGINT/SIGTERM, seconds the requests in flight get before the crawl stops anyway
 STOP_GRACE = 7.0
-
-
-_T = TypeVar("_T")
-
-
-def _retrying(write: Callable[[], _T], seconds: float) -> _T:
-    """Run a write of the crawl's own bookkeeping, retrying a transient failure (locked,
-    disk full) with backoff for *seconds*; then the error is raised."""
-    from storage.connection import is_write_failure, write_pauses
-
-    pauses = write_pauses(seconds)
-    while True:
-        try:
-            return write()
-        except sqlite3.Error as exc:
-            pause = next(pauses, None) if is_write_failure(exc) else None
-            if pause is None:
-                raise
-            time.sleep(pause)
 
 
 def _writer(options: CrawlOptions, session: CrawlSession) -> Any:

@@ -48,9 +48,9 @@ class Article:
         return word_count(self.text)
 
     def to_record(self) -> dict[str, Any]:
-        # shallow (asdict copies deeply, the signature's 128 numbers included)
+        # shallow (asdict copies deeply, the signature's 128 numbers included); the lists are
+        # the article's own, which the archive only reads (it stores them as JSON)
         record = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "signature"}
-        record = {k: list(v) if isinstance(v, list) else v for k, v in record.items()}
         record["word_count"] = self.word_count
         return record
 

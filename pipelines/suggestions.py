@@ -11,8 +11,6 @@ Each suggestion carries the line to paste and where (``[themes.KEY.terms]``).
 
 from __future__ import annotations
 
-import functools
-import logging
 import math
 import re
 import sqlite3
@@ -26,6 +24,7 @@ from pipelines.relevance import main_theme
 from pipelines.themes import Themes
 from storage.labels import document_frequency
 from storage.scripts import HAN_RUN
+from storage.search import han_words
 
 __all__ = ["Suggestion", "alias_suggestions", "term_suggestions"]
 
@@ -154,18 +153,8 @@ def _terms(text: str) -> set[str]:
             if keep[i] and keep[i + 1]:
                 found.add(f"{words[i]} {words[i + 1]}")
     for run in HAN_RUN.findall(text):
-        found.update(word for word in _jieba().cut(run, HMM=True) if len(word) >= 2)
+        found.update(word for word in han_words(run) if len(word) >= 2)
     return found
-
-
-@functools.cache
-def _jieba() -> Any:
-    """jieba, loaded on first use (only `evaluate` suggests terms: the crawl never loads it)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
 
 
 def _named(term: str, themes: Themes) -> bool:

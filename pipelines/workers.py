@@ -2,8 +2,8 @@
 
 Extraction is CPU work in Python: in threads of the crawl's process, pages share one GIL
 and the reactor waits for it. Here each page is extracted by one of N worker processes
-(``python -m pipelines.worker``, :mod:`pipelines.worker`: a fresh interpreter that imports trafilatura; the crawl's
-own process never does). The crawl's side is Twisted through and through: the workers are
+(:mod:`pipelines.worker`, a fresh interpreter that imports trafilatura; the crawl's own
+process never does). The crawl's side is Twisted through and through: the workers are
 ``reactor.spawnProcess`` children, written to and read from by the reactor, so feeding them
 never blocks downloads.
 
@@ -15,14 +15,13 @@ never blocks downloads.
   workers, not by the pages in flight.
 - A worker that dies on a page (a crash in a C library, killed for memory) or takes longer
   than *timeout* seconds on it (then it is killed) fails that page with
-  :class:`ExtractionFailed`, and a new worker takes its place. Workers that die before
-  they are ready (their imports fail), again and again, break the pool (:class:`PoolBroken`).
+  :class:`ExtractionFailed`, and a new worker takes its place; the page it had not started
+  goes first in line to another. Workers that die before they are ready (their imports
+  fail), again and again, break the pool (:class:`PoolBroken`).
 
-Frames on the pipes are a 4-byte big-endian length and a payload: the crawl sends a pickle
-of ``(html, url, language)``, the worker answers JSON: ``{"article": {...} | null}`` or
-``{"error": "..."}``.
+The frames on the pipes are described in :mod:`pipelines.worker`.
 
-Test hook (documented, off unless the environment sets ``CULTUREWATCH_WORKER_TEST_HOOKS=1``):
+Test hook (:mod:`pipelines.worker`; documented, off unless the environment sets ``CULTUREWATCH_WORKER_TEST_HOOKS=1``):
 a page containing ``culturewatch-test:crash`` makes the worker exit at once (``os._exit``),
 one containing ``culturewatch-test:hang`` makes it spin forever. No real page was found that
 crashes or hangs lxml and trafilatura on demand; the hook lets the tests exercise the pool's
@@ -280,7 +279,7 @@ class ExtractorPool:
         self._waiting.extendleft(reversed(untried))
         self._dispatch()
 
-    def _lost(self, worker: _Worker, untried: list[Any]) -> None:
+    def _lost(self, worker: _Worker, untried: list[_Task]) -> None:
         """*worker* is being killed (it hangs): a new one takes its place at once."""
         if worker.gone:
             return
@@ -292,7 +291,7 @@ class ExtractorPool:
             self._spawn()
         self._requeue(untried)
 
-    def _ended(self, worker: _Worker, untried: list[Any]) -> None:
+    def _ended(self, worker: _Worker, untried: list[_Task]) -> None:
         if not worker.gone:
             worker.gone = True
             if worker in self._workers:

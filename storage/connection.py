@@ -10,13 +10,21 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
-__all__ = ["connect", "connect_readonly", "is_write_failure", "reading", "write_pauses"]
+__all__ = [
+    "connect",
+    "connect_readonly",
+    "is_write_failure",
+    "reading",
+    "retrying",
+    "write_pauses",
+]
 
 # SQLite result codes (the primary code, the low byte) of a write that may succeed later:
 # busy or locked by another connection, disk full, an I/O error, a file that cannot be opened.
@@ -38,6 +46,24 @@ def write_pauses(seconds: float) -> Iterator[float]:
     """The waits before each new try of a failed write: 0.2 s doubling up to 5 s, for as
     long as the next try still starts within *seconds*; then the iterator ends."""
     return _pauses(time.monotonic() + seconds)  # the deadline counts from now, not the first try
+
+
+_T = TypeVar("_T")
+
+
+def retrying(write: Callable[[], _T], seconds: float) -> _T:
+    """Run *write*, retrying a transient failure (locked, disk full) with the pauses of
+    :func:`write_pauses` for *seconds*; then the error is raised. For one write that
+    must not be lost: the crawl's bookkeeping, the outcome of an alert's send."""
+    pauses = write_pauses(seconds)
+    while True:
+        try:
+            return write()
+        except sqlite3.Error as exc:
+            pause = next(pauses, None) if is_write_failure(exc) else None
+            if pause is None:
+                raise
+            time.sleep(pause)
 
 
 def _pauses(deadline: float) -> Iterator[float]:

@@ -47,6 +47,7 @@ __all__ = [
     "create_search_table",
     "fts_query",
     "grams",
+    "han_words",
     "highlight_html",
     "index_articles",
     "reindex_all",
@@ -90,7 +91,10 @@ def grams(text: str | None) -> str:
 
 
 def _unmarked(text: str | None) -> str | None:
-    return text.translate(_NO_MARKS) if text else text
+    # on every article written: translate() walks the whole text, ``in`` is a fast search
+    if text and (MARK_START in text or MARK_END in text):
+        return text.translate(_NO_MARKS)
+    return text
 
 
 def search_row(title: str | None, text: str | None) -> dict[str, str | None]:
@@ -135,7 +139,7 @@ def _han_term(term: str, *, words: bool = True) -> str:
     if len(term) < 2:
         return f'"{term}"'
     whole = f'("{_characters(term)}" AND grams : "{_bigrams(term)}")'
-    cut = _words(term) if words and len(term) > 3 else [term]
+    cut = han_words(term) if words and len(term) > 3 else [term]
     if len(cut) < 2 or min(map(len, cut)) < 2:  # 马面|裙: a lone character is no word
         return whole
     apart = " AND ".join(_han_term(word, words=False) for word in cut)
@@ -151,7 +155,9 @@ def _jieba() -> Any:
     return jieba
 
 
-def _words(run: str) -> list[str]:
+def han_words(run: str) -> list[str]:
+    """jieba's words of a run of Han characters (loaded by the first call: a query's
+    process, or ``evaluate``'s suggestions; indexing, and so the crawl, never calls it)."""
     return [w for w in _jieba().cut(run, HMM=True) if w.strip()]
 
 
