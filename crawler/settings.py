@@ -53,6 +53,22 @@ def scrapy_settings(
             "crawler.middlewares.BackoffRetryMiddleware": 550,
             "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
             "crawler.middlewares.LoopRefusingRedirectMiddleware": 600,
+            # off (COOKIES_ENABLED, HTTPCACHE_ENABLED): not even imported (tldextract, requests)
+            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+            "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+        },
+        # what a crawl never uses, not loaded at all: the remote control (aiohttp, ~8 MiB of
+        # the crawl's memory), the telnet console, feed exports (the archive is ours), job
+        # state (no JOBDIR), the memory debugger
+        "EXTENSIONS": {
+            f"scrapy.extensions.{name}": None
+            for name in (
+                "remote_control.RemoteControl",
+                "telnet.TelnetConsole",
+                "feedexport.FeedExporter",
+                "spiderstate.SpiderState",
+                "memdebug.MemoryDebugger",
+            )
         },
         "ITEM_PIPELINES": {
             "pipelines.stages.ExtractPipeline": 100,
@@ -62,7 +78,6 @@ def scrapy_settings(
         # The archive decides what is new; Scrapy's duplicate filter still drops
         # repeats within one crawl.
         "COOKIES_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False,
         "LOG_ENABLED": verbose,
         "LOG_INSTALL_ROOT_HANDLER": verbose,
         "LOG_LEVEL": "DEBUG" if verbose else "ERROR",

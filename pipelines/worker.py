@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, BinaryIO
 
-__all__ = ["HEADER", "TEST_HOOKS", "frame", "serve"]
+__all__ = ["HEADER", "TEST_HOOKS", "die_with_parent", "frame", "quiet", "serve"]
 
 TEST_HOOKS = "CULTUREWATCH_WORKER_TEST_HOOKS"
 HEADER = struct.Struct(">I")
@@ -58,18 +58,44 @@ def _signature(text: str) -> list[int] | None:
     return None if sig is None else [int(v) for v in sig]
 
 
-def serve(stdin: BinaryIO, send: Callable[[bytes], None]) -> None:
-    """Answer frames from *stdin* until it ends (the worker loop)."""
+def _heap_trimmer() -> Callable[[], object]:
+    """glibc's ``malloc_trim(0)``, or nothing where there is no glibc.
+
+    A page's parse (libxml2's tree, the text's strings) leaves the C heap fragmented at its
+    high-water mark; handing the free pages back to the system after each page keeps a
+    worker ~11 MiB smaller through a crawl, for ~0.5 ms a page.
+    """
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    trim.argtypes = [ctypes.c_size_t]
+    return lambda: trim(0)
+
+
+def quiet() -> None:
+    """trafilatura's warnings are not the crawl's output (unless the crawl is verbose)."""
     import logging
     import warnings
 
     if not os.environ.get("CULTUREWATCH_WORKER_VERBOSE"):
-        logging.disable(logging.CRITICAL)  # trafilatura's warnings are not the crawl's output
+        logging.disable(logging.CRITICAL)
         warnings.simplefilter("ignore")
+
+
+def serve(
+    stdin: BinaryIO, send: Callable[[bytes], None], *, hello: dict[str, Any] | None = None
+) -> None:
+    """Answer frames from *stdin* until it ends (the worker loop); the first frame sent
+    is ``{"ready": true}`` and *hello*."""
+    quiet()
     from pipelines.extract import extract
 
     hooks = os.environ.get(TEST_HOOKS) == "1"
-    send(frame(json.dumps({"ready": True}).encode()))
+    give_back = _heap_trimmer()
+    send(frame(json.dumps({"ready": True, **(hello or {})}).encode()))
     while (request := _read(stdin)) is not None:
         html, url, language = pickle.loads(request)
         if hooks:
@@ -82,9 +108,10 @@ def serve(stdin: BinaryIO, send: Callable[[bytes], None]) -> None:
         except Exception as exc:  # noqa: BLE001 - reported as the page's failure
             reply = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         send(frame(json.dumps(reply, ensure_ascii=False).encode("utf-8")))
+        give_back()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Linux: this worker is killed when the crawl dies (prctl PR_SET_PDEATHSIG)."""
     try:
         import ctypes
@@ -96,7 +123,7 @@ def _die_with_parent() -> None:
 
 
 def main() -> None:
-    _die_with_parent()
+    die_with_parent()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the frames
     sys.stdout = sys.stderr

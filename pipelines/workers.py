@@ -1,11 +1,12 @@
-"""Extraction in worker processes: the pool the crawl feeds, and the worker loop.
+"""Extraction in worker processes: the pool the crawl feeds.
 
 Extraction is CPU work in Python: in threads of the crawl's process, pages share one GIL
-and the reactor waits for it. Here each page is extracted by one of N worker processes
-(:mod:`pipelines.worker`, a fresh interpreter that imports trafilatura; the crawl's own
-process never does). The crawl's side is Twisted through and through: the workers are
-``reactor.spawnProcess`` children, written to and read from by the reactor, so feeding them
-never blocks downloads.
+and the reactor waits for it. Here each page is extracted by one of N worker processes,
+forked from one warm process that has imported and run trafilatura once
+(:mod:`pipelines.forkserver`: the workers share its memory, and a new one is ready at once).
+The crawl's side is Twisted through and through: the fork server is a
+``reactor.spawnProcess`` child, and each worker connects to a Unix socket the reactor
+listens on, so feeding them never blocks downloads.
 
 - A worker holds two pages at a time: it extracts one while the next waits in its pipe
   (so it never waits for the crawl's process between pages), and is given another when
@@ -19,7 +20,8 @@ never blocks downloads.
   goes first in line to another. Workers that die before they are ready (their imports
   fail), again and again, break the pool (:class:`PoolBroken`).
 
-The frames on the pipes are described in :mod:`pipelines.worker`.
+The frames are described in :mod:`pipelines.worker` (pages) and :mod:`pipelines.forkserver`
+(starting workers).
 
 Test hook (:mod:`pipelines.worker`; documented, off unless the environment sets ``CULTUREWATCH_WORKER_TEST_HOOKS=1``):
 a page containing ``culturewatch-test:crash`` makes the worker exit at once (``os._exit``),
@@ -30,19 +32,26 @@ recovery with a real dying or hanging process.
 
 from __future__ import annotations
 
-import json
 import os
-import pickle
+import shutil
 import sys
+import tempfile
 from collections import deque
 from typing import Any
 
-from twisted.internet import protocol
 from twisted.internet.defer import Deferred
 
 from pipelines.article import Article
-from pipelines.worker import HEADER as _HEADER
-from pipelines.worker import frame as _frame
+from pipelines.workerlinks import (
+    ExtractionFailed,
+    ExtractionStopped,
+    ForkServer,
+    PoolBroken,
+    Task,
+    WorkerLink,
+    _reactor,
+    link_factory,
+)
 
 __all__ = [
     "ExtractionFailed",
@@ -52,24 +61,10 @@ __all__ = [
     "default_workers",
 ]
 
-# workers in a row that die before they are ready: the pool cannot work
+# fork servers (or workers) in a row that die before they are ready: the pool cannot work
 _MAX_EARLY_DEATHS = 3
-# a page for a worker: (html, url, declared language), and what its extraction fires
-_Task = tuple[tuple[Any, str, str | None], Deferred[Article | None]]
-# pages given to a worker at once: it extracts one while the next waits in its pipe
+# pages given to a worker at once: it extracts one while the next waits in its socket
 _PAGES_PER_WORKER = 2
-
-
-class ExtractionFailed(Exception):
-    """The page could not be extracted: its worker died on it or took too long."""
-
-
-class ExtractionStopped(Exception):
-    """The crawl stopped before the page was extracted: it was not tried (no attempt counts)."""
-
-
-class PoolBroken(ExtractionFailed):
-    """Workers die before they are ready: extraction cannot run at all."""
 
 
 def default_workers() -> int:
@@ -80,105 +75,6 @@ def default_workers() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def _reactor() -> Any:
-    from twisted.internet import reactor
-
-    return reactor
-
-
-# ---------------------------------------------------------------------------- the crawl's side
-class _Worker(protocol.ProcessProtocol):
-    def __init__(self, pool: ExtractorPool):
-        self.pool = pool
-        self.buffer = bytearray()
-        # the pages given to it, oldest first: the first is being extracted, the next waits
-        # in its pipe, so it never waits for the crawl's process between two pages
-        self.tasks: deque[_Task] = deque()
-        self.timer: Any = None
-        self.ready = False  # it said so once its imports were done
-        self.gone = False
-
-    def send(self, task: _Task) -> None:
-        self.tasks.append(task)
-        self._transport().write(_frame(pickle.dumps(task[0], protocol=5)))
-        if len(self.tasks) == 1:
-            self._start_timer()
-
-    def _start_timer(self) -> None:
-        self.timer = _reactor().callLater(self.pool.timeout, self._timed_out)
-
-    def _transport(self) -> Any:
-        return self.transport
-
-    def outReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's name
-        self.buffer += data
-        while len(self.buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(self.buffer)
-            if len(self.buffer) < _HEADER.size + size:
-                return
-            payload = bytes(self.buffer[_HEADER.size : _HEADER.size + size])
-            del self.buffer[: _HEADER.size + size]
-            self._answer(json.loads(payload))
-
-    def _answer(self, reply: dict[str, Any]) -> None:
-        if reply.get("ready"):
-            self.ready = True
-            self.pool._early_deaths = 0
-            return
-        task = self.tasks.popleft() if self.tasks else None
-        self._cancel_timer()
-        if self.tasks:  # it starts on the next one now: its time runs from here
-            self._start_timer()
-        self.pool._idle(self)  # room for another page: it waits in the pipe meanwhile
-        if task is not None:
-            if "error" in reply:
-                task[1].errback(ExtractionFailed(f"extraction failed: {reply['error']}"))
-            else:
-                found = reply.get("article")
-                task[1].callback(Article(**found) if found else None)
-
-    def _untried(self) -> list[_Task]:
-        """The pages after the one being extracted: never started, so given to another."""
-        rest = list(self.tasks)[1:]
-        self.tasks.clear()
-        return rest
-
-    def _timed_out(self) -> None:
-        self.timer = None
-        task = self.tasks[0] if self.tasks else None
-        rest = self._untried()
-        self.pool._lost(self, rest)
-        self._kill()
-        if task is not None:
-            task[1].errback(
-                ExtractionFailed(f"extraction took longer than {self.pool.timeout:g}s: stopped")
-            )
-
-    def processEnded(self, reason: Any) -> None:  # noqa: N802 - Twisted's name
-        self._cancel_timer()
-        task = self.tasks[0] if self.tasks else None
-        rest = self._untried()
-        code = getattr(reason.value, "exitCode", None)
-        signal = getattr(reason.value, "signal", None)
-        self.pool._ended(self, rest)
-        if task is not None and self.pool._stopping:  # killed by close(): not the page's fault
-            task[1].errback(ExtractionStopped("the crawl stopped"))
-        elif task is not None:
-            how = f"signal {signal}" if signal else f"exit status {code}"
-            task[1].errback(ExtractionFailed(f"extraction worker died on this page ({how})"))
-
-    def _cancel_timer(self) -> None:
-        if self.timer is not None and self.timer.active():
-            self.timer.cancel()
-        self.timer = None
-
-    def _kill(self) -> None:
-        try:
-            self._transport().signalProcess("KILL")
-        except Exception:  # noqa: BLE001 - it is already gone
-            pass
-
-
 class ExtractorPool:
     """*workers* extraction processes; :meth:`extract` gives a page to the next free one."""
 
@@ -186,9 +82,14 @@ class ExtractorPool:
         self.size = max(int(workers), 1)
         self.timeout = float(timeout)
         self.verbose = verbose
-        self._workers: list[_Worker] = []
-        self._idle_workers: deque[_Worker] = deque()
-        self._waiting: deque[_Task] = deque()
+        self._server: ForkServer | None = None
+        self._socket_dir: str | None = None
+        self._listener: Any = None
+        self._next_key = 0
+        self._starting: set[int] = set()  # asked of the fork server, not yet connected
+        self._workers: dict[int, WorkerLink] = {}  # connected, by key
+        self._idle_workers: deque[WorkerLink] = deque()
+        self._waiting: deque[Task] = deque()
         self._early_deaths = 0
         self._closing = False
         self._stopping = False  # close() was called: pages left now were never tried
@@ -197,43 +98,75 @@ class ExtractorPool:
 
     # -- the pool's life
     def start(self) -> None:
-        while len(self._workers) < self.size:
+        if self._listener is None:
+            self._socket_dir = tempfile.mkdtemp(prefix="culturewatch-workers-")  # mode 0700
+            path = os.path.join(self._socket_dir, "socket")
+            self._listener = _reactor().listenUNIX(path, link_factory(self), mode=0o600)
+        if self._server is None:
+            self._start_server()
+        while len(self._workers) + len(self._starting) < self.size:
             self._spawn()
 
-    def _spawn(self) -> None:
-        worker = _Worker(self)
+    def _socket_path(self) -> str:
+        assert self._socket_dir is not None
+        return os.path.join(self._socket_dir, "socket")
+
+    def _start_server(self) -> None:
+        server = ForkServer(self)
         env = dict(os.environ)
         if self.verbose:
             env["CULTUREWATCH_WORKER_VERBOSE"] = "1"
         _reactor().spawnProcess(
-            worker,
+            server,
             sys.executable,
-            [sys.executable, "-m", "pipelines.worker"],
+            [sys.executable, "-m", "pipelines.forkserver", self._socket_path()],
             env=env,
             childFDs={0: "w", 1: "r", 2: 2},
         )
-        self._workers.append(worker)
-        for _ in range(_PAGES_PER_WORKER):
-            self._idle(worker)
+        self._server = server
+        for key in sorted(self._starting):  # asked of a server that died: ask this one
+            server.fork(key)
+
+    def _spawn(self) -> None:
+        key = self._next_key
+        self._next_key += 1
+        self._starting.add(key)
+        if self._server is not None:
+            self._server.fork(key)
 
     def close(self) -> Deferred[None]:
-        """End the workers (the idle ones by closing their input, the busy ones killed);
-        fires when all are gone. Pages still waiting fail. For ``reactor.addSystemEventTrigger("before", "shutdown")``."""
+        """End the workers (the idle ones by hanging up, the busy ones killed) and the fork
+        server; fires when all are gone. Pages still waiting fail. For
+        ``reactor.addSystemEventTrigger("before", "shutdown")``."""
         self._closing = self._stopping = True
+        self._starting.clear()
         while self._waiting:
             self._waiting.popleft()[1].errback(ExtractionStopped("the crawl stopped"))
         done: Deferred[None] = Deferred()
-        if not self._workers:
-            done.callback(None)
-            return done
         self._closed.append(done)
-        for worker in list(self._workers):
+        for worker in list(self._workers.values()):
             if worker.tasks:
                 worker._kill()  # its page can no longer be archived: no need to wait for it
             else:
-                worker._transport().closeStdin()
+                worker._transport().loseConnection()
+        if self._server is not None:
+            self._server.close_input()
         _reactor().callLater(2.0, self._kill_all)  # one that has not exited by then
+        self._check_closed()
         return done
+
+    def _check_closed(self) -> None:
+        if not (self._closing and not self._workers and self._server is None):
+            return
+        if self._listener is not None:
+            self._listener.stopListening()
+            self._listener = None
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
+        for done in self._closed:
+            done.callback(None)
+        self._closed.clear()
 
     # -- pages
     def extract(self, html: str | bytes, url: str, language: str | None = None) -> Deferred:
@@ -247,7 +180,7 @@ class ExtractorPool:
                 else PoolBroken("extraction workers exit as soon as they start")
             )
             return done
-        if not self._workers:
+        if self._server is None:
             self.start()
         # pickled when sent: a page waiting here is held once, not twice
         self._waiting.append(((html, url, language), done))
@@ -261,12 +194,12 @@ class ExtractorPool:
                 continue
             worker.send(self._waiting.popleft())
 
-    def _idle(self, worker: _Worker) -> None:
+    def _idle(self, worker: WorkerLink) -> None:
         """*worker* has room for one more page (``_idle_workers`` holds one entry a page)."""
         self._idle_workers.append(worker)
         self._dispatch()
 
-    def _requeue(self, untried: list[_Task]) -> None:
+    def _requeue(self, untried: list[Task]) -> None:
         """Pages a lost worker had not started: first in line again (or stopped)."""
         if self._closing:
             for _payload, done in untried:
@@ -279,44 +212,74 @@ class ExtractorPool:
         self._waiting.extendleft(reversed(untried))
         self._dispatch()
 
-    def _lost(self, worker: _Worker, untried: list[_Task]) -> None:
+    # -- workers and the fork server come and go
+    def _hello(self, worker: WorkerLink, key: int, pid: int) -> None:
+        if key not in self._starting or self._closing:
+            worker._transport().loseConnection()  # not one we asked for, or too late
+            return
+        self._starting.discard(key)
+        worker.key, worker.pid = key, pid
+        self._workers[key] = worker
+        self._early_deaths = 0
+        for _ in range(_PAGES_PER_WORKER):
+            self._idle(worker)
+
+    def _exited(self, key: int, code: int | None, signal_number: int | None) -> None:
+        """The fork server says the worker of *key* has exited."""
+        if key in self._workers:
+            self._workers[key].exited(code, signal_number)
+        elif key in self._starting:  # it died before it said hello
+            self._starting.discard(key)
+            self._early_death()
+
+    def _early_death(self) -> None:
+        self._early_deaths += 1
+        if self._early_deaths >= _MAX_EARLY_DEATHS:
+            self._break()
+        elif not self._closing:
+            self.start()
+
+    def _server_ended(self, server: ForkServer) -> None:
+        """The fork server exited (its workers die with it and hang up one by one)."""
+        if server is self._server:
+            self._server = None
+        if self._closing:
+            self._check_closed()
+        elif not server.ready:  # its imports fail
+            self._early_death()
+        else:
+            self.start()
+
+    def _lost(self, worker: WorkerLink, untried: list[Task]) -> None:
         """*worker* is being killed (it hangs): a new one takes its place at once."""
         if worker.gone:
             return
         worker.gone = True
-        if worker in self._workers:
-            self._workers.remove(worker)
+        self._workers.pop(-1 if worker.key is None else worker.key, None)
         self.replaced += 1
         if not self._closing:
             self._spawn()
         self._requeue(untried)
 
-    def _ended(self, worker: _Worker, untried: list[_Task]) -> None:
+    def _ended(self, worker: WorkerLink, untried: list[Task]) -> None:
         if not worker.gone:
             worker.gone = True
-            if worker in self._workers:
-                self._workers.remove(worker)
+            self._workers.pop(-1 if worker.key is None else worker.key, None)
             if not self._closing:
                 self.replaced += 1
-                self._early_deaths += 0 if worker.ready else 1
-                if self._early_deaths >= _MAX_EARLY_DEATHS:
-                    self._break()
-                else:
-                    self._spawn()
+                self._spawn()
         self._requeue(untried)
-        if self._closing and not self._workers:
-            for done in self._closed:
-                done.callback(None)
-            self._closed.clear()
+        self._check_closed()
 
     def _kill_all(self) -> None:
-        for worker in list(self._workers):
+        for worker in list(self._workers.values()):
             worker._kill()
+        if self._server is not None:
+            self._server.kill()
 
     def _break(self) -> None:
         self._closing = True
         reason = "extraction workers exit as soon as they start (see the messages above)"
         while self._waiting:
             self._waiting.popleft()[1].errback(PoolBroken(reason))
-        for worker in list(self._workers):
-            worker._kill()
+        self._kill_all()

@@ -66,7 +66,7 @@ def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch
         assert archived == set(urls) - hostile  # the other workers' pages, and after them
         failed = dict(rows(db, "select url, error from pages where outcome = 'failed'"))
         assert set(failed) == hostile
-        assert "worker died" in failed[urls[2]], failed
+        assert "worker died on this page (exit status 70)" in failed[urls[2]], failed
         assert "longer than 3s" in failed[urls[5]], failed
         assert "failed pages 2" in result.stdout
         # the signatures the workers computed are the ones the text has (pipelines.stories)
