@@ -32,8 +32,6 @@ from courlan.filters import (
 )
 from lxml import html as lxml_html
 from scrapy.utils.gz import gunzip
-from trafilatura.feeds import FeedParameters, determine_feed
-from trafilatura.sitemaps import GUESSES, extract_robots_sitemaps
 
 from crawler.feeds import Entry, FeedError, parse_feed
 from crawler.sitemaps import SitemapError, SitemapRef, parse_sitemap
@@ -41,7 +39,7 @@ from pipelines.normalize import canonical_url, same_site
 
 __all__ = [
     "FEED_PATHS",
-    "SITEMAP_PATHS",
+    "sitemap_paths",
     "Found",
     "article_links",
     "feed_candidates",
@@ -54,10 +52,18 @@ __all__ = [
 
 # Tried when the page advertises no feed and robots.txt names no sitemap that works.
 FEED_PATHS = ("feed", "rss", "rss.xml", "feed.xml", "atom.xml", "index.xml")
-SITEMAP_PATHS = (
-    "news-sitemap.xml",
-    *sorted((g for g in GUESSES if g.endswith(".xml")), key=lambda g: "news" not in g),
-)
+
+
+def sitemap_paths() -> tuple[str, ...]:
+    """Sitemap paths tried when robots.txt names none that works: ours, then trafilatura's
+    guesses, news first. (trafilatura is imported here, not by the module: a crawl's own
+    process has no other use for it.)"""
+    from trafilatura.sitemaps import GUESSES
+
+    guesses = sorted((g for g in GUESSES if g.endswith(".xml")), key=lambda g: "news" not in g)
+    return ("news-sitemap.xml", *guesses)
+
+
 MAX_LINKS = 300  # article links read from one page
 TITLES = 5  # latest titles shown by `sources add` and `sources check`
 
@@ -101,6 +107,8 @@ def _text(body: bytes) -> str:
 def feed_candidates(body: bytes, page_url: str) -> list[str]:
     """The feeds a page advertises (``<link rel="alternate">``), else the links on it that
     look like feeds; absolute, each once, comment feeds left out."""
+    from trafilatura.feeds import FeedParameters, determine_feed
+
     parts = urlsplit(page_url)
     params = FeedParameters(f"{parts.scheme}://{parts.netloc}", parts.hostname or "", page_url)
     found = dict.fromkeys(determine_feed(_text(body), params))
@@ -109,6 +117,8 @@ def feed_candidates(body: bytes, page_url: str) -> list[str]:
 
 def robots_sitemaps(body: bytes, site: str) -> list[str]:
     """The sitemaps a robots.txt names, those with ``news`` in their URL first."""
+    from trafilatura.sitemaps import extract_robots_sitemaps
+
     found = [url for url in extract_robots_sitemaps(_text(body), site.rstrip("/")) if _is_web(url)]
     return sorted(dict.fromkeys(found), key=lambda url: "news" not in url.lower())
 

@@ -7,9 +7,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from crawler.config import Settings
 
 __all__ = ["scrapy_settings"]
+
+_UNUSED = {
+    "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.extensions.telnet.TelnetConsole",
+    "scrapy.extensions.feedexport.FeedExporter",
+    "scrapy.extensions.spiderstate.SpiderState",
+    "scrapy.extensions.memdebug.MemoryDebugger",
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware",
+}
+
+
+def _without(base: dict[str, int], unused: set[str]) -> dict[str, int]:
+    return {path: order for path, order in base.items() if path not in unused}
+
 
 RETRY_HTTP_CODES = [408, 425, 429, 500, 502, 503, 504, 522, 524]
 
@@ -53,23 +70,16 @@ def scrapy_settings(
             "crawler.middlewares.BackoffRetryMiddleware": 550,
             "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
             "crawler.middlewares.LoopRefusingRedirectMiddleware": 600,
-            # off (COOKIES_ENABLED, HTTPCACHE_ENABLED): not even imported (tldextract, requests)
-            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-            "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
         },
-        # what a crawl never uses, not loaded at all: the remote control (aiohttp, ~8 MiB of
-        # the crawl's memory), the telnet console, feed exports (the archive is ours), job
-        # state (no JOBDIR), the memory debugger
-        "EXTENSIONS": {
-            f"scrapy.extensions.{name}": None
-            for name in (
-                "remote_control.RemoteControl",
-                "telnet.TelnetConsole",
-                "feedexport.FeedExporter",
-                "spiderstate.SpiderState",
-                "memdebug.MemoryDebugger",
-            )
-        },
+        # what a crawl never uses is left out of Scrapy's base lists, so that it is not even
+        # imported (Scrapy loads every entry of a list it merges, even one set to None): the
+        # remote control (aiohttp: ~8 MiB of the crawl's memory), the telnet console, feed
+        # exports (the archive is ours), job state (no JOBDIR), the memory debugger, and
+        # the cookie and cache middlewares (off: COOKIES_ENABLED, HTTPCACHE_ENABLED)
+        "EXTENSIONS_BASE": _without(default_settings.EXTENSIONS_BASE, _UNUSED),
+        "DOWNLOADER_MIDDLEWARES_BASE": _without(
+            default_settings.DOWNLOADER_MIDDLEWARES_BASE, _UNUSED
+        ),
         "ITEM_PIPELINES": {
             "pipelines.stages.ExtractPipeline": 100,
             "pipelines.stages.ScorePipeline": 200,

@@ -26,7 +26,7 @@ from pipelines.textclean import trim_text
 from storage.formats import to_utc_iso
 from storage.scripts import HAN_CHAR, primary_language
 
-__all__ = ["Article", "extract", "merge_hints", "detect_language"]
+__all__ = ["Article", "decode", "detect_language", "extract", "merge_hints"]
 
 # Characters counted when guessing a language from the script alone (Han: storage.scripts).
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -37,6 +37,17 @@ _LANG_ALIASES = {
     "wuu": "zh", "yue": "zh", "zh-hans": "zh", "zh-hant": "zh", "iw": "he", "in": "id", "jw": "jv",
 }  # fmt: skip
 _LANGUAGE_SAMPLE = 3000
+
+
+def decode(body: str | bytes, encoding: str | None) -> str | bytes:
+    """*body* as Scrapy's ``response.text`` has it: w3lib's ``html_to_unicode`` with the
+    response's *encoding* (a byte-order mark wins); bytes as they are without one
+    (trafilatura then finds the encoding)."""
+    if isinstance(body, str) or not encoding:
+        return body
+    from w3lib.encoding import html_to_unicode
+
+    return html_to_unicode(f"charset={encoding}", body)[1]
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:

@@ -25,8 +25,7 @@ class FetchedPage:
     url: str = ""  # URL of the final response, after redirects
     status: int | None = None
     body: bytes = b""
-    text: str = ""  # body decoded with the response's encoding
-    encoding: str | None = None
+    encoding: str | None = None  # the response's (Scrapy's): the body is decoded with it
     content_type: str = ""
     hints: dict[str, Any] = field(default_factory=dict)
     error: str | None = None

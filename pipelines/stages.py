@@ -49,15 +49,15 @@ class ExtractPipeline(_Stage):
             return item
         session = self.session
         session.report(item.source).fetched += 1
-        html = item.text or item.body
         url = canonical_url(item.url) or item.url
         language = item.hints.get("language")
         try:
             if session.extractor is not None:  # in a worker process: the reactor downloads on
-                found = session.extractor.extract(html, url, language)
+                found = session.extractor.extract(item.body, url, language, item.encoding)
             else:
-                from pipelines.extract import extract
+                from pipelines.extract import decode, extract
 
+                html = decode(item.body, item.encoding)
                 found = deferToThread(extract, html, url, language=language)
             article = await maybe_deferred_to_future(found)
         except PoolBroken as exc:

@@ -2,7 +2,8 @@
 
 The crawl's :class:`pipelines.workers.ExtractorPool` starts these and speaks to them in
 frames (a 4-byte big-endian length and a payload): it sends a pickle of
-``(html, url, language)``, the worker answers JSON, ``{"article": {...} | null}`` or
+``(html, url, language, encoding)`` (the response's bytes and Scrapy's encoding for them:
+the worker decodes them), the worker answers JSON, ``{"article": {...} | null}`` or
 ``{"error": "..."}``, after a first ``{"ready": true}`` once its imports are done. This
 module imports neither Twisted nor Scrapy: a worker holds only what extraction needs.
 """
@@ -91,17 +92,17 @@ def serve(
     """Answer frames from *stdin* until it ends (the worker loop); the first frame sent
     is ``{"ready": true}`` and *hello*."""
     quiet()
-    from pipelines.extract import extract
+    from pipelines.extract import decode, extract
 
     hooks = os.environ.get(TEST_HOOKS) == "1"
     give_back = _heap_trimmer()
     send(frame(json.dumps({"ready": True, **(hello or {})}).encode()))
     while (request := _read(stdin)) is not None:
-        html, url, language = pickle.loads(request)
+        html, url, language, encoding = pickle.loads(request)
         if hooks:
             _test_hook(html)
         try:
-            article = extract(html, url, language=language)
+            article = extract(decode(html, encoding), url, language=language)
             if article is not None:
                 article.signature = _signature(article.text)
             reply: dict[str, Any] = {"article": asdict(article) if article else None}

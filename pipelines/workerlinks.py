@@ -40,8 +40,8 @@ __all__ = [
 
 # how long a worker's lost connection waits for the fork server to say how it ended
 _EXIT_STATUS_WAIT = 0.5
-# a page for a worker: (html, url, declared language), and what its extraction fires
-Task = tuple[tuple[Any, str, str | None], Deferred[Article | None]]
+# a page for a worker: (html, url, declared language, encoding), and what its extraction fires
+Task = tuple[tuple[Any, str, str | None, str | None], Deferred[Article | None]]
 
 
 class ExtractionFailed(Exception):

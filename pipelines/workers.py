@@ -169,9 +169,16 @@ class ExtractorPool:
         self._closed.clear()
 
     # -- pages
-    def extract(self, html: str | bytes, url: str, language: str | None = None) -> Deferred:
+    def extract(
+        self,
+        html: str | bytes,
+        url: str,
+        language: str | None = None,
+        encoding: str | None = None,
+    ) -> Deferred:
         """A Deferred of the page's :class:`Article` (None: no article in it), or a failure
-        with :class:`ExtractionFailed`."""
+        with :class:`ExtractionFailed`. Bytes are decoded with *encoding* by the worker
+        (:func:`pipelines.extract.decode`): the crawl's process never holds the text."""
         done: Deferred[Article | None] = Deferred()
         if self._closing:
             done.errback(
@@ -183,7 +190,7 @@ class ExtractorPool:
         if self._server is None:
             self.start()
         # pickled when sent: a page waiting here is held once, not twice
-        self._waiting.append(((html, url, language), done))
+        self._waiting.append(((html, url, language, encoding), done))
         self._dispatch()
         return done
 

@@ -28,7 +28,7 @@ def test_a_worker_answers_with_the_story_signature_of_the_text(monkeypatch):
 
     monkeypatch.setenv("CULTUREWATCH_WORKER_VERBOSE", "1")  # logging stays as the tests have it
 
-    frame = pickle.dumps((article_html(3), "http://127.0.0.1/news/3.html", None))
+    frame = pickle.dumps((article_html(3).encode(), "http://127.0.0.1/news/3.html", None, "utf-8"))
     stdin = io.BytesIO(struct.pack(">I", len(frame)) + frame)
     sent: list[bytes] = []
     serve(stdin, sent.append)

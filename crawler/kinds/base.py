@@ -223,7 +223,7 @@ class SourceSpider(scrapy.Spider):
             url=response.url,
             status=response.status,
             body=response.body if is_html else b"",
-            text=response.text if is_html else "",
+            # decoded by the extraction worker, not here (pipelines.extract.decode)
             encoding=getattr(response, "encoding", None),
             content_type=content_type,
             hints=response.meta["hints"],

@@ -25,7 +25,6 @@ from twisted.python.failure import Failure
 
 from crawler.discovery import (
     FEED_PATHS,
-    SITEMAP_PATHS,
     Found,
     feed_candidates,
     links_found,
@@ -33,6 +32,7 @@ from crawler.discovery import (
     read_listing,
     robots_sitemaps,
     site_root,
+    sitemap_paths,
 )
 from crawler.kinds.base import failure_reason
 
@@ -118,7 +118,7 @@ class Discovery:
         if self.probe:
             self.queue.append(("robots", urljoin(self.site, "robots.txt")))
             self.queue.extend(("listing", urljoin(self.site, p)) for p in FEED_PATHS)
-            self.queue.extend(("listing", urljoin(self.site, p)) for p in SITEMAP_PATHS)
+            self.queue.extend(("listing", urljoin(self.site, p)) for p in sitemap_paths())
         yield from self.next()
 
     def parse_candidate(self, response: Response) -> Iterator[Any]:
