@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import signal
 import struct
 import sys
 from collections.abc import Callable
@@ -42,6 +43,9 @@ def _test_hook(html: str | bytes) -> None:
     marker = html if isinstance(html, bytes) else html.encode("utf-8", "replace")
     if b"culturewatch-test:crash" in marker:
         os._exit(70)
+    if b"culturewatch-test:kill-fork-server" in marker:  # the process it was forked from
+        os.kill(os.getppid(), signal.SIGKILL)
+        os._exit(71)
     if b"culturewatch-test:hang" in marker:
         while True:
             pass

@@ -25,7 +25,8 @@ The frames are described in :mod:`pipelines.worker` (pages) and :mod:`pipelines.
 
 Test hook (:mod:`pipelines.worker`; documented, off unless the environment sets ``CULTUREWATCH_WORKER_TEST_HOOKS=1``):
 a page containing ``culturewatch-test:crash`` makes the worker exit at once (``os._exit``),
-one containing ``culturewatch-test:hang`` makes it spin forever. No real page was found that
+one containing ``culturewatch-test:hang`` makes it spin forever, one containing
+``culturewatch-test:kill-fork-server`` kills the fork server and exits. No real page was found that
 crashes or hangs lxml and trafilatura on demand; the hook lets the tests exercise the pool's
 recovery with a real dying or hanging process.
 """

@@ -110,3 +110,31 @@ def test_a_page_in_extraction_when_the_crawl_stops_is_not_an_attempt(tmp_path, m
     # the page being extracted, and those waiting behind it, were never tried: no attempt
     stopped = rows(db, "select outcome from pages where url = ?", urls[1])
     assert stopped == [], (stopped, out, err)
+
+
+@pytest.mark.slow  # an end-to-end crawl
+def test_the_fork_server_is_started_again_when_it_dies(tmp_path, monkeypatch):
+    """The process the workers are forked from is killed mid-crawl: its workers die with it,
+    a new one is started, and every other page is archived by the workers it forks."""
+    monkeypatch.setenv("CULTUREWATCH_WORKER_TEST_HOOKS", "1")
+    with FixtureServer() as srv:
+        urls = news_site(srv, 12)
+        srv.routes["/news/3.html"] = Route(
+            article_html(3).replace("</body>", "<!-- culturewatch-test:kill-fork-server --></body>")
+        )
+        config = tmp_path / "config"
+        write_settings(config, **{"crawl.extract_workers": 2})
+        sources = write_sources(
+            tmp_path / "s.toml", [{"name": "s", "url": srv.url("/feed.xml"), "kind": "feed"}]
+        )
+        db = tmp_path / "a.db"
+        result = crawl(config, sources, db)
+    assert result.returncode == 0, result.stdout + result.stderr
+    archived = {u for (u,) in rows(db, "select url from articles")}
+    failed = dict(rows(db, "select url, error from pages where outcome = 'failed'"))
+    # the server cannot say how its workers ended: the page's worker simply died; the other
+    # worker died with the server, and the page it was on failed, no more than that
+    assert urls[3] in failed, failed
+    assert len(failed) <= 2 and all("worker died on this page" in e for e in failed.values())
+    assert archived == set(urls) - set(failed)
+    assert len(archived) >= len(urls) - 2
