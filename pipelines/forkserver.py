@@ -70,6 +70,7 @@ def warm_up() -> None:
     if article is not None:
         signature(article.text)
     _justext_stoplist()
+    _date_parser()
     # not py3langid: its model takes ~75 MiB, and CLD2 settles nearly every page without it
 
 
@@ -82,6 +83,20 @@ def _justext_stoplist() -> None:
 
         define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
     except (ImportError, AttributeError):  # another trafilatura: its workers load their own
+        pass
+
+
+def _date_parser() -> None:
+    """htmldate's last resort for a date, dateparser, loads its language data and compiles
+    its patterns on its first use (~0.6 s and ~7 MiB); courlan builds the public-suffix
+    trie (tld, ~2 MiB) on its first full domain lookup: here once, for every worker."""
+    try:
+        from htmldate.extractors import external_date_parser
+        from tld import get_tld
+
+        external_date_parser("2 January 2026", "%Y-%m-%d")
+        get_tld("https://www.example.co.uk/", fail_silently=True)
+    except (ImportError, AttributeError, ValueError):  # another version: each worker's own
         pass
 
 
