@@ -100,7 +100,7 @@ def _date_parser() -> None:
         pass
 
 
-def _worker(key: int, path: str, inherited: list[int]) -> None:
+def _worker(key: int, path: str, inherited: list[int], server: int) -> None:
     """The forked child: connect to the crawl and serve pages until it hangs up."""
     code = 0
     try:
@@ -113,6 +113,8 @@ def _worker(key: int, path: str, inherited: list[int]) -> None:
         sys.stdout = sys.stderr
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         die_with_parent()
+        if os.getppid() != server:  # the server died before that took hold
+            return
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.connect(path)
             with sock.makefile("rb") as reader:
@@ -140,6 +142,7 @@ def serve_forks(path: str, commands: Any, out: Any) -> None:
     selector = selectors.DefaultSelector()
     selector.register(commands, selectors.EVENT_READ, "command")
     pending = b""
+    parent = os.getpid()
     open_input = True
     while open_input or children:
         events = selector.select(timeout=None if open_input else _LAST_WAIT)
@@ -164,7 +167,7 @@ def serve_forks(path: str, commands: Any, out: Any) -> None:
                 pid = os.fork()
                 if pid == 0:
                     selector.close()
-                    _worker(int(line), path, [out.fileno(), *children])
+                    _worker(int(line), path, [out.fileno(), *children], parent)
                 pidfd = os.pidfd_open(pid)
                 children[pidfd] = (int(line), pid)
                 selector.register(pidfd, selectors.EVENT_READ, "child")
