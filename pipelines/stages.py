@@ -57,8 +57,10 @@ class ExtractPipeline(_Stage):
             else:
                 from pipelines.extract import decode, extract
 
-                html = decode(item.body, item.encoding)
-                found = deferToThread(extract, html, url, language=language)
+                body, encoding = item.body, item.encoding
+                found = deferToThread(
+                    lambda: extract(decode(body, encoding), url, language=language)
+                )
             article = await maybe_deferred_to_future(found)
         except PoolBroken as exc:
             session.abort(f"the crawl stopped: {exc}")

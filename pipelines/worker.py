@@ -1,6 +1,7 @@
-"""One extraction worker: the loop behind ``python -m pipelines.worker``.
+"""One extraction worker's loop (:func:`serve`), run by each worker that
+:mod:`pipelines.forkserver` forks.
 
-The crawl's :class:`pipelines.workers.ExtractorPool` starts these and speaks to them in
+The crawl's :class:`pipelines.workers.ExtractorPool` speaks to the workers in
 frames (a 4-byte big-endian length and a payload): it sends a pickle of
 ``(html, url, language, encoding)`` (the response's bytes and Scrapy's encoding for them:
 the worker decodes them), the worker answers JSON, ``{"article": {...} | null}`` or
@@ -15,7 +16,6 @@ import os
 import pickle
 import signal
 import struct
-import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, BinaryIO
@@ -125,20 +125,3 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
-
-
-def main() -> None:
-    die_with_parent()
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the frames
-    sys.stdout = sys.stderr
-
-    def send(data: bytes) -> None:
-        out.write(data)
-        out.flush()
-
-    serve(sys.stdin.buffer, send)
-
-
-if __name__ == "__main__":
-    main()

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from twisted.internet import protocol
 from twisted.internet.defer import Deferred
+from twisted.protocols import basic
 
 from pipelines.article import Article
-from pipelines.worker import HEADER as _HEADER
 from pipelines.worker import frame as _frame
 
 if TYPE_CHECKING:
@@ -62,22 +62,17 @@ def _reactor() -> Any:
     return reactor
 
 
-class _Frames:
-    """The JSON frames (:func:`pipelines.worker.frame`) in a stream of bytes, one by one."""
+class _Frames(basic.Int32StringReceiver):
+    """Frames (:func:`pipelines.worker.frame`: a 4-byte big-endian length, then the payload)
+    as Twisted reads them; each payload is JSON, handed to *handle*."""
+
+    MAX_LENGTH = 2**31 - 1  # a page and its article: never refused for their size
 
     def __init__(self, handle: Callable[[dict[str, Any]], None]):
-        self.buffer = bytearray()
         self.handle = handle
 
-    def feed(self, data: bytes) -> None:
-        self.buffer += data
-        while len(self.buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(self.buffer)
-            if len(self.buffer) < _HEADER.size + size:
-                return
-            payload = bytes(self.buffer[_HEADER.size : _HEADER.size + size])
-            del self.buffer[: _HEADER.size + size]
-            self.handle(json.loads(payload))
+    def stringReceived(self, string: bytes) -> None:  # noqa: N802 - Twisted's name
+        self.handle(json.loads(string))
 
 
 class WorkerLink(protocol.Protocol):
@@ -111,7 +106,7 @@ class WorkerLink(protocol.Protocol):
         return self.transport
 
     def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's name
-        self.frames.feed(data)
+        self.frames.dataReceived(data)
 
     def _message(self, reply: dict[str, Any]) -> None:
         if self.key is None:  # its first frame says which worker it is
@@ -228,7 +223,7 @@ class ForkServer(protocol.ProcessProtocol):
         return self.transport
 
     def outReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's name
-        self.frames.feed(data)
+        self.frames.dataReceived(data)
 
     def _message(self, message: dict[str, Any]) -> None:
         if message.get("ready"):

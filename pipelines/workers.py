@@ -101,8 +101,9 @@ class ExtractorPool:
     def start(self) -> None:
         if self._listener is None:
             self._socket_dir = tempfile.mkdtemp(prefix="culturewatch-workers-")  # mode 0700
-            path = os.path.join(self._socket_dir, "socket")
-            self._listener = _reactor().listenUNIX(path, link_factory(self), mode=0o600)
+            self._listener = _reactor().listenUNIX(
+                self._socket_path(), link_factory(self), mode=0o600
+            )
         if self._server is None:
             self._start_server()
         while len(self._workers) + len(self._starting) < self.size:
@@ -142,7 +143,7 @@ class ExtractorPool:
         self._closing = self._stopping = True
         self._starting.clear()
         while self._waiting:
-            self._waiting.popleft()[1].errback(ExtractionStopped("the crawl stopped"))
+            self._waiting.popleft()[1].errback(self._refusal())
         done: Deferred[None] = Deferred()
         self._closed.append(done)
         for worker in list(self._workers.values()):
@@ -182,11 +183,7 @@ class ExtractorPool:
         (:func:`pipelines.extract.decode`): the crawl's process never holds the text."""
         done: Deferred[Article | None] = Deferred()
         if self._closing:
-            done.errback(
-                ExtractionStopped("the crawl stopped")
-                if self._stopping
-                else PoolBroken("extraction workers exit as soon as they start")
-            )
+            done.errback(self._refusal())
             return done
         if self._server is None:
             self.start()
@@ -211,11 +208,7 @@ class ExtractorPool:
         """Pages a lost worker had not started: first in line again (or stopped)."""
         if self._closing:
             for _payload, done in untried:
-                done.errback(
-                    ExtractionStopped("the crawl stopped")
-                    if self._stopping
-                    else PoolBroken("extraction workers exit as soon as they start")
-                )
+                done.errback(self._refusal())
             return
         self._waiting.extendleft(reversed(untried))
         self._dispatch()
@@ -285,9 +278,15 @@ class ExtractorPool:
         if self._server is not None:
             self._server.kill()
 
+    def _refusal(self) -> Exception:
+        """Why a page cannot be extracted once the pool is closing: the crawl stopped, or
+        the workers cannot start."""
+        if self._stopping:
+            return ExtractionStopped("the crawl stopped")
+        return PoolBroken("extraction workers exit as soon as they start (see the messages above)")
+
     def _break(self) -> None:
         self._closing = True
-        reason = "extraction workers exit as soon as they start (see the messages above)"
         while self._waiting:
-            self._waiting.popleft()[1].errback(PoolBroken(reason))
+            self._waiting.popleft()[1].errback(self._refusal())
         self._kill_all()

@@ -23,6 +23,26 @@ from pipelines.article import Article
 from pipelines.stories import NUM_PERM, signature
 
 
+def hostile_site(srv, pages: int, hooks: dict[int, str]) -> list[str]:
+    """*pages* articles on *srv*, those in *hooks* carrying that worker test hook."""
+    urls = news_site(srv, pages)
+    for n, hook in hooks.items():
+        srv.routes[f"/news/{n}.html"] = Route(
+            article_html(n).replace("</body>", f"<!-- culturewatch-test:{hook} --></body>")
+        )
+    return urls
+
+
+def feed_crawl_files(tmp_path, srv, **settings):
+    """The settings, sources (the site's feed) and archive of a crawl of *srv*."""
+    config = tmp_path / "config"
+    write_settings(config, **settings)
+    sources = write_sources(
+        tmp_path / "s.toml", [{"name": "s", "url": srv.url("/feed.xml"), "kind": "feed"}]
+    )
+    return config, sources, tmp_path / "a.db"
+
+
 def test_a_worker_answers_with_the_story_signature_of_the_text(monkeypatch):
     from pipelines.worker import serve
 
@@ -44,19 +64,10 @@ def test_a_worker_answers_with_the_story_signature_of_the_text(monkeypatch):
 def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch):
     monkeypatch.setenv("CULTUREWATCH_WORKER_TEST_HOOKS", "1")
     with FixtureServer() as srv:
-        urls = news_site(srv, 10)
-        srv.routes["/news/2.html"] = Route(
-            article_html(2).replace("</body>", "<!-- culturewatch-test:crash --></body>")
+        urls = hostile_site(srv, 10, {2: "crash", 5: "hang"})
+        config, sources, db = feed_crawl_files(
+            tmp_path, srv, **{"crawl.extract_workers": 2, "crawl.extract_timeout": 3}
         )
-        srv.routes["/news/5.html"] = Route(
-            article_html(5).replace("</body>", "<!-- culturewatch-test:hang --></body>")
-        )
-        config = tmp_path / "config"
-        write_settings(config, **{"crawl.extract_workers": 2, "crawl.extract_timeout": 3})
-        sources = write_sources(
-            tmp_path / "s.toml", [{"name": "s", "url": srv.url("/feed.xml"), "kind": "feed"}]
-        )
-        db = tmp_path / "a.db"
         started = time.monotonic()
         result = crawl(config, sources, db)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -88,16 +99,10 @@ def test_a_page_in_extraction_when_the_crawl_stops_is_not_an_attempt(tmp_path, m
 
     monkeypatch.setenv("CULTUREWATCH_WORKER_TEST_HOOKS", "1")
     with FixtureServer() as srv:
-        urls = news_site(srv, 4)
-        srv.routes["/news/1.html"] = Route(
-            article_html(1).replace("</body>", "<!-- culturewatch-test:hang --></body>")
+        urls = hostile_site(srv, 4, {1: "hang"})
+        config, sources, db = feed_crawl_files(
+            tmp_path, srv, **{"crawl.extract_workers": 1, "crawl.extract_timeout": 60}
         )
-        config = tmp_path / "config"
-        write_settings(config, **{"crawl.extract_workers": 1, "crawl.extract_timeout": 60})
-        sources = write_sources(
-            tmp_path / "s.toml", [{"name": "s", "url": srv.url("/feed.xml"), "kind": "feed"}]
-        )
-        db = tmp_path / "a.db"
         proc = _start(config, sources, db, capture=True)
         deadline = time.monotonic() + 30  # every page fetched: the hanging one is in its worker
         while any(not srv.requests(u) for u in urls):
@@ -118,16 +123,8 @@ def test_the_fork_server_is_started_again_when_it_dies(tmp_path, monkeypatch):
     a new one is started, and every other page is archived by the workers it forks."""
     monkeypatch.setenv("CULTUREWATCH_WORKER_TEST_HOOKS", "1")
     with FixtureServer() as srv:
-        urls = news_site(srv, 12)
-        srv.routes["/news/3.html"] = Route(
-            article_html(3).replace("</body>", "<!-- culturewatch-test:kill-fork-server --></body>")
-        )
-        config = tmp_path / "config"
-        write_settings(config, **{"crawl.extract_workers": 2})
-        sources = write_sources(
-            tmp_path / "s.toml", [{"name": "s", "url": srv.url("/feed.xml"), "kind": "feed"}]
-        )
-        db = tmp_path / "a.db"
+        urls = hostile_site(srv, 12, {3: "kill-fork-server"})
+        config, sources, db = feed_crawl_files(tmp_path, srv, **{"crawl.extract_workers": 2})
         result = crawl(config, sources, db)
     assert result.returncode == 0, result.stdout + result.stderr
     archived = {u for (u,) in rows(db, "select url from articles")}
