@@ -1,4 +1,4 @@
-"""Downloader middlewares: the private-network guard and retries with backoff."""
+"""Downloader middlewares: the private-network guard, retries with backoff, redirects."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BackoffRetryMiddleware",
     "GuardedResolver",
+    "HeadMetaRefreshMiddleware",
     "LoopRefusingRedirectMiddleware",
     "RedirectLoop",
     "PrivateNetworkGuard",
@@ -235,6 +236,30 @@ class LoopRefusingRedirectMiddleware(RedirectMiddleware):
             if result.url in chain:
                 raise RedirectLoop(f"redirect loop: {request.url} -> {result.url}")
         return result
+
+
+# a meta refresh is looked for in the first 4,096 characters of a page (Scrapy's rule);
+# 16 KiB of bytes hold them in any encoding (4 bytes a character at most)
+_HEAD_BYTES = 16384
+
+
+class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, looking at the head of a page only.
+
+    Scrapy's looks at the first 4,096 characters of ``response.text``, which decodes the
+    whole body and keeps the text on the response for as long as it lives: a second copy
+    of every page, up to four times its size, held in the crawl's process while the page
+    waits for an extraction worker (~18 MiB of the crawl's peak with 30 pages in flight).
+    Here it reads a copy of the response cut to its first bytes; the page itself stays
+    bytes, and is decoded once, in the worker.
+    """
+
+    def process_response(self, request: Request, response: Response):  # type: ignore[override]
+        if len(response.body) <= _HEAD_BYTES:
+            return super().process_response(request, response)
+        head = response.replace(body=response.body[:_HEAD_BYTES])
+        result = super().process_response(request, head)
+        return response if result is head else result
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -70,6 +70,8 @@ def scrapy_settings(
             "crawler.middlewares.BackoffRetryMiddleware": 550,
             "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
             "crawler.middlewares.LoopRefusingRedirectMiddleware": 600,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+            "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
         },
         # what a crawl never uses is left out of Scrapy's base lists, so that it is not even
         # imported (Scrapy loads every entry of a list it merges, even one set to None): the

@@ -435,6 +435,27 @@ def test_redirect_loops_are_recorded_as_failures(tmp_path):
         assert "failed pages 2" in result.stdout
 
 
+def test_meta_refreshes_are_followed_on_small_and_large_pages(tmp_path):
+    """A meta refresh in the head is followed whether the page is short or long (the
+    crawl reads only the head of a long one for it)."""
+    with FixtureServer() as srv:
+        news_site(srv, 3)
+        for n, padding in ((0, 0), (1, 40_000)):
+            srv.routes[f"/news/{n}.html"] = Route(
+                f"<html><head><meta http-equiv='refresh' content='0;url=/moved/{n}.html'>"
+                f"<title>moved</title></head><body>{'<!-- pad -->' * (padding // 12)}"
+                "<p>This page has moved.</p></body></html>"
+            )
+            srv.routes[f"/moved/{n}.html"] = Route(article_html(n))
+        config, sources, db = setup(tmp_path, srv)
+        result = crawl(config, sources, db)
+        assert result.returncode == 0, result.stderr
+        for n in (0, 1):
+            assert len(srv.requests(f"/moved/{n}.html")) == 1
+        titles = {t for (t,) in rows(db, "select title from articles")}
+        assert {"Story number 0", "Story number 1", "Story number 2"} <= titles
+
+
 # ---------------------------------------------------------------------------- crashes
 def test_a_crashed_run_gets_its_counts_and_end_time(tmp_path):
     with FixtureServer() as srv:

@@ -1,7 +1,7 @@
 """`culturewatch crawl` against trafilatura's own CLI on a loopback mirror of real pages.
 
     python tests/bench/crawl_vs_trafilatura.py [--hosts N] [--copies C] [--repeats R]
-        [--pages P] [--growth C1,C2,...] [--only crawl|peer] [--smoke]
+        [--pages P] [--growth C1,C2,...] [--only crawl|peer] [--processes] [--smoke]
 
 The pages of ``../shared/corpus/extraction-benchmark`` (121 real articles) are served on
 N loopback hosts (port 80 of 127.X.0.1, 127.X.0.2, ...), each page in C copies made distinct (every
@@ -24,7 +24,8 @@ children, sampled every 20 ms; the same as proportional set size, which counts a
 processes share once; and the largest single process), articles out;
 then the medians and the crawl/peer ratios. ``--growth 1,20`` instead runs one crawl and one
 peer per copy count (121 -> 2,420 pages) and prints the time per article and the start-up
-cost of each (a least-squares line). ``--smoke`` is a tiny run for the test suite.
+cost of each (a least-squares line). ``--processes`` also prints, for the moment of the largest Pss, each process of the tree
+with its Pss and its private pages. ``--smoke`` is a tiny run for the test suite.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -65,6 +66,8 @@ class Run:
     largest_mib: float  # the largest single process (Rss)
     articles: int
     exit: int
+    # at the moment of the largest Pss: (role, Pss KiB, private KiB) of each process
+    at_peak: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- the mirror
@@ -155,9 +158,10 @@ def _tree(root: int) -> list[int]:
     return tree
 
 
-def _resident_kib(pid: int) -> tuple[int, int]:
-    """(Rss, Pss) of *pid* in KiB, from /proc/PID/smaps_rollup; (0, 0) once it is gone."""
-    rss = pss = 0
+def _resident_kib(pid: int) -> tuple[int, int, int]:
+    """(Rss, Pss, private) of *pid* in KiB, from /proc/PID/smaps_rollup (private: the pages
+    no other process maps); zeros once it is gone."""
+    rss = pss = private = 0
     try:
         with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
             for line in f:
@@ -165,9 +169,28 @@ def _resident_kib(pid: int) -> tuple[int, int]:
                     rss = int(line.split()[1])
                 elif line.startswith(b"Pss:"):
                     pss = int(line.split()[1])
+                elif line.startswith((b"Private_Clean:", b"Private_Dirty:")):
+                    private += int(line.split()[1])
     except (OSError, ValueError):
         pass
-    return rss, pss
+    return rss, pss, private
+
+
+def _role(pid: int, root: int) -> str:
+    """What *pid* is in a measured tree: the command's own process, a named module
+    (``python -m NAME``), or the child of one (a worker)."""
+    if pid == root:
+        return "main"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            parent = int(f.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return "?"
+    if b"-m" in argv and parent == root:
+        return argv[argv.index(b"-m") + 1].decode(errors="replace")
+    return "child" if parent == root else "grandchild"
 
 
 def measure(side: str, cmd: list[str], count: callable, **popen) -> Run:
@@ -180,15 +203,22 @@ def measure(side: str, cmd: list[str], count: callable, **popen) -> Run:
     started = time.monotonic()
     proc = subprocess.Popen(cmd, **popen)
     peak = peak_pss = largest = 0
+    at_peak: list[tuple[str, int, int]] = []
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak, peak_pss, largest
+        nonlocal peak, peak_pss, largest, at_peak
         while not done.is_set():
-            sizes = [_resident_kib(pid) for pid in _tree(proc.pid)]
-            peak = max(peak, sum(r for r, _ in sizes))
-            peak_pss = max(peak_pss, sum(p for _, p in sizes))
-            largest = max([largest, *(r for r, _ in sizes)])
+            pids = _tree(proc.pid)
+            sizes = [_resident_kib(pid) for pid in pids]
+            peak = max(peak, sum(r for r, _, _ in sizes))
+            if sum(p for _, p, _ in sizes) > peak_pss:
+                peak_pss = sum(p for _, p, _ in sizes)
+                at_peak = [
+                    (_role(pid, proc.pid), p, priv)
+                    for pid, (_, p, priv) in zip(pids, sizes, strict=True)
+                ]
+            largest = max([largest, *(r for r, _, _ in sizes)])
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -207,6 +237,7 @@ def measure(side: str, cmd: list[str], count: callable, **popen) -> Run:
         largest_mib=largest / 1024,
         articles=count(),
         exit=proc.returncode,
+        at_peak=at_peak,
     )
 
 
@@ -277,7 +308,12 @@ def setup(
 
 
 def interleaved(
-    work: Path, servers: list[FixtureServer], pages: int, repeats: int, only: str | None
+    work: Path,
+    servers: list[FixtureServer],
+    pages: int,
+    repeats: int,
+    only: str | None,
+    processes: bool = False,
 ) -> list[Run]:
     config, sources, feeds, cfg = setup(work, servers, pages)
     runs: list[Run] = []
@@ -301,6 +337,16 @@ def interleaved(
                 f"articles {run.articles}" + (f"  exit {run.exit}" if run.exit else ""),
                 flush=True,
             )
+            if processes:
+                print(
+                    "         at the largest pss: "
+                    + ", ".join(
+                        f"{role} {p / 1024:.0f} (private {priv / 1024:.0f})"
+                        for role, p, priv in run.at_peak
+                    )
+                    + " MiB",
+                    flush=True,
+                )
     return runs
 
 
@@ -367,6 +413,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=None, help="only the first P corpus pages")
     parser.add_argument("--growth", default=None, help="copy counts to run once each, e.g. 1,20")
     parser.add_argument("--only", choices=("crawl", "peer"), help="run one side only")
+    parser.add_argument(
+        "--processes", action="store_true", help="each process's memory at the peak"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny: 2 hosts, 6 pages, 1 run")
     args = parser.parse_args()
     if args.smoke:
@@ -395,7 +444,7 @@ def main() -> None:
                 f"{args.repeats} interleaved runs of each",
                 flush=True,
             )
-            report(interleaved(work, servers, n, args.repeats, args.only))
+            report(interleaved(work, servers, n, args.repeats, args.only, args.processes))
     finally:
         for srv in servers:
             srv.stop()
