@@ -13,6 +13,10 @@ so copies with a credit line, a dateline or a cut paragraph (J 0.6-0.95 on the l
 set) are found, while unrelated texts (J < 0.1: probability < 0.4 %) rarely cost a
 verification. The verification threshold 0.5 keeps same-topic articles apart (their
 estimated J stays under 0.15 on the labelled set, tests/quality/eval_stories.py).
+
+A signature is a plain tuple of ints here, and everything but :func:`signature` itself
+(bands, similarity, storage) is pure Python: the crawl's process, which only files the
+signatures its extraction workers computed, never loads numpy and datasketch (~11 MiB).
 """
 
 from __future__ import annotations
@@ -20,14 +24,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import struct
 import sys
 import types
 from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from pipelines.crosslang import CrossLanguage, overlap
 from pipelines.shingles import shingles
@@ -47,8 +50,10 @@ __all__ = [
     "assign_story",
     "band_hashes",
     "jaccard",
+    "pack",
     "rebuild_stories",
     "signature",
+    "unpack",
 ]
 
 BANDS = 32
@@ -57,7 +62,8 @@ NUM_PERM = BANDS * ROWS
 THRESHOLD = 0.5
 _SEED = 11  # fixed: stored signatures must stay comparable across processes and versions
 
-Signature = np.ndarray  # uint32, NUM_PERM values
+Signature = tuple[int, ...]  # NUM_PERM unsigned 32-bit values
+_BLOB = struct.Struct(f"<{NUM_PERM}I")  # as stored: little-endian, 4 bytes a value
 
 
 def _load_minhash() -> type[Any]:
@@ -87,20 +93,17 @@ def _load_minhash() -> type[Any]:
     return minhash.MinHash
 
 
-MinHash = _load_minhash()
-
-
-# "legacy" is the permutation scheme of every datasketch release up to 1.x and one of the
-# schemes of 2.x: the signatures stored by either are the same, so an upgrade of datasketch
-# within the pinned range never splits the archive's stories.
-_SCHEME: dict[str, str] = (
-    {"scheme": "legacy"} if "scheme" in inspect.signature(MinHash.__init__).parameters else {}
-)
-
-
 @lru_cache(maxsize=1)
-def _template() -> Any:
-    return MinHash(num_perm=NUM_PERM, seed=_SEED, **_SCHEME)
+def _minhash() -> tuple[type[Any], dict[str, str], Any]:
+    """MinHash, its keyword for the permutation scheme, and a template holding the
+    permutations (computed once): loaded on the first signature, not on import."""
+    minhash = _load_minhash()
+    # "legacy" is the permutation scheme of every datasketch release up to 1.x and one of
+    # the schemes of 2.x: the signatures stored by either are the same, so an upgrade of
+    # datasketch within the pinned range never splits the archive's stories.
+    params = inspect.signature(minhash.__init__).parameters
+    scheme = {"scheme": "legacy"} if "scheme" in params else {}
+    return minhash, scheme, minhash(num_perm=NUM_PERM, seed=_SEED, **scheme)
 
 
 def _hash(shingle: bytes) -> int:
@@ -112,21 +115,31 @@ def signature(text: str) -> Signature | None:
     grams = shingles(text)
     if not grams:
         return None
-    template = _template()
-    minhash = MinHash(
+    minhash_class, scheme, template = _minhash()
+    minhash = minhash_class(
         num_perm=NUM_PERM,
         seed=_SEED,
         hashfunc=_hash,
         permutations=template.permutations,
-        **_SCHEME,
+        **scheme,
     )
     minhash.update_batch([g.encode("utf-8") for g in sorted(grams)])
-    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+    return tuple(int(v) for v in minhash.hashvalues)
+
+
+def pack(sig: Signature) -> bytes:
+    """*sig* as stored (``story_signatures.minhash``)."""
+    return _BLOB.pack(*sig)
+
+
+def unpack(blob: bytes) -> Signature:
+    """A stored signature as a tuple."""
+    return struct.unpack(f"<{len(blob) // 4}I", blob)
 
 
 def band_hashes(sig: Signature) -> list[int]:
     """One signed 64-bit hash per band of *sig* (an SQLite integer)."""
-    raw = sig.astype("<u4").tobytes()
+    raw = pack(sig)
     width = ROWS * 4
     return [
         int.from_bytes(
@@ -140,11 +153,7 @@ def band_hashes(sig: Signature) -> list[int]:
 
 def jaccard(a: Signature, b: Signature) -> float:
     """The Jaccard similarity of two texts as their signatures estimate it."""
-    return float(np.count_nonzero(a == b)) / len(a)
-
-
-def _from_blob(blob: bytes) -> Signature:
-    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
 
 
 def assign_story(
@@ -170,10 +179,10 @@ def assign_story(
     if sig is not None:
         bands = band_hashes(sig)
         for _other, story_id, blob in store.candidates(db, bands, exclude=article_id):
-            similarity = jaccard(sig, _from_blob(blob))
+            similarity = jaccard(sig, unpack(blob))
             if similarity >= threshold and (best is None or similarity > best[0]):
                 best = (similarity, story_id)
-        store.save_signature(db, article_id, sig.astype("<u4").tobytes(), bands)
+        store.save_signature(db, article_id, pack(sig), bands)
     if cross is not None:
         found = _cross_language(db, article_id, text, cross, search=best is None)
         best = best or found

@@ -60,7 +60,7 @@ def _signature(text: str) -> list[int] | None:
         sig = signature(text)
     except Exception:  # noqa: BLE001 - the writer tries again; the extraction stands
         return None
-    return None if sig is None else [int(v) for v in sig]
+    return None if sig is None else list(sig)
 
 
 def _heap_trimmer() -> Callable[[], object]:

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from twisted.internet.defer import Deferred
 
 from pipelines.context import SourceCounters
@@ -212,7 +211,7 @@ def write_item(
             # in the same transaction: a crash leaves the article and its story, or neither
             known_sig = None
             if article.signature is not None and len(article.signature) == NUM_PERM:
-                known_sig = np.asarray(article.signature, dtype=np.uint32)
+                known_sig = tuple(article.signature)
             assign_story(archive, article_id, article.text, cross=cross, sig=known_sig)
             archive.save_raw_html(
                 article.url, item.body, encoding=item.encoding, content_type=item.content_type

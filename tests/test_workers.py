@@ -14,13 +14,12 @@ import pickle
 import struct
 import time
 
-import numpy as np
 import pytest
 from support import FixtureServer, Route, write_settings, write_sources
 from test_faults import article_html, crawl, news_site, rows
 
 from pipelines.article import Article
-from pipelines.stories import NUM_PERM, signature
+from pipelines.stories import NUM_PERM, signature, unpack
 
 
 def hostile_site(srv, pages: int, hooks: dict[int, str]) -> list[str]:
@@ -56,7 +55,7 @@ def test_a_worker_answers_with_the_story_signature_of_the_text(monkeypatch):
     assert replies[0] == {"ready": True}
     article = replies[1]["article"]
     assert article["text"] and len(article["signature"]) == NUM_PERM
-    assert article["signature"] == [int(v) for v in signature(article["text"])]
+    assert tuple(article["signature"]) == signature(article["text"])
     assert Article(**article).to_record().keys().isdisjoint({"signature"})  # not a column
 
 
@@ -87,7 +86,7 @@ def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch
         )
         assert len(stored) == len(archived)
         for text, blob in stored:
-            assert np.array_equal(np.frombuffer(blob, dtype="<u4"), signature(text))
+            assert unpack(blob) == signature(text)
         # fetched again by a later crawl (RetryPolicy), not given up at once
         assert rows(db, "select attempts from pages where url = ?", urls[2]) == [(1,)]
 
@@ -135,3 +134,39 @@ def test_the_fork_server_is_started_again_when_it_dies(tmp_path, monkeypatch):
     assert len(failed) <= 2 and all("worker died on this page" in e for e in failed.values())
     assert archived == set(urls) - set(failed)
     assert len(archived) >= len(urls) - 2
+
+
+@pytest.mark.slow  # an end-to-end crawl
+def test_the_crawls_process_loads_no_extraction_or_signature_library(tmp_path):
+    """With workers, the crawl's process files what they send: trafilatura, numpy and
+    datasketch (~40 MiB with their imports) stay in the workers, the stories are made."""
+    import subprocess
+    import sys
+
+    with FixtureServer() as srv:
+        urls = news_site(srv, 4)
+        config, sources, db = feed_crawl_files(tmp_path, srv, **{"crawl.extract_workers": 1})
+        probe = (
+            "import atexit, runpy, sys\n"
+            "heavy = ('numpy', 'trafilatura', 'datasketch', 'jieba')\n"
+            "atexit.register(lambda: print('loaded:', sorted(m for m in heavy "
+            "if m in sys.modules), file=sys.stderr))\n"
+            "sys.argv = ['culturewatch', *sys.argv[1:]]\n"
+            "runpy.run_module('crawler', run_name='__main__')\n"
+        )
+        args = ["--config", str(config), "--sources", str(sources), "--db", str(db)]
+        result = subprocess.run(
+            [sys.executable, "-c", probe, "crawl", *args, "--allow-private-networks"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "loaded: []" in result.stderr.splitlines(), result.stderr
+        assert rows(db, "select count(*) from story_signatures") == [(len(urls),)]
+        for text, blob in rows(
+            db,
+            "select a.text, s.minhash from articles a join story_signatures s on s.article_id = a.id",
+        ):
+            assert unpack(blob) == signature(text)
