@@ -170,3 +170,29 @@ def test_the_crawls_process_loads_no_extraction_or_signature_library(tmp_path):
             "select a.text, s.minhash from articles a join story_signatures s on s.article_id = a.id",
         ):
             assert unpack(blob) == signature(text)
+
+
+def test_the_fork_server_holds_the_justext_stop_words_once():
+    """The set trafilatura's justext fallback is given is justext's own, made of the very
+    strings of trafilatura's tuple (one copy, shared by every worker); other stoplists are
+    still justext's."""
+    import subprocess
+    import sys
+
+    script = (
+        "from justext import core\n"
+        "from trafilatura import external\n"
+        "from pipelines.forkserver import _justext_stoplist\n"
+        "words = external.jt_stoplist_init()\n"
+        "theirs = core.define_stoplist(words)\n"
+        "core.define_stoplist.cache_clear()\n"
+        "_justext_stoplist()\n"
+        "ours = core.define_stoplist(external.JT_STOPLIST)\n"
+        "print(external.JT_STOPLIST is words, ours == theirs, len(ours) > 10000,\n"
+        "      {id(w) for w in ours} == {id(w) for w in words},\n"
+        "      core.define_stoplist(('The', 'a')) == frozenset({'the', 'a'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["True"] * 5
