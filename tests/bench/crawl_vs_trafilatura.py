@@ -4,9 +4,9 @@
         [--pages P] [--growth C1,C2,...] [--only crawl|peer] [--processes] [--smoke]
 
 The pages of ``../shared/corpus/extraction-benchmark`` (121 real articles) are served on
-N loopback hosts (port 80 of 127.X.0.1, 127.X.0.2, ...), each page in C copies made distinct (every
-paragraph of copy c ends with its own marker, so no copy is a duplicate of another), spread
-round-robin over the hosts; each host lists its pages in one RSS feed. Politeness is off
+N loopback hosts (port 80 of 127.X.0.1, 127.X.0.2, ...), each page in C copies made
+distinct (every paragraph of copy c ends with its own marker, so no copy is a duplicate of
+another: :func:`distinct_copy`), spread round-robin over the hosts; each host lists its pages in one RSS feed. Politeness is off
 on both sides: no download delay and no AutoThrottle for the crawl (robots.txt is still
 read: one request per host), ``SLEEP_TIME = 0`` for trafilatura (and its SSRF protection
 off, so that it may fetch loopback).
@@ -24,8 +24,9 @@ children, sampled every 20 ms; the same as proportional set size, which counts a
 processes share once; and the largest single process), articles out;
 then the medians and the crawl/peer ratios. ``--growth 1,20`` instead runs one crawl and one
 peer per copy count (121 -> 2,420 pages) and prints the time per article and the start-up
-cost of each (a least-squares line). ``--processes`` also prints, for the moment of the largest Pss, each process of the tree
-with its Pss and its private pages. ``--smoke`` is a tiny run for the test suite.
+cost of each (a least-squares line). ``--processes`` also prints, for the moment of the
+largest Pss, each process of the tree with its Pss and its private pages. ``--smoke`` is a
+tiny run for the test suite.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support import FixtureServer, Route, corpus_dir, write_settings, write_sources
 
 _PARAGRAPH_END = re.compile(rb"</p>", re.I)
+_LINE_BREAK = re.compile(rb"<br\b", re.I)
+_BLOCK_END = re.compile(rb"</div>", re.I)
 
 
 @dataclass
@@ -95,10 +98,21 @@ def start_servers(n: int) -> list[FixtureServer]:
 
 
 def distinct_copy(page: bytes, copy: int) -> bytes:
-    """Copy *copy* of *page*: every paragraph ends with its own marker (copy 0 is the page)."""
+    """Copy *copy* of *page*: every paragraph ends with its own marker (copy 0 is the page).
+
+    A page whose text is mostly in lines (twice as many ``<br>`` as ``</p>``) gets the
+    marker before each line break too, and one without paragraphs at each ``</div>``: so
+    that the text extracted from each copy differs (3 of the 121 pages otherwise)."""
     if copy == 0:
         return page
-    return _PARAGRAPH_END.sub(f" (copy {copy}.)</p>".encode(), page)
+    mark = f" (copy {copy}.)".encode()
+    paragraphs = len(_PARAGRAPH_END.findall(page))
+    marked = _PARAGRAPH_END.sub(lambda m: mark + m[0], page)
+    if len(_LINE_BREAK.findall(page)) > 2 * paragraphs:
+        marked = _LINE_BREAK.sub(lambda m: mark + m[0], marked)
+    if not paragraphs:
+        marked = _BLOCK_END.sub(lambda m: mark + m[0], marked)
+    return marked
 
 
 def rss(base: str, links: list[str]) -> str:
@@ -140,8 +154,8 @@ def serve(servers: list[FixtureServer], corpus: Path, copies: int, pages: int | 
 
 
 # ---------------------------------------------------------------------------- measuring
-def _tree(root: int) -> list[int]:
-    """*root* and its descendants (from /proc)."""
+def _tree(root: int) -> dict[int, int]:
+    """*root* and its descendants (from /proc), each with its parent, root first."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -152,9 +166,12 @@ def _tree(root: int) -> list[int]:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(parent, []).append(int(entry))
-    tree = [root]
-    for pid in tree:
-        tree.extend(children.get(pid, ()))
+    tree = {root: 0}
+    order = [root]  # breadth first: a dict may not grow while it is iterated
+    for pid in order:
+        for child in children.get(pid, ()):
+            order.append(child)
+            tree[child] = pid
     return tree
 
 
@@ -176,17 +193,15 @@ def _resident_kib(pid: int) -> tuple[int, int, int]:
     return rss, pss, private
 
 
-def _role(pid: int, root: int) -> str:
-    """What *pid* is in a measured tree: the command's own process, a named module
-    (``python -m NAME``), or the child of one (a worker)."""
+def _role(pid: int, parent: int, root: int) -> str:
+    """What *pid* (a child of *parent*) is in a measured tree: the command's own process, a
+    named module (``python -m NAME``), or the child of one (a worker)."""
     if pid == root:
         return "main"
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = f.read().split(b"\0")
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            parent = int(f.read().rsplit(b")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
+    except OSError:
         return "?"
     if b"-m" in argv and parent == root:
         return argv[argv.index(b"-m") + 1].decode(errors="replace")
@@ -209,14 +224,15 @@ def measure(side: str, cmd: list[str], count: callable, **popen) -> Run:
     def sample() -> None:
         nonlocal peak, peak_pss, largest, at_peak
         while not done.is_set():
-            pids = _tree(proc.pid)
-            sizes = [_resident_kib(pid) for pid in pids]
+            tree = _tree(proc.pid)
+            sizes = [_resident_kib(pid) for pid in tree]
             peak = max(peak, sum(r for r, _, _ in sizes))
-            if sum(p for _, p, _ in sizes) > peak_pss:
-                peak_pss = sum(p for _, p, _ in sizes)
+            pss = sum(p for _, p, _ in sizes)
+            if pss > peak_pss:
+                peak_pss = pss
                 at_peak = [
-                    (_role(pid, proc.pid), p, priv)
-                    for pid, (_, p, priv) in zip(pids, sizes, strict=True)
+                    (_role(pid, parent, proc.pid), p, priv)
+                    for (pid, parent), (_, p, priv) in zip(tree.items(), sizes, strict=True)
                 ]
             largest = max([largest, *(r for r, _, _ in sizes)])
             done.wait(0.02)

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from pipelines.stories import assign_story, band_hashes, signature
+from pipelines.stories import assign_story, band_hashes, pack, signature
 from storage.archive import Archive
 
 VOCABULARY = 20_000
@@ -90,7 +90,7 @@ def fill(archive: Archive, count: int, rng: random.Random) -> list[str]:
                     story,
                 )  # fmt: skip
             )
-            signatures.append((article_id, sig.astype("<u4").tobytes()))
+            signatures.append((article_id, pack(sig)))
             bands += [(article_id, b, h) for b, h in enumerate(band_hashes(sig))]
             members.append(story)
         with archive.transaction():
