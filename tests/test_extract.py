@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support import run_python
 
 from pipelines.extract import Article, detect_language, extract, merge_hints
 from pipelines.normalize import canonical_url, fingerprint, same_site, to_utc_iso
@@ -179,9 +180,6 @@ def test_detect_language_guesses_what_nobody_declares(code: str) -> None:
 def test_the_large_model_loads_only_when_cld2_is_unsure() -> None:
     """CLD2 settles a clear text without py3langid (~80 MiB); a text CLD2 cannot read (a
     lone surrogate is not UTF-8) still gets py3langid's guess."""
-    import subprocess
-    import sys
-
     script = (
         "from py3langid import langid\n"
         "from pipelines.extract import detect_language\n"
@@ -190,7 +188,5 @@ def test_the_large_model_loads_only_when_cld2_is_unsure() -> None:
         f"assert detect_language({UNDECLARED['fr']!r} + '\\ud800') == 'fr'\n"
         "print(langid.IDENTIFIER is not None)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_python(script).stdout.split()
     assert out == ["False", "True"]

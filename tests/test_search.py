@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support import run_python
 
 from storage.archive import Archive
 from storage.search import (
@@ -233,9 +234,6 @@ def test_marks_are_never_indexed(archive: Archive) -> None:
 
 def test_indexing_never_loads_jieba(tmp_path: Path) -> None:
     """Writing (and so crawling) Chinese articles needs no dictionary: ~70 MiB saved."""
-    import subprocess
-    import sys
-
     script = (
         "import sys\n"
         "from storage.archive import Archive\n"
@@ -247,7 +245,5 @@ def test_indexing_never_loads_jieba(tmp_path: Path) -> None:
         "fts_query('哪吒电影')\n"
         "print('jieba' in sys.modules)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_python(script).stdout.split()
     assert out == ["False", "True"]  # the query side cuts words: there it loads

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import run_python
 
 from crawler.cli import EXIT_BUSY, cli
 from crawler.lock import crawl_lock
@@ -119,9 +120,7 @@ def test_signatures_are_stable_and_bands_fit_sqlite_integers() -> None:
     code = "from pipelines.stories import signature, band_hashes; import sys; " + (
         "print(band_hashes(signature(sys.stdin.read()))[:3])"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], input=WIRE, capture_output=True, text=True, check=True
-    )
+    out = run_python(code, input=WIRE)
     assert out.stdout.strip() == str(bands[:3])
 
 

@@ -15,7 +15,7 @@ import struct
 import time
 
 import pytest
-from support import FixtureServer, Route, write_settings, write_sources
+from support import FixtureServer, Route, run_python, write_settings, write_sources
 from test_faults import article_html, crawl, news_site, rows
 
 from pipelines.article import Article
@@ -30,6 +30,17 @@ def hostile_site(srv, pages: int, hooks: dict[int, str]) -> list[str]:
             article_html(n).replace("</body>", f"<!-- culturewatch-test:{hook} --></body>")
         )
     return urls
+
+
+def stored_signatures_are_the_texts(db) -> int:
+    """Assert that each stored story signature is its article text's; returns how many."""
+    stored = rows(
+        db,
+        "select a.text, s.minhash from articles a join story_signatures s on s.article_id = a.id",
+    )
+    for text, blob in stored:
+        assert unpack(blob) == signature(text)
+    return len(stored)
 
 
 def feed_crawl_files(tmp_path, srv, **settings):
@@ -80,13 +91,7 @@ def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch
         assert "longer than 3s" in failed[urls[5]], failed
         assert "failed pages 2" in result.stdout
         # the signatures the workers computed are the ones the text has (pipelines.stories)
-        stored = rows(
-            db,
-            "select a.text, s.minhash from articles a join story_signatures s on s.article_id = a.id",
-        )
-        assert len(stored) == len(archived)
-        for text, blob in stored:
-            assert unpack(blob) == signature(text)
+        assert stored_signatures_are_the_texts(db) == len(archived)
         # fetched again by a later crawl (RetryPolicy), not given up at once
         assert rows(db, "select attempts from pages where url = ?", urls[2]) == [(1,)]
 
@@ -140,9 +145,6 @@ def test_the_fork_server_is_started_again_when_it_dies(tmp_path, monkeypatch):
 def test_the_crawls_process_loads_no_extraction_or_signature_library(tmp_path):
     """With workers, the crawl's process files what they send: trafilatura, numpy and
     datasketch (~40 MiB with their imports) stay in the workers, the stories are made."""
-    import subprocess
-    import sys
-
     with FixtureServer() as srv:
         urls = news_site(srv, 4)
         config, sources, db = feed_crawl_files(tmp_path, srv, **{"crawl.extract_workers": 1})
@@ -155,30 +157,16 @@ def test_the_crawls_process_loads_no_extraction_or_signature_library(tmp_path):
             "runpy.run_module('crawler', run_name='__main__')\n"
         )
         args = ["--config", str(config), "--sources", str(sources), "--db", str(db)]
-        result = subprocess.run(
-            [sys.executable, "-c", probe, "crawl", *args, "--allow-private-networks"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_python(probe, "crawl", *args, "--allow-private-networks", check=False)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "loaded: []" in result.stderr.splitlines(), result.stderr
-        assert rows(db, "select count(*) from story_signatures") == [(len(urls),)]
-        for text, blob in rows(
-            db,
-            "select a.text, s.minhash from articles a join story_signatures s on s.article_id = a.id",
-        ):
-            assert unpack(blob) == signature(text)
+        assert stored_signatures_are_the_texts(db) == len(urls)
 
 
 def test_the_fork_server_holds_the_justext_stop_words_once():
     """The set trafilatura's justext fallback is given is justext's own, made of the very
     strings of trafilatura's tuple (one copy, shared by every worker); other stoplists are
     still justext's."""
-    import subprocess
-    import sys
-
     script = (
         "from justext import core\n"
         "from trafilatura import external\n"
@@ -192,7 +180,5 @@ def test_the_fork_server_holds_the_justext_stop_words_once():
         "      {id(w) for w in ours} == {id(w) for w in words},\n"
         "      core.define_stoplist(('The', 'a')) == frozenset({'the', 'a'}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_python(script).stdout.split()
     assert out == ["True"] * 5

@@ -6,10 +6,11 @@
 The pages of ``../shared/corpus/extraction-benchmark`` (121 real articles) are served on
 N loopback hosts (port 80 of 127.X.0.1, 127.X.0.2, ...), each page in C copies made
 distinct (every paragraph of copy c ends with its own marker, so no copy is a duplicate of
-another: :func:`distinct_copy`), spread round-robin over the hosts; each host lists its pages in one RSS feed. Politeness is off
-on both sides: no download delay and no AutoThrottle for the crawl (robots.txt is still
-read: one request per host), ``SLEEP_TIME = 0`` for trafilatura (and its SSRF protection
-off, so that it may fetch loopback).
+another: :func:`distinct_copy`), spread round-robin over the hosts; each host lists its
+pages in one RSS feed. Politeness is off on both sides: no download delay and no
+AutoThrottle for the crawl (robots.txt is still read: one request per host),
+``SLEEP_TIME = 0`` for trafilatura (and its SSRF protection off, so that it may fetch
+loopback).
 
 Both run as a user starts them, in their own process, interleaved (crawl, peer, peer, crawl,
 ...), each crawl into a fresh archive:

@@ -15,6 +15,7 @@ debugging session at the prompt can use it alike. The modules, one job each:
 - ``configs``: settings and sources files for a test crawl, the crawl CLI;
 - ``metrics``: the benchmark's shingle F1;
 - ``paths``: the repository and data directories;
+- ``snippets``: a snippet of Python in a fresh interpreter;
 - ``browser``: a real headless Chromium for the browser tests.
 """
 
@@ -27,6 +28,7 @@ from .mirror import Mirror, build_benchmark_mirror, corpus_dir
 from .newsite import ArticleInfo, NewsSite, build_news_site, load_articles
 from .paths import REPO
 from .server import HTML, FixtureServer, Hit, Response, Route, fetch, loopback_alias
+from .snippets import run_python
 
 __all__ = [
     "HTML",
@@ -47,6 +49,7 @@ __all__ = [
     "fetch",
     "load_articles",
     "loopback_alias",
+    "run_python",
     "shingle_f1",
     "write_settings",
     "write_sources",
