@@ -38,7 +38,7 @@ class CrawlOptions:
     sources: list[Source]
     db: Path
     config_dir: Path
-    themes: Any = None  # pipelines.relevance.Themes: every archived article is scored
+    themes: Any = None  # pipelines.scoring.relevance.Themes: every archived article is scored
     allow_private_networks: bool = False
     verbose: bool = False
     # called on the reactor thread a few times a second with a CrawlSnapshot (the CLI's
@@ -146,8 +146,8 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     """One crawl of every enabled source, recorded in the archive's ``runs`` table."""
     from scrapy import signals
 
-    from crawler.settings import scrapy_settings
-    from crawler.sourcecheck import flag_rule
+    from crawler.crawl_settings import scrapy_settings
+    from crawler.sources.state import flag_rule
     from storage.archive import Archive, RetryPolicy
     from storage.connection import retrying
 
@@ -307,7 +307,7 @@ def _start_extractors(settings: Settings, *, verbose: bool) -> Any:
     from scrapy.settings.default_settings import TWISTED_REACTOR
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
-    from pipelines.workers import ExtractorPool, default_workers
+    from pipelines.workers.pool import ExtractorPool, default_workers
 
     if not is_reactor_installed():  # the one Scrapy installs (the crawl keeps its default)
         install_reactor(TWISTED_REACTOR)

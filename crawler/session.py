@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.config import Source
-from pipelines.themes import Themes
-from pipelines.workers import ExtractorPool
+from pipelines.scoring.themes import Themes
+from pipelines.workers.pool import ExtractorPool
 from pipelines.writer import ArchiveWriter
 from storage.archive import Archive, RetryPolicy
 from storage.health import FlagRule

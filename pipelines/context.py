@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from pipelines.themes import Themes
-from pipelines.workers import ExtractorPool
+from pipelines.scoring.themes import Themes
+from pipelines.workers.pool import ExtractorPool
 
 if TYPE_CHECKING:
     from pipelines.writer import ArchiveWriter

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipelines.article import Article
-    from pipelines.relevance import Relevance
+    from pipelines.extraction.article import Article
+    from pipelines.scoring.relevance import Relevance
 
 __all__ = ["FetchedPage"]
 

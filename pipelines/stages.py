@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, cast
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from pipelines.article import merge_hints
 from pipelines.context import CrawlContext, HasCrawlContext, SourceCounters
+from pipelines.extraction.article import merge_hints
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url
-from pipelines.relevance import score
-from pipelines.workers import ExtractionFailed, ExtractionStopped, PoolBroken
+from pipelines.scoring.relevance import score
+from pipelines.workers.pool import ExtractionFailed, ExtractionStopped, PoolBroken
 from pipelines.writer import WriteStopped
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class ExtractPipeline(_Stage):
             if session.extractor is not None:  # in a worker process: the reactor downloads on
                 found = session.extractor.extract(item.body, url, language, item.encoding)
             else:
-                from pipelines.extract import decode, extract
+                from pipelines.extraction.extract import decode, extract
 
                 body, encoding = item.body, item.encoding
                 found = deferToThread(

@@ -28,11 +28,11 @@ from typing import Any
 from twisted.internet.defer import Deferred
 
 from pipelines.context import SourceCounters
-from pipelines.crosslang import CrossLanguage
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
-from pipelines.stories import NUM_PERM, assign_story
-from pipelines.themes import Themes
+from pipelines.scoring.themes import Themes
+from pipelines.stories.assign import NUM_PERM, assign_story
+from pipelines.stories.crosslang import CrossLanguage
 from storage.archive import Archive, RetryPolicy
 from storage.connection import is_write_failure, write_pauses
 from storage.listings import keep_listed

@@ -127,7 +127,7 @@ class Archive:
             if existing is None:
                 row_id = rows.insert(self.db, "articles", record)
                 index_articles(self.db, [row_id])
-                new_story_of_one(self.db, row_id)  # until pipelines.stories finds its story
+                new_story_of_one(self.db, row_id)  # until pipelines.stories.assign finds its story
                 return row_id, True
             changes = {
                 k: v

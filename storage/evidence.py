@@ -1,6 +1,6 @@
 """The ``evidence`` record: why an article matched its themes, as stored in ``articles.evidence``.
 
-Declared once, here, between its writer (:func:`pipelines.relevance.score`) and its readers
+Declared once, here, between its writer (:func:`pipelines.scoring.relevance.score`) and its readers
 (the digest, Datasette). The column holds JSON of :data:`Evidence`: every theme key mapped to
 the concepts found for it, strongest first, each a :class:`TermEvidence`.
 """

@@ -180,7 +180,7 @@ def m006_stories(db: sqlite_utils.Database) -> None:
     # outlets. Every article belongs to exactly one story (a story of one is fine).
     #   stories            one row per story: its title and first copy, how far it spread
     #   articles.story_id  the story of each article
-    #   story_signatures   each article's MinHash signature (pipelines/stories.py)
+    #   story_signatures   each article's MinHash signature (pipelines/stories/assign.py)
     #   story_bands        the LSH bands of the signatures: a new article's candidates are
     #                      found by an indexed lookup, so nothing is held in memory
     db.table("stories").create(
@@ -226,7 +226,7 @@ def m006_stories(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m007_story_keys(db: sqlite_utils.Database) -> None:
-    # The cross-language signal (pipelines/crosslang.py, setting stories.cross_language):
+    # The cross-language signal (pipelines/stories/crosslang.py, setting stories.cross_language):
     # per article what survives translation (theme concepts, numbers, Latin names) as a
     # JSON array, whether it is Chinese, and when it was first seen (published, else
     # fetched), indexed so that a new article reads only the other language's window.
@@ -237,7 +237,7 @@ def m007_story_keys(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m008_article_authors(db: sqlite_utils.Database) -> None:
-    # Metadata an analyst can trust (pipelines/metadata.py):
+    # Metadata an analyst can trust (pipelines/extraction/metadata.py):
     #   authors            the authors as a JSON array, for Datasette's _facet_array=authors
     #   date_source        the evidence of published_at: jsonld, meta, time, feed, htmldate
     #   feed_published_at  the feed's or news sitemap's date, kept beside the page's
@@ -323,7 +323,7 @@ def m012_robots_txt(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m013_alerts(db: sqlite_utils.Database) -> None:
-    # Alerts (config/alerts.toml, storage/alerts.py): what each alert sent to each target.
+    # Alerts (config/alerts.toml, storage/alert_state.py): what each alert sent to each target.
     #   alert_sends  one row per message or webhook call: sending, then sent or failed
     #   alert_items  alert x target x article claimed by a send; a failed send's are freed
     db.table("alert_sends").create(

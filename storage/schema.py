@@ -17,7 +17,7 @@ Tables
     story_signatures, story_bands, story_keys   what the story assignment looks up
     source_listings what the discovery of each `site` source found (storage/listings.py)
     labels          every judgement of an analyst on an article (storage/labels.py)
-    alert_sends, alert_items   what each alert delivered to each target: storage/alerts.py
+    alert_sends, alert_items   what each alert delivered to each target: storage/alert_state.py
 """
 
 from __future__ import annotations

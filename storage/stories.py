@@ -3,7 +3,7 @@
 A story is the set of archived copies of one text (syndicated, re-published with edits);
 every article belongs to exactly one (``articles.story_id``). A new article starts as a
 story of one whose id is the article's own id (ids never collide: an article id is
-unique, and a story keeps the id of the article that founded it). ``pipelines/stories.py``
+unique, and a story keeps the id of the article that founded it). ``pipelines/stories/assign.py``
 computes the signatures and decides which story an article joins; this module only
 stores and reads:
 

@@ -312,9 +312,9 @@ def test_a_send_is_recorded_even_when_the_archive_is_locked_just_after_it(
     busy timeout: the send is still recorded as sent, so no later run sends it again."""
     import threading
 
-    import crawler.alerts
+    import crawler.outputs.alert_runs
 
-    monkeypatch.setattr(crawler.alerts, "BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr(crawler.outputs.alert_runs, "BUSY_TIMEOUT", 0.2)
     held: list[sqlite3.Connection] = []
 
     def lock_the_archive() -> None:
@@ -427,7 +427,7 @@ def test_filters_source_groups(archive: Path, tmp_path: Path) -> None:
 
 
 def test_an_interrupted_send_goes_again_under_its_own_id(archive: Path, tmp_path: Path) -> None:
-    from storage.alerts import claim
+    from storage.alert_state import claim
 
     config = tmp_path / "config"
     long_ago = (datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="seconds")
@@ -453,7 +453,7 @@ def test_an_interrupted_send_goes_again_under_its_own_id(archive: Path, tmp_path
 
 
 def test_an_interrupted_send_is_taken_over_by_one_run_only(archive: Path) -> None:
-    from storage.alerts import claim, take_over
+    from storage.alert_state import claim, take_over
 
     now = datetime.now(UTC)
     long_ago = (now - timedelta(hours=2)).isoformat(timespec="seconds")
@@ -476,7 +476,7 @@ def test_an_interrupted_send_is_taken_over_by_one_run_only(archive: Path) -> Non
 def test_two_runs_at_once_send_each_story_once(archive: Path, tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from crawler.alerts import AlertsPlan, run_alerts
+    from crawler.outputs.alert_runs import AlertsPlan, run_alerts
 
     config = tmp_path / "config"
     with WebhookReceiver(delay=0.5) as hook:  # the first run is still sending when ...
@@ -510,8 +510,8 @@ def test_the_shipped_alerts_file_loads_and_documents_every_key() -> None:
     example = "\n".join(
         line[2:] if re.match(r"# (\[|[a-z_]+ = )", line) else line for line in text.splitlines()
     )
-    from crawler.alerts import theme_concepts
     from crawler.config import load_themes
+    from crawler.outputs.alert_runs import theme_concepts
 
     loaded = load_alerts_text(example, theme_concepts(load_themes(REPO / "config" / "themes.toml")))
     assert [a.name for a in loaded.alerts] == ["nezha", "hanfu-weekly"]

@@ -23,8 +23,8 @@ from support import REPO
 from support.story_rows import assign_stories
 
 from storage.archive import Archive
-from storage.browse import DATABASE_NAME
 from storage.search import MARK_END, MARK_START
+from storage.web.serve import DATABASE_NAME
 
 pytestmark = pytest.mark.slow  # a module-scoped crawl of the fixture site, and Datasette
 

@@ -16,7 +16,7 @@ from browse_helpers import CULTUREWATCH
 from support import REPO, write_settings
 
 from crawler.config import ConfigError, load_themes
-from pipelines.relevance import score
+from pipelines.scoring.relevance import score
 from storage.archive import Archive
 from storage.labels import add_label
 

@@ -28,13 +28,13 @@ from support.story_rows import assign_stories
 from crawler.cli import cli
 from crawler.config import load_themes
 from crawler.config.sources import Source
-from crawler.digests import theme_labels
-from pipelines.themes import THEME_KEYS
+from crawler.outputs.digests import theme_labels
+from pipelines.scoring.themes import THEME_KEYS
 from storage.archive import Archive
-from storage.digest import DigestError, build_digest, write_digest
-from storage.digest.text import extract
-from storage.digest.text import without_title as _without_title
-from storage.digest.write import atomic_write as _write_file
+from storage.outputs import DigestError, build_digest, write_digest
+from storage.outputs.text import extract
+from storage.outputs.text import without_title as _without_title
+from storage.outputs.write import atomic_write as _write_file
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CULTUREWATCH_UPDATE_GOLDEN") == "1"
@@ -468,9 +468,9 @@ def test_extract_two_or_three_sentences() -> None:
 
 # --------------------------------------------------------------------------- the real scorer
 def test_evidence_from_the_scorer(tmp_path: Path) -> None:
-    """Evidence written by pipelines.relevance.score is what the digest explains."""
+    """Evidence written by pipelines.scoring.relevance.score is what the digest explains."""
     themes_file = Path(__file__).resolve().parents[1] / "config" / "themes.toml"
-    relevance = pytest.importorskip("pipelines.relevance")
+    relevance = pytest.importorskip("pipelines.scoring.relevance")
     themes = load_themes(themes_file)
     title = "Ne Zha 2 and Chinese animation abroad"
     text = "The Chinese film Ne Zha 2 keeps breaking box office records abroad. " * 3

@@ -9,8 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage.archive import Archive
-from storage.digest import default_labels, write_digest
 from storage.labels import add_label, wilson
+from storage.outputs import default_labels, write_digest
 
 DAY = date(2026, 3, 4)
 PAGES = "http://127.0.0.1:8001/culturewatch/articles"

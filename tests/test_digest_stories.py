@@ -18,7 +18,7 @@ from test_digest import ARTICLES, DAY, STORY_GROUPS, _write, build_archive
 
 from crawler.config import load_themes
 from storage.archive import Archive
-from storage.digest.text import extract, without_title
+from storage.outputs.text import extract, without_title
 
 NEZHA = "https://news.example/film/ne-zha-2-abroad"
 THEMES_FILE = Path(__file__).resolve().parents[1] / "config" / "themes.toml"
@@ -118,7 +118,7 @@ def test_story_of_one_says_nothing_of_spread(tmp_path: Path) -> None:
 def test_evidence_shows_the_words_that_matched(tmp_path: Path) -> None:
     """An article naming ReelShort is explained by "ReelShort", not by the concept's first
     alias ("Tencent Games")."""
-    relevance = pytest.importorskip("pipelines.relevance")
+    relevance = pytest.importorskip("pipelines.scoring.relevance")
     themes = load_themes(THEMES_FILE)
     title = "ReelShort short dramas conquer American phones"
     text = (

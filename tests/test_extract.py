@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import run_python
 
-from pipelines.extract import Article, detect_language, extract, merge_hints
+from pipelines.extraction.extract import Article, detect_language, extract, merge_hints
 from pipelines.normalize import canonical_url, fingerprint, same_site, to_utc_iso
 
 PARAGRAPH = (
@@ -182,7 +182,7 @@ def test_the_large_model_loads_only_when_cld2_is_unsure() -> None:
     lone surrogate is not UTF-8) still gets py3langid's guess."""
     script = (
         "from py3langid import langid\n"
-        "from pipelines.extract import detect_language\n"
+        "from pipelines.extraction.extract import detect_language\n"
         f"assert detect_language({UNDECLARED['de']!r}) == 'de'\n"
         "print(langid.IDENTIFIER is not None)\n"
         f"assert detect_language({UNDECLARED['fr']!r} + '\\ud800') == 'fr'\n"

@@ -17,7 +17,7 @@ import yaml
 from browse_helpers import ENGLISH_NEZHA, HOSTILE, browse_server, front_archive, get, get_json, url
 from support import REPO
 
-from storage.browse import DATABASE_NAME
+from storage.web.serve import DATABASE_NAME
 
 pytestmark = pytest.mark.slow  # a crawl of the fixture site, a rescore and Datasette
 

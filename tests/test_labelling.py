@@ -22,7 +22,7 @@ from support import REPO
 from support.browser import HAVE_CHROMIUM, chromium
 
 from storage.archive import Archive
-from storage.browse import labelling_config
+from storage.web.serve import labelling_config
 
 pytestmark = pytest.mark.slow  # a crawl of the fixture site and a real server
 ROUTE = "/-/culturewatch/label"

@@ -1,4 +1,4 @@
-"""Metadata of a page: headline, publication date and its evidence, authors (pipelines.metadata).
+"""Metadata of a page: headline, publication date and its evidence, authors (pipelines.extraction.metadata).
 
 Small pages written for these tests; the real pages are the quality gate's
 (tests/quality/eval_metadata.py).
@@ -12,8 +12,13 @@ from datetime import UTC, datetime
 import pytest
 from trafilatura.utils import load_html
 
-from pipelines.extract import extract, merge_hints
-from pipelines.metadata import page_metadata, split_authors, strip_site_affixes, valid_date
+from pipelines.extraction.extract import extract, merge_hints
+from pipelines.extraction.metadata import (
+    page_metadata,
+    split_authors,
+    strip_site_affixes,
+    valid_date,
+)
 from storage.archive import Archive
 
 URL = "https://news.example/culture/2025/a-film-travels"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import FeedError, parse_feed
-from crawler.sitemaps import SitemapError, SitemapRef, iter_sitemap, parse_sitemap
+from crawler.listings.feeds import FeedError, parse_feed
+from crawler.listings.sitemaps import SitemapError, SitemapRef, iter_sitemap, parse_sitemap
 
 BASE = "https://news.example/feeds/main"
 

@@ -1,4 +1,4 @@
-"""Unit tests of pipelines.relevance on the project's own short synthetic texts."""
+"""Unit tests of pipelines.scoring.relevance on the project's own short synthetic texts."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from crawler.config import SETTINGS_SCHEMA, ConfigError, load_themes
-from pipelines.relevance import Relevance, score
-from pipelines.themes import THEME_KEYS, ThemeError, Themes, compile_themes
+from pipelines.scoring.relevance import Relevance, score
+from pipelines.scoring.themes import THEME_KEYS, ThemeError, Themes, compile_themes
 from storage.evidence import TermEvidence
 
 ROOT = Path(__file__).resolve().parents[1]

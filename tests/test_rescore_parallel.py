@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.config import load_themes
-from pipelines.scoring import rescore_archive
+from pipelines.scoring.rescore import rescore_archive
 from storage.archive import Archive
 
 ROOT = Path(__file__).resolve().parents[1]

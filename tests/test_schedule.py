@@ -26,7 +26,7 @@ from support import write_settings, write_sources
 from crawler.cli import EXIT_BUSY, cli
 from crawler.config import ConfigError
 from crawler.lock import ArchiveBusy, crawl_lock, is_locked, lock_path
-from crawler.scheduler import SchedulePlan, Scheduler, cron_trigger
+from crawler.schedule.scheduler import SchedulePlan, Scheduler, cron_trigger
 from storage.archive import Archive
 
 REPO = Path(__file__).resolve().parents[1]
@@ -389,7 +389,7 @@ def test_weekday_numbers_follow_crontab() -> None:
 
 
 def test_a_late_run_is_recorded_for_its_scheduled_time() -> None:
-    from crawler.scheduler import _due
+    from crawler.schedule.scheduler import _due
 
     tz = ZoneInfo("Asia/Shanghai")
     trigger = cron_trigger("0 7 * * *", tz, key="k", where="w")

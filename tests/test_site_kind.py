@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from support import FixtureServer, Route, build_news_site, crawl_cli, write_settings, write_sources
 
-from crawler.discovery import (
+from crawler.listings.discovery import (
     FEED_PATHS,
     article_links,
     feed_candidates,
@@ -152,8 +152,8 @@ def test_site_sources_are_discovered_remembered_and_rediscovered(tmp_path: Path)
 
 def test_discovery_follows_only_web_urls() -> None:
     from crawler.config import load_settings
-    from crawler.discovery import article_links, feed_candidates, robots_sitemaps
-    from crawler.settings import scrapy_settings
+    from crawler.crawl_settings import scrapy_settings
+    from crawler.listings.discovery import article_links, feed_candidates, robots_sitemaps
 
     robots = (
         b"Sitemap: file:///etc/passwd\nSitemap: data:text/plain,x\n"

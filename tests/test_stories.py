@@ -13,8 +13,7 @@ from support import run_python
 
 from crawler.cli import EXIT_BUSY, cli
 from crawler.lock import crawl_lock
-from pipelines.shingles import body_lines, shingles
-from pipelines.stories import (
+from pipelines.stories.assign import (
     BANDS,
     NUM_PERM,
     assign_story,
@@ -24,6 +23,7 @@ from pipelines.stories import (
     signature,
     unpack,
 )
+from pipelines.stories.shingles import body_lines, shingles
 from storage.archive import Archive
 
 QUALITY = Path(__file__).resolve().parent / "quality"
@@ -117,7 +117,7 @@ def test_signatures_are_stable_and_bands_fit_sqlite_integers() -> None:
     bands = band_hashes(first)
     assert len(bands) == BANDS and all(-(2**63) <= b < 2**63 for b in bands)
     # the same in a fresh process: stored signatures stay comparable across runs
-    code = "from pipelines.stories import signature, band_hashes; import sys; " + (
+    code = "from pipelines.stories.assign import signature, band_hashes; import sys; " + (
         "print(band_hashes(signature(sys.stdin.read()))[:3])"
     )
     out = run_python(code, input=WIRE)
@@ -323,7 +323,7 @@ def test_cross_language_joins_an_english_and_a_chinese_version(archive: Archive)
     from support.paths import REPO
 
     from crawler.config import load_themes
-    from pipelines.crosslang import CrossLanguage
+    from pipelines.stories.crosslang import CrossLanguage
 
     cross = CrossLanguage(load_themes(REPO / "config" / "themes.toml"))
     items = {

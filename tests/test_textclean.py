@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines.extract import extract
-from pipelines.textclean import trim_text
+from pipelines.extraction.extract import extract
+from pipelines.extraction.textclean import trim_text
 
 
 def test_a_first_line_that_is_the_headline_goes() -> None:

@@ -2,7 +2,7 @@
 page recorded as failed; every other page is archived.
 
 The dying and the hanging are real (a worker process that exits at once, one that spins),
-brought about by the worker protocol's documented test hook (``pipelines.worker``), which
+brought about by the worker protocol's documented test hook (``pipelines.workers.loop``), which
 only a crawl started with ``CULTUREWATCH_WORKER_TEST_HOOKS=1`` has.
 """
 
@@ -18,8 +18,8 @@ import pytest
 from support import FixtureServer, Route, run_python, write_settings, write_sources
 from test_faults import article_html, crawl, news_site, rows
 
-from pipelines.article import Article
-from pipelines.stories import NUM_PERM, signature, unpack
+from pipelines.extraction.article import Article
+from pipelines.stories.assign import NUM_PERM, signature, unpack
 
 
 def hostile_site(srv, pages: int, hooks: dict[int, str]) -> list[str]:
@@ -54,7 +54,7 @@ def feed_crawl_files(tmp_path, srv, **settings):
 
 
 def test_a_worker_answers_with_the_story_signature_of_the_text(monkeypatch):
-    from pipelines.worker import serve
+    from pipelines.workers.loop import serve
 
     monkeypatch.setenv("CULTUREWATCH_WORKER_VERBOSE", "1")  # logging stays as the tests have it
 
@@ -90,7 +90,7 @@ def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch
         assert "worker died on this page (exit status 70)" in failed[urls[2]], failed
         assert "longer than 3s" in failed[urls[5]], failed
         assert "failed pages 2" in result.stdout
-        # the signatures the workers computed are the ones the text has (pipelines.stories)
+        # the signatures the workers computed are the ones the text has (pipelines.stories.assign)
         assert stored_signatures_are_the_texts(db) == len(archived)
         # fetched again by a later crawl (RetryPolicy), not given up at once
         assert rows(db, "select attempts from pages where url = ?", urls[2]) == [(1,)]
@@ -170,7 +170,7 @@ def test_the_fork_server_holds_the_justext_stop_words_once():
     script = (
         "from justext import core\n"
         "from trafilatura import external\n"
-        "from pipelines.forkserver import _justext_stoplist\n"
+        "from pipelines.workers.fork_server import _justext_stoplist\n"
         "words = external.jt_stoplist_init()\n"
         "theirs = core.define_stoplist(words)\n"
         "core.define_stoplist.cache_clear()\n"

@@ -36,8 +36,8 @@ def alerts(ctx: click.Context, config: Path | None, db: Path | None, list_only: 
     from rich.console import Console
     from rich.table import Table
 
-    from crawler.alerts import AlertsPlan
-    from storage.alerts import delivery_status
+    from crawler.outputs.alert_runs import AlertsPlan
+    from storage.alert_state import delivery_status
     from storage.connection import reading
     from storage.schema import bring_up_to_date
 
@@ -81,7 +81,7 @@ def run(config: Path | None, db: Path | None, names: tuple[str, ...], dry_run: b
     Each target gets the stories none of whose copies it was sent before; a failed delivery
     is recorded and sent with the next run. Exit status 1 when a delivery failed.
     """
-    from crawler.alerts import AlertsPlan, run_alerts
+    from crawler.outputs.alert_runs import AlertsPlan, run_alerts
 
     plan = AlertsPlan.from_config(config_dir_path=config, db=db)
     if not plan.config.alerts:

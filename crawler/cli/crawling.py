@@ -83,7 +83,7 @@ def schedule(
     config: Path | None, db: Path | None, list_only: bool, run_now: bool, verbose: bool
 ) -> None:
     """Run crawls and digests on the [schedule] of settings.toml until SIGINT/SIGTERM."""
-    from crawler.scheduler import SchedulePlan, Scheduler, configure_logging, list_jobs
+    from crawler.schedule.scheduler import SchedulePlan, Scheduler, configure_logging, list_jobs
 
     plan = SchedulePlan.from_config(config_dir=config, db=db)
     if list_only:

@@ -85,7 +85,7 @@ def demo(db: Path, no_browse: bool, port: int, host: str, verbose: bool) -> None
                 click.echo(f"browse it: culturewatch browse --db {db}")
                 return
             from crawler.cli.outputs import serve_archive
-            from storage.browse import METADATA_FILE
+            from storage.web.serve import METADATA_FILE
 
             shipped = defaults_dir()
             metadata = shipped / METADATA_FILE if shipped else None

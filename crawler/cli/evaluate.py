@@ -36,9 +36,9 @@ def evaluate(
     """
     from crawler.config import config_dir, editable, load_settings, load_themes
     from crawler.config.tuning import write_theme_thresholds
-    from pipelines.calibration import calibrate as calibrate_themes
-    from pipelines.evaluation import evaluate as evaluate_archive
-    from pipelines.suggestions import alias_suggestions, term_suggestions
+    from pipelines.scoring.calibration import calibrate as calibrate_themes
+    from pipelines.scoring.evaluation import evaluate as evaluate_archive
+    from pipelines.scoring.suggestions import alias_suggestions, term_suggestions
     from storage.connection import reading
     from storage.schema import bring_up_to_date
 

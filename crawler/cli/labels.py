@@ -36,13 +36,13 @@ def _labeller(by: str | None) -> str:
 def browse_labelling(config: Path | None) -> dict[str, Any]:
     """What `browse` tells the labelling plugin: who the local actor is, the theme labels."""
     from crawler.config import config_dir
-    from crawler.digests import theme_labels
+    from crawler.outputs.digests import theme_labels
 
     return {"local_user": _labeller(None), "themes": theme_labels(config_dir(config))}
 
 
 def _check_theme(theme: str | None) -> str | None:
-    from pipelines.themes import THEME_KEYS
+    from pipelines.scoring.themes import THEME_KEYS
 
     if theme is not None and theme not in THEME_KEYS:
         fail(f"unknown theme {theme!r} (one of: {', '.join(THEME_KEYS)})", 2)
@@ -139,7 +139,7 @@ def export(file: Path, config: Path | None, db: Path | None) -> None:
 
 def _read_lines(file: Path) -> list[dict[str, Any]]:
     """The labels of a JSON Lines file; a bad line is one error naming it (exit status 2)."""
-    from pipelines.themes import THEME_KEYS
+    from pipelines.scoring.themes import THEME_KEYS
 
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")

@@ -41,8 +41,8 @@ __all__ = ["browse", "digest"]
 @handle_errors
 def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> None:
     """Write the day's digest: YYYY-MM-DD.md/.html/.json, the chart and feed.xml."""
-    from crawler.digests import digest_from_config
-    from storage.digest import DigestError
+    from crawler.outputs.digests import digest_from_config
+    from storage.outputs import DigestError
 
     try:
         result, paths = digest_from_config(
@@ -66,7 +66,7 @@ def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> 
 def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
     """Serve the archive with Datasette (metadata and canned queries: config/metadata.yml)."""
     from crawler.config import config_file, load_settings
-    from storage.browse import METADATA_FILE
+    from storage.web.serve import METADATA_FILE
 
     path = archive_path(db, load_settings(config))
     metadata = config_file(METADATA_FILE, config)  # else the one shipped with culturewatch
@@ -80,7 +80,7 @@ def serve_archive(
     labels and the concept search's aliases) and its labelling settings."""
     from crawler.cli.labels import browse_labelling
     from crawler.config import config_file, load_themes
-    from storage.browse import MetadataError, serve
+    from storage.web.serve import MetadataError, serve
 
     themes = load_themes(config_file("themes.toml", config))  # labels and concept search
     labels = {theme.key: theme.label for theme in themes.themes}

@@ -47,7 +47,7 @@ def score(paths: tuple[Path, ...], config: Path | None) -> None:
     """
     import json
 
-    from pipelines.scoring import score_file
+    from pipelines.scoring.rescore import score_file
 
     _settings, themes, threshold = _scoring_config(config)
     failed = 0
@@ -88,8 +88,8 @@ def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bo
     """
     from rich.progress import Progress
 
-    from pipelines.scoring import reextract_archive, rescore_archive
-    from pipelines.workers import default_workers
+    from pipelines.scoring.rescore import reextract_archive, rescore_archive
+    from pipelines.workers.pool import default_workers
     from storage.archive import Archive
 
     settings, themes, threshold = _scoring_config(config)

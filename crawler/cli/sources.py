@@ -41,8 +41,8 @@ def sources(
         ctx.obj = {**(ctx.obj or {}), "config": config, "sources_file": sources_file}
         return
     from crawler.config import config_dir, load_settings, load_sources
-    from crawler.report import print_states
-    from crawler.sourcecheck import flag_rule, source_states
+    from crawler.sources.report import print_states
+    from crawler.sources.state import flag_rule, source_states
 
     directory = config_dir(config)
     settings = load_settings(directory)
@@ -84,8 +84,8 @@ def sources_check(
     import time
 
     from crawler.config import config_dir, load_settings, load_sources, load_themes
-    from crawler.report import check_line, check_summary
-    from crawler.sourcecheck import check_sources
+    from crawler.sources.report import check_line, check_summary
+    from crawler.sources.state import check_sources
 
     given = ctx.obj or {}  # the group's --config/--sources; this command's own win
     config = config or given.get("config")
@@ -147,9 +147,9 @@ def sources_add(
     is refused (exit status 2); a URL that gives nothing usable adds nothing (exit 1).
     """
     from crawler.config import Source, config_dir, editable, load_settings, load_sources
-    from crawler.report import check_line
-    from crawler.sourceadd import LANGUAGE, append_entry, duplicate, entry_text, new_name, planned
-    from crawler.sourcecheck import check_sources
+    from crawler.sources.add import LANGUAGE, append_entry, duplicate, entry_text, new_name, planned
+    from crawler.sources.report import check_line
+    from crawler.sources.state import check_sources
 
     given = ctx.obj or {}
     config = config or given.get("config")

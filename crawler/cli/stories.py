@@ -84,8 +84,8 @@ def rebuild(config: Path | None, db: Path | None, batch_size: int) -> None:
     from rich.progress import Progress
 
     from crawler.config import config_dir, load_settings, load_themes
-    from pipelines.crosslang import CrossLanguage
-    from pipelines.stories import rebuild_stories
+    from pipelines.stories.assign import rebuild_stories
+    from pipelines.stories.crosslang import CrossLanguage
     from storage.archive import Archive
 
     directory = config_dir(config)

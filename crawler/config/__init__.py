@@ -3,7 +3,7 @@
 Nothing here runs at import time: callers pass the directory (or file) they want.
 ``files`` finds the configuration and reads its files, ``settings`` and ``sources``
 check ``settings.toml`` and sources files; ``load_themes`` compiles ``themes.toml``
-with the scorer's rules (``pipelines.themes``).
+with the scorer's rules (``pipelines.scoring.themes``).
 """
 
 from crawler.config.files import (

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from crawler.config.files import ConfigError, parse_toml, read_text
 from crawler.config.settings import type_name
-from pipelines.themes import THEME_KEYS
+from pipelines.scoring.themes import THEME_KEYS
 from storage.concepts import ConceptQueryError, Concepts, concept_query
 from storage.groups import SOURCE_GROUPS
 
@@ -302,10 +302,10 @@ def _alert(entry: Any, where: str, concepts: Concepts) -> Alert:
 def load_alerts(path: str | os.PathLike, concepts: Concepts | None = None) -> AlertsConfig:
     """Read and check ``alerts.toml``; a missing file is no alerts.
 
-    *concepts* are the alias groups of the themes (``crawler.alerts.theme_concepts``): a
+    *concepts* are the alias groups of the themes (``crawler.outputs.alert_runs.theme_concepts``): a
     query is read with them, and a query that cannot be read as written is refused here.
     """
-    from crawler.cron import cron_trigger
+    from crawler.config.cron import cron_trigger
 
     path = Path(path)
     text = read_text(path, missing_ok=True)

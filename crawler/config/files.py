@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.themes import ThemeError, Themes, compile_themes
+from pipelines.scoring.themes import ThemeError, Themes, compile_themes
 
 if TYPE_CHECKING:
     from crawler.config.settings import Settings
@@ -140,7 +140,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_themes(path: str | os.PathLike) -> Themes:
-    """Read ``themes.toml`` and compile it (:func:`pipelines.themes.compile_themes`).
+    """Read ``themes.toml`` and compile it (:func:`pipelines.scoring.themes.compile_themes`).
 
     Any problem is a one-line :class:`ConfigError` naming the file and the key.
     """

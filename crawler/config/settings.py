@@ -186,8 +186,8 @@ def _check_value(where: object, dotted: str, value: Any) -> None:
         raise ConfigError(f"{where}: '{dotted}' must be {words}, not {value!r}")
     if dotted in ("schedule.crawl", "schedule.digest"):
         # checked for every command, not only by `schedule`; imported here because
-        # crawler.cron imports this module (for ConfigError)
-        from crawler.cron import cron_trigger
+        # crawler.config.cron imports this module (for ConfigError)
+        from crawler.config.cron import cron_trigger
 
         cron_trigger(value, ZoneInfo("UTC"), key=dotted, where=where)
     if dotted == "schedule.timezone":

@@ -22,8 +22,8 @@ def write_theme_thresholds(path: str | os.PathLike[str], thresholds: Mapping[str
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
-    from pipelines.themes import ThemeError, compile_themes
-    from storage.digest.write import atomic_write
+    from pipelines.scoring.themes import ThemeError, compile_themes
+    from storage.outputs.write import atomic_write
 
     path = Path(path)
     text = read_text(path)

@@ -21,10 +21,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.config import Source
-from crawler.feeds import Entry, FeedError
+from crawler.listings.feeds import Entry, FeedError
+from crawler.listings.sitemaps import SitemapError
 from crawler.middlewares import RedirectLoop, RetryDeferred
 from crawler.session import CrawlSession
-from crawler.sitemaps import SitemapError
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url
 
@@ -223,7 +223,7 @@ class SourceSpider(scrapy.Spider):
             url=response.url,
             status=response.status,
             body=response.body if is_html else b"",
-            # decoded by the extraction worker, not here (pipelines.extract.decode)
+            # decoded by the extraction worker, not here (pipelines.extraction.extract.decode)
             encoding=getattr(response, "encoding", None),
             content_type=content_type,
             hints=response.meta["hints"],

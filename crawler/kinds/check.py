@@ -1,6 +1,6 @@
 """``sources check`` inside Scrapy: a spider that fetches each source's listing once.
 
-The check runs the crawl's own stack (``crawler.settings.scrapy_settings``: its
+The check runs the crawl's own stack (``crawler.crawl_settings.scrapy_settings``: its
 middlewares, robots.txt through Protego, the private-network guard and resolver, the
 user agent, the size limit) with a short timeout and no retries. Each host's sources are
 fetched one after another (GDELT's through the crawl's own 5 s download slot); when a host
@@ -12,7 +12,7 @@ a discovery at its site's home page, whose finding the check's line names.
 
 Twisted's reactor runs once per process, so the check runs in a process of its own:
 ``python -m crawler.kinds.check`` reads a job (JSON) on stdin and writes one JSON object
-per source on stdout as each result comes (:func:`crawler.sourcecheck.check_sources`).
+per source on stdout as each result comes (:func:`crawler.sources.state.check_sources`).
 """
 
 from __future__ import annotations
@@ -32,15 +32,15 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.config import Source
-from crawler.discovery import Found, site_root
-from crawler.feeds import FeedError
 from crawler.kinds import KINDS, ListingUnusable, load
 from crawler.kinds.base import failure_reason, too_large
 from crawler.kinds.probe import Discovery
 from crawler.kinds.queries import DiscoveryError
 from crawler.kinds.search import unreachable
-from crawler.sitemaps import SitemapError
-from crawler.sourcecheck import CheckResult
+from crawler.listings.discovery import Found, site_root
+from crawler.listings.feeds import FeedError
+from crawler.listings.sitemaps import SitemapError
+from crawler.sources.state import CheckResult
 
 __all__ = ["CheckSpider", "check_settings", "main"]
 
@@ -220,7 +220,7 @@ def check_settings(
     """The crawl's Scrapy settings, with the check's differences: a short timeout, one
     request at a time per host, no item pipelines, and every kind's download slots."""
     from crawler.config import load_settings
-    from crawler.settings import scrapy_settings
+    from crawler.crawl_settings import scrapy_settings
 
     settings = scrapy_settings(
         load_settings(config_dir), allow_private_networks=allow_private_networks

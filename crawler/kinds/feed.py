@@ -7,9 +7,9 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.config import Source
-from crawler.feeds import Entry, parse_feed
 from crawler.kinds import Listing
 from crawler.kinds.base import SourceSpider
+from crawler.listings.feeds import Entry, parse_feed
 
 __all__ = ["SPIDER", "FeedSpider", "check_meta", "check_url", "describe", "feed_entries"]
 

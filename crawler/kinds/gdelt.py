@@ -23,7 +23,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapy.http import Request, Response
 
 from crawler.config import Source
-from crawler.feeds import Entry
 from crawler.kinds import Listing
 from crawler.kinds.queries import (
     GDELT_LANGUAGES,
@@ -33,6 +32,7 @@ from crawler.kinds.queries import (
     search_url,
 )
 from crawler.kinds.search import SearchSpider
+from crawler.listings.feeds import Entry
 from pipelines.normalize import canonical_url
 
 __all__ = [

@@ -29,7 +29,6 @@ import feedparser
 from scrapy.http import Request, Response
 
 from crawler.config import Source
-from crawler.feeds import Entry, _struct_to_iso
 from crawler.kinds import Listing
 from crawler.kinds.google_links import (
     article_id,
@@ -42,6 +41,7 @@ from crawler.kinds.google_links import (
 )
 from crawler.kinds.queries import DiscoveryError, search_url
 from crawler.kinds.search import SearchSpider
+from crawler.listings.feeds import Entry, _struct_to_iso
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, same_site
 

@@ -1,7 +1,7 @@
 """Discovery through Scrapy: a site's page, then its candidates, one request at a time.
 
 :class:`Discovery` fetches a site's page and then, one after another, the candidates
-:mod:`crawler.discovery` reads from it (advertised feeds, robots.txt's sitemaps, common
+:mod:`crawler.listings.discovery` reads from it (advertised feeds, robots.txt's sitemaps, common
 paths) until one is a listing the crawl can read, or falls back to the page's own article
 links. Every request goes through the crawl's Scrapy stack: its politeness (download delay,
 AutoThrottle), robots.txt (a disallowed candidate is skipped), the private-network guard
@@ -9,7 +9,7 @@ and its size limit. trafilatura's and courlan's discovery functions fetch with u
 their own, outside all of that, so only their parsing is used, on what Scrapy fetched.
 
 The crawl's ``site`` spider, ``sources check`` (a ``site`` source, and a failing feed's
-site) and ``sources add`` use it alike: *done* gets the :class:`~crawler.discovery.Found`
+site) and ``sources add`` use it alike: *done* gets the :class:`~crawler.listings.discovery.Found`
 listing (or None) with the response that holds it, and what it yields is yielded on.
 """
 
@@ -23,7 +23,8 @@ from urllib.parse import urljoin
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.discovery import (
+from crawler.kinds.base import failure_reason
+from crawler.listings.discovery import (
     FEED_PATHS,
     Found,
     feed_candidates,
@@ -34,7 +35,6 @@ from crawler.discovery import (
     site_root,
     sitemap_paths,
 )
-from crawler.kinds.base import failure_reason
 
 __all__ = ["MAX_PROBES", "Discovery", "Done"]
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawler.config import Source
-from crawler.feeds import FeedError
+from crawler.listings.feeds import FeedError
 
 __all__ = [
     "DEFAULT_TIMESPAN",

@@ -20,13 +20,13 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.config import Source
-from crawler.discovery import Found, article_links, read_listing
-from crawler.feeds import Entry
 from crawler.kinds import Listing, ListingUnusable
 from crawler.kinds.base import SourceSpider, failure_reason
 from crawler.kinds.feed import feed_entries
 from crawler.kinds.probe import Discovery
 from crawler.kinds.sitemap import sitemap_entries
+from crawler.listings.discovery import Found, article_links, read_listing
+from crawler.listings.feeds import Entry
 from storage.listings import remembered
 
 __all__ = ["DISCOVERS", "SPIDER", "SiteSpider", "check_meta", "check_url", "describe"]

@@ -9,10 +9,10 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 
 from crawler.config import Source
-from crawler.feeds import Entry
 from crawler.kinds import Listing, ListingUnusable
 from crawler.kinds.base import SourceSpider
-from crawler.sitemaps import SitemapError, SitemapRef, iter_sitemap, parse_sitemap
+from crawler.listings.feeds import Entry
+from crawler.listings.sitemaps import SitemapError, SitemapRef, iter_sitemap, parse_sitemap
 
 __all__ = ["SPIDER", "SitemapSpider", "check_meta", "check_url", "describe", "sitemap_entries"]
 

@@ -33,9 +33,9 @@ if str(ROOT) not in sys.path:
 
 from crawler.config import load_themes
 from storage.archive import Archive
-from storage.browse import DATABASE_NAME, build_datasette, load_metadata
 from storage.concepts import Concepts, concept_query
 from storage.search import create_search_table, fts_query
+from storage.web.serve import DATABASE_NAME, build_datasette, load_metadata
 
 THEMES = [
     "films_games", "soft_power_diplomacy", "traditional_revival_nationalism",

@@ -28,10 +28,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from crawler.digests import theme_labels
-from pipelines.themes import THEME_KEYS
+from crawler.outputs.digests import theme_labels
+from pipelines.scoring.themes import THEME_KEYS
 from storage.archive import Archive
-from storage.digest import write_digest
+from storage.outputs import write_digest
 
 WORDS = [
     "culture",

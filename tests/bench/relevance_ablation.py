@@ -20,9 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 import eval_relevance as evaluation
 
-import pipelines.relevance as relevance
+import pipelines.scoring.relevance as relevance
 from crawler.config import load_themes
-from pipelines.themes import Themes
+from pipelines.scoring.themes import Themes
 
 SETS = {"dev": evaluation.DEFAULT_DATA, "probe": evaluation.PROBE_DATA}
 

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support import corpus_dir
 
 from crawler.config import load_themes
-from pipelines.relevance import score
-from pipelines.scoring import rescore_archive
-from pipelines.workers import default_workers
+from pipelines.scoring.relevance import score
+from pipelines.scoring.rescore import rescore_archive
+from pipelines.workers.pool import default_workers
 from storage.archive import Archive
 
 WORDS = "film game festival heritage museum hanfu opera silk culture china export market".split()

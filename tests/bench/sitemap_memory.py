@@ -81,7 +81,7 @@ def _rss_kib() -> int:
 
 def child(parser: str, path: Path, keep: int) -> None:
     """Run one parser over the file and print what it cost, as JSON (in a fresh process)."""
-    from crawler.sitemaps import iter_sitemap, parse_sitemap
+    from crawler.listings.sitemaps import iter_sitemap, parse_sitemap
 
     body = path.read_bytes()
     before = _rss_kib()

@@ -1,7 +1,7 @@
 """The cross-language measure of ``eval_stories.py --cross-language``.
 
 Every English x Chinese pair of the labelled set is scored with
-:func:`pipelines.crosslang.overlap`; a pair is truly the same story when both carry the
+:func:`pipelines.stories.crosslang.overlap`; a pair is truly the same story when both carry the
 same ``event`` label. No time window is applied (the set's dates are arbitrary), so the
 figures are those of articles published in the same window: the worst case.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from support.paths import REPO
 
 from crawler.config import load_themes
-from pipelines.crosslang import cross_language_keys, latin_names, overlap
+from pipelines.stories.crosslang import cross_language_keys, latin_names, overlap
 
 __all__ = ["measure", "report"]
 
@@ -46,7 +46,7 @@ def measure(items: list[dict[str, Any]]) -> list[tuple[float, float, float, int]
 def report(items: list[dict[str, Any]]) -> None:
     from eval_stories import evaluate
 
-    from pipelines.crosslang import CrossLanguage
+    from pipelines.stories.crosslang import CrossLanguage
 
     print("  cross-language EN x ZH pairs (overlap of concepts, numbers, Latin names):")
     for cut, precision, recall, predicted in measure(items):

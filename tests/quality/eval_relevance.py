@@ -25,8 +25,8 @@ for _path in (ROOT, Path(__file__).resolve().parent):
 from gate import BASELINES, TOLERANCE, verdict
 
 from crawler.config import SETTINGS_SCHEMA, ConfigError, load_themes
-from pipelines.relevance import score
-from pipelines.themes import Themes
+from pipelines.scoring.relevance import score
+from pipelines.scoring.themes import Themes
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "relevance-dev.jsonl"
 DEFAULT_THEMES = ROOT / "config" / "themes.toml"

@@ -11,7 +11,7 @@ as a crawl (``upsert_article`` then ``assign_story``); the figures are pairwise:
 items is predicted together when they end in one story, and truly together when they share
 a label. ``--compare`` also scores every pair with trafilatura's Simhash and with the
 MinHash estimate and prints the best threshold of each; ``--cross-language`` measures the
-cross-language signal (``pipelines/crosslang.py``) on the EN x ZH pairs (``event`` label).
+cross-language signal (``pipelines/stories/crosslang.py``) on the EN x ZH pairs (``event`` label).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ for _path in (ROOT, ROOT / "tests", Path(__file__).resolve().parent):
 
 from gate import BASELINES, baseline, fell_below, verdict
 
-from pipelines.stories import assign_story, jaccard, signature
+from pipelines.stories.assign import assign_story, jaccard, signature
 from storage.archive import Archive
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "stories-pairs.jsonl"
@@ -124,7 +124,7 @@ def compare(items: list[dict[str, Any]]) -> None:
     """Simhash (trafilatura) against MinHash on every same-language pair of the set."""
     from trafilatura.deduplication import Simhash
 
-    from pipelines.shingles import body_lines
+    from pipelines.stories.shingles import body_lines
 
     simhashes = {i["id"]: Simhash("\n".join(body_lines(i["text"]))) for i in items}
     sigs = {i["id"]: signature(i["text"]) for i in items}

@@ -1,0 +1,356 @@
+"""Running the alerts of ``alerts.toml``: what is new for each target, sent once.
+
+For each alert: the articles first archived in the last ``delivery.lookback_days`` that
+match its query (theme aliases expanded, :mod:`storage.concepts`) and filters; then for each
+target (each e-mail address, the webhook) the stories none of whose copies it was sent yet,
+claimed and sent (:mod:`storage.alert_state` keeps the record, :mod:`crawler.outputs.deliveries` sends),
+and the alert's Atom feed rewritten (the pull option: ``FEEDS/NAME.xml``, FEEDS being
+``delivery.feeds``, else ``alerts/`` in the ``digest.out`` directory).
+
+One alert's or one target's failure is logged and recorded, never raised: the others go on,
+and so does the scheduler's crawl. ``dry_run`` says what would be sent and writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from crawler.config import ConfigError, config_dir, default_db_path, load_settings, load_themes
+from crawler.config.alerts import Alert, AlertsConfig, load_alerts
+from crawler.outputs.deliveries import DeliveryError, build_message, post_json, send_mail
+from pipelines.scoring.themes import Themes
+from storage.alert_state import (
+    claim,
+    interrupted_sends,
+    mark_failed,
+    mark_sent,
+    matching_articles,
+    new_for,
+    records_by_id,
+    take_over,
+)
+from storage.archive import Archive
+from storage.concepts import Concepts
+from storage.connection import retrying
+from storage.outputs.alert_render import (
+    AlertView,
+    alert_view,
+    render_alert_feed,
+    render_alert_html,
+    render_alert_json,
+    render_alert_slack,
+    render_alert_text,
+    subject,
+)
+from storage.outputs.selection import ArticleRecord, story_copies
+from storage.outputs.write import atomic_write
+
+__all__ = ["ALERTS_FILE", "AlertsPlan", "Outcome", "run_alerts", "theme_concepts"]
+
+log = logging.getLogger("culturewatch.alerts")
+# SQLite busy timeout of the alerts' archive connection, seconds
+BUSY_TIMEOUT = 30.0
+# seconds the outcome of a send is retried beyond that (see _record)
+RECORD_RETRY = 120.0
+
+ALERTS_FILE = "alerts.toml"
+INTERRUPTED_AFTER = timedelta(minutes=30)  # a send still "sending" this long ago: its process died
+
+
+def theme_concepts(themes: Themes) -> Concepts:
+    """The alias groups of every concept of the themes, as written (for the query parser)."""
+    return Concepts(themes.alias_groups)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run did for one alert and target (``feed`` for its Atom feed)."""
+
+    alert: str
+    target: str
+    status: str  # sent | failed | nothing | would_send | written
+    stories: int = 0
+    articles: int = 0
+    detail: str = ""  # the error, or the feed's path
+    send_id: str = ""
+
+
+@dataclass(frozen=True)
+class AlertsPlan:
+    """The alerts and everything they need, read from the configuration."""
+
+    config: AlertsConfig
+    db: Path
+    tz: ZoneInfo
+    labels: dict[str, str]
+    feeds: Path
+    user_agent: str
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    @classmethod
+    def from_config(
+        cls, *, config_dir_path: Path | None = None, db: Path | None = None
+    ) -> AlertsPlan:
+        """Settings, themes and ``alerts.toml`` of the configuration directory (ConfigError)."""
+        from crawler.outputs.digests import digest_timezone, theme_labels
+
+        directory = config_dir(config_dir_path)
+        settings = load_settings(directory)
+        themes = load_themes(directory / "themes.toml")
+        config = load_alerts(directory / ALERTS_FILE, theme_concepts(themes))
+        return cls(
+            config=config,
+            db=Path(db) if db else default_db_path(settings),
+            tz=digest_timezone(settings),
+            labels=theme_labels(directory),
+            feeds=config.feeds or Path(settings["digest.out"]) / "alerts",
+            user_agent=settings.user_agent,
+        )
+
+    def chosen(self, names: Sequence[str] = (), frequency: str | None = None) -> list[Alert]:
+        """The alerts called *names* (all when none) of *frequency* (any when None)."""
+        for name in names:
+            if self.config.named(name) is None:
+                known = ", ".join(a.name for a in self.config.alerts) or "none"
+                raise ConfigError(f"{self.config.path}: no alert named '{name}' (alerts: {known})")
+        return [
+            a
+            for a in self.config.alerts
+            if (not names or a.name in names) and (frequency is None or a.frequency == frequency)
+        ]
+
+
+def run_alerts(
+    plan: AlertsPlan,
+    *,
+    names: Sequence[str] = (),
+    frequency: str | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> list[Outcome]:
+    """Run the chosen alerts (see :meth:`AlertsPlan.chosen`); one outcome per target."""
+    alerts = plan.chosen(names, frequency)
+    if not alerts:
+        return []
+    now = now or datetime.now(UTC)
+    outcomes: list[Outcome] = []
+    with Archive(plan.db, busy_timeout=BUSY_TIMEOUT) as archive:
+        for alert in alerts:
+            try:
+                outcomes += _run_alert(archive, plan, alert, now=now, dry_run=dry_run)
+            except Exception as exc:  # noqa: BLE001 - one alert never stops the others
+                log.exception("alert %s failed", alert.name)
+                outcomes.append(Outcome(alert.name, "*", "failed", detail=_one_line(exc)))
+    for o in outcomes:  # the caller reports failures (the CLI's lines, the scheduler's log)
+        log.info("alert %s -> %s: %s %s", o.alert, o.target, o.status, o.detail or "")
+    return outcomes
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+
+
+def _run_alert(
+    archive: Archive, plan: AlertsPlan, alert: Alert, *, now: datetime, dry_run: bool
+) -> list[Outcome]:
+    since = (now - timedelta(days=plan.config.lookback_days)).astimezone(UTC)
+    records = matching_articles(
+        archive.db,
+        alert.expression,
+        since=since.isoformat(timespec="seconds"),
+        min_relevance=alert.min_relevance,
+        themes=alert.themes,
+        languages=alert.languages,
+        groups=alert.groups,
+    )
+    outcomes: list[Outcome] = []
+    for target in alert.targets:
+        try:
+            outcomes += _deliver(archive, plan, alert, target, records, now=now, dry_run=dry_run)
+        except Exception as exc:  # noqa: BLE001 - one target never stops the others
+            log.exception("alert %s to %s failed", alert.name, target)
+            outcomes.append(Outcome(alert.name, target, "failed", detail=_one_line(exc)))
+    if alert.feed and not dry_run:
+        path = plan.feeds / f"{alert.name}.xml"
+        view = _view(archive, plan, alert, records, now=now)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, render_alert_feed(view, self_href=path.name))
+        outcomes.append(
+            Outcome(alert.name, "feed", "written", len(view.stories), view.articles, str(path))
+        )
+    return outcomes
+
+
+def _view(
+    archive: Archive,
+    plan: AlertsPlan,
+    alert: Alert,
+    records: Iterable[ArticleRecord],
+    *,
+    now: datetime,
+    send_id: str = "",
+) -> AlertView:
+    records = list(records)
+    copies = story_copies(archive.db.conn, records, now.astimezone(plan.tz).date(), tz=plan.tz)
+    return alert_view(
+        alert.name,
+        alert.query,
+        records,
+        copies,
+        tz=plan.tz,
+        labels=plan.labels,
+        now=now,
+        delivery_id=send_id,
+    )
+
+
+def _stories(records: Iterable[ArticleRecord]) -> int:
+    return len({r.story_id if r.story_id is not None else -r.id for r in records})
+
+
+def _deliver(
+    archive: Archive,
+    plan: AlertsPlan,
+    alert: Alert,
+    target: str,
+    records: Sequence[ArticleRecord],
+    *,
+    now: datetime,
+    dry_run: bool,
+) -> list[Outcome]:
+    db = archive.db
+    stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+    outcomes = []
+    before = (now - INTERRUPTED_AFTER).astimezone(UTC).isoformat(timespec="seconds")
+    for send_id, ids in interrupted_sends(db, alert.name, target, before=before):
+        again = records_by_id(db, ids)
+        if not again and not dry_run:  # its articles were deleted since: nothing to send
+            with archive.transaction():
+                mark_failed(db, send_id, attempts=0, error="its articles are gone", now=stamp)
+            continue
+        if dry_run:
+            outcomes.append(
+                Outcome(
+                    alert.name,
+                    target,
+                    "would_send",
+                    _stories(again),
+                    len(again),
+                    "again, interrupted",
+                    send_id,
+                )
+            )
+            continue
+        with archive.transaction():  # one run takes it over; another running now skips it
+            taken = take_over(db, send_id, before=before, now=stamp)
+        if taken:
+            outcomes.append(_send(archive, plan, alert, target, again, send_id, now=now))
+    if dry_run:
+        fresh = new_for(db, alert.name, target, records)
+        status = "would_send" if fresh else "nothing"
+        return [*outcomes, Outcome(alert.name, target, status, _stories(fresh), len(fresh))]
+    with archive.transaction():  # found new and claimed at once: two runs never claim twice
+        fresh = new_for(db, alert.name, target, records)
+        if not fresh:
+            return [*outcomes, Outcome(alert.name, target, "nothing")]
+        send_id = claim(
+            db,
+            alert=alert.name,
+            target=target,
+            article_ids=[r.id for r in fresh],
+            stories=_stories(fresh),
+            now=stamp,
+        )
+    outcomes.append(_send(archive, plan, alert, target, fresh, send_id, now=now))
+    return outcomes
+
+
+def _send(
+    archive: Archive,
+    plan: AlertsPlan,
+    alert: Alert,
+    target: str,
+    records: Sequence[ArticleRecord],
+    send_id: str,
+    *,
+    now: datetime,
+) -> Outcome:
+    """Send the claimed *records* as *send_id*, and record how it went."""
+    try:
+        view = _view(archive, plan, alert, records, now=now, send_id=send_id)
+        attempts = _transmit(plan, alert, target, view)
+    except Exception as exc:  # noqa: BLE001 - recorded: its articles go with the next run
+        attempts = exc.attempts if isinstance(exc, DeliveryError) else 1
+        error = str(exc) if isinstance(exc, DeliveryError) else _one_line(exc)
+        if not isinstance(exc, DeliveryError):
+            log.exception("alert %s to %s failed", alert.name, target)
+        _record(
+            archive,
+            lambda: mark_failed(
+                archive.db, send_id, attempts=attempts, error=error, now=_utc(datetime.now(UTC))
+            ),
+        )
+        return Outcome(
+            alert.name, target, "failed", _stories(records), len(records), error, send_id
+        )
+    _record(
+        archive,
+        lambda: mark_sent(archive.db, send_id, attempts=attempts, now=_utc(datetime.now(UTC))),
+    )
+    return Outcome(alert.name, target, "sent", len(view.stories), view.articles, "", send_id)
+
+
+def _record(archive: Archive, write: Callable[[], None]) -> None:
+    """Record how a send went, retrying a locked (or full) archive for ``RECORD_RETRY``
+    seconds: a message that went out and stayed unrecorded would go again once its
+    lease is over."""
+
+    def in_transaction() -> None:
+        with archive.transaction():
+            write()
+
+    retrying(in_transaction, RECORD_RETRY)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _transmit(plan: AlertsPlan, alert: Alert, target: str, view: AlertView) -> int:
+    """One message or webhook call; returns the attempts made (raises DeliveryError)."""
+    kind, _, address = target.partition(":")
+    config = plan.config
+    if kind == "email":
+        if config.smtp is None:  # the loader refuses it; a plan built by hand might not
+            raise DeliveryError("no [smtp] server is configured")
+        message = build_message(
+            sender=config.smtp.sender,
+            to=address,
+            subject=subject(view),
+            text=render_alert_text(view),
+            html=render_alert_html(view),
+            send_id=view.delivery_id,
+            alert=alert.name,
+        )
+        send_mail(config.smtp, message, env=plan.env)
+        return 1
+    payload = (
+        render_alert_slack(view) if alert.webhook_format == "slack" else render_alert_json(view)
+    )
+    if alert.webhook is None:
+        raise DeliveryError(f"alert {alert.name} has no webhook any more")
+    return post_json(
+        alert.webhook,
+        payload,
+        delivery_id=view.delivery_id,
+        user_agent=plan.user_agent,
+        timeout=config.timeout,
+        retries=config.retries,
+        backoff=config.backoff,
+    )

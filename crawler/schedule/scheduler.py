@@ -1,0 +1,210 @@
+"""``culturewatch schedule``: crawls and digests on the cron schedule of ``settings.toml``.
+
+An APScheduler 3.x :class:`BlockingScheduler` runs the jobs of :mod:`crawler.schedule.jobs` (a crawl
+in a fresh process, then the ``after_crawl`` alerts; the day's digest; the daily and weekly
+alerts of ``alerts.toml`` when there are any). The jobs coalesce missed runs into one,
+never run twice at once (``max_instances=1``) and still run when late by less than their
+grace time. Every run is a row in the ``jobs`` table and two log lines.
+
+SIGINT or SIGTERM stops the scheduler cleanly: a running crawl is sent SIGTERM once
+(Scrapy then finishes the requests in flight and records the run as interrupted), the
+scheduler waits for it and exits with status 0. A second signal is passed on too, which
+makes Scrapy stop at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from crawler.config.cron import cron_trigger
+from crawler.schedule.jobs import POLL, STOP_TIMEOUT, Jobs, SchedulePlan
+
+__all__ = ["SchedulePlan", "Scheduler", "cron_trigger", "list_jobs"]
+
+log = logging.getLogger("culturewatch.schedule")
+
+CRAWL_GRACE = 10 * 60  # seconds: a crawl late by more than this waits for its next time
+DIGEST_GRACE = 12 * 3600  # a digest is still worth writing hours late (e.g. after a suspend)
+
+
+def list_jobs(plan: SchedulePlan, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Each job with its cron expression, next run time and what it does."""
+    now = (now or datetime.now(plan.tz)).astimezone(plan.tz)
+    which = "today's digest so far" if plan.digest_day == "today" else "the previous day's digest"
+    after = len(plan.alerts.config.of("after_crawl")) if plan.alerts else 0
+    return [
+        {
+            "job": "crawl",
+            "cron": plan.crawl_cron,
+            "next_run": plan.crawl_trigger.get_next_fire_time(None, now),
+            "does": f"crawl every enabled source into {plan.db}"
+            + (f", then {after} after_crawl alert{'s' if after > 1 else ''}" if after else ""),
+        },
+        {
+            "job": "digest",
+            "cron": plan.digest_cron,
+            "next_run": plan.digest_trigger.get_next_fire_time(None, now),
+            "does": f"write {which} into {plan.out}",
+        },
+        *(
+            {
+                "job": f"alerts-{frequency}",
+                "cron": getattr(plan.alerts.config, frequency) if plan.alerts else "",
+                "next_run": trigger.get_next_fire_time(None, now),
+                "does": f"run the {frequency} alerts",
+            }
+            for frequency, trigger in plan.alert_triggers.items()
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------- running
+class _Stop(Exception):
+    """Raised in the main thread by the first SIGINT/SIGTERM to leave the scheduler loop."""
+
+
+class Scheduler(Jobs):
+    """Runs the plan until SIGINT or SIGTERM; :meth:`run` returns the exit status."""
+
+    def __init__(self, plan: SchedulePlan):
+        super().__init__(plan)
+        self._scheduler: Any = None
+        self._active = 0
+        self._idle = threading.Condition()
+
+    # ------------------------------------------------------------------ life cycle
+    def run(self, *, run_now: bool = False) -> int:
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        from storage.archive import Archive
+
+        Archive(self.plan.db).close()  # create / migrate once, before any crawl process
+        self._scheduler = BlockingScheduler(timezone=self.plan.tz)
+        common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
+        self._scheduler.add_job(
+            self._tracked(self.crawl_job, self.plan.crawl_trigger, CRAWL_GRACE),
+            trigger=self.plan.crawl_trigger,
+            id="crawl",
+            name="crawl",
+            misfire_grace_time=CRAWL_GRACE,
+            **common,
+        )
+        self._scheduler.add_job(
+            self._tracked(self.digest_job, self.plan.digest_trigger, DIGEST_GRACE),
+            trigger=self.plan.digest_trigger,
+            id="digest",
+            name="digest",
+            misfire_grace_time=DIGEST_GRACE,
+            **common,
+        )
+        for frequency, trigger in self.plan.alert_triggers.items():
+            alerts = self.daily_alerts_job if frequency == "daily" else self.weekly_alerts_job
+            self._scheduler.add_job(
+                self._tracked(alerts, trigger, DIGEST_GRACE),
+                trigger=trigger,
+                id=f"alerts-{frequency}",
+                name=f"alerts-{frequency}",
+                misfire_grace_time=DIGEST_GRACE,
+                **common,
+            )
+        if run_now:
+            self._scheduler.add_job(
+                self._tracked(self.startup_job),
+                trigger="date",
+                id="startup",
+                name="startup",
+                misfire_grace_time=None,
+                **common,
+            )
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            try:
+                for job in list_jobs(self.plan):
+                    log.info(
+                        "job %s (%s) next runs at %s: %s",
+                        job["job"],
+                        job["cron"],
+                        job["next_run"].isoformat(),
+                        job["does"],
+                    )
+                log.info("scheduler started (pid %d); SIGINT or SIGTERM stops it", os.getpid())
+                self._scheduler.start()
+            except _Stop:
+                pass
+            if self._scheduler.running:
+                self._scheduler.shutdown(wait=False)
+            return self._wait_for_jobs()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self._signals += 1
+        name = signal.Signals(signum).name
+        if self._signals == 1:
+            log.info("%s received: stopping (a running crawl is asked to finish)", name)
+            self._stop.set()
+            raise _Stop
+        log.warning("%s received again: a running crawl is stopped at once", name)
+
+    def _wait_for_jobs(self) -> int:
+        deadline = time.monotonic() + STOP_TIMEOUT + 30
+        with self._idle:
+            while self._active and time.monotonic() < deadline:
+                self._idle.wait(POLL)
+            if self._active:
+                log.error("jobs still running after %ds; exiting anyway", STOP_TIMEOUT + 30)
+                return 1
+        log.info("scheduler stopped")
+        return 0
+
+    def _tracked(
+        self, job: Callable[..., None], trigger: Any = None, grace: int = 0
+    ) -> Callable[[], None]:
+        def run() -> None:
+            with self._idle:
+                self._active += 1
+            try:
+                job(due=_due(trigger, datetime.now(self.plan.tz), grace)) if trigger else job()
+            except Exception:
+                log.exception("job %s failed unexpectedly", job.__name__)
+            finally:
+                with self._idle:
+                    self._active -= 1
+                    self._idle.notify_all()
+
+        run.__name__ = job.__name__
+        return run
+
+
+def _due(trigger: Any, now: datetime, grace: int) -> datetime | None:
+    """The scheduled time of the run starting now: the trigger's latest fire time up to *now*
+    (missed runs are coalesced into the last one), looking back at most *grace* seconds."""
+    due = None
+    moment = trigger.get_next_fire_time(None, now - timedelta(seconds=grace))
+    while moment is not None and moment <= now:
+        due = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(microseconds=1))
+    return due
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Timestamped lines on stderr (journald and cron mail keep them as they are)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S%z")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)

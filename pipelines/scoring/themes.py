@@ -1,0 +1,246 @@
+"""The monitored themes: their types, and compiling them from the data of ``themes.toml``.
+
+No file is read here: the crawler reads the TOML (:func:`crawler.config.load_themes`) and
+passes the plain dict to :func:`compile_themes`, which validates it and compiles the matchers
+once. Each theme lists concepts: the aliases of one name or phrase (``"Ne Zha 2|哪吒2"``), a
+weight, and whether it is a generic *context* term. A theme may set its own ``threshold``:
+the relevance an article mainly about it needs (``culturewatch evaluate --calibrate``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.scoring.matcher import Matcher, normalise
+
+__all__ = ["THEME_KEYS", "Concept", "Theme", "ThemeError", "Themes", "compile_themes"]
+
+THEME_KEYS = (
+    "films_games",
+    "soft_power_diplomacy",
+    "traditional_revival_nationalism",
+    "heritage_unesco",
+    "culture_economy",
+    "limits_resistance",
+)
+
+CHINA, OTHER = 0, 1  # owners in the anchor matcher
+_ALIAS_SPLIT = "|"
+_THEME_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "label": str,
+    "description": str,
+    "terms": dict,
+    "context": dict,
+    "threshold": (int, float),
+}
+_REQUIRED = ("label", "description", "terms")
+
+
+class ThemeError(ValueError):
+    """A problem in the themes data, in one line: the file (when known), the key, what is wrong."""
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One line of a theme: aliases of one thing, a weight, generic (context) or not."""
+
+    theme: str
+    name: str  # the first alias as written, names the concept in evidence
+    aliases: tuple[str, ...]  # normalised, as the matcher reports them
+    weight: float
+    context: bool
+    written: tuple[tuple[str, str], ...] = ()  # (normalised alias, alias as written)
+    line: str = ""  # the key of its line in the themes file, as written
+
+    def shown(self, alias: str) -> str:
+        """An alias the matcher found, as the themes file writes it (evidence shows it)."""
+        return next((w for a, w in self.written if a == alias), alias)
+
+
+@dataclass(frozen=True)
+class Theme:
+    key: str
+    label: str
+    description: str
+    concepts: tuple[Concept, ...]
+    threshold: float | None = None  # relevance needed when this is the main theme
+
+
+@dataclass(frozen=True)
+class Themes:
+    """Validated themes with their compiled matchers; build with :func:`compile_themes`.
+
+    ``concepts`` lists every concept of every theme; the term matcher's owners are indexes
+    into it. The anchor matcher's owners are ``CHINA`` (0) and ``OTHER`` (1).
+    """
+
+    themes: tuple[Theme, ...]
+    china_anchors: tuple[str, ...]
+    other_anchors: tuple[str, ...]
+    path: Path | None = None
+    concepts: tuple[Concept, ...] = field(default=(), repr=False, compare=False)
+    terms: Matcher[int] | None = field(default=None, repr=False, compare=False)
+    anchors: Matcher[int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(theme.key for theme in self.themes)
+
+    @property
+    def alias_groups(self) -> list[list[str]]:
+        """The aliases of each concept as the themes file writes them (the concept search's)."""
+        return [[written for _alias, written in concept.written] for concept in self.concepts]
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Theme key -> its own threshold, for the themes that set one."""
+        return {t.key: t.threshold for t in self.themes if t.threshold is not None}
+
+    def __getitem__(self, key: str) -> Theme:
+        for theme in self.themes:
+            if theme.key == key:
+                return theme
+        raise KeyError(key)
+
+
+class _Fail:
+    """Makes the one-line :class:`ThemeError` of a key: ``FILE: 'KEY' PROBLEM``."""
+
+    def __init__(self, path: Path | None):
+        self._prefix = f"{path}: " if path is not None else ""
+
+    def __call__(self, key: str, problem: str) -> ThemeError:
+        return ThemeError(f"{self._prefix}'{key}' {problem}")
+
+
+def compile_themes(raw: Mapping[str, Any], *, path: str | os.PathLike[str] | None = None) -> Themes:
+    """Validate the data of a themes file (*raw*, as TOML gives it) and compile its matchers.
+
+    Any problem raises :class:`ThemeError` with one line naming *path* (when given) and the key.
+    """
+    where = Path(path) if path is not None else None
+    fail = _Fail(where)
+    for key in raw:
+        if key not in ("anchors", "themes"):
+            raise fail(key, "is not a known key (expected [anchors] and [themes.*])")
+    anchors = raw.get("anchors", {})
+    if not isinstance(anchors, dict):
+        raise fail("anchors", "must be a table ([anchors])")
+    for key in anchors:
+        if key not in ("china", "other"):
+            raise fail(f"anchors.{key}", "is not a known key (expected china, other)")
+    china = _string_list(anchors.get("china"), "anchors.china", fail, required=True)
+    other = _string_list(anchors.get("other", []), "anchors.other", fail, required=False)
+
+    table = raw.get("themes")
+    if table is None:
+        raise fail("themes", "is missing (one [themes.KEY] table per theme)")
+    if not isinstance(table, dict):
+        raise fail("themes", "must be a table of themes ([themes.KEY])")
+    for key in table:
+        if key not in THEME_KEYS:
+            raise fail(f"themes.{key}", f"is not a known theme (one of: {', '.join(THEME_KEYS)})")
+    themes: list[Theme] = []
+    for key in THEME_KEYS:
+        if key not in table:
+            raise fail(f"themes.{key}", "is missing")
+        themes.append(_theme(key, table[key], fail))
+
+    concepts = tuple(c for theme in themes for c in theme.concepts)
+    term_owners: dict[str, list[int]] = {}
+    for index, concept in enumerate(concepts):
+        for alias in concept.aliases:
+            owners = term_owners.setdefault(alias, [])
+            if index not in owners:
+                owners.append(index)
+    anchor_owners: dict[str, list[int]] = {}
+    for kind, words in ((CHINA, china), (OTHER, other)):
+        for word in words:
+            norm = normalise(word).strip()
+            if norm and kind not in anchor_owners.setdefault(norm, []):
+                anchor_owners[norm].append(kind)
+    return Themes(
+        themes=tuple(themes),
+        china_anchors=tuple(china),
+        other_anchors=tuple(other),
+        path=where,
+        concepts=concepts,
+        terms=Matcher(term_owners),
+        anchors=Matcher(anchor_owners),
+    )
+
+
+def _string_list(value: Any, key: str, fail: _Fail, required: bool) -> list[str]:
+    if value is None:
+        if required:
+            raise fail(key, "is missing (a list of words)")
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail(key, "must be a list of strings")
+    if required and not any(v.strip() for v in value):
+        raise fail(key, "must not be empty")
+    return value
+
+
+def _theme(key: str, entry: Any, fail: _Fail) -> Theme:
+    where = f"themes.{key}"
+    if not isinstance(entry, dict):
+        raise fail(where, "must be a table")
+    for name in entry:
+        if name not in _THEME_FIELDS:
+            raise fail(
+                f"{where}.{name}",
+                "is not a known key (label, description, terms, context, threshold)",
+            )
+    for name in _REQUIRED:
+        if name not in entry:
+            raise fail(f"{where}.{name}", "is missing")
+    for name, typ in _THEME_FIELDS.items():
+        if name in entry and (not isinstance(entry[name], typ) or isinstance(entry[name], bool)):
+            kind = "a string" if typ is str else f"a table ([{where}.{name}])"
+            kind = "a number" if name == "threshold" else kind
+            raise fail(f"{where}.{name}", f"must be {kind}, not {entry[name]!r}")
+    for name in ("label", "description"):
+        if not entry[name].strip():
+            raise fail(f"{where}.{name}", "must not be empty")
+    threshold = entry.get("threshold")
+    if threshold is not None and not 0 < threshold <= 1:
+        raise fail(f"{where}.threshold", f"must be above 0 and at most 1, not {threshold!r}")
+    concepts: list[Concept] = []
+    for section in ("terms", "context"):
+        for line, weight in entry.get(section, {}).items():
+            dotted = f'{where}.{section}."{line}"'
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+                raise fail(dotted, f"must have a number as weight, not {weight!r}")
+            if not 0 < weight <= 100 or math.isnan(weight):
+                raise fail(dotted, f"must have a weight above 0 (and at most 100), not {weight!r}")
+            written = [a.strip() for a in line.split(_ALIAS_SPLIT)]
+            if not all(written):
+                raise fail(dotted, "has an empty alias (check the '|' separators)")
+            as_written = dict(reversed([(normalise(a).strip(), a) for a in written]))
+            aliases = tuple(dict.fromkeys(normalise(a).strip() for a in written))
+            if any(not a.replace("*", "").strip() for a in aliases):
+                raise fail(dotted, "has an alias with no letters")
+            concepts.append(
+                Concept(
+                    key,
+                    written[0],
+                    aliases,
+                    float(weight),
+                    section == "context",
+                    tuple((a, as_written[a]) for a in aliases),
+                    line,
+                )
+            )
+    return Theme(
+        key,
+        entry["label"].strip(),
+        " ".join(entry["description"].split()),
+        tuple(concepts),
+        None if threshold is None else float(threshold),
+    )

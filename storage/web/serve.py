@@ -1,0 +1,181 @@
+"""Serve the archive with Datasette: ``culturewatch browse``.
+
+The metadata, canned queries and Datasette settings are data, in ``config/metadata.yml``
+(from the configuration directory the caller names, else the one shipped beside this
+package); a file that cannot be used raises :class:`MetadataError` (one line). The archive
+is opened as a normal, mutable database, so crawls keep writing to it while it is served;
+it is always served as ``/culturewatch`` whatever the file is called. The plugin in
+:mod:`storage.web.search_plugin` makes the search box segment Chinese and registers the
+concept search; :mod:`storage.web.reader_plugin` (templates ``storage/web/templates/``, static
+files ``storage/web/static/``) makes the front page, the article page and readable cells;
+:mod:`storage.web.labelling` writes the analysts' labels. The themes reach the first two as plugin configuration (``plugins: culturewatch:``): ``themes`` (key ->
+label) and ``concepts`` (alias groups), passed in by the caller, which reads themes.toml.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "DATABASE_NAME",
+    "MetadataError",
+    "SHIPPED_METADATA",
+    "build_datasette",
+    "labelling_config",
+    "load_metadata",
+    "metadata_path",
+    "serve",
+]
+
+DATABASE_NAME = "culturewatch"
+METADATA_FILE = "metadata.yml"
+SHIPPED_METADATA = Path(__file__).resolve().parents[1] / "config" / METADATA_FILE
+
+
+class MetadataError(Exception):
+    """The Datasette metadata file cannot be used (message: one line, naming the file)."""
+
+
+def metadata_path(directory: str | os.PathLike[str]) -> Path:
+    """``metadata.yml`` in the configuration *directory*, else the one shipped with culturewatch."""
+    path = Path(directory) / METADATA_FILE
+    return path if path.exists() or not SHIPPED_METADATA.exists() else SHIPPED_METADATA
+
+
+def load_metadata(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Datasette's metadata and settings from *path* (raises MetadataError)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MetadataError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise MetadataError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    if not isinstance(data, dict):
+        raise MetadataError(f"{path}: expected a mapping of Datasette metadata")
+    settings = data.pop("settings", None) or {}
+    if not isinstance(settings, dict):
+        raise MetadataError(f"{path}: settings: expected a mapping of Datasette settings")
+    return data, settings
+
+
+def build_datasette(
+    db: str | os.PathLike[str],
+    *,
+    metadata: str | os.PathLike[str] | None = None,
+    themes: Mapping[str, str] | None = None,
+    concepts: Iterable[Sequence[str]] = (),
+    labelling: dict[str, Any] | None = None,
+) -> Any:
+    """A :class:`datasette.app.Datasette` serving the archive at *db* (which must exist),
+    with the metadata file *metadata* (default: the shipped one), the theme labels *themes*
+    (key -> label, in display order) and the alias groups *concepts* of the concept search.
+    *labelling* is the configuration of :mod:`storage.web.labelling` (``local_writes``,
+    ``local_user``, ``themes``; default: local writes on, served on loopback), merged over
+    the metadata's own."""
+    from datasette.app import DEFAULT_SETTINGS, Datasette
+    from datasette.database import Database
+    from datasette.plugins import pm
+
+    from storage.web import labelling as labels_plugin
+    from storage.web import reader_plugin as datasette_front
+    from storage.web import search_plugin as datasette_plugin
+
+    for plugin, name in (
+        (datasette_plugin, "culturewatch"),
+        (datasette_front, "culturewatch-front"),
+        (labels_plugin, labels_plugin.PLUGIN),
+    ):
+        if not pm.is_registered(plugin):
+            pm.register(plugin, name=name)
+    path = metadata or SHIPPED_METADATA
+    data, settings = load_metadata(path)
+    unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise MetadataError(f"{path}: settings: unknown Datasette setting {unknown[0]!r}")
+    plugins = data.setdefault("plugins", {})
+    if not isinstance(plugins, dict):
+        raise MetadataError(f"{path}: plugins: expected a mapping of plugin settings")
+    ours = plugins.setdefault(datasette_front.PLUGIN, {})
+    ours["themes"] = dict(themes or {})
+    ours["concepts"] = [list(group) for group in concepts]
+    plugins[labels_plugin.PLUGIN] = {
+        "local_writes": True,
+        **(plugins.get(labels_plugin.PLUGIN) or {}),
+        **(labelling or {}),
+    }
+    ds = Datasette(
+        [],
+        metadata=data,
+        settings=settings,
+        template_dir=str(datasette_front.TEMPLATES),
+        static_mounts=[(datasette_front.STATIC_MOUNT, str(datasette_front.STATIC))],
+    )
+    ds.remove_database("_memory")  # Datasette adds it when given no files: nothing is in it
+    ds.add_database(Database(ds, path=str(db), is_mutable=True), name=DATABASE_NAME)
+    return ds
+
+
+def serve(
+    db: str | os.PathLike[str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    metadata: str | os.PathLike[str] | None = None,
+    themes: Mapping[str, str] | None = None,
+    concepts: Iterable[Sequence[str]] = (),
+    echo: Any = print,
+    labelling: dict[str, Any] | None = None,
+) -> None:
+    """Bring the archive's schema up to date, then serve it with the metadata file
+    *metadata*, *themes*, *concepts* and *labelling* (see :func:`build_datasette`) until
+    interrupted. Labels written by the local actor need the server on loopback
+    (``local_writes``)."""
+    import asyncio
+
+    import uvicorn
+
+    from storage.archive import Archive
+
+    db = Path(db)
+    if not db.exists():
+        raise FileNotFoundError(f"no archive at {db}: run `culturewatch crawl` first")
+    Archive(db).close()  # migrations: the search index and any new tables
+    ds = build_datasette(
+        db,
+        metadata=metadata,
+        themes=themes,
+        concepts=concepts,
+        labelling=labelling_config(host, labelling),
+    )
+    asyncio.run(ds.invoke_startup())
+    if not _is_loopback(host):
+        echo(f"warning: serving on {host}: anyone who can reach it can read the archive")
+        echo("labels can be written only by a signed-in analyst (README, Labelling and evaluation)")
+    echo(f"Serving {db} at http://{_url_host(host)}:{port}/{DATABASE_NAME} (Ctrl-C to stop)")
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+
+
+def labelling_config(host: str, labelling: dict[str, Any] | None) -> dict[str, Any]:
+    """The labelling plugin's configuration when serving on *host*: beyond loopback there
+    is no local actor (``local_writes`` off, whatever the metadata says)."""
+    return {**(labelling or {}), **({} if _is_loopback(host) else {"local_writes": False})}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
