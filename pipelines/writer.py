@@ -31,8 +31,9 @@ from pipelines.context import SourceCounters
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
 from pipelines.scoring.themes import Themes
-from pipelines.stories.assign import NUM_PERM, assign_story
+from pipelines.stories.assign import assign_story
 from pipelines.stories.crosslang import CrossLanguage
+from pipelines.stories.signatures import NUM_PERM
 from storage.archive import Archive, RetryPolicy
 from storage.connection import is_write_failure, write_pauses
 from storage.listings import keep_listed
@@ -137,7 +138,7 @@ class ArchiveWriter:
         finally:
             archive.close()
 
-    def _commit(self, archive: Archive, batch: list[tuple[FetchedPage, Deferred]]) -> None:
+    def _commit(self, archive: Archive, batch: list[tuple[FetchedPage, Deferred[Written]]]) -> None:
         if self.stopped is not None:
             return self._deliver_failure(batch, self.stopped)
         pauses = write_pauses(self.retry_seconds)
@@ -167,7 +168,7 @@ class ArchiveWriter:
             return None
 
     @staticmethod
-    def _deliver_failure(batch: list[tuple[FetchedPage, Deferred]], reason: str) -> None:
+    def _deliver_failure(batch: list[tuple[FetchedPage, Deferred[Written]]], reason: str) -> None:
         for _item, done in batch:
             _call_from_thread(done.errback, WriteStopped(reason))
 
@@ -212,7 +213,8 @@ def write_item(
             known_sig = None
             if article.signature is not None and len(article.signature) == NUM_PERM:
                 known_sig = tuple(article.signature)
-            assign_story(archive, article_id, article.text, cross=cross, sig=known_sig)
+            brief = (article.title or "", article.language)  # as archived just now
+            assign_story(archive, article_id, article.text, cross=cross, sig=known_sig, brief=brief)
             archive.save_raw_html(
                 article.url, item.body, encoding=item.encoding, content_type=item.content_type
             )

@@ -26,8 +26,8 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.outputs.selection import UNTHEMED, ArticleRecord
 from storage.scripts import primary_language
+from storage.selection import UNTHEMED, ArticleRecord
 
 __all__ = [
     "claim",

@@ -1,15 +1,30 @@
 """The ``evidence`` record: why an article matched its themes, as stored in ``articles.evidence``.
 
 Declared once, here, between its writer (:func:`pipelines.scoring.relevance.score`) and its readers
-(the digest, Datasette). The column holds JSON of :data:`Evidence`: every theme key mapped to
-the concepts found for it, strongest first, each a :class:`TermEvidence`.
+(the digest, the alerts, ``culturewatch evaluate``, Datasette). The column holds JSON of
+:data:`Evidence`: every theme key mapped to the concepts found for it, strongest first, each a
+:class:`TermEvidence`.
+
+Why an article matched, for a reader (:func:`shown_evidence`, :func:`why_text`): the words
+found per theme and where. Each concept found names the aliases that matched (``matched``), so
+the digest shows "ReelShort", the word in the article, rather than the concept's first alias
+("Tencent Games"). Older rows without ``matched`` (or with bare terms) show the concept's name.
 """
 
 from __future__ import annotations
 
-from typing import TypedDict
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, TypedDict
 
-__all__ = ["Evidence", "ShownTerm", "TermEvidence"]
+__all__ = [
+    "EVIDENCE_TERMS",
+    "Evidence",
+    "ShownTerm",
+    "TermEvidence",
+    "shown_evidence",
+    "why_text",
+]
 
 
 class TermEvidence(TypedDict):
@@ -40,3 +55,77 @@ class ShownTerm(TypedDict):
     matched: list[str]
     title: int | None
     body: int | None
+
+
+EVIDENCE_TERMS = 6  # matched concepts shown per theme
+
+
+def shown_evidence(value: Any, themes: Sequence[str]) -> dict[str, list[ShownTerm]]:
+    """Matched terms per theme from the scorer's ``evidence`` JSON; {} when absent or unknown.
+
+    A term whose ``points`` are 0 (a context word in an article not about China) did not
+    count and is left out. The listed themes come first.
+    """
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {}
+    order = [t for t in themes if t in parsed] + sorted(t for t in parsed if t not in themes)
+    out: dict[str, list[ShownTerm]] = {}
+    for theme in order:
+        items = parsed[theme]
+        if not isinstance(items, list):
+            continue
+        terms: list[ShownTerm] = []
+        for item in items:
+            if isinstance(item, str):
+                terms.append({"term": item, "matched": [item], "title": None, "body": None})
+                continue
+            if not isinstance(item, dict) or not item.get("term"):
+                continue
+            points = item.get("points")
+            if isinstance(points, (int, float)) and points <= 0:
+                continue
+            term = str(item["term"])
+            found = item.get("matched")
+            matched = (
+                [str(m) for m in found if isinstance(m, str) and m]
+                if isinstance(found, list)
+                else []
+            )
+            terms.append(
+                {
+                    "term": term,
+                    "matched": matched or [term],
+                    "title": _int_or_none(item.get("title")),
+                    "body": _int_or_none(item.get("body")),
+                }
+            )
+        if terms:
+            out[str(theme)] = terms[:EVIDENCE_TERMS]
+    return out
+
+
+def why_text(terms: Iterable[ShownTerm]) -> str:
+    """The matched words of one theme as "ReelShort, 短剧出海 (title 1, body 2); ..."."""
+    parts = []
+    for term in terms:
+        words = ", ".join(term.get("matched") or [term["term"]])
+        where = _where(term)
+        parts.append(f"{words} ({where})" if where else words)
+    return "; ".join(parts)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _where(term: ShownTerm) -> str:
+    parts = []
+    if term.get("title"):
+        parts.append(f"title {term['title']}")
+    if term.get("body"):
+        parts.append(f"body {term['body']}")
+    return ", ".join(parts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 __all__ = ["json_column", "parse_iso", "to_utc_iso", "utcnow"]
 
@@ -21,9 +21,17 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def parse_iso(value: str | None) -> datetime | None:
-    """An ISO 8601 time (``Z`` accepted) as an aware datetime (naive means UTC), or None."""
-    if not value:
+def parse_iso(value: object) -> datetime | None:
+    """An ISO 8601 time as an aware datetime, or None: the one parser of stored times.
+
+    - only a string parses (None, a number, a datetime: None), with its surrounding
+      whitespace ignored; a blank string or one that is not ISO 8601 gives None;
+    - ``Z`` stands for ``+00:00`` (UTC);
+    - a time without an offset (naive) is taken as UTC;
+    - a bare date (``2026-03-04``) is its midnight in UTC (callers that show a bare date as
+      a date, the digest's, test for one before parsing).
+    """
+    if not isinstance(value, str) or not value.strip():
         return None
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -32,8 +40,15 @@ def parse_iso(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+@overload
+def to_utc_iso(value: datetime) -> str: ...
+@overload
+def to_utc_iso(value: str | datetime | None) -> str | None: ...
 def to_utc_iso(value: str | datetime | None) -> str | None:
-    """ISO 8601 in UTC (``YYYY-MM-DDTHH:MM:SS+00:00``), or a bare date kept as a date."""
+    """ISO 8601 in UTC (``YYYY-MM-DDTHH:MM:SS+00:00``), or a bare date kept as a date.
+
+    A string is read by :func:`parse_iso` (None when it does not parse); a naive datetime is
+    taken as UTC."""
     if not isinstance(value, (str, datetime)) or value == "":
         return None
     if isinstance(value, str):

@@ -180,7 +180,7 @@ def m006_stories(db: sqlite_utils.Database) -> None:
     # outlets. Every article belongs to exactly one story (a story of one is fine).
     #   stories            one row per story: its title and first copy, how far it spread
     #   articles.story_id  the story of each article
-    #   story_signatures   each article's MinHash signature (pipelines/stories/assign.py)
+    #   story_signatures   each article's MinHash signature (pipelines/stories/signatures.py)
     #   story_bands        the LSH bands of the signatures: a new article's candidates are
     #                      found by an indexed lookup, so nothing is held in memory
     db.table("stories").create(

@@ -3,21 +3,58 @@
 The migrations themselves, in order, are in :mod:`storage.migrations` (never rename,
 reorder or change one, add the next instead).
 
+The archive is SQLite, ``./data/culturewatch.db`` by default (the ``archive`` setting,
+``$CULTUREWATCH_DB``, ``--db``). Every time in it is ISO 8601, UTC (:mod:`storage.formats`).
+
 Tables
-    articles        one row per canonical URL: text, metadata, relevance
+    articles        one row per canonical URL: ``url``, ``title``, ``text``, ``source``,
+                    ``published_at``, ``fetched_at``, ``language``, ``relevance``,
+                    ``relevant``, ``themes``, and author, site name, description, tags,
+                    image, keywords; ``authors`` (a JSON array of names: facet with
+                    ``?_facet_array=authors``; ``author`` is the same names joined with
+                    ``; ``), ``date_source`` (where ``published_at`` came from: ``jsonld``,
+                    ``meta``, ``time``, ``feed`` or ``htmldate``), ``feed_published_at`` (the
+                    feed's or news sitemap's date, beside the page's), ``source_group`` (its
+                    source's ``group``) and ``story_id`` (its story)
+    articles_search Chinese-aware full-text index over title and text (every Han character
+                    a token, and Han bigrams), used by the browse search (storage/search.py)
     article_themes  article x theme x score (filled by the scorer)
-    raw_html        the fetched HTML, gzip-compressed, for re-extraction
-    pages           every fetched article URL and what became of it
-    sources         each configured source and its health
+    raw_html        the fetched HTML, gzip-compressed, to re-extract or rescore without
+                    fetching
+    pages           every fetched article URL and what became of it; for one that did not
+                    become an article, the ``title``, ``publisher`` and ``published_at`` its
+                    listing gave
+    sources         each configured source's health: last attempt, last success, last error,
+                    failures in a row, its ``source_group``, and ``flag`` (why it needs
+                    attention, if it does)
+    source_listings what the discovery of each ``site`` source found (its feed, sitemap or
+                    page links), when, and whether it still works (storage/listings.py)
     http_validators ETag / Last-Modified per feed or sitemap URL (conditional GET)
-    runs            one row per crawl: start, end, counts, per-source errors
-    articles_search Chinese-aware full-text index of articles (storage/search.py)
-    jobs            one row per scheduled job (crawl or digest) and how it ended
-    stories         one row per story (copies of one text across outlets): storage/stories.py
-    story_signatures, story_bands, story_keys   what the story assignment looks up
-    source_listings what the discovery of each `site` source found (storage/listings.py)
-    labels          every judgement of an analyst on an article (storage/labels.py)
-    alert_sends, alert_items   what each alert delivered to each target: storage/alert_state.py
+    robots_txt      each host's robots.txt, remembered across crawls (storage/robots.py)
+    runs            one row per crawl: start, end, status, counts, per-source errors
+    jobs            one row per scheduled job (crawl, digest or alerts): start, end, status
+                    (ok, failed, skipped, interrupted), exit status, the crawl's ``runs`` id,
+                    what it did
+    stories         one row per story (copies of one text across outlets): ``id``, ``title``,
+                    ``first_seen``, ``first_source``, ``first_url``, ``last_seen``,
+                    ``article_count``, ``source_count``, ``languages`` and ``sources`` (JSON
+                    arrays, in the order of first carrying), ``spread_hours``
+                    (storage/stories.py, :mod:`pipelines.stories`)
+    story_signatures each article's MinHash signature (128 x uint32)
+    story_bands     article x band -> the band's hash, indexed on (band, hash): the
+                    candidate lookup
+    story_keys      each article's cross-language keys, when ``stories.cross_language`` is on
+    labels          every label an analyst gave: ``article_id``, ``label`` (1/0), ``theme``
+                    (NULL: the article as a whole), ``note``, ``labelled_by``,
+                    ``labelled_at``; the view ``current_labels`` keeps each person's latest
+                    per article and theme (storage/labels.py)
+    alert_sends     one row per e-mail or webhook call of an alert: ``alert``, ``target``
+                    (``email:ADDRESS``, or ``webhook:`` and the URL's scheme, host and a hash
+                    of it: a webhook's path is often its secret), ``status`` (sending, sent,
+                    failed), ``created_at``, ``sent_at``, ``attempts``, ``stories``,
+                    ``articles``, ``error`` (storage/alert_state.py)
+    alert_items     alert x target x article: what was sent (or is being sent), so nothing
+                    is sent twice
 """
 
 from __future__ import annotations

@@ -3,9 +3,16 @@
 A story is the set of archived copies of one text (syndicated, re-published with edits);
 every article belongs to exactly one (``articles.story_id``). A new article starts as a
 story of one whose id is the article's own id (ids never collide: an article id is
-unique, and a story keeps the id of the article that founded it). ``pipelines/stories/assign.py``
-computes the signatures and decides which story an article joins; this module only
-stores and reads:
+unique, and a story keeps the id of the article that founded it).
+
+``pipelines/stories/`` computes what needs no archive: an article's signature and its band
+hashes, its cross-language keys, and the measures that compare them (the Jaccard estimate
+of two signatures, the overlap of two key sets), handed here as plain functions. The
+archive's side of the assignment is one call, :func:`place_article`: the candidates, their
+verification against the threshold, the signature, bands and keys stored, the story chosen
+(or one of its own) and the story rows refreshed. A signature is an opaque blob here. The
+rebuild's reads (:func:`rebuild_batches`) and its clearing (:func:`clear_stories`) are here
+too. The tables:
 
     story_signatures  article_id -> MinHash signature (uint32 array as a blob)
     story_bands       article_id x band -> hash of that band of the signature,
@@ -19,8 +26,10 @@ stores and reads:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -28,20 +37,115 @@ from storage.formats import parse_iso
 from storage.scripts import primary_language
 
 __all__ = [
+    "ArchivedText",
     "Candidate",
+    "CopyMatch",
+    "CrossMatch",
     "article_brief",
-    "candidates",
     "clear_stories",
-    "cross_candidates",
     "move_to_story",
     "new_story_of_one",
+    "place_article",
+    "rebuild_batches",
     "refresh_story",
-    "save_keys",
-    "save_signature",
     "story_rows",
 ]
 
 Candidate = tuple[int, int, bytes]  # article_id, story_id, signature blob
+
+
+@dataclass(frozen=True)
+class CopyMatch:
+    """A new article's signature as the caller computed it, and how to verify a candidate:
+    *similarity* of a stored signature (its blob) to this one, joined at *threshold* or more."""
+
+    signature: bytes  # as stored (story_signatures.minhash)
+    bands: Sequence[int]  # one hash per band (story_bands)
+    similarity: Callable[[bytes], float]
+    threshold: float
+
+
+@dataclass(frozen=True)
+class CrossMatch:
+    """A new article's cross-language keys (setting stories.cross_language), and how to
+    compare them with those of the other language's articles within *window_hours*:
+    ``overlap(english keys, chinese keys)``, joined at *threshold* or more."""
+
+    chinese: bool
+    keys: frozenset[str]
+    overlap: Callable[[frozenset[str], frozenset[str]], float]
+    threshold: float
+    window_hours: float
+
+
+class ArchivedText(NamedTuple):
+    """What the rebuild reads of an article."""
+
+    id: int
+    text: str  # '' when it has none
+    title: str  # '' when it has none
+    language: str | None
+
+
+def place_article(
+    db: sqlite_utils.Database,
+    article_id: int,
+    *,
+    copies: CopyMatch | None,
+    cross: CrossMatch | None = None,
+) -> int:
+    """Put the archived article *article_id* in its story; returns the story id.
+
+    With *copies* (None for a text without shingles), the article joins the story of the
+    most similar candidate sharing a band with it, at the threshold or more; its signature
+    and bands are stored. With *cross*, its keys are stored, and an article that matched
+    nothing in its own language joins the story of the best article of the other language
+    first seen within the window, at the threshold or more. Else it is a story of one.
+    Call it inside the transaction that archived the article."""
+    best: tuple[float, int] | None = None
+    if copies is not None:
+        for _other, story_id, blob in _candidates(db, copies.bands, exclude=article_id):
+            similarity = copies.similarity(blob)
+            if similarity >= copies.threshold and (best is None or similarity > best[0]):
+                best = (similarity, story_id)
+        _save_signature(db, article_id, copies.signature, copies.bands)
+    if cross is not None:
+        found = _cross_language(db, article_id, cross, search=best is None)
+        best = best or found
+    if best is None:
+        new_story_of_one(db, article_id)
+        return article_id
+    move_to_story(db, article_id, best[1])
+    return best[1]
+
+
+def _cross_language(
+    db: sqlite_utils.Database, article_id: int, cross: CrossMatch, *, search: bool
+) -> tuple[float, int] | None:
+    """Store the article's cross-language keys; when *search*, the best story of the other
+    language within the window (overlap, story id), if any reaches the threshold."""
+    row = db.execute(
+        "select coalesce(published_at, fetched_at) from articles where id = ?", [article_id]
+    ).fetchone()
+    seen = row[0] if row else ""
+    _save_keys(db, article_id, chinese=cross.chinese, seen=seen, keys=cross.keys)
+    when = parse_iso(seen)
+    if not search or when is None:
+        return None
+    window = timedelta(hours=cross.window_hours)
+    best: tuple[float, int] | None = None
+    for _other, story_id, other_keys in _cross_candidates(
+        db,
+        chinese=cross.chinese,
+        since=(when - window).isoformat(timespec="seconds"),
+        until=(when + window).isoformat(timespec="seconds"),
+    ):
+        theirs = frozenset(other_keys)
+        english, han = (theirs, cross.keys) if cross.chinese else (cross.keys, theirs)
+        score = cross.overlap(english, han)
+        if score >= cross.threshold and (best is None or score > best[0]):
+            best = (score, story_id)
+    return best
 
 
 def new_story_of_one(db: sqlite_utils.Database, article_id: int) -> None:
@@ -50,7 +154,7 @@ def new_story_of_one(db: sqlite_utils.Database, article_id: int) -> None:
     refresh_story(db, article_id)
 
 
-def save_signature(
+def _save_signature(
     db: sqlite_utils.Database, article_id: int, signature: bytes, bands: Sequence[int]
 ) -> None:
     """Store the signature of *article_id* and its band hashes (replacing any)."""
@@ -65,7 +169,7 @@ def save_signature(
     )
 
 
-def candidates(
+def _candidates(
     db: sqlite_utils.Database, bands: Sequence[int], *, exclude: int, limit: int = 500
 ) -> list[Candidate]:
     """The articles sharing at least one band with *bands* (not *exclude*), with their
@@ -97,7 +201,7 @@ def article_brief(db: sqlite_utils.Database, article_id: int) -> tuple[str, str 
     return (row[0], row[1], row[2]) if row else ("", None, "")
 
 
-def save_keys(
+def _save_keys(
     db: sqlite_utils.Database, article_id: int, *, chinese: bool, seen: str, keys: Iterable[str]
 ) -> None:
     """Store the cross-language keys of *article_id*."""
@@ -107,7 +211,7 @@ def save_keys(
     )
 
 
-def cross_candidates(
+def _cross_candidates(
     db: sqlite_utils.Database, *, chinese: bool, since: str, until: str, limit: int = 2000
 ) -> list[tuple[int, int, list[str]]]:
     """The articles of the other language (Chinese when *chinese* is False) first seen
@@ -176,6 +280,29 @@ def clear_stories(db: sqlite_utils.Database) -> None:
     for table in ("story_bands", "story_signatures", "story_keys", "stories"):
         db.execute(f"delete from {table}")
     db.execute("update articles set story_id = null")
+
+
+def rebuild_batches(db: sqlite_utils.Database, batch_size: int) -> Iterator[list[ArchivedText]]:
+    """Every article in the order it appeared (published, else fetched; then id), in
+    batches of *batch_size*: the ids are read at the start, the texts batch by batch."""
+    ids = [
+        int(row[0])
+        for row in db.execute(
+            "select id from articles order by coalesce(published_at, fetched_at), id"
+        ).fetchall()
+    ]
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        marks = ",".join("?" for _ in chunk)
+        found = {
+            int(row[0]): ArchivedText(int(row[0]), row[1], row[2], row[3])
+            for row in db.execute(
+                "select id, coalesce(text, ''), coalesce(title, ''), language "
+                f"from articles where id in ({marks})",
+                chunk,
+            ).fetchall()
+        }
+        yield [found.get(i, ArchivedText(i, "", "", None)) for i in chunk]
 
 
 def story_rows(

@@ -570,3 +570,81 @@ def test_no_alerts_file_is_no_alerts(tmp_path: Path, archive: Path) -> None:
     write_settings(config)
     code, out = run(config, archive)
     assert code == 0 and "no alerts in" in out
+
+
+# --------------------------------------------------------------------------- alerts.toml numbers
+def numeric_alert_keys() -> list[tuple[str, str, type | tuple[type, ...]]]:
+    """Every numeric key of alerts.toml, read from its schema: (key as in messages, the
+    file's text before the key, type)."""
+    from crawler.config.alerts import ALERT_FIELDS, DELIVERY_FIELDS, SMTP_FIELDS
+
+    smtp = '[smtp]\nhost = "h"\nfrom = "a@b.org"\nsecurity = "none"\n'
+    tables = (("smtp.", smtp, SMTP_FIELDS), ("delivery.", "[delivery]\n", DELIVERY_FIELDS))
+    tables += (("", ALERT, ALERT_FIELDS),)
+    keys = []
+    for prefix, before, fields in tables:
+        for key, (typ, *_rest) in fields.items():
+            types = typ if isinstance(typ, tuple) else (typ,)
+            if bool not in types and {int, float} & set(types):
+                keys.append((prefix + key, before, typ))
+    return keys
+
+
+def test_every_number_in_alerts_toml_has_finite_bounds() -> None:
+    import math
+
+    from crawler.config.alerts import ALERTS_BOUNDS
+
+    keys = numeric_alert_keys()
+    assert len(keys) >= 6
+    assert set(ALERTS_BOUNDS) == {key for key, _before, _typ in keys}
+    for key, (_low, high) in ALERTS_BOUNDS.items():
+        assert isinstance(high, (int, float)) and math.isfinite(high), key
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "over"])
+def test_a_non_finite_or_huge_number_in_alerts_toml_is_one_line(tmp_path: Path, value: str) -> None:
+    import math
+
+    from crawler.config import ConfigError
+    from crawler.config.alerts import ALERTS_BOUNDS, load_alerts
+
+    path = tmp_path / "alerts.toml"
+    for key, before, typ in numeric_alert_keys():
+        name = key.rpartition(".")[2]
+        high = ALERTS_BOUNDS[key][1]
+        path.write_text(before + f"{name} = {high}\n", encoding="utf-8")
+        load_alerts(path)  # the bound itself is allowed
+        text = value
+        if value == "over":
+            types = typ if isinstance(typ, tuple) else (typ,)
+            over = math.nextafter(float(high), math.inf) if float in types else int(high) + 1
+            text = repr(over)
+        path.write_text(before + f"{name} = {text}\n", encoding="utf-8")
+        with pytest.raises(ConfigError) as info:
+            load_alerts(path)
+        message = str(info.value)
+        assert message.startswith(f"{path}:1: '{key}' must be "), message
+        assert message.endswith(f", not {text}") and "\n" not in message, message
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("[delivery]\ntimeout = nan\n", ":1: 'delivery.timeout' must be a finite number"),
+        ("[delivery]\ntimeout = inf\n", ":1: 'delivery.timeout' must be a finite number"),
+        ("[delivery]\nlookback_days = 1000000000\n", "'delivery.lookback_days' must be at most"),
+        ('[smtp]\nhost = "h"\nfrom = "a@b.org"\ntimeout = inf\n', "'smtp.timeout' must be a"),
+        ("\n" + ALERT + "min_relevance = nan\n", ":2: 'min_relevance' must be a finite number"),
+    ],
+)
+def test_alerts_commands_stop_on_a_non_finite_or_huge_number(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    config = tmp_path / "config"
+    write_alerts(config, text)
+    for args in (["alerts", "run"], ["alerts", "--list"]):
+        result = CliRunner().invoke(cli, [*args, "--config", str(config)])
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 2, (args, result.output)
+        assert len(lines) == 1 and "alerts.toml" in lines[0] and where in lines[0], lines

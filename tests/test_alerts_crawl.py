@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support import FixtureServer, Route, crawl_cli, write_settings, write_sources
-from support.feeds import Item, rss2
 from support.mailbox import Mailbox, WebhookReceiver
 from test_schedule import (  # noqa: F401 - the fixture stops a scheduler a failed test left
     _no_scheduler_left_behind,
@@ -25,6 +24,7 @@ from test_schedule import (  # noqa: F401 - the fixture stops a scheduler a fail
 )
 
 from crawler.cli import cli
+from crawler.demo.feeds import Item, rss2
 
 STORIES = {
     "/film/ne-zha-sydney.html": (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -18,6 +19,8 @@ from crawler.config import (
     load_settings,
     load_sources,
 )
+from crawler.config.settings import SETTINGS_BOUNDS
+from crawler.config.sources import SOURCE_BOUNDS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -333,3 +336,111 @@ def test_every_command_refuses_an_invalid_cron_expression(tmp_path):
     txt = write(tmp_path / "a.txt", "title\nbody\n")
     score = run_cli("score", str(txt), "--config", str(config))
     assert_one_config_line(score, str(settings), "'schedule.crawl'")
+
+
+# --------------------------------------------------------------------------- numbers: finite, bounded
+def _numeric(typ: type | tuple[type, ...]) -> bool:
+    types = typ if isinstance(typ, tuple) else (typ,)
+    return bool not in types and bool({int, float} & set(types))
+
+
+# every numeric setting of the schema, read from the schema: (dotted key, type)
+NUMERIC_SETTINGS = [
+    (key if section is None else f"{section}.{key}", typ)
+    for section, fields in SETTINGS_SCHEMA.items()
+    for key, (typ, _default, _help) in fields.items()
+    if _numeric(typ)
+]
+NUMERIC_SOURCE_FIELDS = [
+    (key, typ) for key, (typ, *_rest) in SOURCE_FIELDS.items() if _numeric(typ)
+]
+
+
+def settings_text(dotted: str, value: str) -> str:
+    section, _, key = dotted.rpartition(".")
+    return f"[{section}]\n{key} = {value}\n" if section else f"{key} = {value}\n"
+
+
+def just_over(typ: type | tuple[type, ...], high: float) -> str:
+    """The smallest value over *high* the key's type takes, as TOML."""
+    types = typ if isinstance(typ, tuple) else (typ,)
+    if float in types:
+        return repr(math.nextafter(float(high), math.inf))
+    return str(int(high) + 1)
+
+
+def refusal(load, *args) -> str:
+    """The one-line ConfigError of ``load(*args)``."""
+    with pytest.raises(ConfigError) as info:
+        load(*args)
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def test_every_numeric_setting_has_finite_bounds():
+    assert len(NUMERIC_SETTINGS) >= 20  # the schema was read, not an empty list
+    assert set(SETTINGS_BOUNDS) == {dotted for dotted, _typ in NUMERIC_SETTINGS}
+    for dotted, (low, high) in SETTINGS_BOUNDS.items():
+        assert isinstance(high, (int, float)) and math.isfinite(high), dotted
+        assert low == "> 0" or (isinstance(low, (int, float)) and low <= high), dotted
+    assert set(SOURCE_BOUNDS) == {key for key, _typ in NUMERIC_SOURCE_FIELDS}
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "+inf"])
+@pytest.mark.parametrize(("dotted", "typ"), NUMERIC_SETTINGS, ids=[d for d, _ in NUMERIC_SETTINGS])
+def test_a_non_finite_setting_is_one_line_naming_file_and_key(tmp_path, dotted, typ, value):
+    path = write(tmp_path / "settings.toml", settings_text(dotted, value))
+    message = refusal(load_settings, tmp_path)
+    assert message.startswith(f"{path}: '{dotted}' must be "), message
+    assert message.endswith(f", not {value.lstrip('+')}"), message
+
+
+@pytest.mark.parametrize(("dotted", "typ"), NUMERIC_SETTINGS, ids=[d for d, _ in NUMERIC_SETTINGS])
+def test_a_setting_over_its_upper_bound_is_refused(tmp_path, dotted, typ):
+    high = SETTINGS_BOUNDS[dotted][1]
+    write(tmp_path / "settings.toml", settings_text(dotted, str(high)))
+    assert load_settings(tmp_path)[dotted] == high  # the bound itself is allowed
+    over = just_over(typ, high)
+    path = write(tmp_path / "settings.toml", settings_text(dotted, over))
+    message = refusal(load_settings, tmp_path)
+    assert message == f"{path}: '{dotted}' must be at most {high}, not {over}"
+
+
+GDELT = '[[sources]]\nname = "a"\nurl = "https://example.org/q"\nkind = "gdelt"\nquery = "x"\n'
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "over"])
+@pytest.mark.parametrize(
+    ("key", "typ"), NUMERIC_SOURCE_FIELDS, ids=[k for k, _ in NUMERIC_SOURCE_FIELDS]
+)
+def test_a_non_finite_or_huge_source_number_is_one_line(tmp_path, key, typ, value):
+    high = SOURCE_BOUNDS[key][1]
+    assert load_sources(write(tmp_path / "s.toml", GDELT + f"{key} = {high}\n"))
+    value = just_over(typ, high) if value == "over" else value
+    path = write(tmp_path / "s.toml", GDELT + f"{key} = {value}\n")
+    message = refusal(load_sources, path)
+    assert message.startswith(f"{path}:1: '{key}' must be "), message
+    assert message.endswith(f", not {value}"), message
+
+
+@pytest.mark.parametrize(
+    ("command", "dotted", "value"),
+    [
+        ("rescore", "relevance.threshold", "nan"),
+        ("sources", "relevance.threshold", "nan"),
+        ("crawl", "relevance.threshold", "nan"),
+        ("crawl", "politeness.timeout", "nan"),
+        ("crawl", "politeness.timeout", "inf"),
+        ("crawl", "crawl.extract_timeout", "inf"),
+        ("sources", "crawl.max_items_per_source", "1000000000000000"),
+    ],
+)
+def test_a_non_finite_or_huge_setting_stops_the_command_with_one_line(
+    tmp_path, command, dotted, value
+):
+    config = config_copy(tmp_path)
+    settings = write(config / "settings.toml", settings_text(dotted, value))
+    db = tmp_path / "a.db"
+    result = run_cli(command, "--config", str(config), "--db", str(db))
+    assert_one_config_line(result, str(settings), f"'{dotted}'", f"not {value}")
+    assert not db.exists()

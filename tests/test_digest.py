@@ -31,10 +31,10 @@ from crawler.config.sources import Source
 from crawler.outputs.digests import theme_labels
 from pipelines.scoring.themes import THEME_KEYS
 from storage.archive import Archive
+from storage.files import atomic_write as _write_file
 from storage.outputs import DigestError, build_digest, write_digest
 from storage.outputs.text import extract
 from storage.outputs.text import without_title as _without_title
-from storage.outputs.write import atomic_write as _write_file
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CULTUREWATCH_UPDATE_GOLDEN") == "1"

@@ -247,3 +247,22 @@ def test_indexing_never_loads_jieba(tmp_path: Path) -> None:
     )
     out = run_python(script).stdout.split()
     assert out == ["False", "True"]  # the query side cuts words: there it loads
+
+
+def test_datasette_loads_jieba_at_startup(tmp_path: Path) -> None:
+    """culturewatch browse loads jieba's dictionary when Datasette starts, not in the first
+    Chinese search (under Datasette's time limit on a query, ``sql_time_limit_ms``)."""
+    script = (
+        "import asyncio, sys\n"
+        "from storage.archive import Archive\n"
+        "from storage.web.serve import build_datasette\n"
+        f"db = {str(tmp_path / 'j.db')!r}\n"
+        "Archive(db).close()\n"
+        "ds = build_datasette(db)\n"
+        "print('jieba' in sys.modules)\n"
+        "asyncio.run(ds.invoke_startup())\n"
+        "import jieba\n"
+        "print(jieba.dt.initialized)\n"
+    )
+    out = run_python(script).stdout.split()
+    assert out == ["False", "True"]  # building loads nothing; starting loads the dictionary

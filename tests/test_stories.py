@@ -13,17 +13,17 @@ from support import run_python
 
 from crawler.cli import EXIT_BUSY, cli
 from crawler.lock import crawl_lock
-from pipelines.stories.assign import (
+from pipelines.stories.assign import assign_story
+from pipelines.stories.shingles import body_lines, shingles
+from pipelines.stories.signatures import (
     BANDS,
     NUM_PERM,
-    assign_story,
     band_hashes,
     jaccard,
     pack,
     signature,
     unpack,
 )
-from pipelines.stories.shingles import body_lines, shingles
 from storage.archive import Archive
 
 QUALITY = Path(__file__).resolve().parent / "quality"
@@ -117,7 +117,7 @@ def test_signatures_are_stable_and_bands_fit_sqlite_integers() -> None:
     bands = band_hashes(first)
     assert len(bands) == BANDS and all(-(2**63) <= b < 2**63 for b in bands)
     # the same in a fresh process: stored signatures stay comparable across runs
-    code = "from pipelines.stories.assign import signature, band_hashes; import sys; " + (
+    code = "from pipelines.stories.signatures import signature, band_hashes; import sys; " + (
         "print(band_hashes(signature(sys.stdin.read()))[:3])"
     )
     out = run_python(code, input=WIRE)
@@ -319,7 +319,12 @@ def test_syndicated_real_excerpts_are_grouped_on_a_crawled_mirror(tmp_path: Path
     assert check(figures) == [], figures
 
 
-def test_cross_language_joins_an_english_and_a_chinese_version(archive: Archive) -> None:
+# with a brief the article's title and language are the caller's (the crawl's writer), without
+# one they are read from the archive: the same keys and stories either way
+@pytest.mark.parametrize("with_brief", [False, True])
+def test_cross_language_joins_an_english_and_a_chinese_version(
+    archive: Archive, with_brief: bool
+) -> None:
     from support.paths import REPO
 
     from crawler.config import load_themes
@@ -344,7 +349,8 @@ def test_cross_language_joins_an_english_and_a_chinese_version(archive: Archive)
                     "published_at": "2025-02-11T08:00:00+00:00",
                 }  # fmt: skip
             )
-            assign_story(archive, ids[key], item["text"], cross=cross)
+            brief = (item["title"], item["language"]) if with_brief else None
+            assign_story(archive, ids[key], item["text"], cross=cross, brief=brief)
     assert story_of(archive, ids["Z1-0"])["id"] == ids["E1-0"]  # the same story in Chinese
     assert json.loads(story_of(archive, ids["E1-0"])["languages"]) == ["en", "zh"]
     assert story_of(archive, ids["Z2-0"])["id"] == ids["Z2-0"]  # a review of the same film

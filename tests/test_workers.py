@@ -19,7 +19,7 @@ from support import FixtureServer, Route, run_python, write_settings, write_sour
 from test_faults import article_html, crawl, news_site, rows
 
 from pipelines.extraction.article import Article
-from pipelines.stories.assign import NUM_PERM, signature, unpack
+from pipelines.stories.signatures import NUM_PERM, signature, unpack
 
 
 def hostile_site(srv, pages: int, hooks: dict[int, str]) -> list[str]:
@@ -90,7 +90,7 @@ def test_a_worker_that_dies_or_hangs_on_a_page_is_replaced(tmp_path, monkeypatch
         assert "worker died on this page (exit status 70)" in failed[urls[2]], failed
         assert "longer than 3s" in failed[urls[5]], failed
         assert "failed pages 2" in result.stdout
-        # the signatures the workers computed are the ones the text has (pipelines.stories.assign)
+        # the signatures the workers computed are the ones the text has (pipelines.stories.signatures)
         assert stored_signatures_are_the_texts(db) == len(archived)
         # fetched again by a later crawl (RetryPolicy), not given up at once
         assert rows(db, "select attempts from pages where url = ?", urls[2]) == [(1,)]

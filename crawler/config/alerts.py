@@ -21,13 +21,14 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from crawler.config.files import ConfigError, parse_toml, read_text
+from crawler.config.files import Bounds, ConfigError, check_numeric, parse_toml, read_text
 from crawler.config.settings import type_name
 from pipelines.scoring.themes import THEME_KEYS
 from storage.concepts import ConceptQueryError, Concepts, concept_query
 from storage.groups import SOURCE_GROUPS
 
 __all__ = [
+    "ALERTS_BOUNDS",
     "ALERT_FIELDS",
     "DELIVERY_FIELDS",
     "FREQUENCIES",
@@ -81,6 +82,20 @@ ALERT_FIELDS: Fields = {
     "webhook": (str, False, None, "URL to POST the new stories to."),
     "webhook_format": (str, False, "json", "json (a generic body) or slack."),
     "feed": (bool, False, True, "Write the alert's Atom feed (the pull option)."),
+}
+
+# Bounds of every number (key as in messages -> (minimum, maximum)), checked with nan,
+# inf and -inf by crawler.config.files.check_number: seconds at most a day, days at most
+# 100 years, retries at most 100.
+_DAY = 86400
+ALERTS_BOUNDS: dict[str, Bounds] = {
+    "smtp.port": (1, 65535),
+    "smtp.timeout": ("> 0", _DAY),
+    "delivery.timeout": ("> 0", _DAY),
+    "delivery.retries": (0, 100),
+    "delivery.backoff": (0, _DAY),
+    "delivery.lookback_days": ("> 0", 36500),
+    "min_relevance": (0, 1),
 }
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -166,7 +181,8 @@ def _line(text: str, header: str, index: int = 0) -> int | None:
 
 
 def _values(table: Mapping[str, Any], fields: Fields, where: str, prefix: str) -> dict[str, Any]:
-    """The keys of *table* checked against *fields* (unknown, missing, wrong type)."""
+    """The keys of *table* checked against *fields* (unknown, missing, wrong type) and
+    every number against :data:`ALERTS_BOUNDS`."""
     for key in table:
         if key not in fields:
             raise ConfigError(f"{where}: unknown key '{prefix}{key}'")
@@ -184,6 +200,7 @@ def _values(table: Mapping[str, Any], fields: Fields, where: str, prefix: str) -
             raise ConfigError(f"{where}: '{prefix}{key}' must be {kind}, not {value!r}")
         if isinstance(value, list) and not all(isinstance(v, str) and v.strip() for v in value):
             raise ConfigError(f"{where}: '{prefix}{key}' must be a list of non-empty strings")
+        check_numeric(where, f"{prefix}{key}", typ, value, ALERTS_BOUNDS)
         values[key] = value
     return values
 
@@ -209,8 +226,6 @@ def _smtp(table: Any, where: str) -> Smtp:
             f"{where}: 'smtp.security' must be none, starttls or tls, not {v['security']!r}"
         )
     port = v["port"] if v["port"] is not None else _DEFAULT_PORTS[v["security"]]
-    if not 1 <= port <= 65535:
-        raise ConfigError(f"{where}: 'smtp.port' must be from 1 to 65535, not {port}")
     if not v["host"].strip() or any(c.isspace() for c in v["host"].strip()):
         raise ConfigError(f"{where}: 'smtp.host' {v['host']!r} is not a host name")
     for key in ("user_env", "password_env"):
@@ -221,8 +236,6 @@ def _smtp(table: Any, where: str) -> Smtp:
             )
     if (v["user_env"] is None) != (v["password_env"] is None):
         raise ConfigError(f"{where}: 'smtp.user_env' and 'smtp.password_env' go together")
-    if v["timeout"] <= 0:
-        raise ConfigError(f"{where}: 'smtp.timeout' must be greater than 0")
     return Smtp(
         host=v["host"].strip(),
         port=port,
@@ -268,8 +281,6 @@ def _alert(entry: Any, where: str, concepts: Concepts) -> Alert:
                 f"{where}: 'groups' has {group!r}, not a source group "
                 f"(one of: {', '.join(SOURCE_GROUPS)})"
             )
-    if not 0 <= v["min_relevance"] <= 1:
-        raise ConfigError(f"{where}: 'min_relevance' must be from 0 to 1")
     emails = tuple(dict.fromkeys(_address(a, where, "email") for a in v["email"]))
     webhook = v["webhook"]
     if webhook is not None:
@@ -327,12 +338,6 @@ def load_alerts(path: str | os.PathLike, concepts: Concepts | None = None) -> Al
             raise ConfigError(f"{where}: '{key}' must be a table ([{key}])")
         tables[key] = _values(raw.get(key, {}), fields, where, f"{key}.")
     delivery, schedule = tables["delivery"], tables["schedule"]
-    for key in ("timeout", "lookback_days"):
-        if delivery[key] <= 0:
-            raise ConfigError(f"{path}: 'delivery.{key}' must be greater than 0")
-    for key in ("retries", "backoff"):
-        if delivery[key] < 0:
-            raise ConfigError(f"{path}: 'delivery.{key}' must be at least 0")
     for key in ("daily", "weekly"):
         cron_trigger(schedule[key], ZoneInfo("UTC"), key=f"schedule.{key}", where=path)
     entries = raw.get("alerts", [])

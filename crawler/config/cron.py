@@ -2,7 +2,7 @@
 
 Read with their crontab meaning and turned into APScheduler triggers. The settings loader
 (:mod:`crawler.config`) checks them for every command, the scheduler builds its jobs from
-them; a bad expression is a one-line :class:`~crawler.config.ConfigError`.
+them; a bad expression is a one-line :class:`~crawler.config.files.ConfigError`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from crawler.config import ConfigError
+from crawler.config.files import ConfigError
 
 __all__ = ["cron_trigger"]
 

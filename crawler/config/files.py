@@ -6,8 +6,10 @@ the line, key or byte), which the CLI prints before exiting with status 2.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +20,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_DB",
+    "Bounds",
     "ConfigError",
+    "check_number",
+    "check_numeric",
     "config_dir",
     "config_file",
     "default_db_path",
     "defaults_dir",
     "editable",
+    "is_number_type",
     "load_themes",
     "parse_toml",
     "read_text",
@@ -35,6 +41,60 @@ DEFAULT_DB = "data/culturewatch.db"
 
 class ConfigError(Exception):
     """A configuration problem, described in one line (file, key or line, what is wrong)."""
+
+
+# The bounds of a number in a configuration file: (lowest, highest). The lowest is a
+# number, "> 0" (anything greater than zero) or None (no lower bound); the highest is
+# always a number: every number of every file has a sane upper bound.
+Bounds = tuple[float | str | None, float]
+
+
+def is_number_type(typ: type | tuple[type, ...]) -> bool:
+    """Whether a key declared with *typ* holds a number (int or float; bool is not one)."""
+    types = typ if isinstance(typ, tuple) else (typ,)
+    return bool not in types and any(t in (int, float) for t in types)
+
+
+def check_number(
+    where: object, key: str, value: object, low: float | str | None, high: float
+) -> None:
+    """The one rule for every number of every configuration file (settings.toml,
+    alerts.toml, sources files): finite (TOML accepts ``nan``, ``inf`` and ``-inf``; ``nan``
+    compares false, so it would slip past any bound), at least *low* (see :data:`Bounds`),
+    at most *high*.
+
+    Raises a one-line :class:`ConfigError` naming *where* (the file, and the line) and *key*.
+    """
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ConfigError(f"{where}: '{key}' must be a number, not {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        if low == "> 0":
+            span = f"greater than 0 and at most {high}"
+        elif low is None:
+            span = f"at most {high}"
+        else:
+            span = f"from {low} to {high}"
+        raise ConfigError(f"{where}: '{key}' must be a finite number {span}, not {value!r}")
+    if low == "> 0" and value <= 0:
+        raise ConfigError(f"{where}: '{key}' must be greater than 0, not {value!r}")
+    if isinstance(low, (int, float)) and value < low:
+        raise ConfigError(f"{where}: '{key}' must be at least {low}, not {value!r}")
+    if value > high:
+        raise ConfigError(f"{where}: '{key}' must be at most {high}, not {value!r}")
+
+
+def check_numeric(
+    where: object,
+    key: str,
+    typ: type | tuple[type, ...],
+    value: object,
+    bounds: Mapping[str, Bounds],
+) -> None:
+    """:func:`check_number` for *value* of *key* when its declared *typ* is a number, with
+    the key's bounds in *bounds* (each loader's table; a numeric key without bounds there is
+    a KeyError, a bug of the schema)."""
+    if is_number_type(typ):
+        check_number(where, key, value, *bounds[key])
 
 
 def defaults_dir() -> Path | None:

@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crawler.config.files import DEFAULT_DB, ConfigError, config_dir, parse_toml, read_text
+from crawler.config.cron import cron_trigger
+from crawler.config.files import (
+    DEFAULT_DB,
+    Bounds,
+    ConfigError,
+    check_numeric,
+    config_dir,
+    parse_toml,
+    read_text,
+)
 
 __all__ = ["SETTINGS_SCHEMA", "Settings", "load_settings", "type_name"]
 
@@ -148,30 +157,36 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
 }
 
 
-# Bounds of numeric settings: dotted key -> (minimum, maximum), None for no bound;
-# "> 0" where zero makes no sense.
-SETTINGS_BOUNDS: dict[str, tuple[float | str | None, float | None]] = {
-    "politeness.download_delay": (0, None),
-    "politeness.robots_txt_max_age": (0, None),
-    "politeness.concurrent_requests": (1, None),
-    "politeness.concurrent_requests_per_domain": (1, None),
-    "politeness.autothrottle_target_concurrency": ("> 0", None),
-    "politeness.timeout": ("> 0", None),
-    "politeness.retry_times": (0, None),
-    "politeness.retry_backoff_base": (0, None),
-    "politeness.retry_backoff_max": (0, None),
-    "politeness.max_response_size": (1024, None),
-    "crawl.max_items_per_source": (1, None),
-    "crawl.page_attempts": (1, None),
-    "crawl.page_retry_spacing": (0, None),
-    "crawl.write_retry_seconds": (0, None),
+# Bounds of every numeric setting: dotted key -> (minimum, maximum), checked by
+# crawler.config.files.check_number (which also refuses nan, inf and -inf). The minimum is
+# "> 0" where zero makes no sense, and every setting has a maximum, well above any sane
+# value: durations within a crawl or a run at most a day (86400 s), durations across
+# crawls at most 30 days, days at most 100 years (36500), counts at most 10^7.
+# page_attempts <= 20 and page_retry_spacing <= 1 day keep the doubling wait
+# (spacing * 2 ** (attempts - 2)) inside the dates Python can hold.
+_DAY = 86400
+SETTINGS_BOUNDS: dict[str, Bounds] = {
+    "politeness.download_delay": (0, _DAY),
+    "politeness.robots_txt_max_age": (0, 30 * _DAY),
+    "politeness.concurrent_requests": (1, 1000),
+    "politeness.concurrent_requests_per_domain": (1, 1000),
+    "politeness.autothrottle_target_concurrency": ("> 0", 1000),
+    "politeness.timeout": ("> 0", _DAY),
+    "politeness.retry_times": (0, 100),
+    "politeness.retry_backoff_base": (0, _DAY),
+    "politeness.retry_backoff_max": (0, _DAY),
+    "politeness.max_response_size": (1024, 1024**3),
+    "crawl.max_items_per_source": (1, 10**7),
+    "crawl.page_attempts": (1, 20),
+    "crawl.page_retry_spacing": (0, _DAY),
+    "crawl.write_retry_seconds": (0, _DAY),
     "crawl.extract_workers": (0, 64),
-    "crawl.extract_timeout": ("> 0", None),
+    "crawl.extract_timeout": ("> 0", _DAY),
     "relevance.threshold": (0, 1),
-    "digest.max_age_days": (0, None),
-    "flags.failed_crawls": (1, None),
-    "flags.quiet_days": (1, None),
-    "google_news.resolve_delay": (0, None),
+    "digest.max_age_days": (0, 36500),
+    "flags.failed_crawls": (1, 10**7),
+    "flags.quiet_days": (1, 36500),
+    "google_news.resolve_delay": (0, _DAY),
 }
 
 
@@ -180,15 +195,12 @@ SETTINGS_CHOICES: dict[str, tuple[str, ...]] = {"digest.day": ("previous", "toda
 
 
 def _check_value(where: object, dotted: str, value: Any) -> None:
-    """Bounds, choices, time zones and cron expressions: what a type alone does not say."""
+    """Choices, time zones and cron expressions (numbers: SETTINGS_BOUNDS, in _flatten)."""
     if dotted in SETTINGS_CHOICES and value not in SETTINGS_CHOICES[dotted]:
         words = " or ".join(f'"{c}"' for c in SETTINGS_CHOICES[dotted])
         raise ConfigError(f"{where}: '{dotted}' must be {words}, not {value!r}")
     if dotted in ("schedule.crawl", "schedule.digest"):
-        # checked for every command, not only by `schedule`; imported here because
-        # crawler.config.cron imports this module (for ConfigError)
-        from crawler.config.cron import cron_trigger
-
+        # checked for every command, not only by `schedule`
         cron_trigger(value, ZoneInfo("UTC"), key=dotted, where=where)
     if dotted == "schedule.timezone":
         try:
@@ -200,13 +212,6 @@ def _check_value(where: object, dotted: str, value: Any) -> None:
                 f"{where}: 'schedule.timezone' {value!r} is not an IANA time zone "
                 '(e.g. "UTC", "Europe/Paris", "Asia/Shanghai")'
             ) from None
-    low, high = SETTINGS_BOUNDS.get(dotted, (None, None))
-    if low == "> 0" and value <= 0:
-        raise ConfigError(f"{where}: '{dotted}' must be greater than 0, not {value!r}")
-    if isinstance(low, (int, float)) and value < low:
-        raise ConfigError(f"{where}: '{dotted}' must be at least {low}, not {value!r}")
-    if high is not None and value > high:
-        raise ConfigError(f"{where}: '{dotted}' must be at most {high}, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -248,6 +253,7 @@ def _flatten(raw: dict[str, Any], path: Path | None) -> dict[str, Any]:
             value = table.get(key, default)
             if not isinstance(value, typ) or (isinstance(value, bool) and bool not in _types(typ)):
                 raise ConfigError(f"{where}: '{dotted}' must be {type_name(typ)}, not {value!r}")
+            check_numeric(where, dotted, typ, value, SETTINGS_BOUNDS)
             _check_value(where, dotted, value)
             values[dotted] = value
     return values

@@ -10,14 +10,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.config.files import ConfigError, parse_toml, read_text
-from crawler.config.settings import type_name
-from crawler.kinds import DISCOVERY_NAMES, KIND_NAMES
+from crawler.config.files import Bounds, ConfigError, check_numeric, parse_toml, read_text
+from crawler.config.kinds import DISCOVERY_NAMES, KIND_NAMES
+from crawler.config.settings import SETTINGS_BOUNDS, type_name
 from storage.groups import SOURCE_GROUPS
 
-__all__ = ["DISCOVERY_KINDS", "SOURCE_FIELDS", "SOURCE_KINDS", "Source", "load_sources"]
+__all__ = [
+    "DISCOVERY_KINDS",
+    "SOURCE_BOUNDS",
+    "SOURCE_FIELDS",
+    "SOURCE_KINDS",
+    "Source",
+    "load_sources",
+]
 
-# The registry of kinds (crawler/kinds/__init__.py: names only, no Scrapy at import).
+# The registry of kinds (crawler/config/kinds.py: names only, no Scrapy at import).
 SOURCE_KINDS = KIND_NAMES
 # Kinds that search many outlets at once: they need a `query` or a `theme`.
 DISCOVERY_KINDS = DISCOVERY_NAMES
@@ -61,6 +68,14 @@ SOURCE_FIELDS: dict[str, tuple[type | tuple[type, ...], bool, Any, str]] = {
         "gdelt, google_news: how far back to search, e.g. 90min, 12h, 1d, 2w (default 1d).",
     ),
     "page_size": (int, False, None, "gdelt: records per API request, 1..250 (default 250)."),
+}
+
+
+# Bounds of every numeric field -> (minimum, maximum), checked with nan, inf and -inf by
+# crawler.config.files.check_number.
+SOURCE_BOUNDS: dict[str, Bounds] = {
+    "max_items": SETTINGS_BOUNDS["crawl.max_items_per_source"],
+    "page_size": (1, 250),
 }
 
 
@@ -113,8 +128,8 @@ def _check_discovery(values: dict[str, Any], where: str) -> None:
         raise ConfigError(
             f"{where}: 'timespan' {values['timespan']!r} must be a number and min, h, d or w (e.g. 1d)"
         )
-    if values["page_size"] is not None and (kind != "gdelt" or not 1 <= values["page_size"] <= 250):
-        raise ConfigError(f"{where}: 'page_size' is for kind gdelt only, from 1 to 250")
+    if values["page_size"] is not None and kind != "gdelt":
+        raise ConfigError(f"{where}: 'page_size' is for kind gdelt only")
 
 
 def load_sources(path: str | os.PathLike) -> list[Source]:
@@ -150,6 +165,7 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
             value = entry[key]
             if not isinstance(value, typ) or (isinstance(value, bool) and typ is not bool):
                 raise ConfigError(f"{where}: '{key}' must be {type_name(typ)}, not {value!r}")
+            check_numeric(where, key, typ, value, SOURCE_BOUNDS)
             values[key] = value
         name = values["name"].strip()
         if not name or not all(c.isalnum() or c in "-_." for c in name):
@@ -164,8 +180,6 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
             )
         if not values["url"].startswith(("http://", "https://")):
             raise ConfigError(f"{where}: 'url' must start with http:// or https://")
-        if values["max_items"] is not None and values["max_items"] < 1:
-            raise ConfigError(f"{where}: 'max_items' must be at least 1")
         if values["group"] is not None and values["group"] not in SOURCE_GROUPS:
             raise ConfigError(
                 f"{where}: unknown group '{values['group']}' (one of: {', '.join(SOURCE_GROUPS)})"

@@ -23,7 +23,7 @@ def write_theme_thresholds(path: str | os.PathLike[str], thresholds: Mapping[str
     from tomlkit.exceptions import TOMLKitError
 
     from pipelines.scoring.themes import ThemeError, compile_themes
-    from storage.outputs.write import atomic_write
+    from storage.files import atomic_write
 
     path = Path(path)
     text = read_text(path)

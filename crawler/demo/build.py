@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from crawler.config import ConfigError, defaults_dir
 from crawler.demo.server import SiteServer
-from crawler.demo.site import DemoSite, DemoSource, build_site
+from crawler.demo.site import DemoSource, Site, build_site
 
 __all__ = ["SOURCE_PREFIX", "DemoBuild", "NotADemoArchive", "crawl_demo", "demo_site"]
 
@@ -50,7 +50,7 @@ class NotADemoArchive(Exception):
 
 @dataclass
 class DemoBuild:
-    site: DemoSite
+    site: Site
     server: SiteServer
 
     @property
@@ -81,11 +81,11 @@ def _previous_port(db: Path) -> int:
 def demo_site(db: Path, *, now: datetime | None = None) -> Iterator[DemoBuild]:
     """Serve the demo site on 127.0.0.1 for the block (a daemon thread): on the port of the
     previous build of *db* when it is free, else on any free one."""
-    server = SiteServer("127.0.0.1", _previous_port(db))
+    server = SiteServer(host="127.0.0.1", port=_previous_port(db), fallback=True)
     try:
         site = build_site(server.base_url, now=now)
-        server.serve(site.pages)
-        yield DemoBuild(site=site, server=server)
+        server.routes.update(site.pages)
+        yield DemoBuild(site=site, server=server.start())
     finally:
         server.stop()
 

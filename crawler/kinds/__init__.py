@@ -2,9 +2,10 @@
 
 One module per kind holds its spider (``SPIDER``) and what ``sources check`` needs to
 know about it (``check_url``, ``check_meta``, ``describe``). Adding a kind is one module
-and one line in ``KINDS``. This module imports neither Scrapy nor the kind modules:
-``crawler.config`` validates a source's ``kind`` against ``KIND_NAMES`` at load time, and
-a kind's module is imported only when it is used (``load``).
+and one line in ``KINDS``. The registry itself (each kind's name, module and
+whether it is a discovery kind) is data in :mod:`crawler.config.kinds`, which the sources
+loader validates a source's ``kind`` against; this module imports neither Scrapy nor the kind
+modules: a kind's module is imported only when it is used (``load``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from crawler.config.kinds import DISCOVERY_NAMES, KIND_NAMES, KINDS, Kind
 
 if TYPE_CHECKING:
     from crawler.config import Source
@@ -28,31 +31,6 @@ __all__ = [
     "load",
     "spider_classes",
 ]
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A registry entry: the kind's name, its module, and whether it searches many outlets
-    (a discovery kind needs a ``query`` or a ``theme``)."""
-
-    name: str
-    module: str
-    discovery: bool = False
-
-
-# kind name -> entry; the order is the order of the crawl's spiders
-KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in (
-        Kind("feed", "crawler.kinds.feed"),
-        Kind("sitemap", "crawler.kinds.sitemap"),
-        Kind("site", "crawler.kinds.site"),
-        Kind("gdelt", "crawler.kinds.gdelt", discovery=True),
-        Kind("google_news", "crawler.kinds.google_news", discovery=True),
-    )
-}
-KIND_NAMES: tuple[str, ...] = tuple(KINDS)
-DISCOVERY_NAMES: tuple[str, ...] = tuple(k.name for k in KINDS.values() if k.discovery)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ from storage.alert_state import (
 from storage.archive import Archive
 from storage.concepts import Concepts
 from storage.connection import retrying
+from storage.files import atomic_write
+from storage.formats import to_utc_iso, utcnow
 from storage.outputs.alert_render import (
     AlertView,
     alert_view,
@@ -48,8 +50,7 @@ from storage.outputs.alert_render import (
     render_alert_text,
     subject,
 )
-from storage.outputs.selection import ArticleRecord, story_copies
-from storage.outputs.write import atomic_write
+from storage.selection import ArticleRecord, story_copies
 
 __all__ = ["ALERTS_FILE", "AlertsPlan", "Outcome", "run_alerts", "theme_concepts"]
 
@@ -138,7 +139,8 @@ def run_alerts(
     alerts = plan.chosen(names, frequency)
     if not alerts:
         return []
-    now = now or datetime.now(UTC)
+    # aware from here on (a naive *now* is local time, as datetime.astimezone reads it)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     outcomes: list[Outcome] = []
     with Archive(plan.db, busy_timeout=BUSY_TIMEOUT) as archive:
         for alert in alerts:
@@ -159,11 +161,11 @@ def _one_line(exc: BaseException) -> str:
 def _run_alert(
     archive: Archive, plan: AlertsPlan, alert: Alert, *, now: datetime, dry_run: bool
 ) -> list[Outcome]:
-    since = (now - timedelta(days=plan.config.lookback_days)).astimezone(UTC)
+    since = now - timedelta(days=plan.config.lookback_days)
     records = matching_articles(
         archive.db,
         alert.expression,
-        since=since.isoformat(timespec="seconds"),
+        since=to_utc_iso(since),
         min_relevance=alert.min_relevance,
         themes=alert.themes,
         languages=alert.languages,
@@ -225,9 +227,9 @@ def _deliver(
     dry_run: bool,
 ) -> list[Outcome]:
     db = archive.db
-    stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+    stamp = to_utc_iso(now)
     outcomes = []
-    before = (now - INTERRUPTED_AFTER).astimezone(UTC).isoformat(timespec="seconds")
+    before = to_utc_iso(now - INTERRUPTED_AFTER)
     for send_id, ids in interrupted_sends(db, alert.name, target, before=before):
         again = records_by_id(db, ids)
         if not again and not dry_run:  # its articles were deleted since: nothing to send
@@ -292,16 +294,14 @@ def _send(
             log.exception("alert %s to %s failed", alert.name, target)
         _record(
             archive,
-            lambda: mark_failed(
-                archive.db, send_id, attempts=attempts, error=error, now=_utc(datetime.now(UTC))
-            ),
+            lambda: mark_failed(archive.db, send_id, attempts=attempts, error=error, now=utcnow()),
         )
         return Outcome(
             alert.name, target, "failed", _stories(records), len(records), error, send_id
         )
     _record(
         archive,
-        lambda: mark_sent(archive.db, send_id, attempts=attempts, now=_utc(datetime.now(UTC))),
+        lambda: mark_sent(archive.db, send_id, attempts=attempts, now=utcnow()),
     )
     return Outcome(alert.name, target, "sent", len(view.stories), view.articles, "", send_id)
 
@@ -316,10 +316,6 @@ def _record(archive: Archive, write: Callable[[], None]) -> None:
             write()
 
     retrying(in_transaction, RECORD_RETRY)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _transmit(plan: AlertsPlan, alert: Alert, target: str, view: AlertView) -> int:

@@ -39,7 +39,7 @@ class Article:
     tags: list[str] = field(default_factory=list)
     image: str | None = None
     keywords: list[str] = field(default_factory=list)
-    # the story signature of *text* (pipelines.stories.assign), when an extraction worker computed
+    # the story signature of *text* (pipelines.stories.signatures), when an extraction worker computed
     # it already: the crawl's process need not; not a column (the archive stores it apart)
     signature: list[int] | None = field(default=None, repr=False, compare=False)
 

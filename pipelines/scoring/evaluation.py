@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.scoring.themes import Themes
+from storage.evidence import shown_evidence, why_text
 from storage.labels import Verdict, labelled_articles, verdicts, wilson
-from storage.outputs.why import shown_evidence, why_text
 
 __all__ = ["FEW", "Case", "Evaluation", "Figures", "evaluate", "figures"]
 

@@ -6,7 +6,7 @@ Ne Zha are one key), the numbers they give (scaled, so ``12.3 billion`` and ``12
 ``10 million`` and ``1000万`` agree) and the Latin-script names the Chinese text keeps
 (Steam, Dior). The score is the overlap coefficient of the two key sets. It is measured
 by ``tests/quality/eval_stories.py --cross-language`` and used only when the setting
-``stories.cross_language`` is on (off by default: see README, Stories).
+``stories.cross_language`` is on (off by default: see :mod:`pipelines.stories`).
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def warm_up() -> None:
     """Import and run once everything a worker uses on a page."""
     quiet()
     from pipelines.extraction.extract import extract
-    from pipelines.stories.assign import signature
+    from pipelines.stories.signatures import signature
 
     html = _PAGE.format(paragraphs="".join(_PARAGRAPH.format(n=n) for n in range(12)))
     article = extract(html, "https://example.org/2026/01/02/warm-up-page.html")

@@ -74,6 +74,12 @@ class _Frames(basic.Int32StringReceiver):
     def stringReceived(self, string: bytes) -> None:  # noqa: N802 - Twisted's name
         self.handle(json.loads(string))
 
+    def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's name
+        # Twisted's own is unannotated (an untyped call under strict mypy): the same
+        # method, given its signature
+        receive: Callable[[bytes], None] = super().dataReceived
+        receive(data)
+
 
 class WorkerLink(protocol.Protocol):
     """One worker's connection: the pages it holds, and how it ended."""

@@ -55,7 +55,7 @@ def _signature(text: str) -> list[int] | None:
     """The story signature of *text*, computed here so that the crawl's process need not;
     None (the archive's writer computes it then) when it cannot be."""
     try:
-        from pipelines.stories.assign import signature
+        from pipelines.stories.signatures import signature
 
         sig = signature(text)
     except Exception:  # noqa: BLE001 - the writer tries again; the extraction stands

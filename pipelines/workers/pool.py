@@ -177,7 +177,7 @@ class ExtractorPool:
         url: str,
         language: str | None = None,
         encoding: str | None = None,
-    ) -> Deferred:
+    ) -> Deferred[Article | None]:
         """A Deferred of the page's :class:`Article` (None: no article in it), or a failure
         with :class:`ExtractionFailed`. Bytes are decoded with *encoding* by the worker
         (:func:`pipelines.extraction.extract.decode`): the crawl's process never holds the text."""

@@ -5,26 +5,27 @@ An alert's articles are grouped into stories by the digest's own view model
 (:func:`storage.outputs.view.digest_view`: one entry per story, its best copy first, the
 outlets that also carried it), so a story is listed once however many outlets carried it.
 Article text is hostile: the HTML is the Jinja2 template ``templates/alert.html`` with
-autoescape on; plain text loses its control and format characters (no bidi overrides, no
-line breaks inside a title); the Slack text escapes ``&``, ``<`` and ``>`` (no mentions, no
-links of its own); the feed is escaped by ElementTree; only http(s) URLs become links.
+autoescape on (:mod:`storage.outputs.templating`); plain text loses its control and format
+characters (:func:`storage.outputs.text.plain`: no bidi overrides, no line breaks inside a
+title); the Slack text escapes ``&``, ``<`` and ``>`` (no mentions, no links of its own); the
+feed is escaped by ElementTree; only http(s) URLs become links.
 """
 
 from __future__ import annotations
 
 import html
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage.outputs.feed import FeedEntry, atom_feed
 from storage.outputs.grouping import Story
-from storage.outputs.selection import ArticleRecord, Copy
+from storage.outputs.templating import environment
+from storage.outputs.text import plain
 from storage.outputs.view import digest_view
+from storage.selection import ArticleRecord, Copy
 
 __all__ = [
     "AlertView",
@@ -87,12 +88,6 @@ def alert_view(
     )
 
 
-def _plain(text: object) -> str:
-    """*text* on one line without control or format characters (bidi overrides, zero width)."""
-    flat = " ".join(str(text or "").split())
-    return "".join(ch for ch in flat if unicodedata.category(ch) not in ("Cc", "Cf"))
-
-
 def _stories(n: int) -> str:
     return f"{n} new stor{'y' if n == 1 else 'ies'}"
 
@@ -104,42 +99,27 @@ def subject(view: AlertView) -> str:
 
 
 def render_alert_text(view: AlertView) -> str:
-    out = [subject(view), f"Search: {_plain(view.query)}", ""]
+    out = [subject(view), f"Search: {plain(view.query)}", ""]
     for number, story in enumerate(view.stories, 1):
         e = story.best
-        out.append(f"{number}. {_plain(e.title)}")
-        out.append(f"   {_plain(e.url)}")
+        out.append(f"{number}. {plain(e.title)}")
+        out.append(f"   {plain(e.url)}")
         out.append(
-            f"   {_plain(e.source) or 'unknown source'} · {_plain(e.published)} · "
-            f"language {_plain(e.language or 'unknown')} · relevance {e.relevance:.2f}"
+            f"   {plain(e.source) or 'unknown source'} · {plain(e.published)} · "
+            f"language {plain(e.language or 'unknown')} · relevance {e.relevance:.2f}"
         )
         if story.also:
-            also = ", ".join(
-                f"{_plain(c.source or 'unknown')} ({_plain(c.url)})" for c in story.also
-            )
+            also = ", ".join(f"{plain(c.source or 'unknown')} ({plain(c.url)})" for c in story.also)
             out.append(f"   Also carried by: {also}")
         if e.extract:
-            out.append(f"   {_plain(e.extract)}")
+            out.append(f"   {plain(e.extract)}")
         out.append("")
     out += ["-- ", f"Sent by culturewatch: alert {view.name}, delivery {view.delivery_id}."]
     return "\n".join(out) + "\n"
 
 
-@cache
-def _environment() -> Any:
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("storage.outputs", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    environment.filters["plain"] = _plain
-    return environment
-
-
 def render_alert_html(view: AlertView) -> str:
-    page = _environment().get_template("alert.html").render(v=view, subject=subject(view))
+    page = environment().get_template("alert.html").render(v=view, subject=subject(view))
     return page.rstrip("\n") + "\n"
 
 
@@ -147,17 +127,17 @@ def _story_data(story: Story) -> dict[str, Any]:
     e = story.best
     return {
         "id": story.id,
-        "title": _plain(e.title),
+        "title": plain(e.title),
         "url": e.url,
-        "source": _plain(e.source),
+        "source": plain(e.source),
         "published_at": e.published_at,
         "fetched_at": e.fetched_at,
         "language": e.language,
         "relevance": e.relevance,
         "themes": list(story.themes),
-        "extract": _plain(e.extract),
+        "extract": plain(e.extract),
         "outlets": [
-            {"source": _plain(c.source), "url": c.url, "first_seen": c.seen} for c in story.carriers
+            {"source": plain(c.source), "url": c.url, "first_seen": c.seen} for c in story.carriers
         ],
         "articles": [entry.url for entry in story.entries],
     }
@@ -179,7 +159,7 @@ def render_alert_json(view: AlertView) -> dict[str, Any]:
 
 def _slack(text: object) -> str:
     """Text inert in Slack's mrkdwn: no links, mentions (<!channel>) or entities of its own."""
-    return _plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _slack_link(text: str, href: str | None) -> str:
@@ -231,7 +211,7 @@ def _summary(story: Story) -> str:
     e = story.best
 
     def esc(value: object) -> str:
-        return html.escape(_plain(value), quote=True)
+        return html.escape(plain(value), quote=True)
 
     parts = [
         f"<p>{esc(e.source or 'unknown source')} · {esc(e.published)} · relevance {e.relevance:.2f}</p>"
@@ -254,7 +234,7 @@ def render_alert_feed(view: AlertView, *, self_href: str) -> str:
     )[:FEED_STORIES]
     entries = [
         FeedEntry(
-            title=_plain(s.best.title),
+            title=plain(s.best.title),
             id=f"urn:culturewatch:alert:{view.name}:story:{s.id if s.id is not None else s.best.id}",
             href=s.best.href,
             updated=s.best.fetched_at,
@@ -264,7 +244,7 @@ def render_alert_feed(view: AlertView, *, self_href: str) -> str:
     ]
     return atom_feed(
         title=f"culturewatch alert {view.name}",
-        subtitle=f"New stories matching: {_plain(view.query)}",
+        subtitle=f"New stories matching: {plain(view.query)}",
         feed_id=f"urn:culturewatch:alert:{view.name}",
         self_href=self_href,
         updated=max((e.updated for e in entries), default=view.generated),

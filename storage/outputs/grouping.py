@@ -3,7 +3,7 @@ best copy, the outlets that carried it and how far it spread.
 
 A story's *copies* are its articles first archived up to the end of the digest day: the
 day's entries (relevant, recent enough) and the other articles of the story
-(:func:`storage.outputs.selection.story_copies`, relevant or not). Its *carriers* are the
+(:func:`storage.selection.story_copies`, relevant or not). Its *carriers* are the
 outlets (sources) in the order they first carried it, each with its first copy; the *spread*
 is how many outlets over how many hours (first copy to the latest outlet's first copy).
 An article without a story (an archive from before stories) is a story of its own.
@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from storage.outputs.dates import instant, local_time
-from storage.outputs.selection import Copy
-from storage.outputs.text import safe_link
+from storage.formats import parse_iso
+from storage.outputs.text import local_time, safe_link
+from storage.selection import Copy
 
 if TYPE_CHECKING:
     from storage.outputs.view import Entry
@@ -138,4 +138,4 @@ _NEVER = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
 
 
 def _moment(value: str) -> datetime:
-    return instant(value) or _NEVER
+    return parse_iso(value) or _NEVER

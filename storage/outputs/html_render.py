@@ -1,35 +1,24 @@
 """The digest as one self-contained page (``YYYY-MM-DD.html``, the chart embedded).
 
-The page is the Jinja2 template ``templates/digest.html``, rendered with autoescape on, so
-every title, text and URL from the archive is HTML-escaped; only http(s) URLs become links.
+The page is the Jinja2 template ``templates/digest.html``, rendered with autoescape on
+(:mod:`storage.outputs.templating`), so every title, text and URL from the archive is
+HTML-escaped; only http(s) URLs become links.
 """
 
 from __future__ import annotations
 
 import base64
-from functools import cache
-from typing import Any
 
+from storage.outputs.templating import environment
 from storage.outputs.view import AVERAGE_DAYS, CHART_DAYS, LABELLED_DAYS, Digest
 
 __all__ = ["render_html"]
 
 
-@cache
-def _environment() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("storage.outputs", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
 def render_html(digest: Digest, chart_png: bytes) -> str:
     """One self-contained page embedding *chart_png*."""
     page = (
-        _environment()
+        environment()
         .get_template("digest.html")
         .render(
             d=digest,

@@ -1,12 +1,26 @@
-"""Text helpers of the digest: the extract (first sentences), Markdown escaping, safe links."""
+"""Text helpers of the digest and the alerts: the extract (first sentences), Markdown
+escaping, one plain line, safe links, and times as a reader reads them."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-__all__ = ["EXTRACT_MAX_CHARS", "extract", "md_escape", "safe_link", "without_title"]
+from storage.formats import parse_iso
+
+__all__ = [
+    "EXTRACT_MAX_CHARS",
+    "extract",
+    "local_time",
+    "md_escape",
+    "plain",
+    "safe_link",
+    "utc_iso",
+    "without_title",
+]
 
 EXTRACT_MAX_CHARS = 420  # a third sentence is added only while the extract stays this short
 
@@ -130,3 +144,26 @@ def md_escape(text: str) -> str:
 def safe_link(url: str) -> str | None:
     """*url* when it is safe to link (http or https), else None."""
     return url if re.match(r"(?i)^https?://[^\s]+$", url or "") else None
+
+
+def plain(text: object) -> str:
+    """*text* on one line without control or format characters (bidi overrides, zero width)."""
+    flat = " ".join(str(text or "").split())
+    return "".join(ch for ch in flat if unicodedata.category(ch) not in ("Cc", "Cf"))
+
+
+def utc_iso(moment: datetime) -> str:
+    """*moment* as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_time(value: str | None, tz: ZoneInfo, fallback: str) -> str:
+    """*value* for a reader: a bare date as written, a timestamp as local time in *tz* with
+    the zone's abbreviation, *fallback* when it does not parse."""
+    if value and len(value.strip()) == 10:
+        return value.strip()
+    moment = parse_iso(value)
+    if moment is None:
+        return fallback
+    local = moment.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M} {tz.key if tz.key == 'UTC' else local.strftime('%Z')}".strip()

@@ -1,12 +1,12 @@
 """The view model of a day's digest: what the Markdown, HTML, JSON and chart renderers show.
 
-:func:`build_digest` reads the archive (through :mod:`storage.outputs.selection`) and returns
+:func:`build_digest` reads the archive (through :mod:`storage.selection`) and returns
 a :class:`Digest`: the articles ranked by relevance, the same articles grouped into stories
 (:mod:`storage.outputs.grouping`: one entry per story, its best copy first, the outlets that
 also carried it and the spread), the stories grouped into theme sections and numbered, the
 counts per theme (articles and stories) against the average of the previous days, the daily
 volume of the chart, and for each article its extract and why it matched
-(:mod:`storage.outputs.why`). Renderers only format these values; they compute nothing of
+(:func:`storage.evidence.shown_evidence`). Renderers only format these values; they compute nothing of
 their own.
 """
 
@@ -19,22 +19,22 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from storage.evidence import ShownTerm
+from storage.evidence import ShownTerm, shown_evidence, why_text
+from storage.formats import parse_iso
 from storage.groups import SOURCE_GROUPS, group_label
 from storage.health import FlagRule, SourceFlag, flags_in
 from storage.labels import LabelledPrecision, labelled_precision
-from storage.outputs.dates import day_start_utc, instant, local_time, utc_iso
 from storage.outputs.grouping import Carrier, Story, group_stories
-from storage.outputs.selection import (
+from storage.outputs.text import extract, local_time, safe_link, utc_iso, without_title
+from storage.selection import (
     UNTHEMED,
     ArticleRecord,
     Copy,
     articles_of_day,
+    day_start_utc,
     story_copies,
     theme_volume,
 )
-from storage.outputs.text import extract, safe_link, without_title
-from storage.outputs.why import shown_evidence, why_text
 
 __all__ = [
     "AVERAGE_DAYS",
@@ -214,7 +214,7 @@ def digest_view(
     copies: Iterable[Copy] = (),
 ) -> Digest:
     """The digest of *day* from the selected records, the other copies of their stories
-    (:func:`storage.outputs.selection.story_copies`) and the chart's daily theme volume."""
+    (:func:`storage.selection.story_copies`) and the chart's daily theme volume."""
     labels = dict(labels)
 
     def label(theme: str) -> str:
@@ -232,7 +232,7 @@ def digest_view(
     daily = tuple(DayCounts(d, {t: volume[d].get(t, 0) for t in themes}) for d in sorted(volume))
     sections, stories = _sections(group_stories(ranked, copies, tz), themes, label)
     entries = ranked
-    stamps = [instant(e.fetched_at) for e in entries]
+    stamps = [parse_iso(e.fetched_at) for e in entries]
     newest = max((s for s in stamps if s), default=day_start_utc(day, tz))
     return Digest(
         day=day,

@@ -1,4 +1,5 @@
-"""Writing a digest: the archive opened read only, the renderers, atomic files in a directory.
+"""Writing a digest: the archive opened read only, the renderers, atomic files in a directory
+(:func:`storage.files.atomic_write`).
 
 The outputs are two registries, file name -> renderer:
 
@@ -13,9 +14,7 @@ Adding an output is one renderer function and one line in a registry.
 
 from __future__ import annotations
 
-import errno
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage.connection import connect_readonly
+from storage.files import atomic_write
 from storage.health import FlagRule
 from storage.outputs.chart import render_chart
 from storage.outputs.feed import render_feed
@@ -39,7 +39,6 @@ __all__ = [
     "RENDERERS",
     "DigestError",
     "Rendering",
-    "atomic_write",
     "write_digest",
 ]
 
@@ -126,29 +125,3 @@ def write_digest(
     except OSError as exc:
         raise DigestError(f"cannot write the digest to {out}: {exc.strerror or exc}") from None
     return digest, [*files, *(out / name for name in DIRECTORY_RENDERERS)]
-
-
-def atomic_write(path: Path, content: str | bytes) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one.
-
-    The temporary file has a name of its own (two digests writing the same directory at once
-    never share it) and is removed when anything fails. It is opened with mode 0o666 less the
-    umask, as a plain new file would be (mkstemp's 0o600 would hide digests from a web server).
-    """
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    for _attempt in range(100):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-            break
-        except FileExistsError:
-            continue
-    else:
-        raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
-    try:
-        with open(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

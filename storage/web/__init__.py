@@ -1,0 +1,79 @@
+"""What ``culturewatch browse`` serves: the archive in Datasette, read as a reader would.
+
+Datasette (https://datasette.io) serves the archive on 127.0.0.1 (port 8001, or ``--port``);
+``--host 0.0.0.0`` exposes it to the network, which is the user's explicit choice. The
+archive stays open for writing: crawls go on while it is browsed. Titles, descriptions,
+facets, canned queries, the dashboard and Datasette settings are data, in
+``config/metadata.yml``; ``browse`` adds the theme labels and alias groups of
+``themes.toml`` as the ``culturewatch`` plugin's configuration (so a bad themes file stops it
+with one line, exit status 2). The front page, the article page and the cells are Datasette
+template overrides (``templates/``, with ``static/``) and plugins (the modules here).
+
+The front page
+--------------
+The home page (``http://127.0.0.1:8001/``) answers "what stood out": today and this week at a
+glance (relevant articles of those archived, by UTC day of first archiving), the week's
+relevant articles per source group, the stories carried by the most outlets this week, and
+per theme the strongest articles of the week (one per story) as linked titles with source,
+source group, date, language, relevance and theme chips. A title opens the article's page;
+↗ opens the original. From there: a search box (the concept search), the dashboard, the
+newest relevant articles, every table and query. Only the archive is listed (no empty
+``_memory`` database).
+
+An **article's page** (``/culturewatch/articles/<id>``) shows the text with the words that
+matched the themes marked (``<mark>``) and why it scored as it did: per theme its score and
+each concept found, the words as they matched, how often in the title and body, the weight
+and the points it added (a context term that did not count, in an article not about China,
+says so). Everything from the article is escaped: a page's markup never reaches the browser.
+The page ends with the labelling buttons (:mod:`storage.web.labelling`).
+
+The **dashboard** (``/-/dashboards/attention``, datasette-dashboards) charts attention over
+time, as weekly shares so that a busier week does not look like more attention: per theme
+(relevant articles on it per 100 articles archived that week), per language and per source
+group (of every 100 articles in that language or group, how many are relevant, to one theme
+if one is picked), with filters for dates, theme and source group, and the sources with the
+most relevant articles. Its charts are SQL in ``config/metadata.yml`` (``plugins:
+datasette-dashboards:``), drawn with Vega-Lite served by the plugin itself (no CDN).
+
+Tables and cells
+----------------
+- **articles**, the most relevant first (sort by ``published_at`` for the newest; the front
+  page links that view), with facets on source, source group, language, theme, relevance
+  and publication day (days in date order, newest first); titles link to the article's page
+  and the original, a URL shows its host, the text is a short excerpt, themes are chips and
+  the evidence a short "why"; the column descriptions fold under "Column descriptions". Its
+  search box is the **plain** search: the words exactly as typed, English words stemmed and
+  Chinese words of any length (哪吒, 汉服, 马面裙).
+- **stories**: one row per story (title and first copy, ``first_source``, ``source_count``
+  outlets over ``spread_hours``, ``sources`` in the order they carried it, ``languages``),
+  with facets on the first outlet, the number of outlets, language and day; an article's
+  ``story_id`` links to its story, a story's ``article_count`` to its copies.
+- the canned queries of ``config/metadata.yml`` (each described there); a query's SQL is
+  hidden behind a link. A ``theme`` parameter is a list of the theme keys (empty: every
+  theme), and a request with an unknown key is refused with HTTP 400 and the valid keys, in
+  words (in JSON too), never an empty result. ``relevant_feed.atom`` (optionally
+  ``?theme=KEY``) is an Atom feed of the newest relevant articles, for a feed reader.
+- descriptions of every table, column and query; ``raw_html`` and the search indexes are
+  hidden. Snippets are shown as text (markup in an article is escaped); only the matches
+  are highlighted.
+
+Chinese search
+--------------
+The archive keeps ``articles_search``, an FTS5 index in which every Han character is a
+token, plus Han character bigrams, fed on every write (:mod:`storage.search`); a Chinese
+term is found where the text contains it as typed (the phrase of its characters, and of its
+bigrams so that it stays within one run of Chinese), or where its words stand apart
+(哪吒电影 also finds 哪吒 … 电影: jieba cuts a typed term, in the searching process only; the
+crawl never loads it), and a snippet marks the term whole. An archive of an earlier release
+is indexed again when it is first opened (migration ``m014_search_han_characters``).
+``python tests/bench/fts_chinese.py`` compares it with a bigram and a trigram index;
+``python tests/bench/canned_queries.py`` times every canned query on 100,000 articles (all
+under 200 ms).
+
+Screenshots
+-----------
+``tests/test_browser.py`` and ``tests/test_front_browser.py`` take the README's screenshots
+(1400x1000 for the front page, search, article and dashboard) in headless Chromium; they
+write to a temporary directory unless ``CULTUREWATCH_UPDATE_SCREENSHOT=1`` is set, which
+refreshes ``tests/screenshots/``.
+"""

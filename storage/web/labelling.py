@@ -1,7 +1,7 @@
 """The Datasette plugin that lets an analyst label an article where they read it.
 
-``culturewatch browse`` registers it beside :mod:`storage.web.search_plugin`. Reading is
-unchanged; writing a label is one POST route, ``/-/culturewatch/label``, which:
+``culturewatch browse`` registers it beside the other modules of :mod:`storage.web`.
+Reading is unchanged; writing a label is one POST route, ``/-/culturewatch/label``, which:
 
 - goes through Datasette's permission system: the action :data:`ACTION` is checked with
   ``datasette.permission_allowed``, and this plugin's ``permission_allowed`` hook grants it
@@ -13,11 +13,13 @@ unchanged; writing a label is one POST route, ``/-/culturewatch/label``, which:
   a label in a browser that never opened the archive.
 
 The local actor is the person at the machine: a request from a loopback address, to a
-loopback host name (a page whose DNS name was re-pointed at 127.0.0.1 does not qualify),
-while the server listens on loopback only (``local_writes``, set by
-:func:`storage.web.serve.build_datasette`). Its id is the user running ``browse``. Served
-beyond loopback there is no local actor: labels need a signed-in actor, e.g. an account
-of datasette-auth-passwords (README, Labelling and evaluation).
+loopback host name (:func:`storage.web.loopback.is_loopback`, the rule ``browse`` applies to
+the host it listens on: ``localhost`` or a loopback address; a page whose DNS name was
+re-pointed at 127.0.0.1 does not qualify), while the server listens on loopback only
+(``local_writes``, set by :func:`storage.web.serve.build_datasette`). Its id is the user
+running ``browse``. Served beyond loopback there is no local actor: labels need a
+signed-in actor, e.g. an account of datasette-auth-passwords (config/metadata.yml says how;
+README, Labelling and evaluation).
 
 The buttons are the template partial ``templates/_label_form.html``; the variable it reads,
 ``culturewatch_label``, comes from :func:`extra_template_vars` on an article's page.
@@ -25,16 +27,16 @@ The buttons are the template partial ``templates/_label_form.html``; the variabl
 
 from __future__ import annotations
 
-import ipaddress
 import sqlite3
 from typing import Any
 
-from datasette import hookimpl
 from datasette.utils import actor_matches_allow
 from datasette.utils.asgi import Forbidden, NotFound, Response
 
 from storage.labels import add_label
-from storage.web.serve import DATABASE_NAME
+from storage.web.hooks import hookimpl
+from storage.web.loopback import is_loopback, is_loopback_address
+from storage.web.names import DATABASE_NAME
 
 __all__ = ["ACTION", "LOCAL_KEY", "PLUGIN", "ROUTE"]
 
@@ -43,18 +45,10 @@ ACTION = "culturewatch-label"  # the permission to write a label
 ROUTE = "/-/culturewatch/label"
 LOCAL_KEY = "culturewatch_local"  # marks the local actor
 NOTE_CHARS = 1000
-_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
 def _config(datasette: Any) -> dict[str, Any]:
     return datasette.plugin_config(PLUGIN) or {}
-
-
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
 
 
 # headers a reverse proxy adds: a request through one comes from loopback for anyone
@@ -62,29 +56,28 @@ _PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip
 
 
 def _host_name(request: Any) -> str:
-    host = request.headers.get("host", "")
+    host = str(request.headers.get("host", ""))
     if host.startswith("["):
         return host.split("]")[0] + "]"
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-@hookimpl
+@hookimpl()
 def actor_from_request(datasette: Any, request: Any) -> dict[str, Any] | None:
     config = _config(datasette)
     if not config.get("local_writes"):
         return None
     client = request.scope.get("client") or ("", 0)
-    if not _is_loopback(str(client[0])):
+    if not is_loopback_address(str(client[0])):
         return None
-    name = _host_name(request)
-    if name not in _LOOPBACK_NAMES and not _is_loopback(name):
+    if not is_loopback(_host_name(request)):
         return None
     if any(request.headers.get(h) for h in _PROXY_HEADERS):  # relayed by a proxy: not local
         return None
     return {"id": str(config.get("local_user") or "local"), LOCAL_KEY: True}
 
 
-@hookimpl
+@hookimpl()
 def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -> bool | None:
     if action != ACTION:
         return None
@@ -95,7 +88,7 @@ def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -
     return bool(actor_matches_allow(actor, _config(datasette).get("label_allow", {"id": "*"})))
 
 
-@hookimpl
+@hookimpl()
 def register_routes() -> list[tuple[str, Any]]:
     return [(f"^{ROUTE}$", label_view)]
 
@@ -137,7 +130,7 @@ async def label_view(request: Any, datasette: Any) -> Response:
     return Response.redirect(datasette.urls.row(DATABASE_NAME, "articles", article) + "#label")
 
 
-@hookimpl
+@hookimpl()
 def extra_template_vars(
     template: str, database: str, table: str, view_name: str, request: Any, datasette: Any
 ) -> Any:

@@ -4,23 +4,32 @@ The metadata, canned queries and Datasette settings are data, in ``config/metada
 (from the configuration directory the caller names, else the one shipped beside this
 package); a file that cannot be used raises :class:`MetadataError` (one line). The archive
 is opened as a normal, mutable database, so crawls keep writing to it while it is served;
-it is always served as ``/culturewatch`` whatever the file is called. The plugin in
-:mod:`storage.web.search_plugin` makes the search box segment Chinese and registers the
-concept search; :mod:`storage.web.reader_plugin` (templates ``storage/web/templates/``, static
-files ``storage/web/static/``) makes the front page, the article page and readable cells;
-:mod:`storage.web.labelling` writes the analysts' labels. The themes reach the first two as plugin configuration (``plugins: culturewatch:``): ``themes`` (key ->
-label) and ``concepts`` (alias groups), passed in by the caller, which reads themes.toml.
+it is always served as ``/culturewatch`` whatever the file is called.
+
+:func:`build_datasette` registers the Datasette plugins of this package, each named for
+what it adds: :mod:`storage.web.sql_functions` (the Chinese-aware search box and the concept
+search; jieba loaded at startup), :mod:`storage.web.cells` (readable cells, one rule per
+cell), :mod:`storage.web.pages` (the front page and the article page, with templates
+``storage/web/templates/`` and static files ``storage/web/static/``),
+:mod:`storage.web.atom` (empty Atom feeds), :mod:`storage.web.theme_parameters` (unknown
+themes refused) and :mod:`storage.web.labelling` (the analysts' labels). The themes reach
+them as plugin configuration (``plugins: culturewatch:``): ``themes`` (key -> label) and
+``concepts`` (alias groups), passed in by the caller, which reads themes.toml. Whether a
+host is this machine is :func:`storage.web.loopback.is_loopback`; the names they share are
+in :mod:`storage.web.names`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from storage.web.loopback import is_loopback
+from storage.web.names import DATABASE_NAME, PLUGIN
 
 __all__ = [
     "DATABASE_NAME",
@@ -33,9 +42,8 @@ __all__ = [
     "serve",
 ]
 
-DATABASE_NAME = "culturewatch"
 METADATA_FILE = "metadata.yml"
-SHIPPED_METADATA = Path(__file__).resolve().parents[1] / "config" / METADATA_FILE
+SHIPPED_METADATA = Path(__file__).resolve().parents[2] / "config" / METADATA_FILE
 
 
 class MetadataError(Exception):
@@ -83,13 +91,15 @@ def build_datasette(
     from datasette.database import Database
     from datasette.plugins import pm
 
+    from storage.web import atom, cells, pages, sql_functions, theme_parameters
     from storage.web import labelling as labels_plugin
-    from storage.web import reader_plugin as datasette_front
-    from storage.web import search_plugin as datasette_plugin
 
     for plugin, name in (
-        (datasette_plugin, "culturewatch"),
-        (datasette_front, "culturewatch-front"),
+        (sql_functions, "culturewatch-sql-functions"),
+        (cells, "culturewatch-cells"),
+        (atom, "culturewatch-atom"),
+        (pages, "culturewatch-pages"),
+        (theme_parameters, "culturewatch-theme-parameters"),
         (labels_plugin, labels_plugin.PLUGIN),
     ):
         if not pm.is_registered(plugin):
@@ -102,7 +112,7 @@ def build_datasette(
     plugins = data.setdefault("plugins", {})
     if not isinstance(plugins, dict):
         raise MetadataError(f"{path}: plugins: expected a mapping of plugin settings")
-    ours = plugins.setdefault(datasette_front.PLUGIN, {})
+    ours = plugins.setdefault(PLUGIN, {})
     ours["themes"] = dict(themes or {})
     ours["concepts"] = [list(group) for group in concepts]
     plugins[labels_plugin.PLUGIN] = {
@@ -114,8 +124,8 @@ def build_datasette(
         [],
         metadata=data,
         settings=settings,
-        template_dir=str(datasette_front.TEMPLATES),
-        static_mounts=[(datasette_front.STATIC_MOUNT, str(datasette_front.STATIC))],
+        template_dir=str(pages.TEMPLATES),
+        static_mounts=[(pages.STATIC_MOUNT, str(pages.STATIC))],
     )
     ds.remove_database("_memory")  # Datasette adds it when given no files: nothing is in it
     ds.add_database(Database(ds, path=str(db), is_mutable=True), name=DATABASE_NAME)
@@ -155,7 +165,7 @@ def serve(
         labelling=labelling_config(host, labelling),
     )
     asyncio.run(ds.invoke_startup())
-    if not _is_loopback(host):
+    if not is_loopback(host):
         echo(f"warning: serving on {host}: anyone who can reach it can read the archive")
         echo("labels can be written only by a signed-in analyst (README, Labelling and evaluation)")
     echo(f"Serving {db} at http://{_url_host(host)}:{port}/{DATABASE_NAME} (Ctrl-C to stop)")
@@ -165,16 +175,7 @@ def serve(
 def labelling_config(host: str, labelling: dict[str, Any] | None) -> dict[str, Any]:
     """The labelling plugin's configuration when serving on *host*: beyond loopback there
     is no local actor (``local_writes`` off, whatever the metadata says)."""
-    return {**(labelling or {}), **({} if _is_loopback(host) else {"local_writes": False})}
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return {**(labelling or {}), **({} if is_loopback(host) else {"local_writes": False})}
 
 
 def _url_host(host: str) -> str:

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a plain script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from pipelines.stories.assign import assign_story, band_hashes, pack, signature
+from pipelines.stories.assign import assign_story
+from pipelines.stories.signatures import band_hashes, pack, signature
 from storage.archive import Archive
 
 VOCABULARY = 20_000

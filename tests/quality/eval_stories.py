@@ -31,7 +31,8 @@ for _path in (ROOT, ROOT / "tests", Path(__file__).resolve().parent):
 
 from gate import BASELINES, baseline, fell_below, verdict
 
-from pipelines.stories.assign import assign_story, jaccard, signature
+from pipelines.stories.assign import assign_story
+from pipelines.stories.signatures import jaccard, signature
 from storage.archive import Archive
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "stories-pairs.jsonl"

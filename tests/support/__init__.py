@@ -1,16 +1,18 @@
 """Local fixture web sites for the tests: a loopback HTTP server and what it serves.
 
 Tests never reach the internet. They start a :class:`FixtureServer` on a loopback
-address, fill its route table (``build_news_site`` for the project's own small
-synthetic news site, ``build_benchmark_mirror`` for the real pages of the extraction
-benchmark in ``../shared``) and point the crawler at the URLs it gives back.
+address, fill its route table (``build_news_site`` for culturewatch's synthetic news site,
+the one ``culturewatch demo`` serves, ``build_benchmark_mirror`` for the real pages of the
+extraction benchmark in ``../shared``) and point the crawler at the URLs it gives back.
 
-Everything here is plain Python (no pytest), so a test, a conftest fixture or a
-debugging session at the prompt can use it alike. The modules, one job each:
+The server, the site builder and the feed writers are product code, in ``crawler.demo``;
+what is here is what only the tests need. Everything is plain Python (no pytest), so a
+test, a conftest fixture or a debugging session at the prompt can use it alike. The
+modules, one job each:
 
-- ``server``: the fixture HTTP server, its routes and request log, ``fetch``;
-- ``feeds``: the news site's feed and sitemap documents;
-- ``newsite``: the synthetic news site (its articles are ``data/news-site.json``);
+- ``server``: the product's site server with a request log (``FixtureServer``), ``fetch``;
+- ``newsite``: the tests' data set of the synthetic site (``data/news-site.json``: one
+  outlet, every listing format, robots rules and traps) and what the tests expect of it;
 - ``mirror``: the benchmark mirror and where the corpus is;
 - ``configs``: settings and sources files for a test crawl, the crawl CLI;
 - ``metrics``: the benchmark's shingle F1;
@@ -22,7 +24,6 @@ debugging session at the prompt can use it alike. The modules, one job each:
 from __future__ import annotations
 
 from .configs import TEST_SETTINGS, crawl_cli, write_settings, write_sources
-from .feeds import SITE_NAME
 from .metrics import shingle_f1
 from .mirror import Mirror, build_benchmark_mirror, corpus_dir
 from .newsite import ArticleInfo, NewsSite, build_news_site, load_articles
@@ -33,7 +34,6 @@ from .snippets import run_python
 __all__ = [
     "HTML",
     "REPO",
-    "SITE_NAME",
     "TEST_SETTINGS",
     "ArticleInfo",
     "FixtureServer",

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .feeds import Item, news_sitemap, rss2
+from crawler.demo.feeds import Item, news_sitemap, rss2
+
 from .paths import SHARED
 from .server import FixtureServer, Route
 

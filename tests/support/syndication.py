@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from .feeds import Item, rss2
+from crawler.demo.feeds import Item, rss2
+
 from .paths import SHARED
 from .server import FixtureServer, Route
 

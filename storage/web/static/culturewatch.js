@@ -1,4 +1,4 @@
-/* culturewatch: the reader's Datasette (storage/web/reader_plugin.py).
+/* culturewatch: the reader's Datasette (storage/web/pages.py loads it on every page).
    - the column descriptions of a table fold into a "Column descriptions" summary;
    - a canned query's `theme` parameter becomes a list of the theme keys. */
 (function () {

@@ -1,9 +1,11 @@
-"""Which articles a digest holds: the query on the archive, the day window in the time zone,
-``max_age_days``; plain records out.
+"""Which articles a digest or an alert holds: the queries on the archive, the day window in a
+time zone, ``max_age_days``; plain records out (:class:`ArticleRecord`, :class:`Copy`).
 
 An article belongs to the digest of the day (in the time zone) it was first archived
 (``fetched_at``) when it is relevant and was published at most ``max_age_days`` days before
-that day (an article without a date counts as published when first seen). Read only.
+that day (an article without a date counts as published when first seen). The alerts
+(:mod:`storage.alert_state`) select their own articles into the same records, and take the
+other copies of their stories from :func:`story_copies`. Read only.
 """
 
 from __future__ import annotations
@@ -12,13 +14,22 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from storage.outputs.dates import day_start_utc, instant, published_day
+from storage.formats import parse_iso
 
-__all__ = ["UNTHEMED", "ArticleRecord", "Copy", "articles_of_day", "story_copies", "theme_volume"]
+__all__ = [
+    "UNTHEMED",
+    "ArticleRecord",
+    "Copy",
+    "articles_of_day",
+    "day_start_utc",
+    "published_day",
+    "story_copies",
+    "theme_volume",
+]
 
 UNTHEMED = "unthemed"  # the theme of an article whose themes were not recorded
 
@@ -122,10 +133,26 @@ def story_copies(
         )
         for row in cursor:
             copy = Copy(*row)
-            fetched = instant(copy.fetched_at)
+            fetched = parse_iso(copy.fetched_at)
             if copy.id not in known and fetched is not None and fetched < end:
                 out.append(copy)
     return out
+
+
+def day_start_utc(day: date, tz: ZoneInfo) -> datetime:
+    """The first instant of *day* in *tz*, in UTC."""
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def published_day(value: Any, tz: ZoneInfo) -> date | None:
+    """The day (in *tz*) an article was published; a bare date is taken as written."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    parsed = parse_iso(value)
+    return parsed.astimezone(tz).date() if parsed else None
 
 
 def _select(
@@ -148,7 +175,7 @@ def _select(
     names = [d[0] for d in cursor.description]
     for values in cursor:
         row = dict(zip(names, values, strict=True))
-        fetched = instant(row["fetched_at"])
+        fetched = parse_iso(row["fetched_at"])
         if fetched is None or not start <= fetched < end:
             continue
         day = fetched.astimezone(tz).date()
