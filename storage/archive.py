@@ -211,7 +211,6 @@ class Archive:
     def set_relevances(self, scores: list[tuple[int, dict[str, Any]]]) -> None:
         """Store the scores of many articles in one transaction, with one statement per
         table (``executemany``): what ``rescore`` does thousands of times a second."""
-        dumps = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
         with self.transaction():
             self.db.conn.executemany(
                 "update articles set relevance = ?, relevant = ?, themes = ?, evidence = ? "
@@ -220,8 +219,8 @@ class Archive:
                     (
                         s["relevance"],
                         int(s["relevant"]),
-                        dumps(s["themes"]),
-                        dumps(s["evidence"]),
+                        _dumps(s["themes"]),
+                        _dumps(s["evidence"]),
                         i,
                     )
                     for i, s in scores
@@ -392,3 +391,7 @@ def _last_pk(table: Table) -> int:
     if table.last_pk is None:
         raise RuntimeError(f"no row was inserted into {table.name}")
     return int(table.last_pk)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -42,6 +42,13 @@ def test_mypy_passes():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_storage_and_pipelines_pass_strict_mypy():
+    """pyproject.toml lists the flags of --strict for storage and pipelines; --strict itself
+    checks that no flag is missing from that list."""
+    result = _run(_tool("mypy"), "--strict", "-p", "storage", "-p", "pipelines")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_layers_are_one_way():
     """Every contract of pyproject.toml kept: the layers, the archive root reading neither
     storage.web nor storage.outputs, and no import circle between siblings."""

@@ -199,13 +199,21 @@ def read_toml(path: Path) -> dict[str, Any]:
     return parse_toml(path, read_text(path))
 
 
+GLOSSARY = "glossary.toml"
+
+
 def load_themes(path: str | os.PathLike) -> Themes:
-    """Read ``themes.toml`` and compile it (:func:`pipelines.scoring.themes.compile_themes`).
+    """Read ``themes.toml``, and ``glossary.toml`` beside it when there is one (the local
+    forms of the concepts in other languages), and compile them
+    (:func:`pipelines.scoring.themes.compile_themes`).
 
     Any problem is a one-line :class:`ConfigError` naming the file and the key.
     """
     path = Path(path)
+    raw = read_toml(path)
+    glossary_path = path.with_name(GLOSSARY)
+    glossary = read_toml(glossary_path) if glossary_path.is_file() else None
     try:
-        return compile_themes(read_toml(path), path=path)
+        return compile_themes(raw, path=path, glossary=glossary, glossary_path=glossary_path)
     except ThemeError as exc:
         raise ConfigError(str(exc)) from None

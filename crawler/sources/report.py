@@ -3,10 +3,11 @@ lines of `culturewatch sources check`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from crawler.sources.state import CheckResult, SourceState
+from storage.formats import parse_iso
 
 __all__ = ["check_line", "check_summary", "print_states"]
 
@@ -14,10 +15,8 @@ __all__ = ["check_line", "check_summary", "print_states"]
 def _when(iso: str | None) -> str:
     if not iso:
         return "never"
-    try:
-        return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return iso
+    when = parse_iso(iso)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if when is not None else iso
 
 
 def print_states(states: list[SourceState], db: Path) -> None:

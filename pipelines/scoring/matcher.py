@@ -1,41 +1,88 @@
 """Term matching: every alias of every concept found in a text by one compiled pattern.
 
-Texts and aliases are normalised the same way (:func:`normalise`). Latin-script aliases
-(any alphabetic script) must sit on whole words; Chinese aliases match anywhere, since
-Chinese has no spaces (the script classes are :mod:`storage.scripts`'). The pattern is a
-character trie turned into a regular expression, so its cost grows with the text, not with
-the number of terms.
+Texts and aliases are normalised the same way (:func:`normalise`). How an alias must sit in
+the text depends on the script it starts and ends with:
+
+- alphabetic scripts (Latin, Greek, Cyrillic, Arabic, Indic, Vietnamese): whole words, no
+  letter of such a script on either side; an Arabic alias may follow one of the clitics
+  written joined to the next word (و ف ب ل ك, the article ال and their combinations), so
+  ``الصين`` is found in ``بالصين`` and ``صيني*`` in ``الصينية``;
+- katakana: no katakana on either side (a katakana word is a run of them: ``ナタ`` is not
+  found in ``ナタリー``); hiragana particles and kanji may touch it;
+- Chinese characters, hiragana, hangul and Thai: anywhere, since these are written without
+  spaces between words (or, in Korean, with particles joined to the noun).
+
+The pattern is a character trie turned into a regular expression, so its cost grows with
+the text, not with the number of terms. :meth:`Matcher.find` gives every hit with its
+position (what the subject rules read); :meth:`Matcher.scan` counts them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from storage.scripts import CJK_CHAR, normalise  # normalise: shared with the concept search
+from storage.scripts import HAN, normalise  # normalise: shared with the concept search
 
-__all__ = ["Matcher", "normalise", "token_length"]
+__all__ = ["Hit", "Matcher", "normalise", "token_length"]
 
 Owner = TypeVar("Owner")
 
 # Letters and digits of alphabetic scripts (Latin, Greek, Cyrillic, Hebrew, Arabic, Indic,
-# Thai, Vietnamese): aliases in these scripts need none of them on either side (a word boundary
+# Vietnamese): aliases in these scripts need none of them on either side (a word boundary
 # that still lets "穿hanfu" match). Written as explicit ranges: a class built from \\w is slow
-# to compile. CJK characters are deliberately absent, as Chinese has no spaces.
+# to compile. CJK characters and Thai are deliberately absent: they are written without
+# spaces between words.
 WORD = (
     "[0-9a-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0250-\u02af"
     "\u0300-\u036f\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0750-\u077f"
-    "\u0900-\u0dff\u0e00-\u0e7f\u1e00-\u1fff]"
+    "\u0900-\u0dff\u1e00-\u1fff]"
 )
+ARABIC = "[\u0600-\u06ff\u0750-\u077f]"
+KATAKANA = "[\u30a1-\u30fa\u30fc]"  # letters and the long-vowel mark (not the middle dot)
+# Clitics written joined to an Arabic word: a conjunction or preposition (و ف ب ل ك), the
+# article (ال), both, or ل with the article (لل). One fixed-width look-behind per length.
+_CLITICS = (
+    "[وفبلك]",
+    "(?:ال|لل|وب|ول|وك|فب|فل)",
+    "(?:وال|فال|بال|كال|ولل|فلل)",
+    "(?:وبال|وكال|فبال)",
+)
+_ARABIC_START = (
+    "(?:" + "|".join([f"(?<!{WORD})"] + [f"(?<=(?<!{WORD}){c})" for c in _CLITICS]) + ")"
+)
+
 _WORD_RUN = re.compile(f"{WORD}+")
+_HAN_CHAR = re.compile(f"[{HAN}]")
+_KANA_CHAR = re.compile("[\u3040-\u30ff]")
+_HANGUL_RUN = re.compile("[\uac00-\ud7af]+")
+_THAI_CHAR = re.compile("[\u0e00-\u0e7f]")
 
 _Trie = dict[str, "_Trie"]
 
 
+@dataclass(frozen=True)
+class Hit(Generic[Owner]):
+    """One alias found in a text: where (``start``, ``end``), what (``alias``), whose."""
+
+    start: int
+    end: int
+    alias: str
+    owners: tuple[Owner, ...]
+
+
 def token_length(text: str) -> float:
-    """Length of a normalised text in tokens: Latin-script words plus CJK characters / 1.5."""
-    return len(_WORD_RUN.findall(text)) + len(CJK_CHAR.findall(text)) / 1.5
+    """Length of a normalised text in words, estimated per script: alphabetic words, Chinese
+    characters / 1.5, kana / 2, Korean space-separated words, Thai characters / 5."""
+    return (
+        len(_WORD_RUN.findall(text))
+        + len(_HAN_CHAR.findall(text)) / 1.5
+        + len(_KANA_CHAR.findall(text)) / 2
+        + len(_HANGUL_RUN.findall(text))
+        + len(_THAI_CHAR.findall(text)) / 5
+    )
 
 
 class Matcher(Generic[Owner]):
@@ -63,35 +110,59 @@ class Matcher(Generic[Owner]):
             for token in tokens:
                 node = node.setdefault(token, {})
             node[""] = {}
-        # Aliases that start with a letter of an alphabetic script may only start where no such
-        # letter precedes (one look-behind for the whole group, which fails fast inside words);
-        # the others (Chinese, symbols) may start anywhere.
-        latin = {k: v for k, v in trie.items() if re.match(WORD, k.lstrip("\\"))}
-        other = {k: v for k, v in trie.items() if k not in latin}
-        # A look-ahead on the set of first characters rejects most positions in one step
-        # (the engine would otherwise try the branches one by one).
-        parts = []
-        if latin:
-            parts.append(f"(?<!{WORD})(?=[{''.join(latin)}])(?:{_trie_regex(latin)})")
-        if other:
-            parts.append(f"(?=[{''.join(other)}])(?:{_trie_regex(other)})")
+        # Each branch of the trie's root starts in one script, which says what may precede
+        # it (one look-behind for the whole group, which fails fast inside words). A
+        # look-ahead on the set of first characters rejects most positions in one step.
+        groups: dict[str, _Trie] = {"arabic": {}, "word": {}, "katakana": {}, "other": {}}
+        for key, child in trie.items():
+            first = key.lstrip("\\")
+            kind = (
+                "arabic"
+                if re.match(ARABIC, first)
+                else "word"
+                if re.match(WORD, first)
+                else "katakana"
+                if re.match(KATAKANA, first)
+                else "other"
+            )
+            groups[kind][key] = child
+        before = {
+            "arabic": _ARABIC_START,
+            "word": f"(?<!{WORD})",
+            "katakana": f"(?<!{KATAKANA})",
+            "other": "",
+        }
+        parts = [
+            f"{before[kind]}(?=[{''.join(group)}])(?:{_trie_regex(group)})"
+            for kind, group in groups.items()
+            if group
+        ]
         self._pattern = re.compile("|".join(parts)) if parts else None
+
+    def find(self, text: str) -> list[Hit[Owner]]:
+        """Every hit in a normalised text, in order. ``alias`` is the alias as configured
+        (normalised), or for an alias with ``*`` the words it matched."""
+        hits: list[Hit[Owner]] = []
+        if self._pattern is None or not text:
+            return hits
+        for match in self._pattern.finditer(text):
+            alias = match.group()
+            owners = self._exact.get(alias)
+            if owners is None:
+                owners = next((o for _a, p, o in self._wild if p.fullmatch(alias)), [])
+            if owners:
+                hits.append(Hit(match.start(), match.end(), alias, tuple(owners)))
+        return hits
 
     def scan(self, text: str) -> dict[Owner, dict[str, int]]:
         """Hits in a normalised text: owner -> what matched -> count. What matched is the
         alias as configured (normalised), or for an alias with ``*`` the words it matched
         ("chinese studios" for ``chinese studio*``)."""
         found: dict[Owner, dict[str, int]] = {}
-        if self._pattern is None or not text:
-            return found
-        for match in self._pattern.finditer(text):
-            alias = match.group()
-            owners = self._exact.get(alias)
-            if owners is None:
-                owners = next((o for _a, p, o in self._wild if p.fullmatch(alias)), [])
-            for owner in owners:
+        for hit in self.find(text):
+            for owner in hit.owners:
                 per_alias = found.setdefault(owner, {})
-                per_alias[alias] = per_alias.get(alias, 0) + 1
+                per_alias[hit.alias] = per_alias.get(hit.alias, 0) + 1
         return found
 
 
@@ -104,7 +175,9 @@ def _tokens(alias: str) -> list[str]:
         elif char != "*":
             tokens.append(re.escape(char))
     if tokens and (alias[-1] == "*" or re.match(WORD, alias[-1])):
-        tokens.append(f"(?!{WORD})")  # a Latin-script alias (or wildcard) ends a word
+        tokens.append(f"(?!{WORD})")  # an alphabetic alias (or wildcard) ends a word
+    elif tokens and re.match(KATAKANA, alias[-1]):
+        tokens.append(f"(?!{KATAKANA})")  # a katakana alias ends a katakana word
     return tokens
 
 

@@ -29,12 +29,13 @@ switches them one at a time.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pipelines.scoring.matcher import normalise, token_length
-from pipelines.scoring.themes import CHINA, OTHER, Themes
+from pipelines.scoring.matcher import Hit, normalise
+from pipelines.scoring.subject import Subject
+from pipelines.scoring.themes import Concept, Themes
 from storage.evidence import Evidence, TermEvidence
 
 __all__ = ["DEFAULT_THRESHOLD", "Relevance", "main_theme", "score", "threshold_for"]
@@ -47,13 +48,16 @@ K1 = 1.2  # BM25 saturation: tf*(K1+1)/(tf+K1); the limit is (K1+1) times the we
 B = 0.75  # BM25 length normalisation strength (0 = none, 1 = fully proportional)
 AVG_LENGTH = 200.0  # body length (tokens: a Latin word, or 1.5 Chinese characters) from which
 # more mentions are needed; shorter bodies are not boosted (the factor never drops below 1)
-ANCHOR_EVERY = 400.0  # context terms need a China anchor per this many tokens of body
 SCALE = 3.3  # points -> score: 1 - exp(-points / SCALE); one strong mention is about 0.6
 # A relevant article lists the themes whose own score reaches THEME_SHARE * threshold and
 # THEME_RELATIVE * the strongest theme's score (at least the strongest theme is listed).
 # A single mention of a single concept in the body, and nothing else, is a passing mention:
 # its points count this much (a name-drop of a famous title in an unrelated story).
 LONE_MENTION = 0.5
+# A strong name (weight at least STRONG_WEIGHT: a title such as Ne Zha 2, hanfu) in the headline
+# or seen twice in the body is what the article is about: it reaches the threshold on its own.
+STRONG_WEIGHT = 2.5
+STRONG_ALONE = True
 THEME_SHARE = 1.0
 THEME_RELATIVE = 0.4
 
@@ -94,37 +98,51 @@ def score(article: object, themes: Themes, threshold: float = DEFAULT_THRESHOLD)
     if themes.terms is None or themes.anchors is None:
         raise TypeError("themes must come from load_themes()")
 
-    in_title = themes.terms.scan(title)
-    in_body = themes.terms.scan(body)
-    anchors = themes.anchors.scan(title + "\n" + body)
-    china = sum(anchors.get(CHINA, {}).values())
-    other = sum(anchors.get(OTHER, {}).values())
-    length = token_length(body)
-    # Generic terms count fully when China is mentioned at least as often as other countries
-    # and at least once per ANCHOR_EVERY tokens; less in proportion, not at all without China.
-    context_factor = min(1.0, china / max(other, 1), china / (1 + length / ANCHOR_EVERY))
+    in_title = themes.terms.find(title)
+    in_body = themes.terms.find(body)
+    subject = Subject(
+        title,
+        body,
+        themes.anchors.find(title),
+        themes.anchors.find(body),
+        _names(in_title, themes),
+        _names(in_body, themes),
+    )
+    article_factor = subject.article_factor()
+    length_norm = max(1.0, 1 - B + B * (subject.length / AVG_LENGTH))
 
-    length_norm = max(1.0, 1 - B + B * (length / AVG_LENGTH))
+    found: dict[int, _Found] = {}
+    for hits, is_title in ((in_title, True), (in_body, False)):
+        for hit in hits:
+            for index in hit.owners:
+                concept = themes.concepts[index]
+                seen = found.setdefault(index, _Found())
+                seen.add(concept, hit.alias, is_title, subject, hit.start)
+
     points_by_theme = {theme.key: 0.0 for theme in themes.themes}
     evidence: Evidence = {theme.key: [] for theme in themes.themes}
     best_by_concept: dict[tuple[str, ...], float] = {}
-    for index in sorted(set(in_title) | set(in_body)):
-        concept = themes.concepts[index]
-        aliases_title, aliases_body = in_title.get(index, {}), in_body.get(index, {})
-        hits_title, hits_body = sum(aliases_title.values()), sum(aliases_body.values())
-        tf = TITLE_WEIGHT * hits_title + hits_body / length_norm
-        points = concept.weight * tf * (K1 + 1) / (tf + K1)
-        if concept.context:
-            points *= context_factor
+    strong = False
+    for index in sorted(found):
+        concept, seen = themes.concepts[index], found[index]
+        free = TITLE_WEIGHT * seen.title_free + seen.body_free / length_norm
+        generic = TITLE_WEIGHT * seen.title_generic + seen.body_generic / length_norm
+        tf = free + generic
+        points = concept.weight * tf * (K1 + 1) / (tf + K1) if tf else 0.0
+        if generic:  # generic hits count as much as China is the article's subject
+            points *= (free + generic * article_factor) / tf
         points_by_theme[concept.theme] += points
         # The same concept listed under two themes counts once in the overall relevance.
         best_by_concept[concept.aliases] = max(points, best_by_concept.get(concept.aliases, 0.0))
+        strong = strong or (
+            concept.weight >= STRONG_WEIGHT and (seen.title_free >= 1 or seen.body_free >= 2)
+        )
         evidence[concept.theme].append(
             TermEvidence(
                 term=concept.name,
-                matched=sorted({concept.shown(a) for a in (*aliases_title, *aliases_body)}),
-                title=hits_title,
-                body=hits_body,
+                matched=sorted({concept.shown(a) for a in seen.aliases}),
+                title=seen.title,
+                body=seen.body,
                 weight=concept.weight,
                 context=concept.context,
                 points=round(points, 3),
@@ -133,30 +151,76 @@ def score(article: object, themes: Themes, threshold: float = DEFAULT_THRESHOLD)
     for items in evidence.values():
         items.sort(key=lambda item: -item["points"])
 
-    mentions = [
-        (sum(in_title.get(i, {}).values()), sum(in_body.get(i, {}).values()))
-        for i in set(in_title) | set(in_body)
-    ]
-    if (
-        len(best_by_concept) == 1
-        and sum(t for t, _ in mentions) == 0
-        and sum(b for _, b in mentions) == 1
-    ):
+    hits_title = sum(seen.title for seen in found.values())
+    hits_body = sum(seen.body for seen in found.values())
+    if len(best_by_concept) == 1 and hits_title == 0 and hits_body == 1:
         points_by_theme = {key: p * LONE_MENTION for key, p in points_by_theme.items()}
         best_by_concept = {k: p * LONE_MENTION for k, p in best_by_concept.items()}
     theme_scores = {key: round(_squash(p), 4) for key, p in points_by_theme.items()}
     relevance = round(_squash(sum(best_by_concept.values())), 4)
     threshold = threshold_for(theme_scores, themes.thresholds, threshold)
+    if strong and STRONG_ALONE:  # a strong name in the headline, or seen twice, is the story
+        relevance = max(relevance, threshold)
     relevant = relevance >= threshold
-    listed: list[str] = []
-    if relevant:
-        top = max(theme_scores.values())
-        listed = [
-            key
-            for key, value in sorted(theme_scores.items(), key=lambda kv: -kv[1])
-            if value > 0 and value >= THEME_SHARE * threshold and value >= THEME_RELATIVE * top
-        ] or [max(theme_scores, key=theme_scores.__getitem__)]
-    return Relevance(relevance, relevant, listed, theme_scores, evidence)
+    return Relevance(
+        relevance, relevant, _listed(theme_scores, threshold, relevant), theme_scores, evidence
+    )
+
+
+class _Found:
+    """The hits of one concept: counted (free: they need no China; generic: where China is
+    the subject) and seen, in the title and in the body."""
+
+    __slots__ = (
+        "aliases",
+        "body",
+        "body_free",
+        "body_generic",
+        "title",
+        "title_free",
+        "title_generic",
+    )
+
+    def __init__(self) -> None:
+        self.aliases: set[str] = set()
+        self.title = self.body = 0
+        self.title_free = self.body_free = 0
+        self.title_generic = self.body_generic = 0
+
+    def add(self, concept: Concept, alias: str, is_title: bool, subject: Subject, at: int) -> None:
+        self.aliases.add(alias)
+        generic = concept.generic(alias)
+        counts = not generic or subject.near(is_title, at)
+        if is_title:
+            self.title += 1
+            self.title_free += counts and not generic
+            self.title_generic += counts and generic
+        else:
+            self.body += 1
+            self.body_free += counts and not generic
+            self.body_generic += counts and generic
+
+
+def _names(hits: Sequence[Hit[int]], themes: Themes) -> list[int]:
+    """Positions of the hits of the themes' own names and titles (not generic words): in
+    an article, they make China the subject of the words near them."""
+    return [
+        hit.start
+        for hit in hits
+        if any(not themes.concepts[i].generic(hit.alias) for i in hit.owners)
+    ]
+
+
+def _listed(theme_scores: Mapping[str, float], threshold: float, relevant: bool) -> list[str]:
+    """The themes a relevant article is about, strongest first."""
+    if not relevant:
+        return []
+    top = max(theme_scores.values())
+    return [
+        key
+        for key, value in sorted(theme_scores.items(), key=lambda kv: -kv[1])
+        if value > 0 and value >= THEME_SHARE * threshold and value >= THEME_RELATIVE * top
+    ] or [max(theme_scores, key=theme_scores.__getitem__)]
 
 
 def main_theme(theme_scores: Mapping[str, float]) -> str | None:

@@ -5,20 +5,33 @@ passes the plain dict to :func:`compile_themes`, which validates it and compiles
 once. Each theme lists concepts: the aliases of one name or phrase (``"Ne Zha 2|哪吒2"``), a
 weight, and whether it is a generic *context* term. A theme may set its own ``threshold``:
 the relevance an article mainly about it needs (``culturewatch evaluate --calibrate``).
+The glossary (``glossary.toml``, :mod:`pipelines.scoring.glossary`) adds each concept's
+local forms in other languages, and the anchors of each language.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipelines.scoring.glossary import ANCHOR_KINDS, LocalForms, read_glossary
 from pipelines.scoring.matcher import Matcher, normalise
 
-__all__ = ["THEME_KEYS", "Concept", "Theme", "ThemeError", "Themes", "compile_themes"]
+__all__ = [
+    "CHINA",
+    "OTHER",
+    "THEME_KEYS",
+    "VENUE",
+    "Concept",
+    "Theme",
+    "ThemeError",
+    "Themes",
+    "compile_themes",
+]
 
 THEME_KEYS = (
     "films_games",
@@ -29,7 +42,7 @@ THEME_KEYS = (
     "limits_resistance",
 )
 
-CHINA, OTHER = 0, 1  # owners in the anchor matcher
+CHINA, OTHER, VENUE = 0, 1, 2  # owners in the anchor matcher
 _ALIAS_SPLIT = "|"
 _THEME_FIELDS: dict[str, type | tuple[type, ...]] = {
     "label": str,
@@ -56,6 +69,14 @@ class Concept:
     context: bool
     written: tuple[tuple[str, str], ...] = ()  # (normalised alias, alias as written)
     line: str = ""  # the key of its line in the themes file, as written
+    # local forms (glossary ``context`` tables) that count only where China is the subject,
+    # as the term matcher reports them (normalised); a context concept's aliases all do
+    needs_china: frozenset[str] = frozenset()
+
+    def generic(self, alias: str) -> bool:
+        """Whether a hit of *alias* (as the matcher reports it) counts only where China is
+        the subject: every alias of a context concept, the glossary's context forms."""
+        return self.context or alias in self.needs_china
 
     def shown(self, alias: str) -> str:
         """An alias the matcher found, as the themes file writes it (evidence shows it)."""
@@ -76,13 +97,17 @@ class Themes:
     """Validated themes with their compiled matchers; build with :func:`compile_themes`.
 
     ``concepts`` lists every concept of every theme; the term matcher's owners are indexes
-    into it. The anchor matcher's owners are ``CHINA`` (0) and ``OTHER`` (1).
+    into it. The anchor matcher's owners are ``CHINA`` (0), ``OTHER`` (1) and ``VENUE`` (2:
+    China as a market or a venue, "in China", "the Chinese box office"). ``languages``:
+    the glossary's languages (code -> name).
     """
 
     themes: tuple[Theme, ...]
     china_anchors: tuple[str, ...]
     other_anchors: tuple[str, ...]
     path: Path | None = None
+    venue_anchors: tuple[str, ...] = ()
+    languages: Mapping[str, str] = field(default_factory=dict, compare=False)
     concepts: tuple[Concept, ...] = field(default=(), repr=False, compare=False)
     terms: Matcher[int] | None = field(default=None, repr=False, compare=False)
     anchors: Matcher[int] | None = field(default=None, repr=False, compare=False)
@@ -118,10 +143,18 @@ class _Fail:
         return ThemeError(f"{self._prefix}'{key}' {problem}")
 
 
-def compile_themes(raw: Mapping[str, Any], *, path: str | os.PathLike[str] | None = None) -> Themes:
-    """Validate the data of a themes file (*raw*, as TOML gives it) and compile its matchers.
+def compile_themes(
+    raw: Mapping[str, Any],
+    *,
+    path: str | os.PathLike[str] | None = None,
+    glossary: Mapping[str, Any] | None = None,
+    glossary_path: str | os.PathLike[str] | None = None,
+) -> Themes:
+    """Validate the data of a themes file (*raw*, as TOML gives it) and of the glossary beside
+    it (*glossary*, optional), and compile the matchers.
 
-    Any problem raises :class:`ThemeError` with one line naming *path* (when given) and the key.
+    Any problem raises :class:`ThemeError` with one line naming the file (*path* or
+    *glossary_path*, when given) and the key.
     """
     where = Path(path) if path is not None else None
     fail = _Fail(where)
@@ -132,10 +165,12 @@ def compile_themes(raw: Mapping[str, Any], *, path: str | os.PathLike[str] | Non
     if not isinstance(anchors, dict):
         raise fail("anchors", "must be a table ([anchors])")
     for key in anchors:
-        if key not in ("china", "other"):
-            raise fail(f"anchors.{key}", "is not a known key (expected china, other)")
-    china = _string_list(anchors.get("china"), "anchors.china", fail, required=True)
-    other = _string_list(anchors.get("other", []), "anchors.other", fail, required=False)
+        if key not in ANCHOR_KINDS:
+            raise fail(f"anchors.{key}", "is not a known key (expected china, venue, other)")
+    words = {
+        kind: _string_list(anchors.get(kind), f"anchors.{kind}", fail, required=kind == "china")
+        for kind in ANCHOR_KINDS
+    }
 
     table = raw.get("themes")
     if table is None:
@@ -151,6 +186,15 @@ def compile_themes(raw: Mapping[str, Any], *, path: str | os.PathLike[str] | Non
             raise fail(f"themes.{key}", "is missing")
         themes.append(_theme(key, table[key], fail))
 
+    languages: dict[str, str] = {}
+    if glossary is not None:
+        fail_glossary = _Fail(Path(glossary_path) if glossary_path is not None else None)
+        local = read_glossary(glossary, fail_glossary)
+        themes = _with_local_forms(themes, local.forms, fail_glossary)
+        for kind in ANCHOR_KINDS:
+            words[kind] = words[kind] + local.words(kind)
+        languages = dict(local.languages)
+
     concepts = tuple(c for theme in themes for c in theme.concepts)
     term_owners: dict[str, list[int]] = {}
     for index, concept in enumerate(concepts):
@@ -159,20 +203,64 @@ def compile_themes(raw: Mapping[str, Any], *, path: str | os.PathLike[str] | Non
             if index not in owners:
                 owners.append(index)
     anchor_owners: dict[str, list[int]] = {}
-    for kind, words in ((CHINA, china), (OTHER, other)):
-        for word in words:
+    for kind, owner in (("china", CHINA), ("other", OTHER), ("venue", VENUE)):
+        for word in words[kind]:
             norm = normalise(word).strip()
-            if norm and kind not in anchor_owners.setdefault(norm, []):
-                anchor_owners[norm].append(kind)
+            if norm and owner not in anchor_owners.setdefault(norm, []):
+                anchor_owners[norm].append(owner)
     return Themes(
         themes=tuple(themes),
-        china_anchors=tuple(china),
-        other_anchors=tuple(other),
+        china_anchors=tuple(words["china"]),
+        other_anchors=tuple(words["other"]),
         path=where,
         concepts=concepts,
         terms=Matcher(term_owners),
         anchors=Matcher(anchor_owners),
+        venue_anchors=tuple(words["venue"]),
+        languages=languages,
     )
+
+
+def _with_local_forms(themes: list[Theme], forms: Sequence[LocalForms], fail: _Fail) -> list[Theme]:
+    """*themes* with the glossary's local *forms* added to the concepts they name."""
+    added: dict[str, list[tuple[str, str, bool]]] = {}  # concept name -> (norm, written, ctx)
+    names = {c.name for theme in themes for c in theme.concepts}
+    for entry in forms:
+        if entry.name not in names:
+            raise fail(
+                entry.key,
+                "names no concept of themes.toml (a concept is named by its first alias)",
+            )
+        for alias in entry.aliases:
+            norm = normalise(alias).strip()
+            if not norm.replace("*", "").strip():
+                raise fail(entry.key, f"has a form with no letters: {alias!r}")
+            added.setdefault(entry.name, []).append((norm, alias, entry.needs_china))
+    out = []
+    for theme in themes:
+        concepts = []
+        for concept in theme.concepts:
+            extra = [f for f in added.get(concept.name, []) if f[0] not in concept.aliases]
+            if not extra:
+                concepts.append(concept)
+                continue
+            new = dict.fromkeys(norm for norm, _w, _c in extra)
+            written = dict(concept.written)
+            for norm, alias, _ctx in extra:
+                written.setdefault(norm, alias)
+            generic = {n for n, _w, ctx in extra if ctx and not concept.context}
+            # a form listed both as a term and as context (two languages) counts as a term
+            generic -= {n for n, _w, ctx in extra if not ctx}
+            concepts.append(
+                replace(
+                    concept,
+                    aliases=concept.aliases + tuple(new),
+                    written=tuple((a, written[a]) for a in (*concept.aliases, *new)),
+                    needs_china=frozenset(generic),
+                )
+            )
+        out.append(replace(theme, concepts=tuple(concepts)))
+    return out
 
 
 def _string_list(value: Any, key: str, fail: _Fail, required: bool) -> list[str]:

@@ -10,15 +10,18 @@ puts a value on one line without control or format characters
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storage.outputs.text import plain
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["environment"]
 
 
 @cache
-def environment() -> Any:
+def environment() -> jinja2.Environment:
     """The environment (built once, on first use: jinja2 is imported only then)."""
     import jinja2
 

@@ -70,9 +70,9 @@ DIRECTORY_RENDERERS: dict[str, Callable[[Path], str | bytes]] = {
 
 
 def write_digest(
-    db_path: str | os.PathLike,
+    db_path: str | os.PathLike[str],
     day: date,
-    out_dir: str | os.PathLike,
+    out_dir: str | os.PathLike[str],
     *,
     tz: ZoneInfo,
     max_age_days: int = 3,
