@@ -1,5 +1,10 @@
 """Connections to the archive file, and which of their errors are worth a retry.
 
+:class:`Reader` is the one type a read function takes: whatever answers
+``execute(sql, parameters)`` with a :class:`sqlite3.Cursor`, that is a
+:class:`sqlite3.Connection` (Datasette's, :func:`connect_readonly`'s) or the writer's
+:class:`sqlite_utils.Database`. Writes take the writer's ``sqlite_utils.Database``.
+
 :func:`connect_readonly` is the one way to open the archive read-only: the digest, the
 read queries of :mod:`storage.queries` and ``Archive(path, readonly=True)`` all use it.
 :func:`connect` opens it for writing (the :class:`storage.archive.Archive` writer).
@@ -13,11 +18,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlite_utils
 
 __all__ = [
+    "Reader",
     "connect",
     "connect_readonly",
     "is_write_failure",
@@ -25,6 +31,13 @@ __all__ = [
     "retrying",
     "write_pauses",
 ]
+
+
+class Reader(Protocol):
+    """What a read function needs of the archive: statements and their rows."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> sqlite3.Cursor: ...
+
 
 # SQLite result codes (the primary code, the low byte) of a write that may succeed later:
 # busy or locked by another connection, disk full, an I/O error, a file that cannot be opened.

@@ -9,7 +9,10 @@ article is inserted and when the source's group changes, so no write path has to
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = ["SOURCE_GROUPS", "add_source_groups", "group_label"]
 
@@ -48,7 +51,7 @@ _TRIGGERS = (
 )
 
 
-def add_source_groups(db: Any) -> None:
+def add_source_groups(db: sqlite_utils.Database) -> None:
     """m009: ``sources.source_group``, ``articles.source_group`` (indexed) and the triggers
     that keep the second in step with the first. *db* is a :class:`sqlite_utils.Database`."""
     for table in ("sources", "articles"):

@@ -13,11 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import sqlite_utils
 
-from storage.connection import reading
+from storage.connection import Reader, reading
 from storage.formats import parse_iso, utcnow
 
 __all__ = [
@@ -104,9 +103,8 @@ def update_flag(db: sqlite_utils.Database, name: str, rule: FlagRule) -> None:
     )
 
 
-def flags_in(db: Any, rule: FlagRule, names: Iterable[str] | None = None) -> list[SourceFlag]:
-    """The sources flagged under *rule* now, by name, in an open archive *db* (a
-    ``sqlite3.Connection`` or ``sqlite_utils.Database``): those in *names* (the configured
+def flags_in(db: Reader, rule: FlagRule, names: Iterable[str] | None = None) -> list[SourceFlag]:
+    """The sources flagged under *rule* now, by name, in an open archive *db*: those in *names* (the configured
     ones) or else every enabled source. None before a crawl of this release wrote it."""
     columns = {row[1] for row in db.execute("pragma table_info(sources)").fetchall()}
     if "first_attempt_at" not in columns:

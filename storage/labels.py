@@ -8,8 +8,8 @@ The view ``current_labels`` keeps the latest label of each person for an article
 
 When several people judged the same article and theme, its *verdict* (:func:`verdicts`) is
 the majority of their current labels; a tie goes to the most recent label.
-Functions take a :class:`sqlite3.Connection` (the CLI's archive or Datasette's write
-connection); those that write leave the transaction to the caller.
+Reads take a :class:`~storage.connection.Reader`, writes a :class:`sqlite3.Connection`
+(the CLI's archive or Datasette's write connection) and leave the transaction to the caller.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import sqlite_utils
+
+from storage.connection import Reader
 from storage.formats import to_utc_iso, utcnow
 from storage.search import fts_query
 
@@ -51,7 +54,7 @@ select id, article_id, theme, label, note, labelled_by, labelled_at from (
 """
 
 
-def create_labels(db: Any) -> None:
+def create_labels(db: sqlite_utils.Database) -> None:
     """The ``labels`` table, its index and the ``current_labels`` view (a migration calls it)."""
     db.execute(
         "create table if not exists labels ("
@@ -70,7 +73,7 @@ def create_labels(db: Any) -> None:
 
 
 # --------------------------------------------------------------------------- writes
-def find_article(conn: sqlite3.Connection, ref: str) -> tuple[int, str] | None:
+def find_article(conn: Reader, ref: str) -> tuple[int, str] | None:
     """``(id, url)`` of the article *ref* names: its id (digits) or its URL; else None."""
     ref = ref.strip()
     if ref.isdigit():
@@ -136,7 +139,7 @@ def import_label(conn: sqlite3.Connection, line: dict[str, Any]) -> str:
     return "added"
 
 
-def export_labels(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+def export_labels(conn: Reader) -> Iterator[dict[str, Any]]:
     """Every label given (the history, oldest first) with its article's URL."""
     cursor = conn.execute(
         "select a.url, l.label, l.theme, l.note, l.labelled_by, l.labelled_at, a.title "
@@ -155,9 +158,7 @@ def export_labels(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- reads
-def current_labels(
-    conn: sqlite3.Connection, article_ids: Iterable[int] | None = None
-) -> list[dict[str, Any]]:
+def current_labels(conn: Reader, article_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
     """The current labels (latest per person, article and theme), newest first."""
     sql = f"select * from ({CURRENT_LABELS_SQL})"
     params: list[Any] = []
@@ -183,7 +184,7 @@ class Verdict:
 
 
 def verdicts(
-    conn: sqlite3.Connection, article_ids: Iterable[int] | None = None
+    conn: Reader, article_ids: Iterable[int] | None = None
 ) -> dict[tuple[int, str | None], Verdict]:
     """(article id, theme or None) -> :class:`Verdict`, from the current labels."""
     grouped: dict[tuple[int, str | None], list[dict[str, Any]]] = {}
@@ -199,7 +200,7 @@ def verdicts(
     return out
 
 
-def labelled_articles(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def labelled_articles(conn: Reader) -> list[dict[str, Any]]:
     """The articles with a current label: id, url, title, text, relevance, relevant,
     themes (a list), evidence (parsed) and theme_scores (theme -> score)."""
     cursor = conn.execute(
@@ -226,7 +227,7 @@ def labelled_articles(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return out
 
 
-def article_scores(conn: sqlite3.Connection) -> Iterator[tuple[int, float, int, dict[str, float]]]:
+def article_scores(conn: Reader) -> Iterator[tuple[int, float, int, dict[str, float]]]:
     """Every article's ``(id, relevance, relevant, theme -> score)``: what a new threshold
     would change in the whole archive."""
     cursor = conn.execute(
@@ -237,7 +238,7 @@ def article_scores(conn: sqlite3.Connection) -> Iterator[tuple[int, float, int, 
         yield int(row_id), float(relevance or 0), int(relevant or 0), _json(scores, {})
 
 
-def document_frequency(conn: sqlite3.Connection, terms: Iterable[str]) -> dict[str, int]:
+def document_frequency(conn: Reader, terms: Iterable[str]) -> dict[str, int]:
     """How many archived articles contain each term (the search index: Chinese works)."""
     out = {}
     for term in terms:
@@ -263,7 +264,7 @@ class LabelledPrecision:
     high: float
 
 
-def labelled_precision(conn: sqlite3.Connection, start: str, end: str) -> LabelledPrecision | None:
+def labelled_precision(conn: Reader, start: str, end: str) -> LabelledPrecision | None:
     """The labelled precision of the relevant articles with ``start <= fetched_at < end``
     (ISO 8601, UTC); None when none of them is labelled."""
     ids = [

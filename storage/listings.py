@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.connection import Reader
 from storage.formats import utcnow
 
 __all__ = ["Remembered", "keep_listed", "remember", "remembered", "listing_failed"]
@@ -30,9 +31,10 @@ class Remembered:
     last_error: str | None = None
 
 
-def remembered(db: sqlite_utils.Database, source: str) -> Remembered | None:
+def remembered(db: Reader, source: str) -> Remembered | None:
     """The listing remembered for *source*, if any."""
-    if "source_listings" not in db.table_names():
+    known = "select 1 from sqlite_master where type = 'table' and name = 'source_listings'"
+    if db.execute(known).fetchone() is None:
         return None
     row = db.execute(
         "select url, kind, format, last_error from source_listings where source = ?", [source]

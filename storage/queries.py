@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.connection import reading
+from storage.connection import Reader, reading
 from storage.formats import utcnow
 from storage.pages import FINAL_OUTCOMES
 
@@ -40,9 +40,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------- over an open database
-def known_urls(
-    db: sqlite_utils.Database, urls: Iterable[str], *, now: str | None = None
-) -> set[str]:
+def known_urls(db: Reader, urls: Iterable[str], *, now: str | None = None) -> set[str]:
     """The subset of *urls* not to fetch now: archived, fetched with a final outcome,
     or failed and not due again before ``retry_at`` (RetryPolicy)."""
     urls = list(dict.fromkeys(urls))
@@ -64,17 +62,17 @@ def known_urls(
     return found
 
 
-def has_article(db: sqlite_utils.Database, url: str) -> bool:
+def has_article(db: Reader, url: str) -> bool:
     return db.execute("select 1 from articles where url = ? limit 1", [url]).fetchone() is not None
 
 
-def article_id(db: sqlite_utils.Database, url: str) -> int | None:
+def article_id(db: Reader, url: str) -> int | None:
     """The id of the article at *url*, if archived."""
     row = db.execute("select id from articles where url = ?", [url]).fetchone()
     return int(row[0]) if row else None
 
 
-def duplicate_of(db: sqlite_utils.Database, fingerprint: str, url: str) -> str | None:
+def duplicate_of(db: Reader, fingerprint: str, url: str) -> str | None:
     """URL of another article with the same text fingerprint, if any."""
     row = db.execute(
         "select url from articles where fingerprint = ? and url != ? limit 1",
@@ -83,13 +81,13 @@ def duplicate_of(db: sqlite_utils.Database, fingerprint: str, url: str) -> str |
     return row[0] if row else None
 
 
-def raw_html(db: sqlite_utils.Database, url: str) -> bytes | None:
+def raw_html(db: Reader, url: str) -> bytes | None:
     """The HTML fetched for *url*, decompressed, if kept."""
     row = db.execute("select html_gz from raw_html where url = ?", [url]).fetchone()
     return gzip.decompress(row[0]) if row else None
 
 
-def validators(db: sqlite_utils.Database, url: str) -> tuple[str | None, str | None]:
+def validators(db: Reader, url: str) -> tuple[str | None, str | None]:
     """The ETag and Last-Modified stored for the feed or sitemap at *url*."""
     row = db.execute(
         "select etag, last_modified from http_validators where url = ?", [url]
@@ -97,8 +95,9 @@ def validators(db: sqlite_utils.Database, url: str) -> tuple[str | None, str | N
     return (row[0], row[1]) if row else (None, None)
 
 
-def count(db: sqlite_utils.Database, table: str = "articles") -> int:
-    return db.table(table).count
+def count(db: Reader, table: str = "articles") -> int:
+    """The rows of *table* (one of the archive's own table names)."""
+    return int(db.execute(f'select count(*) from "{table}"').fetchone()[0])
 
 
 def iter_articles(
@@ -129,7 +128,7 @@ class Written:
     last_write: str | None
 
 
-def written_between(db: sqlite_utils.Database, start: str, until: str) -> Written:
+def written_between(db: Reader, start: str, until: str) -> Written:
     """The pages and articles fetched at or after *start* and before *until*."""
     window = [start, until]
     pages = {

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+import sqlite_utils
+
+from storage.connection import Reader
 from storage.formats import utcnow
 
 __all__ = ["remembered", "remember"]
 
 
-def remembered(db: Any, host: str, max_age: float) -> bytes | None:
+def remembered(db: Reader, host: str, max_age: float) -> bytes | None:
     """The body of *host*'s robots.txt if it was fetched less than *max_age* seconds ago
     (*host*: ``scheme://netloc``), else None. *db* is a :class:`sqlite_utils.Database`."""
     if max_age <= 0:
@@ -27,7 +29,7 @@ def remembered(db: Any, host: str, max_age: float) -> bytes | None:
     return None if row is None else bytes(row[0] or b"")
 
 
-def remember(db: Any, fetched: Mapping[str, tuple[int, bytes]]) -> None:
+def remember(db: sqlite_utils.Database, fetched: Mapping[str, tuple[int, bytes]]) -> None:
     """Store what a crawl fetched: host -> (HTTP status, body), inside the caller's
     transaction."""
     now = utcnow()

@@ -11,13 +11,13 @@ other copies of their stories from :func:`story_copies`. Read only.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storage.connection import Reader
 from storage.formats import parse_iso
 
 __all__ = [
@@ -75,7 +75,7 @@ class Copy:
 
 
 def theme_volume(
-    db: sqlite3.Connection, first: date, last: date, *, tz: ZoneInfo, max_age_days: int
+    db: Reader, first: date, last: date, *, tz: ZoneInfo, max_age_days: int
 ) -> dict[date, dict[str, int]]:
     """For every day in [first, last]: theme -> how many of the day's articles touch it."""
     days = (last - first).days + 1
@@ -88,7 +88,7 @@ def theme_volume(
 
 
 def articles_of_day(
-    db: sqlite3.Connection, day: date, *, tz: ZoneInfo, max_age_days: int
+    db: Reader, day: date, *, tz: ZoneInfo, max_age_days: int
 ) -> list[ArticleRecord]:
     """The articles of *day*'s digest, in no particular order."""
     return [
@@ -112,7 +112,7 @@ def articles_of_day(
 
 
 def story_copies(
-    db: sqlite3.Connection, records: Iterable[ArticleRecord], day: date, *, tz: ZoneInfo
+    db: Reader, records: Iterable[ArticleRecord], day: date, *, tz: ZoneInfo
 ) -> list[Copy]:
     """The other articles of the stories of *records* first archived before the end of *day*
     (in *tz*), relevant or not: the outlets that also carried them, as the archive stood at
@@ -156,7 +156,7 @@ def published_day(value: Any, tz: ZoneInfo) -> date | None:
 
 
 def _select(
-    db: sqlite3.Connection, first: date, last: date, tz: ZoneInfo, max_age_days: int, columns: str
+    db: Reader, first: date, last: date, tz: ZoneInfo, max_age_days: int, columns: str
 ) -> Iterator[tuple[date, dict[str, Any]]]:
     """Relevant articles first archived on a day in [first, last] (in *tz*) that belong to that
     day's digest, each with its day."""

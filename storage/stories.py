@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import sqlite_utils
 
+from storage.connection import Reader
 from storage.formats import parse_iso
 from storage.scripts import primary_language
 
@@ -191,7 +192,7 @@ def _candidates(
     return [(int(r[0]), int(r[1]), bytes(r[2])) for r in rows if r[1] is not None]
 
 
-def article_brief(db: sqlite_utils.Database, article_id: int) -> tuple[str, str | None, str]:
+def article_brief(db: Reader, article_id: int) -> tuple[str, str | None, str]:
     """(title, language, first seen: published, else fetched) of *article_id*."""
     row = db.execute(
         "select coalesce(title, ''), language, coalesce(published_at, fetched_at) "
@@ -282,7 +283,7 @@ def clear_stories(db: sqlite_utils.Database) -> None:
     db.execute("update articles set story_id = null")
 
 
-def rebuild_batches(db: sqlite_utils.Database, batch_size: int) -> Iterator[list[ArchivedText]]:
+def rebuild_batches(db: Reader, batch_size: int) -> Iterator[list[ArchivedText]]:
     """Every article in the order it appeared (published, else fetched; then id), in
     batches of *batch_size*: the ids are read at the start, the texts batch by batch."""
     ids = [

@@ -13,13 +13,13 @@ Nothing is written here (``crawler.config.tuning`` writes ``themes.toml`` when a
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from pipelines.scoring.evaluation import Evaluation, Figures, figures
 from pipelines.scoring.relevance import main_theme
 from pipelines.scoring.themes import Themes
+from storage.connection import Reader
 from storage.labels import article_scores
 
 __all__ = ["MIN_LABELS", "Calibration", "calibrate"]
@@ -54,7 +54,7 @@ class Calibration:
 
 
 def calibrate(
-    conn: sqlite3.Connection, evaluation: Evaluation, themes: Themes, default: float
+    conn: Reader, evaluation: Evaluation, themes: Themes, default: float
 ) -> list[Calibration]:
     """A :class:`Calibration` per theme, in the themes' order."""
     thresholds = themes.thresholds

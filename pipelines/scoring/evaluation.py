@@ -16,12 +16,12 @@ Precision and recall come with a 95% Wilson interval: with few labels (fewer tha
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.scoring.themes import Themes
+from storage.connection import Reader
 from storage.evidence import shown_evidence, why_text
 from storage.labels import Verdict, labelled_articles, verdicts, wilson
 
@@ -141,7 +141,7 @@ class Evaluation:
         }
 
 
-def evaluate(conn: sqlite3.Connection, themes: Themes) -> Evaluation:
+def evaluate(conn: Reader, themes: Themes) -> Evaluation:
     """The current scores of the archive on *conn* against its current labels."""
     articles = labelled_articles(conn)
     found = verdicts(conn)

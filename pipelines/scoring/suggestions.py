@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from pipelines.scoring.evaluation import Evaluation
 from pipelines.scoring.matcher import normalise
 from pipelines.scoring.relevance import main_theme
 from pipelines.scoring.themes import Themes
+from storage.connection import Reader
 from storage.labels import document_frequency
 from storage.scripts import HAN_RUN
 from storage.search import han_words
@@ -96,9 +96,7 @@ def alias_suggestions(evaluation: Evaluation, themes: Themes) -> list[Suggestion
     return out
 
 
-def term_suggestions(
-    conn: sqlite3.Connection, evaluation: Evaluation, themes: Themes
-) -> list[Suggestion]:
+def term_suggestions(conn: Reader, evaluation: Evaluation, themes: Themes) -> list[Suggestion]:
     """Frequent, distinctive terms of the missed relevant articles that no theme names."""
     missed = [c for c in evaluation.false_negatives if c.theme is None]
     if not missed:

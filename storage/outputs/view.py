@@ -12,13 +12,13 @@ their own.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from storage.connection import Reader
 from storage.evidence import ShownTerm, shown_evidence, why_text
 from storage.formats import parse_iso
 from storage.groups import SOURCE_GROUPS, group_label
@@ -166,7 +166,7 @@ class Digest:
 
 # --------------------------------------------------------------------------- building it
 def build_digest(
-    db: sqlite3.Connection,
+    db: Reader,
     day: date,
     *,
     tz: ZoneInfo,

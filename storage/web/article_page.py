@@ -10,11 +10,11 @@ weight and points; a context term that did not count says so.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from storage.connection import Reader
 from storage.groups import group_label
 from storage.web.front_page import json_list
 from storage.web.highlight import highlight_words
@@ -116,9 +116,7 @@ def _why(
     return tuple(out)
 
 
-def article_page(
-    conn: sqlite3.Connection, article_id: int, labels: Mapping[str, str]
-) -> ArticlePage | None:
+def article_page(conn: Reader, article_id: int, labels: Mapping[str, str]) -> ArticlePage | None:
     """The page of the article *article_id*, or None when there is none."""
     cursor = conn.execute(
         "select a.id, a.url, a.title, a.text, a.source, a.source_group, a.published_at, "

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from storage.connection import Reader
 from storage.groups import group_label
 
 __all__ = ["Article", "FrontPage", "ThemeBlock", "front_page", "json_list"]
@@ -116,9 +117,7 @@ def front_page(
         conn.row_factory = previous
 
 
-def _front_page(
-    conn: sqlite3.Connection, labels: Mapping[str, str], today: str, week: str
-) -> FrontPage:
+def _front_page(conn: Reader, labels: Mapping[str, str], today: str, week: str) -> FrontPage:
     counts = conn.execute(
         "select count(*) as total, "
         "coalesce(sum(fetched_at >= :week), 0) as archived_week, "
