@@ -10,11 +10,16 @@ webhook) keeps its own record, so one failing target never holds back another:
 
 Exactly once: the articles of a send are claimed (:func:`claim`) in the same write
 transaction that found them new (:func:`new_for`), so two runs at once never claim one
-article twice. A sent send keeps its claims: the article (and every other copy of its story)
-is never sent to that target again. A failed send frees them (:func:`mark_failed`), so the
-next run sends them, with whatever else is new. A send left ``sending`` by a process that
-died is found by :func:`interrupted_sends` and sent again under the same id (the receiver
-sees the same Message-ID or delivery id, and can tell).
+article twice, and the send's id (the e-mail's Message-ID, the webhook's Idempotency-Key)
+is made there, before the first attempt. A sent send keeps its claims: the article (and
+every other copy of its story) is never sent to that target again. A send the target
+refused (or that never reached it) frees them (:func:`mark_failed`), so the next run sends
+them, with whatever else is new, under a new id. A send that may have reached the target
+all the same (the whole message went out and no answer came back: a timeout, a connection
+dropped before SMTP's final 250) is marked failed but keeps them (``keep=True``), and so
+does a send left ``sending`` by a process that died: :func:`pending_sends` finds both,
+:func:`take_over` gives one to a single run, which sends it again under the same id with
+the same articles, so the receiver can drop a duplicate.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ __all__ = [
     "mark_sent",
     "matching_articles",
     "new_for",
+    "pending_sends",
     "records_by_id",
     "take_over",
 ]
@@ -174,27 +180,61 @@ def mark_sent(db: sqlite_utils.Database, send_id: str, *, attempts: int, now: st
 
 
 def mark_failed(
-    db: sqlite_utils.Database, send_id: str, *, attempts: int, error: str, now: str
+    db: sqlite_utils.Database,
+    send_id: str,
+    *,
+    attempts: int,
+    error: str,
+    now: str,
+    keep: bool = False,
 ) -> None:
-    """The send failed: recorded with its error, and its articles freed for the next run."""
+    """The send failed: recorded with its error. Its articles are freed for the next run's
+    new send, unless *keep* (it may have reached the target): then they stay claimed by it,
+    and the next run sends it again under its id (:func:`pending_sends`)."""
     db.execute(
         "update alert_sends set status = 'failed', sent_at = null, attempts = attempts + ?, "
         "error = ? where id = ?",
         [attempts, f"{now}: {error}"[:2000], send_id],
     )
-    db.execute("delete from alert_items where send_id = ?", [send_id])
+    if not keep:
+        db.execute("delete from alert_items where send_id = ?", [send_id])
+
+
+_PENDING = (
+    "(status = 'sending' and created_at < ?) or (status = 'failed' and exists "
+    "(select 1 from alert_items i where i.send_id = alert_sends.id))"
+)
 
 
 def take_over(db: sqlite_utils.Database, send_id: str, *, before: str, now: str) -> bool:
-    """Take over an interrupted send (still ``sending``, created before *before*) to send it
-    again: True for the one run whose update found it so; its new ``created_at`` is a lease
-    that keeps another run from taking it too. Call it inside a transaction."""
+    """Take over a pending send (:func:`pending_sends`) to send it again: True for the one
+    run whose update found it so; it is ``sending`` again, and its new ``created_at`` is a
+    lease that keeps another run from taking it too. Call it inside a transaction."""
     cursor = db.execute(
-        "update alert_sends set created_at = ? where id = ? and status = 'sending' "
-        "and created_at < ?",
+        f"update alert_sends set status = 'sending', created_at = ? where id = ? and ({_PENDING})",
         [now, send_id, before],
     )
     return cursor.rowcount == 1
+
+
+def pending_sends(
+    db: sqlite_utils.Database, alert: str, target: str, *, before: str
+) -> list[tuple[str, str, list[int]]]:
+    """Sends to *target* to make again under their own id, oldest first: (send id, status,
+    article ids). Those still ``sending`` since before *before* (their process died) and
+    those ``failed`` that kept their articles (they may have reached the target)."""
+    sends = db.execute(
+        f"select id, status from alert_sends where alert = ? and target = ? and ({_PENDING}) "
+        "order by created_at, rowid",
+        [alert, target, before],
+    ).fetchall()
+    out = []
+    for send_id, status in sends:
+        ids = db.execute(
+            "select article_id from alert_items where send_id = ? order by article_id", [send_id]
+        ).fetchall()
+        out.append((send_id, status, [r[0] for r in ids]))
+    return out
 
 
 def interrupted_sends(
@@ -202,18 +242,11 @@ def interrupted_sends(
 ) -> list[tuple[str, list[int]]]:
     """Sends to *target* still ``sending`` since before *before* (their process died):
     (send id, article ids), oldest first."""
-    sends = db.execute(
-        "select id from alert_sends where alert = ? and target = ? and status = 'sending' "
-        "and created_at < ? order by created_at, rowid",
-        [alert, target, before],
-    ).fetchall()
-    out = []
-    for (send_id,) in sends:
-        ids = db.execute(
-            "select article_id from alert_items where send_id = ? order by article_id", [send_id]
-        ).fetchall()
-        out.append((send_id, [r[0] for r in ids]))
-    return out
+    return [
+        (send_id, ids)
+        for send_id, status, ids in pending_sends(db, alert, target, before=before)
+        if status == "sending"
+    ]
 
 
 _STATUS = """

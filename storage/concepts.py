@@ -25,6 +25,12 @@ quote or parenthesis is closed at the end, an unmatched ``)`` and an operator wi
 one side are dropped, an empty search matches nothing). :func:`parse_concept_query` returns
 the expression with the problems it mended, in words, so a page can say how the search was
 read; ``concept_query(..., strict=True)`` raises :class:`ConceptQueryError` instead.
+
+What a search box may ask for is bounded (:func:`bounded_concept_query`): at most
+:data:`storage.search.MAX_SEARCH_CHARS` characters, read before anything is parsed, and an
+expression of at most :data:`storage.search.MAX_SEARCH_PHRASES` phrases once every name is
+expanded to its aliases; beyond either, :class:`storage.search.SearchTooLarge` says so in
+words (the cost of FTS5's ``MATCH``, ``rank`` and ``snippet()`` grows with the phrases).
 """
 
 from __future__ import annotations
@@ -34,12 +40,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from storage.scripts import HAN_CHAR, normalise
-from storage.search import fts_query
+from storage.search import check_search_expression, check_search_length, fts_query
 
 __all__ = [
     "ConceptQuery",
     "ConceptQueryError",
     "Concepts",
+    "bounded_concept_query",
     "concept_key",
     "concept_query",
     "parse_concept_query",
@@ -125,6 +132,13 @@ def concept_query(text: str | None, concepts: Concepts, *, strict: bool = False)
     if strict and parsed.problems:
         raise ConceptQueryError(parsed.problems[0])
     return parsed.expression
+
+
+def bounded_concept_query(text: str | None, concepts: Concepts) -> str:
+    """:func:`concept_query` for a search box: raises :class:`storage.search.SearchTooLarge`
+    for a search too long to read or whose expansion has too many phrases."""
+    check_search_length(text)
+    return check_search_expression(concept_query(text, concepts))
 
 
 def parse_concept_query(text: str | None, concepts: Concepts) -> ConceptQuery:

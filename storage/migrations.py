@@ -239,7 +239,7 @@ def m007_story_keys(db: sqlite_utils.Database) -> None:
 def m008_article_authors(db: sqlite_utils.Database) -> None:
     # Metadata an analyst can trust (pipelines/extraction/metadata.py):
     #   authors            the authors as a JSON array, for Datasette's _facet_array=authors
-    #   date_source        the evidence of published_at: jsonld, meta, time, feed, htmldate
+    #   date_source        the evidence of published_at: jsonld, meta, time, url, feed, htmldate
     #   feed_published_at  the feed's or news sitemap's date, kept beside the page's
     # A fresh archive has them from m001 (ARTICLE_COLUMNS); an older one gets them here.
     articles = db.table("articles")
@@ -326,6 +326,7 @@ def m013_alerts(db: sqlite_utils.Database) -> None:
     # Alerts (config/alerts.toml, storage/alert_state.py): what each alert sent to each target.
     #   alert_sends  one row per message or webhook call: sending, then sent or failed
     #   alert_items  alert x target x article claimed by a send; a failed send's are freed
+    #                unless it may have arrived (then sent again under the same id)
     db.table("alert_sends").create(
         {
             "id": str,

@@ -13,7 +13,7 @@ Tables
                     image, keywords; ``authors`` (a JSON array of names: facet with
                     ``?_facet_array=authors``; ``author`` is the same names joined with
                     ``; ``), ``date_source`` (where ``published_at`` came from: ``jsonld``,
-                    ``meta``, ``time``, ``feed`` or ``htmldate``), ``feed_published_at`` (the
+                    ``meta``, ``time``, ``url``, ``feed`` or ``htmldate``), ``feed_published_at`` (the
                     feed's or news sitemap's date, beside the page's), ``source_group`` (its
                     source's ``group``) and ``story_id`` (its story)
     articles_search Chinese-aware full-text index over title and text (every Han character

@@ -23,6 +23,20 @@ is a token of its own (``tests/bench/fts_chinese.py`` measures the alternatives)
   characters and the phrase of its bigrams": 马面裙 is ``("马 面 裙" AND grams : "马面 面裙")``,
   exactly the articles that contain it; the character phrase is what snippets highlight.
 
+What one search may cost (the web's search box and concept search, :mod:`storage.web`):
+SQLite runs FTS5's ``MATCH``, ``rank`` and ``snippet()`` each as one step of its virtual
+machine, and a time limit can stop a query only between steps. ``snippet()`` on one row
+costs about the square of the matches in that row, and ``MATCH``/``rank``/``snippet()`` grow
+with the phrases of the expression, so one step could run for minutes. Hence:
+
+- :func:`bounded_fts_query` (and :func:`storage.concepts.bounded_concept_query`) refuse, with
+  :class:`SearchTooLarge` and a message in words, a search of more than
+  :data:`MAX_SEARCH_CHARS` characters or whose expression has more than
+  :data:`MAX_SEARCH_PHRASES` phrases (:func:`phrase_count`);
+- :func:`storage.search_excerpts.snippet_fits` says whether FTS5's ``snippet()`` is cheap on a text (at most
+  :data:`SNIPPET_MAX_TOKENS` tokens); a longer text gets :func:`storage.search_excerpts.excerpt` instead: the same
+  marks, found in one pass over at most :data:`EXCERPT_SCAN_TOKENS` tokens.
+
 English and other space-separated text pass through unchanged (the table's tokenizer
 lower-cases, folds diacritics and stems English with Porter).
 """
@@ -40,19 +54,27 @@ from storage.scripts import HAN, HAN_CHAR, HAN_RUN
 __all__ = [
     "MARK_END",
     "MARK_START",
+    "MAX_SEARCH_CHARS",
+    "MAX_SEARCH_PHRASES",
     "SEARCH_COLUMNS",
     "SEARCH_TABLE",
     "SEARCH_TOKENIZER",
     "SEP",
+    "SearchTooLarge",
+    "bounded_fts_query",
+    "check_search_expression",
+    "check_search_length",
     "create_search_table",
     "fts_query",
     "grams",
     "han_words",
     "highlight_html",
     "index_articles",
+    "phrase_count",
     "reindex_all",
     "search_row",
     "segment",
+    "unmarked",
 ]
 
 SEARCH_TABLE = "articles_search"
@@ -70,6 +92,10 @@ _HAN_RUN = HAN_RUN
 _HAS_HAN = HAN_CHAR
 _WORD = re.compile(r"\w")
 _QUERY_BITS = re.compile(r'\s+|(".*?")')  # as datasette.utils.escape_fts
+
+# what one search may cost (see the module's docstring)
+MAX_SEARCH_CHARS = 500  # a search as typed
+MAX_SEARCH_PHRASES = 500  # phrases in its FTS5 expression, aliases expanded
 
 
 def segment(text: str | None) -> str | None:
@@ -90,7 +116,8 @@ def grams(text: str | None) -> str:
     return " ".join(_bigrams(run) for run in _HAN_RUN.findall(text) if len(run) > 1)
 
 
-def _unmarked(text: str | None) -> str | None:
+def unmarked(text: str | None) -> str | None:
+    """*text* without the match marks (which are never indexed)."""
     # on every article written: translate() walks the whole text, ``in`` is a fast search
     if text and (MARK_START in text or MARK_END in text):
         return text.translate(_NO_MARKS)
@@ -99,7 +126,7 @@ def _unmarked(text: str | None) -> str | None:
 
 def search_row(title: str | None, text: str | None) -> dict[str, str | None]:
     """The ``articles_search`` columns for an article (without highlight markers)."""
-    title, text = _unmarked(title), _unmarked(text)
+    title, text = unmarked(title), unmarked(text)
     return {
         "title": segment(title),
         "text": segment(text),
@@ -191,6 +218,45 @@ def fts_query(query: str | None, *, words: bool = True) -> str:
             parts.append(f'"{bit}"')
     # explicit AND: FTS5 does not AND a phrase and a (group) implicitly
     return " AND ".join(parts) or '""'  # nothing to look for: an empty phrase matches nothing
+
+
+# ---------------------------------------------------------------------------- limits
+class SearchTooLarge(ValueError):
+    """A search beyond what one query may cost; the message says which limit, in words."""
+
+
+def check_search_length(text: str | None) -> None:
+    """Raise :class:`SearchTooLarge` when *text* is longer than :data:`MAX_SEARCH_CHARS`."""
+    if text and len(text) > MAX_SEARCH_CHARS:
+        raise SearchTooLarge(
+            f"The search is {len(text):,} characters long; at most {MAX_SEARCH_CHARS} are "
+            "searched at once. Shorten it."
+        )
+
+
+def phrase_count(expression: str) -> int:
+    """The phrases of an FTS5 expression made here: every term is quoted, and no phrase
+    holds a quotation mark (:func:`fts_query`)."""
+    return expression.count('"') // 2
+
+
+def check_search_expression(expression: str) -> str:
+    """*expression*, or :class:`SearchTooLarge` when it has more than
+    :data:`MAX_SEARCH_PHRASES` phrases."""
+    phrases = phrase_count(expression)
+    if phrases > MAX_SEARCH_PHRASES:
+        raise SearchTooLarge(
+            f"The search stands for {phrases:,} words and phrases (a name the themes know "
+            f"counts every spelling of it); at most {MAX_SEARCH_PHRASES} are searched at "
+            "once. Search for fewer names or words."
+        )
+    return expression
+
+
+def bounded_fts_query(query: str | None) -> str:
+    """:func:`fts_query` for a search box: :class:`SearchTooLarge` beyond the limits."""
+    check_search_length(query)
+    return check_search_expression(fts_query(query))
 
 
 # ---------------------------------------------------------------------------- the table

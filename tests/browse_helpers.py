@@ -6,6 +6,7 @@ Plain Python (no fixtures here): ``test_browse.py`` and ``test_browser.py`` wrap
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -120,6 +121,14 @@ def browse_server(db: Path, *extra: str) -> Iterator[str]:
     The server's output goes to a log file (a pipe nobody reads could fill up and block
     it); the log is shown when the server fails to start or a test using it fails.
     """
+    with browse_process(db, *extra) as (base, _):
+        yield base
+
+
+@contextmanager
+def browse_process(db: Path, *extra: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """:func:`browse_server`, yielding the base URL and the server's process (to read its
+    memory and CPU time in ``/proc``: :func:`process_memory`, :func:`process_cpu`)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="culturewatch-browse-") as logs:
         log_path = Path(logs) / "browse.log"
@@ -145,7 +154,7 @@ def browse_server(db: Path, *extra: str) -> Iterator[str]:
                         ) from None
                     time.sleep(0.1)
             try:
-                yield base
+                yield base, proc
             except BaseException:
                 sys.stderr.write(f"culturewatch browse log:\n{_log(log_path)}\n")
                 raise
@@ -156,6 +165,21 @@ def browse_server(db: Path, *extra: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def process_memory(pid: int, field: str = "VmHWM") -> int:
+    """A process's memory in MiB from ``/proc/PID/status``: ``VmHWM``, the peak resident
+    size so far, or ``VmRSS``, the resident size now."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) // 1024
+    raise KeyError(field)
+
+
+def process_cpu(pid: int) -> float:
+    """The CPU seconds a process has used (user and system, ``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _log(path: Path) -> str:

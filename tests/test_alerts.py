@@ -64,13 +64,17 @@ def add_article(
     return article_id
 
 
-@pytest.fixture
-def archive(tmp_path: Path) -> Path:
-    db = tmp_path / "archive.db"
+def make_archive(db: Path) -> Path:
+    """The ARTICLES in a new archive *db*, the two Chinese copies one story."""
     ids = {a[0]: add_article(db, *a) for a in ARTICLES}
     with Archive(db) as a, a.transaction():
         move_to_story(a.db, ids["zh-copy"], ids["zh"])  # one story, two outlets
     return db
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    return make_archive(tmp_path / "archive.db")
 
 
 def write_alerts(config: Path, text: str) -> Path:

@@ -174,3 +174,21 @@ def test_hostile_input_never_breaks_the_expression(tmp_path: Path) -> None:
                 "select count(*) from articles_search where articles_search match ?",
                 [concept_query(query, CONCEPTS)],
             ).fetchone()
+
+
+def test_a_search_box_concept_query_is_bounded() -> None:
+    from storage.concepts import bounded_concept_query
+    from storage.search import MAX_SEARCH_CHARS, MAX_SEARCH_PHRASES, SearchTooLarge
+
+    assert bounded_concept_query("哪吒 OR hanfu", CONCEPTS) == concept_query(
+        "哪吒 OR hanfu", CONCEPTS
+    )
+    with pytest.raises(SearchTooLarge, match="characters long"):
+        bounded_concept_query("Nezha " * (MAX_SEARCH_CHARS // 6 + 1), CONCEPTS)
+    # short, but every name expanded to all its spellings: too many phrases
+    names = " ".join(["哪吒"] * (MAX_SEARCH_PHRASES // 10))
+    assert len(names) <= MAX_SEARCH_CHARS
+    with pytest.raises(SearchTooLarge, match="words and phrases"):
+        bounded_concept_query(names, CONCEPTS)
+    # the alerts' strict reading is not bounded: an analyst's configuration, not a visitor
+    assert concept_query(names, CONCEPTS, strict=True)

@@ -103,6 +103,48 @@ def test_chinese_page_language_from_script_even_if_declared_wrong():
     assert "哪吒" in article.text
 
 
+def test_a_short_chinese_page_is_its_paragraphs_not_the_whole_article_on_one_line():
+    paragraphs = [
+        "以传承创新互鉴为主题的文化论坛日前开幕，来自四十多个国家和地区的学者和艺术家参加了开幕式。",
+        "与会嘉宾围绕文明交流互鉴和文化遗产保护等议题展开讨论，希望更深入地了解彼此的文化。",
+        "主办方介绍，论坛期间还将举办展览、演出和青年对话活动，增进各国人民的相互理解。",
+    ]
+    body = '<p class="byline">记者 李静怡</p>' + "".join(f"<p>{p}</p>" for p in paragraphs)
+    html = page(body, lang="zh", title="文化论坛开幕 中外嘉宾共话文明交流互鉴").replace(
+        '<meta name="author" content="Jane Doe">', '<meta name="author" content="李静怡">'
+    )
+    article = extract(html, "https://news.example/zh/forum")
+    assert article is not None
+    assert article.authors == ["李静怡"]
+    assert article.text.split("\n") == paragraphs
+
+
+@pytest.fixture(scope="module")
+def demo_chinese_articles():
+    """The demo site's Chinese article pages (both scripts) and what the data says of them."""
+    from crawler.demo.site import build_site
+
+    site = build_site("http://127.0.0.1:8000")
+    found = [a for a in site.article_pages if a.lang.startswith("zh")]
+    assert {a.lang for a in found} == {"zh-Hans", "zh-Hant"}
+    return [(a, extract(site.pages[a.path].body, a.url)) for a in found]
+
+
+def test_the_demo_s_chinese_articles_name_their_authors_bare(demo_chinese_articles):
+    for page_of, article in demo_chinese_articles:
+        assert article is not None
+        assert article.authors == [page_of.data["author"]], page_of.url
+        assert not any(role in article.author for role in ("记者", "記者"))
+
+
+def test_the_demo_s_chinese_articles_begin_with_their_first_paragraph(demo_chinese_articles):
+    for page_of, article in demo_chinese_articles:
+        assert article.title == page_of.title
+        first = article.text.split("\n")[0]
+        assert first == page_of.data["paras"][0], page_of.url
+        assert len(article.text.split("\n")) == len(page_of.data["paras"])
+
+
 @pytest.mark.parametrize(
     "html",
     [

@@ -5,6 +5,10 @@ datasette-auth-passwords), and by a real browser clicking the button.
   is required, and a POST without Datasette's CSRF cookie is refused.
 - Without local writes (as when served beyond 127.0.0.1) only a signed-in actor the
   ``label_allow`` block admits may label: anonymous and other actors are refused.
+- A page served on another port of 127.0.0.1 (same site for cookies, another origin)
+  cannot label as the local user (issue 27, finding 5): the cookies are HttpOnly, so its
+  scripts cannot read the CSRF token, and a POST whose Origin or Referer is another port
+  is refused; by a real browser too.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from browse_helpers import browse_server, crawl_fixture_archive
-from support import REPO
+from browse_helpers import browse_server, crawl_fixture_archive, free_port
+from support import HTML, REPO, FixtureServer, Route
 from support.browser import HAVE_CHROMIUM, chromium
 
 from storage.archive import Archive
@@ -86,6 +90,89 @@ def test_the_local_actor_labels_with_the_csrf_token(crawled: Path, tmp_path: Pat
             (article, 0, "films_games")
         ]
     assert labels(db) == [(article, 0, "films_games", "<b>only a mention</b>", getpass.getuser())]
+
+
+def test_a_post_from_another_port_is_refused_and_cookies_are_http_only(
+    crawled: Path, tmp_path: Path
+) -> None:
+    """Before: ds_csrftoken was readable by scripts (no HttpOnly) and a POST from
+    http://127.0.0.1:OTHER with it wrote a label as the local user (302)."""
+    db = tmp_path / "archive.db"
+    shutil.copy(crawled, db)
+    article = first_article(db)
+    with browse_server(db, "--config", str(crawled.parent / "config")) as base:
+        page = f"{base}/culturewatch/articles/{article}"
+        with httpx.Client() as client:
+            first = client.get(page)
+            cookies = first.headers.get_list("set-cookie")
+            assert any(c.startswith("ds_csrftoken=") for c in cookies)
+            assert all("httponly" in c.lower() for c in cookies), cookies
+            # a browser names the page's own origin in a POST (Datasette's no-referrer: null)
+            assert first.headers["referrer-policy"] == "same-origin"
+            csrf = token(client, page)
+            form = {"csrftoken": csrf, "article_id": str(article), "label": "1"}
+            other = f"http://127.0.0.1:{free_port()}"
+            for headers in (
+                {"origin": other},
+                {"referer": other + "/evil.html"},  # a browser that sends no Origin
+                {"origin": "null"},  # a sandboxed frame
+                {"origin": base.replace("127.0.0.1", "localhost")},  # another host name
+            ):
+                refused = client.post(base + ROUTE, data=form, headers=headers)
+                assert refused.status_code == 403, (headers, refused.text[:300])
+            assert labels(db) == []
+            own = client.post(base + ROUTE, data=form, headers={"origin": base})
+            assert own.status_code == 302, own.text[:300]
+            with_referer = client.post(base + ROUTE, data=form, headers={"referer": page})
+            assert with_referer.status_code == 302
+    assert [row[:2] for row in labels(db)] == [(article, 1), (article, 1)]
+
+
+ATTACK = """<!doctype html><title>elsewhere</title>
+<form id="form" method="post" action="{route}">
+<input name="csrftoken"><input name="article_id" value="{article}">
+<input name="label" value="0"><input name="note" value="form from another port"></form>
+<script>
+const token = (document.cookie.match(/ds_csrftoken=([^;]+)/) || [])[1] || "";
+document.title = "token:" + (token ? "read" : "unreadable");
+const body = "csrftoken=" + token + "&article_id={article}&label=1&note=fetch";
+fetch("{route}", {{method: "POST", mode: "no-cors", credentials: "include",
+  headers: {{"Content-Type": "application/x-www-form-urlencoded"}}, body}})
+  .finally(() => {{
+    document.title += " fetched";
+    document.querySelector("[name=csrftoken]").value = token;
+    document.getElementById("form").submit();
+  }});
+</script>"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not HAVE_CHROMIUM,
+    reason="chromium and chromium-driver are not installed",
+)
+def test_a_page_on_another_port_cannot_label_in_a_browser(crawled: Path, tmp_path: Path) -> None:
+    """A browser that has opened the archive visits a page served on another port of
+    127.0.0.1, which posts a label with fetch and with a form. Before: both wrote a label
+    as the local user. Now its script cannot read the token and the POSTs are refused."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    db = tmp_path / "archive.db"
+    shutil.copy(crawled, db)
+    article = first_article(db)
+    with browse_server(db, "--config", str(crawled.parent / "config")) as base:
+        attack = ATTACK.format(route=base + ROUTE, article=article)
+        with FixtureServer({"/elsewhere.html": Route(body=attack, content_type=HTML)}) as srv:
+            driver = chromium(tmp_path / "chromium-profile", width=1000, height=800)
+            try:
+                driver.get(f"{base}/culturewatch/articles/{article}")  # the archive's cookies
+                assert driver.get_cookie("ds_csrftoken"), "the article page set no CSRF cookie"
+                driver.get(srv.url("/elsewhere.html"))
+                WebDriverWait(driver, 20).until(lambda d: d.current_url.startswith(base))
+                answer = driver.find_element("tag name", "body").text
+            finally:
+                driver.quit()
+    assert labels(db) == [], answer[:300]
 
 
 def write_metadata(config: Path, hashes: dict[str, str]) -> None:

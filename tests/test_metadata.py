@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from trafilatura.utils import load_html
 
+from pipelines.extraction.dates import printed_date, url_date
 from pipelines.extraction.extract import extract, merge_hints
 from pipelines.extraction.metadata import (
     page_metadata,
@@ -340,3 +341,58 @@ def test_an_article_only_streamed_in_the_next_js_payload_is_extracted():
     assert article is not None and article.title == "A film travels"
     assert PARAGRAPH[:40] in article.text
     assert extract(html.replace("__next_f", "__other"), URL) is None
+
+
+# ---------------------------------------------------------- datelines, URLs and time zones
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("28.04.2023", "2023-04-28"),
+        ("28. April 2024, 14:26 Uhr", "2024-04-28T14:26:00"),
+        ("Erstellt: 28.04.2023, 18:16 Uhr", "2023-04-28T18:16:00"),
+        ("Published Jun 05, 2026", "2026-06-05"),
+        ("Apr. 28, 2023 1:15 pm", "2023-04-28T13:15:00"),
+        ("October 23, 2025 5:50 pm CET", "2025-10-23T17:50:00+01:00"),
+        ("20:00, 29 Jan 2024", "2024-01-29T20:00:00"),
+        ("25 de mayo de 2025 16:51 h", "2025-05-25T16:51:00"),
+        ("søndag 2. februar 2025", "2025-02-02"),
+        ("2025年1月14日", "2025-01-14"),
+        ("2025년 5월 15일 20:00", "2025-05-15T20:00:00"),
+        ("12:43, 20 Apr 2026 Updated 12:44, 21 Apr 2026", "2026-04-20T12:43:00"),
+        ("Aktualisiert 30.04.2023", None),  # an update is never the publication
+        ("31.13.2023", None),
+        ("no date here", None),
+    ],
+)
+def test_printed_dates(text, expected):
+    assert printed_date(text) == expected
+
+
+def test_a_dateline_the_article_prints_is_read_in_the_publisher_s_time_zone():
+    zone = jsonld(dateModified="2025-03-05T10:00:00+01:00")  # the page's offset: +01:00
+    dateline = '<p class="article-date">04.03.2025, 00:30 Uhr</p>'
+    found = meta(zone, byline=dateline)
+    assert (found.published_at, found.date_source) == ("2025-03-03T23:30:00+00:00", "time")
+    alone = meta("", byline=dateline)  # no zone anywhere: the day it printed
+    assert (alone.published_at, alone.date_source) == ("2025-03-04", "time")
+
+
+def test_a_local_time_in_the_metadata_takes_the_publisher_s_offset_from_another_day():
+    found = meta(
+        jsonld(datePublished="2025-03-04 00:30:00", dateModified="2025-03-06T09:00:00+02:00")
+    )
+    assert (found.published_at, found.date_source) == ("2025-03-03T22:30:00+00:00", "jsonld")
+
+
+def test_a_teaser_s_date_is_not_the_article_s():
+    teaser = '<a href="/other"><span class="date">01.01.2024</span></a>'
+    assert meta("", byline=teaser).published_at is None
+
+
+def test_the_day_in_the_url_when_the_page_states_none():
+    html = page()
+    found = page_metadata(load_html(html), "https://news.example/2025/03/04/a-film-travels/")
+    assert (found.published_at, found.date_source) == ("2025-03-04", "url")
+    assert url_date("https://news.example/culture/20250304-a-film") == "2025-03-04"
+    assert url_date("https://news.example/culture/2025/13/40/x") is None
+    assert url_date(URL) is None  # a year alone is no day

@@ -398,3 +398,131 @@ def test_a_late_run_is_recorded_for_its_scheduled_time() -> None:
     assert _due(trigger, late, 600) is None  # beyond the grace time
     minutely = cron_trigger(EVERY_MINUTE, tz, key="k", where="w")
     assert _due(minutely, late.replace(second=40), 600) == late  # coalesced into the last one
+
+
+# --------------------------------------------------------------------------- stuck deliveries
+# The scheduler in a process of its own, its crawl every second (an interval trigger; cron
+# has minutes) and the crawl itself a stub that records an ok run at once: what is under
+# test is what the after_crawl alerts, stuck on servers that drip their answers, do to it.
+_DRIVER = """
+import dataclasses, sys
+from pathlib import Path
+from apscheduler.triggers.interval import IntervalTrigger
+from crawler.schedule import jobs
+from crawler.schedule.scheduler import SchedulePlan, Scheduler, configure_logging
+
+plan = SchedulePlan.from_config(config_dir=Path(sys.argv[1]), db=Path(sys.argv[2]))
+every = IntervalTrigger(seconds=float(sys.argv[3]), timezone=plan.tz)
+plan = dataclasses.replace(plan, crawl_trigger=every)
+
+def stub_crawl(self, job_id):
+    self._record_end(job_id, status="ok", detail="stub crawl")
+    return "ok"
+
+jobs.Jobs._run_crawl_process = stub_crawl
+configure_logging()
+sys.exit(Scheduler(plan).run())
+"""
+
+
+def start_stub_scheduler(config: Path, db: Path, every: float) -> SchedulerProcess:
+    driver = config.parent / "driver.py"
+    driver.write_text(_DRIVER, encoding="utf-8")
+    logs = config.parent
+    with open(logs / "scheduler.err", "wb") as err:
+        proc = SchedulerProcess(
+            [sys.executable, str(driver), str(config), str(db), str(every)],
+            stdin=subprocess.DEVNULL,
+            stdout=err,
+            stderr=err,
+            cwd=logs,
+        )
+    proc.err_path = logs / "scheduler.err"
+    _STARTED.append(proc)
+    return proc
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["email", "webhook"])
+def test_stuck_alert_deliveries_never_hold_the_crawls_and_sigterm_ends_them(
+    tmp_path: Path, target: str
+) -> None:
+    """An after_crawl alert mails a server that drips ``250-`` lines, or calls a webhook that
+    drips its status line, with a 30 s deadline. The crawls still run every second, the
+    after_crawl alerts that cannot start while the stuck one runs are recorded as skipped
+    with the reason, and SIGTERM ends it all within a few seconds."""
+    from support.mailbox import Dripping
+
+    config = make_config(tmp_path, ["http://127.0.0.1:9/feed.xml"], digest="0 7 * * *")
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        archive.upsert_article(
+            {
+                "url": "https://x.example/ne-zha",
+                "title": "Ne Zha 2 tops the box office abroad",
+                "text": "The animated film Ne Zha 2 drew crowds.",
+                "source": "x",
+                "language": "en",
+                "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "relevance": 0.9,
+                "relevant": 1,
+                "themes": ["films_games"],
+            }
+        )
+    with Dripping("smtp" if target == "email" else "http", interval=1, limit=60) as server:
+        where = 'email = ["a@example.org"]' if target == "email" else f'webhook = "{server.url}"'
+        (config / "alerts.toml").write_text(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nfrom = "cw@example.org"\n'
+            'security = "none"\ntimeout = 30\n\n[delivery]\ntimeout = 30\nretries = 0\n\n'
+            '[[alerts]]\nname = "nezha"\nquery = "Nezha"\nfrequency = "after_crawl"\n'
+            f"{where}\nfeed = false\n",
+            encoding="utf-8",
+        )
+        proc = start_stub_scheduler(config, db, every=1)
+        crawls = "select * from jobs where job = 'crawl' and status = 'ok' order by id"
+        wait_for(lambda: len(rows(db, crawls)) >= 5, proc, timeout=20)
+        wait_for(lambda: rows(db, "select 1 from jobs where status = 'skipped'"), proc, timeout=10)
+        assert server.connections == 1  # still stuck on the first delivery
+        started = time.monotonic()
+        code, log = stop(proc, timeout=20)
+        stopped_in = time.monotonic() - started
+    assert code == 0, log
+    assert stopped_in < 5, f"SIGTERM took {stopped_in:.1f}s"
+    assert "Traceback" not in log
+    done = rows(db, crawls)
+    due = [datetime.fromisoformat(j["scheduled_for"]) for j in done]
+    # every second, or two when a busy machine made one late and it was coalesced
+    assert all(
+        timedelta(seconds=1) <= later - earlier <= timedelta(seconds=2)
+        for earlier, later in zip(due, due[1:], strict=False)
+    ), due
+    for job in done:  # each crawl started on time
+        started_at = datetime.fromisoformat(job["started_at"])
+        assert started_at - datetime.fromisoformat(job["scheduled_for"]) < timedelta(seconds=2)
+    skipped = rows(db, "select * from jobs where status = 'skipped'")
+    assert {j["job"] for j in skipped} == {"alerts"}
+    assert all(
+        "the previous after_crawl alerts run was still running" in j["detail"] for j in skipped
+    )
+    (alerts,) = rows(db, "select * from jobs where job = 'alerts' and status != 'skipped'")
+    assert alerts["status"] == "interrupted" and alerts["ended_at"], alerts
+    assert "stopped: the scheduler is stopping" in alerts["detail"]
+    (send,) = rows(db, "select * from alert_sends")
+    assert send["status"] == "failed" and send["target"].startswith(target)
+    assert all(j["status"] != "running" for j in rows(db, "select * from jobs"))
+
+
+def test_a_missed_run_is_recorded_as_skipped_with_its_reason(tmp_path: Path) -> None:
+    from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+
+    config = make_config(tmp_path, ["http://127.0.0.1:9/feed.xml"])
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    scheduler = Scheduler(SchedulePlan.from_config(config_dir=config, db=db))
+    due = datetime.now(UTC) - timedelta(minutes=15)
+    scheduler._on_skipped(JobExecutionEvent(EVENT_JOB_MISSED, "crawl", "default", due))
+    assert scheduler._wait_for_jobs() == 0  # the row is written by a thread of its own
+    (job,) = rows(db, "select * from jobs")
+    assert job["job"] == "crawl" and job["status"] == "skipped" and job["ended_at"]
+    assert datetime.fromisoformat(job["scheduled_for"]) == due
+    assert "missed by 900s, more than its grace time (600s)" in job["detail"]

@@ -266,3 +266,92 @@ def test_datasette_loads_jieba_at_startup(tmp_path: Path) -> None:
     )
     out = run_python(script).stdout.split()
     assert out == ["False", "True"]  # building loads nothing; starting loads the dictionary
+
+
+# ------------------------------------------------------------------ what a search may cost
+def test_a_search_box_query_is_bounded() -> None:
+    from storage.search import (
+        MAX_SEARCH_CHARS,
+        MAX_SEARCH_PHRASES,
+        SearchTooLarge,
+        bounded_fts_query,
+        phrase_count,
+    )
+
+    assert bounded_fts_query("马面裙 hanfu") == fts_query("马面裙 hanfu")
+    assert phrase_count(fts_query("马面裙 hanfu")) == 3  # characters, bigrams, hanfu
+    with pytest.raises(SearchTooLarge, match=f"at most {MAX_SEARCH_CHARS} are searched"):
+        bounded_fts_query("a" * (MAX_SEARCH_CHARS + 1))
+    many = " ".join(f"w{n}" for n in range(MAX_SEARCH_PHRASES + 1))
+    assert len(many) <= MAX_SEARCH_CHARS * 10  # (the characters are checked first)
+    from storage.search import check_search_expression
+
+    with pytest.raises(SearchTooLarge, match=f"at most {MAX_SEARCH_PHRASES}"):
+        check_search_expression(fts_query(many))
+
+
+def test_snippet_fits_counts_the_tokens_of_a_text() -> None:
+    from storage.search_excerpts import SNIPPET_MAX_TOKENS, snippet_fits
+
+    assert snippet_fits(None) and snippet_fits("short")
+    assert snippet_fits("film " * SNIPPET_MAX_TOKENS)
+    assert not snippet_fits("film " * (SNIPPET_MAX_TOKENS + 1))
+    assert not snippet_fits("的" * (SNIPPET_MAX_TOKENS + 1))  # a Han character: a token
+    assert snippet_fits("-- " * 10_000)  # punctuation is no token
+
+
+def marked(text: str) -> str:
+    return text.replace(MARK_START, "[").replace(MARK_END, "]")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("film", "animated [film] Ne Zha 2 opened in cities; [films] by"),
+        ('"ne zha"', "animated film [Ne Zha] 2 opened"),
+        ("film*", "animated [film] Ne Zha"),
+        ("city", "opened in [cities]; films by"),
+        ("哪吒", "makers [哪吒]之魔童闹海"),
+        ("Heritage", "[Héritage]"),  # diacritics folded, as the index does
+    ],
+)
+def test_excerpt_marks_matches_as_snippet_does(query: str, expected: str) -> None:
+    from storage.search_excerpts import excerpt
+
+    text = (
+        "Lorem ipsum "
+        * 300
+        + "The Chinese animated film Ne Zha 2 opened in cities; films by Nezha's makers "
+        "哪吒之魔童闹海 ran, a Héritage. " + "dolor sit " * 300
+    )
+    out = marked(excerpt(text, fts_query(query), tokens=24))
+    assert expected in out
+    assert out.startswith(" … ") and out.endswith(" … ")
+    assert len(out.split()) < 40
+
+
+def test_excerpt_without_a_match_and_of_odd_texts() -> None:
+    from storage.search_excerpts import excerpt
+
+    lead = excerpt("Lorem ipsum " * 100, fts_query("absent"), tokens=4)
+    assert lead == "Lorem ipsum Lorem ipsum … "
+    assert excerpt("a film", fts_query("film")) == f"a {MARK_START}film{MARK_END}"
+    assert excerpt(None, fts_query("film")) == "" and excerpt("…", fts_query("x")) == "…"
+    assert excerpt(f"a {MARK_START}film", fts_query("film")).count(MARK_START) == 1
+    dense = excerpt("的" * 20_000, fts_query("的"), tokens=40)  # one mark: side by side
+    assert dense == f"{MARK_START}{'的' * 40}{MARK_END} … "
+
+
+def test_excerpt_of_a_long_text_is_quick() -> None:
+    """One pass over the text up to the passage (FTS5's snippet() costs the square of the
+    matches: 10 s on 20,000 characters of 的)."""
+    import time
+
+    from storage.search_excerpts import excerpt
+
+    texts = ["的" * 200_000, "word " * 200_000, "séries " * 100_000]
+    start = time.perf_counter()
+    for text in texts:
+        for query in ("的", "word", "absent", "séries", "cities OR film* OR 哪吒"):
+            excerpt(text, fts_query(query), tokens=40)
+    assert time.perf_counter() - start < 2.0

@@ -9,14 +9,29 @@ and the alert's Atom feed rewritten (the pull option: ``FEEDS/NAME.xml``, FEEDS 
 
 One alert's or one target's failure is logged and recorded, never raised: the others go on,
 and so does the scheduler's crawl. ``dry_run`` says what would be sent and writes nothing.
+
+Re-sends keep their id. A send that may have reached its target although it failed (no
+answer after the whole message went out: a timeout, a dropped connection), or that a dead
+process left ``sending``, is sent again by the next run first, under the same id and with
+the same articles (the receiver sees the same Message-ID or Idempotency-Key and can drop
+the duplicate); while it does not go through, nothing new is claimed for that target (the
+new stories wait for it, so a dead target costs one failed delivery per run, not one more
+each run). A send the target refused frees its articles for the next run's new send.
+
+Time: each attempt has its deadline (:mod:`crawler.outputs.deliveries`); the scheduler
+also gives the whole run one (*until*) and a *stop* event (SIGTERM): no delivery starts
+after either, and one under way is abandoned (a failed delivery, as above: sent again under
+its id when it may have arrived, else its stories go with the next run's new one).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,11 +42,11 @@ from crawler.outputs.deliveries import DeliveryError, build_message, post_json, 
 from pipelines.scoring.themes import Themes
 from storage.alert_state import (
     claim,
-    interrupted_sends,
     mark_failed,
     mark_sent,
     matching_articles,
     new_for,
+    pending_sends,
     records_by_id,
     take_over,
 )
@@ -75,7 +90,7 @@ class Outcome:
 
     alert: str
     target: str
-    status: str  # sent | failed | nothing | would_send | written
+    status: str  # sent | failed | nothing | would_send | written | not_run
     stories: int = 0
     articles: int = 0
     detail: str = ""  # the error, or the feed's path
@@ -93,6 +108,16 @@ class AlertsPlan:
     feeds: Path
     user_agent: str
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    stop: threading.Event | None = None  # set: no delivery starts, one under way is abandoned
+    until: float | None = None  # monotonic time: the run's deadline (None: each attempt's only)
+
+    def halted(self) -> str:
+        """Why no delivery may start now ("" when one may)."""
+        if self.stop is not None and self.stop.is_set():
+            return "not run: the scheduler is stopping"
+        if self.until is not None and time.monotonic() >= self.until:
+            return "not run: the job's deadline passed"
+        return ""
 
     @classmethod
     def from_config(
@@ -134,9 +159,17 @@ def run_alerts(
     frequency: str | None = None,
     dry_run: bool = False,
     now: datetime | None = None,
+    stop: threading.Event | None = None,
+    until: float | None = None,
 ) -> list[Outcome]:
-    """Run the chosen alerts (see :meth:`AlertsPlan.chosen`); one outcome per target."""
+    """Run the chosen alerts (see :meth:`AlertsPlan.chosen`); one outcome per target.
+
+    *stop* (an event) and *until* (a monotonic time) end the run early: no delivery starts
+    once it is set or past, one under way is abandoned, and the targets left are
+    ``not_run`` (their stories go with the next run)."""
     alerts = plan.chosen(names, frequency)
+    if stop is not None or until is not None:
+        plan = replace(plan, stop=stop, until=until)
     if not alerts:
         return []
     # aware from here on (a naive *now* is local time, as datetime.astimezone reads it)
@@ -173,6 +206,9 @@ def _run_alert(
     )
     outcomes: list[Outcome] = []
     for target in alert.targets:
+        if halted := plan.halted():
+            outcomes.append(Outcome(alert.name, target, "not_run", detail=halted))
+            continue
         try:
             outcomes += _deliver(archive, plan, alert, target, records, now=now, dry_run=dry_run)
         except Exception as exc:  # noqa: BLE001 - one target never stops the others
@@ -230,12 +266,13 @@ def _deliver(
     stamp = to_utc_iso(now)
     outcomes = []
     before = to_utc_iso(now - INTERRUPTED_AFTER)
-    for send_id, ids in interrupted_sends(db, alert.name, target, before=before):
+    for send_id, status, ids in pending_sends(db, alert.name, target, before=before):
         again = records_by_id(db, ids)
         if not again and not dry_run:  # its articles were deleted since: nothing to send
             with archive.transaction():
                 mark_failed(db, send_id, attempts=0, error="its articles are gone", now=stamp)
             continue
+        why = "interrupted" if status == "sending" else "it failed"
         if dry_run:
             outcomes.append(
                 Outcome(
@@ -244,19 +281,28 @@ def _deliver(
                     "would_send",
                     _stories(again),
                     len(again),
-                    "again, interrupted",
+                    f"again under its id, {why}",
                     send_id,
                 )
             )
             continue
+        if halted := plan.halted():
+            return [*outcomes, Outcome(alert.name, target, "not_run", detail=halted)]
         with archive.transaction():  # one run takes it over; another running now skips it
             taken = take_over(db, send_id, before=before, now=stamp)
-        if taken:
-            outcomes.append(_send(archive, plan, alert, target, again, send_id, now=now))
+        if not taken:
+            continue
+        outcome = _send(archive, plan, alert, target, again, send_id, now=now, again=True)
+        if outcome.status != "sent":  # the new stories wait for it (see the module's doc)
+            detail = f"{outcome.detail}; anything new waits for it"
+            return [*outcomes, replace(outcome, detail=detail)]
+        outcomes.append(outcome)
     if dry_run:
         fresh = new_for(db, alert.name, target, records)
         status = "would_send" if fresh else "nothing"
         return [*outcomes, Outcome(alert.name, target, status, _stories(fresh), len(fresh))]
+    if halted := plan.halted():
+        return [*outcomes, Outcome(alert.name, target, "not_run", detail=halted)]
     with archive.transaction():  # found new and claimed at once: two runs never claim twice
         fresh = new_for(db, alert.name, target, records)
         if not fresh:
@@ -282,19 +328,27 @@ def _send(
     send_id: str,
     *,
     now: datetime,
+    again: bool = False,
 ) -> Outcome:
-    """Send the claimed *records* as *send_id*, and record how it went."""
+    """Send the claimed *records* as *send_id* (*again*: a pending send, made before), and
+    record how it went. A send that may have reached the target (or one made before, which
+    may have) keeps its articles and id for the next run; any other failure frees them."""
     try:
         view = _view(archive, plan, alert, records, now=now, send_id=send_id)
         attempts = _transmit(plan, alert, target, view)
     except Exception as exc:  # noqa: BLE001 - recorded: its articles go with the next run
         attempts = exc.attempts if isinstance(exc, DeliveryError) else 1
         error = str(exc) if isinstance(exc, DeliveryError) else _one_line(exc)
+        keep = again or (isinstance(exc, DeliveryError) and exc.maybe_delivered)
+        if keep:
+            error += "; sent again under the same id by the next run"
         if not isinstance(exc, DeliveryError):
             log.exception("alert %s to %s failed", alert.name, target)
         _record(
             archive,
-            lambda: mark_failed(archive.db, send_id, attempts=attempts, error=error, now=utcnow()),
+            lambda: mark_failed(
+                archive.db, send_id, attempts=attempts, error=error, now=utcnow(), keep=keep
+            ),
         )
         return Outcome(
             alert.name, target, "failed", _stories(records), len(records), error, send_id
@@ -334,7 +388,7 @@ def _transmit(plan: AlertsPlan, alert: Alert, target: str, view: AlertView) -> i
             send_id=view.delivery_id,
             alert=alert.name,
         )
-        send_mail(config.smtp, message, env=plan.env)
+        send_mail(config.smtp, message, env=plan.env, stop=plan.stop, until=plan.until)
         return 1
     payload = (
         render_alert_slack(view) if alert.webhook_format == "slack" else render_alert_json(view)
@@ -349,4 +403,6 @@ def _transmit(plan: AlertsPlan, alert: Alert, target: str, view: AlertView) -> i
         timeout=config.timeout,
         retries=config.retries,
         backoff=config.backoff,
+        stop=plan.stop,
+        until=plan.until,
     )

@@ -25,13 +25,23 @@ next run.
   and the line says what holds it: ``a rescore is running on data/culturewatch.db (pid
   1234); try again when it has finished``.
 - **Missed runs** (the machine slept, a crawl ran long) are coalesced into one run, which
-  still happens if it is late by less than 10 minutes (crawl) or 12 hours (digest).
+  still happens if it is late by less than 10 minutes (crawl) or 12 hours (digest, daily
+  and weekly alerts). A run skipped (too late, or the previous run of the job still
+  running) is a ``skipped`` row in ``jobs`` with the reason (``missed by 900s, more than its
+  grace time (600s)``, ``the previous crawl run was still running``).
+- **Alerts never hold the crawls.** The ``after_crawl`` alerts run as a job of their own
+  after each crawl (a run while the previous one still delivers is skipped and recorded;
+  its stories go with the next); every delivery attempt has a total deadline
+  (``smtp.timeout``, ``delivery.timeout``), and a run of alerts starts no delivery after 10
+  minutes.
 - **Failures are recorded, the schedule goes on.** Every job is a row in the ``jobs`` table
   (browse it in Datasette) and two log lines on stderr: when it started, and when it ended
   with what it did (the crawl's summary, the digest's files) or why it failed.
 - **Stopping.** SIGINT or SIGTERM stops the scheduler: a running crawl is passed the signal
   once, finishes the requests in flight (for at most about 7 seconds), records its run as
-  interrupted, and the scheduler exits with status 0. A second signal stops the crawl at
+  interrupted; running alerts abandon the delivery under way within a quarter of a second
+  and start no other (the run is recorded ``interrupted``; what it did not deliver goes with
+  the next run), and the scheduler exits with status 0. A second signal stops the crawl at
   once. Under systemd, ``KillMode=mixed`` sends SIGTERM to the scheduler only, which passes
   it on to a running crawl exactly once.
 - Invalid cron expressions or time zones stop ``schedule`` (and every other command) at start

@@ -10,11 +10,17 @@ digest
     writes the digest of the day that just ended (``digest.day = "previous"``) or of today
     (``"today"``) into ``digest.out``, in this process.
 alerts
-    the ``after_crawl`` alerts of ``alerts.toml`` after every crawl that was not skipped, the
-    ``daily`` and ``weekly`` ones on their cron (:mod:`crawler.outputs.alert_runs`), in this process;
-    ``alerts.toml`` is read again each time. A failing alert never stops a crawl.
+    the ``after_crawl`` alerts of ``alerts.toml`` after every crawl that was not skipped (a job
+    of their own, so the next crawl never waits for them), the ``daily`` and ``weekly`` ones on
+    their cron (:mod:`crawler.outputs.alert_runs`), in this process; ``alerts.toml`` is read
+    again each time. A failing alert never stops a crawl. Each run has a deadline
+    (:data:`ALERTS_DEADLINE`, besides each delivery attempt's own): no delivery starts after
+    it, and none after a stop request, which also abandons the one under way (the run is
+    recorded ``interrupted``; what it did not deliver goes with the next run).
 
-Every run is a row in the ``jobs`` table and two log lines (start, end and what it did).
+Every run is a row in the ``jobs`` table and two log lines (start, end and what it did); a
+run the scheduler skipped (the previous one still running, or its time missed by more than
+its grace time) is a ``skipped`` row with the reason (:meth:`Jobs.record_skipped`).
 :class:`Jobs` holds the state the jobs share with the scheduler loop
 (:class:`crawler.schedule.scheduler.Scheduler`): the plan, the stop request and the signal count.
 """
@@ -45,6 +51,7 @@ log = logging.getLogger("culturewatch.schedule")
 
 DIGEST_WAITS_FOR_CRAWL = 30 * 60  # a "today" digest waits this long for a running crawl
 STOP_TIMEOUT = 120  # seconds to wait for a crawl to end after SIGTERM before killing it
+ALERTS_DEADLINE = 10 * 60  # seconds: no alert delivery starts later in a run of the alerts
 POLL = 0.2
 
 
@@ -147,6 +154,12 @@ class Jobs:
         except Exception as exc:  # noqa: BLE001
             log.warning("could not record the end of job %s in %s: %s", job_id, self.plan.db, exc)
 
+    def record_skipped(self, job: str, due: datetime | None, reason: str) -> None:
+        """A run of *job* (``crawl``, ``digest``, ``alerts``) that did not happen: a
+        ``skipped`` row with *reason*, and a log line."""
+        log.warning("%s skipped: %s", job, reason)
+        self._record_end(self._record_start(job, due), status="skipped", detail=reason[:2000])
+
     # ------------------------------------------------------------------ jobs
     def startup_job(self) -> None:
         """``--run-now``: one crawl, then the digest, right after start."""
@@ -173,7 +186,11 @@ class Jobs:
         finally:
             self._crawl_mutex.release()
         if status != "skipped":
-            self.alerts_job("after_crawl")
+            self.after_crawl()
+
+    def after_crawl(self) -> None:
+        """The ``after_crawl`` alerts, here (the scheduler runs them as a job of their own)."""
+        self.alerts_job("after_crawl")
 
     def _run_crawl_process(self, job_id: int | None) -> str:
         """One crawl process; returns how it ended (ok, interrupted, skipped, failed)."""
@@ -331,7 +348,12 @@ class Jobs:
             )
             return
         try:
-            outcomes = run_alerts(plan, frequency=frequency)
+            outcomes = run_alerts(
+                plan,
+                frequency=frequency,
+                stop=self._stop,
+                until=time.monotonic() + ALERTS_DEADLINE,
+            )
         except Exception as exc:  # noqa: BLE001 - e.g. the archive cannot be opened
             log.error("%s alerts failed: %s", frequency, exc)
             self._record_end(job_id, status="failed", detail=f"{frequency}: {exc}"[:2000])
@@ -345,5 +367,6 @@ class Jobs:
         )
         if failed:
             detail += "; " + "; ".join(f"{o.alert} -> {o.target}: {o.detail}" for o in failed)
-        log.log(logging.WARNING if failed else logging.INFO, "alerts ended: %s", detail)
-        self._record_end(job_id, status="failed" if failed else "ok", detail=detail[:2000])
+        status = "interrupted" if self._stop.is_set() else "failed" if failed else "ok"
+        log.log(logging.INFO if status == "ok" else logging.WARNING, "alerts ended: %s", detail)
+        self._record_end(job_id, status=status, detail=detail[:2000])

@@ -1,15 +1,18 @@
 """``culturewatch schedule``: crawls and digests on the cron schedule of ``settings.toml``.
 
 An APScheduler 3.x :class:`BlockingScheduler` runs the jobs of :mod:`crawler.schedule.jobs` (a crawl
-in a fresh process, then the ``after_crawl`` alerts; the day's digest; the daily and weekly
-alerts of ``alerts.toml`` when there are any). The jobs coalesce missed runs into one,
-never run twice at once (``max_instances=1``) and still run when late by less than their
-grace time. Every run is a row in the ``jobs`` table and two log lines.
+in a fresh process, then the ``after_crawl`` alerts as a job of their own; the day's digest;
+the daily and weekly alerts of ``alerts.toml`` when there are any). The jobs coalesce missed
+runs into one, never run twice at once (``max_instances=1``) and still run when late by less
+than their grace time. Every run is a row in the ``jobs`` table and two log lines, and so is
+every run APScheduler skips (the previous one still running, or its time missed by more
+than the grace time): a ``skipped`` row with the reason.
 
 SIGINT or SIGTERM stops the scheduler cleanly: a running crawl is sent SIGTERM once
-(Scrapy then finishes the requests in flight and records the run as interrupted), the
-scheduler waits for it and exits with status 0. A second signal is passed on too, which
-makes Scrapy stop at once.
+(Scrapy then finishes the requests in flight and records the run as interrupted), running
+alerts abandon the delivery under way at once (within :data:`~crawler.outputs.deadlines.SLICE`
+seconds) and start no other, the scheduler waits for them and exits with status 0. A second
+signal is passed on too, which makes Scrapy stop at once.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ log = logging.getLogger("culturewatch.schedule")
 
 CRAWL_GRACE = 10 * 60  # seconds: a crawl late by more than this waits for its next time
 DIGEST_GRACE = 12 * 3600  # a digest is still worth writing hours late (e.g. after a suspend)
+AFTER_CRAWL = "alerts-after_crawl"  # the id of the job of the after_crawl alerts
 
 
 def list_jobs(plan: SchedulePlan, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -82,12 +86,14 @@ class Scheduler(Jobs):
 
     # ------------------------------------------------------------------ life cycle
     def run(self, *, run_now: bool = False) -> int:
+        from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
         from apscheduler.schedulers.blocking import BlockingScheduler
 
         from storage.archive import Archive
 
         Archive(self.plan.db).close()  # create / migrate once, before any crawl process
         self._scheduler = BlockingScheduler(timezone=self.plan.tz)
+        self._scheduler.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
         common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
         self._scheduler.add_job(
             self._tracked(self.crawl_job, self.plan.crawl_trigger, CRAWL_GRACE),
@@ -157,6 +163,60 @@ class Scheduler(Jobs):
             raise _Stop
         log.warning("%s received again: a running crawl is stopped at once", name)
 
+    # ------------------------------------------------------------------ jobs of their own
+    def after_crawl(self) -> None:
+        """The after_crawl alerts as a job of their own, right now: the crawl job ends, so the
+        next crawl is never skipped because alerts are still being delivered. While the
+        previous after_crawl alerts still run, this run is skipped (and recorded so); their
+        stories go with the next one."""
+        if self._stop.is_set() or self._scheduler is None:
+            return
+        self._scheduler.add_job(
+            self._tracked(self.after_crawl_alerts_job),
+            trigger="date",
+            id=AFTER_CRAWL,
+            name=AFTER_CRAWL,
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
+
+    def after_crawl_alerts_job(self) -> None:
+        self.alerts_job("after_crawl")
+
+    def _on_skipped(self, event: Any) -> None:
+        """APScheduler skipped a run (EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED): recorded in
+        ``jobs`` as skipped with the reason, from a thread of its own (this listener runs in
+        the scheduler's loop, which a busy archive must not hold)."""
+        from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+
+        job = _JOBS.get(event.job_id.partition("-")[0], event.job_id)
+        what = "after_crawl alerts" if event.job_id == AFTER_CRAWL else job
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            times = list(event.scheduled_run_times or [])
+            due = times[-1] if times else None
+            reason = f"the previous {what} run was still running"
+        else:
+            due = event.scheduled_run_time
+            late = (datetime.now(self.plan.tz) - due).total_seconds() if due else 0
+            grace = _GRACE.get(job, CRAWL_GRACE)
+            reason = f"missed by {late:.0f}s, more than its grace time ({grace}s)"
+        if event.job_id == AFTER_CRAWL:
+            reason += "; their stories go with the next run"
+        with self._idle:
+            self._active += 1
+
+        def record() -> None:
+            try:
+                self.record_skipped(job, due, reason)
+            finally:
+                with self._idle:
+                    self._active -= 1
+                    self._idle.notify_all()
+
+        threading.Thread(target=record, name=f"skipped-{job}", daemon=True).start()
+
     def _wait_for_jobs(self) -> int:
         deadline = time.monotonic() + STOP_TIMEOUT + 30
         with self._idle:
@@ -185,6 +245,10 @@ class Scheduler(Jobs):
 
         run.__name__ = job.__name__
         return run
+
+
+_JOBS = {"crawl": "crawl", "digest": "digest", "alerts": "alerts", "startup": "crawl"}
+_GRACE = {"crawl": CRAWL_GRACE, "digest": DIGEST_GRACE, "alerts": DIGEST_GRACE}
 
 
 def _due(trigger: Any, now: datetime, grace: int) -> datetime | None:

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from pipelines.extraction.metadata import split_authors, valid_date
+from pipelines.extraction.authors import split_authors
+from pipelines.extraction.dates import valid_date
 from storage.formats import to_utc_iso
 from storage.scripts import HAN_CHAR
 
@@ -31,7 +32,7 @@ class Article:
     author: str | None = None  # the authors joined with "; "
     published_at: str | None = None
     authors: list[str] = field(default_factory=list)
-    date_source: str | None = None  # jsonld, meta, time, feed or htmldate (extraction.dates)
+    date_source: str | None = None  # jsonld, meta, time, url, feed or htmldate (extraction.dates)
     feed_published_at: str | None = None  # the feed's or news sitemap's date, when it gave one
     language: str | None = None
     sitename: str | None = None

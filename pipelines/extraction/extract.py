@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 import trafilatura
-from trafilatura.settings import Document, set_date_params
+from trafilatura.settings import DEFAULT_CONFIG, Document, set_date_params, use_config
 from trafilatura.utils import load_html
 
 from pipelines.extraction.article import MIN_WORDS, Article, merge_hints, word_count
@@ -37,6 +37,10 @@ _LANG_ALIASES = {
     "wuu": "zh", "yue": "zh", "zh-hans": "zh", "zh-hant": "zh", "iw": "he", "in": "id", "jw": "jv",
 }  # fmt: skip
 _LANGUAGE_SAMPLE = 3000
+# trafilatura takes its flat fallback (headline, byline and paragraphs on one line) below
+# MIN_EXTRACTED_SIZE characters (250); a Han, kana or Hangul character carries about as
+# much as two and a half Latin ones, so a page headed in those scripts needs 100
+_CJK_MIN_EXTRACTED = 100
 
 
 def decode(body: str | bytes, encoding: str | None) -> str | bytes:
@@ -182,7 +186,8 @@ def extract(html: str | bytes, url: str, *, language: str | None = None) -> Arti
         meta = None
     # the page's own date wins over htmldate's guess: then htmldate need not search the text
     own_date = bool(meta and meta.published_at)
-    doc = _trafilatura(tree, url, own_date)  # trafilatura works on a copy: *tree* stays whole
+    cjk = _cjk(meta.title if meta and meta.title else _page_title(tree))
+    doc = _trafilatura(tree, url, own_date, cjk)  # trafilatura works on a copy: *tree* stays whole
     text = (doc.text or "").strip() if doc else ""
     if word_count(text) < MIN_WORDS:  # perhaps rendered by the browser only
         try:
@@ -190,7 +195,7 @@ def extract(html: str | bytes, url: str, *, language: str | None = None) -> Arti
         except Exception:  # noqa: BLE001 - a malformed payload is only a missed fallback
             streamed = None
         if streamed:
-            doc = _trafilatura(_parse(streamed), url, own_date)
+            doc = _trafilatura(_parse(streamed), url, own_date, cjk)
             text = (doc.text or "").strip() if doc else ""
     if doc is None or word_count(text) < MIN_WORDS:  # also an empty text
         return None
@@ -204,7 +209,7 @@ def extract(html: str | bytes, url: str, *, language: str | None = None) -> Arti
     if not published:  # htmldate's guess, the weakest evidence
         published = valid_date(to_utc_iso(doc.date))
         date_source = "htmldate" if published else None
-    text = trim_text(text, title) or text  # after the authors: a byline may follow the heading
+    text = trim_text(text, title, authors) or text  # the heading and the byline atop it
     return Article(
         url=article_url,
         title=title,
@@ -221,9 +226,32 @@ def extract(html: str | bytes, url: str, *, language: str | None = None) -> Arti
     )
 
 
-def _trafilatura(tree: Any, url: str, own_date: bool = False) -> Document | None:
+def _cjk(title: str | None) -> bool:
+    """*title* is written in Han, kana or Hangul (a third of its letters at least)."""
+    letters = len(_LETTER.findall(title or ""))
+    scripts = len(HAN_CHAR.findall(title or "")) + len(_KANA.findall(title or ""))
+    return bool(letters) and scripts + len(_HANGUL.findall(title or "")) >= letters / 3
+
+
+def _page_title(tree: Any) -> str:
+    return " ".join(str(t) for t in tree.xpath("//title/text()")[:1])
+
+
+_CJK_CONFIG: list[Any] = []  # trafilatura's configuration for CJK pages, built once
+
+
+def _cjk_config() -> Any:
+    if not _CJK_CONFIG:
+        config = use_config()
+        config.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(_CJK_MIN_EXTRACTED))
+        _CJK_CONFIG.append(config)
+    return _CJK_CONFIG[0]
+
+
+def _trafilatura(tree: Any, url: str, own_date: bool = False, cjk: bool = False) -> Document | None:
     """trafilatura's text and metadata of *tree*. With *own_date* (the page's metadata gave
-    the date, which wins), htmldate looks only at the markup, not through the whole text."""
+    the date, which wins), htmldate looks only at the markup, not through the whole text;
+    with *cjk* (a page headed in Han, kana or Hangul), a shorter text is its main text."""
     if tree is None:
         return None
     try:
@@ -235,6 +263,7 @@ def _trafilatura(tree: Any, url: str, own_date: bool = False) -> Document | None
             include_comments=False,
             include_tables=True,
             include_images=False,
+            config=_cjk_config() if cjk else DEFAULT_CONFIG,
         )
     except Exception:  # noqa: BLE001 - trafilatura may raise on pathological trees
         return None

@@ -70,4 +70,27 @@ The dev-set figure is optimistic (the themes were written with it at hand); the 
 is the fairer estimate of what a new set of the same kind gives. A new relevance signal
 goes into the scorer with a variant in ``tests/bench/relevance_ablation.py`` that switches
 it off, to show what it buys.
+
+Languages: the glossary
+-----------------------
+``config/glossary.toml``, beside ``themes.toml`` and read with it
+(:mod:`pipelines.scoring.glossary`), gives each concept its local forms in the languages the
+analysts read (Japanese, Korean, Vietnamese, Thai, Indonesian, French, Spanish, Portuguese,
+Italian, German, Dutch, Polish, Russian, Ukrainian, Turkish, Arabic, Hindi): local release
+titles, genre words, soft-power terms, and per language the words for China, for China as a
+market or venue ("in China", 中国市場) and for other countries and their cultural industries.
+Titles and names count anywhere; generic local words sit in a ``context`` table and count,
+like the themes' context terms, only where China is the subject near them
+(:mod:`pipelines.scoring.subject`: "Japanese anime tops the box office in China" does not
+unlock "box office"; "the Chinese film market" names no Chinese film). Each script is matched
+as it is written (:mod:`pipelines.scoring.matcher`: Thai and hangul anywhere, katakana as a
+word, Arabic after joined clitics), and the evidence names the local form that matched.
+``limits_resistance`` is a secondary theme: listed beside the others when its own words are
+there, never the reason an article is relevant. Gates: the multilingual dev set
+(``../shared/data/relevance-dev-multilingual.jsonl``, 155 excerpts in 16 languages),
+``python tests/quality/eval_relevance.py --data ...multilingual.jsonl --check`` (per
+language group and language, ``relevance_multilingual`` in ``baselines.json``); 252 real
+general-news pages, ``python tests/quality/eval_news_stream.py --check`` (none flagged); and
+``python tests/quality/relevance_crossval.py`` for figures the tuning did not see (k-fold by
+item, words fitted to one item, ablations of each subject rule).
 """

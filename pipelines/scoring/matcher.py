@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from storage.scripts import HAN, normalise  # normalise: shared with the concept search
 
@@ -61,16 +60,20 @@ _HANGUL_RUN = re.compile("[\uac00-\ud7af]+")
 _THAI_CHAR = re.compile("[\u0e00-\u0e7f]")
 
 _Trie = dict[str, "_Trie"]
+_ANY = r"\w*"  # what a * stands for in an alias
+_WILD_CACHE = 50_000  # words matched by a wildcard alias, remembered with the alias they match
 
 
-@dataclass(frozen=True)
-class Hit(Generic[Owner]):
-    """One alias found in a text: where (``start``, ``end``), what (``alias``), whose."""
+class Hit(NamedTuple, Generic[Owner]):
+    """One alias found in a text: where (``start``, ``end``), what (``alias``: the words
+    found), whose, and ``key``: the alias as configured (normalised; ``chinese film*`` where
+    ``alias`` is ``chinese films``)."""
 
     start: int
     end: int
     alias: str
     owners: tuple[Owner, ...]
+    key: str
 
 
 def token_length(text: str) -> float:
@@ -96,48 +99,45 @@ class Matcher(Generic[Owner]):
 
     def __init__(self, aliases: Mapping[str, Sequence[Owner]]):
         self._exact: dict[str, list[Owner]] = {}
-        self._wild: list[tuple[str, re.Pattern[str], list[Owner]]] = []
-        trie: _Trie = {}
+        self._wild: list[tuple[str, str, list[Owner]]] = []  # alias, its regex, owners
+        self._wild_cache: dict[str, int | None] = {}
+        # One trie per script the aliases start with, which says what may precede them (one
+        # look-behind for the whole group, which fails fast inside words) and, for alphabetic
+        # scripts, what may follow (one end-of-word check for the whole group: the engine
+        # backtracks to a shorter alias when the longest does not end a word). Character
+        # classes are costly to compile, so each is written once per group, not per alias.
+        groups: dict[str, _Trie] = {"arabic": {}, "word": {}, "katakana": {}, "other": {}}
         for alias, owners in aliases.items():
-            tokens = _tokens(alias)
-            if not tokens:
+            if not alias or alias[0] == "*":
                 continue
+            kind = _kind(alias[0])
+            tokens = _tokens(alias, ends=kind not in ("arabic", "word"))
             if "*" in alias:
-                self._wild.append((alias, re.compile("".join(tokens)), list(owners)))
+                self._wild.append((alias, "".join(tokens), list(owners)))
             else:
                 self._exact.setdefault(alias, []).extend(owners)
-            node = trie
+            node = groups[kind]
             for token in tokens:
                 node = node.setdefault(token, {})
             node[""] = {}
-        # Each branch of the trie's root starts in one script, which says what may precede
-        # it (one look-behind for the whole group, which fails fast inside words). A
-        # look-ahead on the set of first characters rejects most positions in one step.
-        groups: dict[str, _Trie] = {"arabic": {}, "word": {}, "katakana": {}, "other": {}}
-        for key, child in trie.items():
-            first = key.lstrip("\\")
-            kind = (
-                "arabic"
-                if re.match(ARABIC, first)
-                else "word"
-                if re.match(WORD, first)
-                else "katakana"
-                if re.match(KATAKANA, first)
-                else "other"
-            )
-            groups[kind][key] = child
-        before = {
-            "arabic": _ARABIC_START,
-            "word": f"(?<!{WORD})",
-            "katakana": f"(?<!{KATAKANA})",
-            "other": "",
+        around = {
+            "arabic": (_ARABIC_START, f"(?!{WORD})"),
+            "word": (f"(?<!{WORD})", f"(?!{WORD})"),
+            "katakana": (f"(?<!{KATAKANA})", ""),
+            "other": ("", ""),
         }
+        # a look-ahead on the set of first characters rejects most positions in one step
         parts = [
-            f"{before[kind]}(?=[{''.join(group)}])(?:{_trie_regex(group)})"
+            f"(?=[{''.join(group)}]){around[kind][0]}(?:{_trie_regex(group)}){around[kind][1]}"
             for kind, group in groups.items()
             if group
         ]
-        self._pattern = re.compile("|".join(parts)) if parts else None
+        firsts = "".join(key for group in groups.values() for key in group)
+        self._pattern = re.compile(f"(?=[{firsts}])(?:{'|'.join(parts)})") if parts else None
+        # the wildcard aliases in one pattern: the first that matches the words found wins
+        self._wild_pattern = re.compile(
+            "|".join(f"(?P<w{i}>{pattern})" for i, (_a, pattern, _o) in enumerate(self._wild))
+        )
 
     def find(self, text: str) -> list[Hit[Owner]]:
         """Every hit in a normalised text, in order. ``alias`` is the alias as configured
@@ -146,13 +146,26 @@ class Matcher(Generic[Owner]):
         if self._pattern is None or not text:
             return hits
         for match in self._pattern.finditer(text):
-            alias = match.group()
+            alias = key = match.group()
             owners = self._exact.get(alias)
             if owners is None:
-                owners = next((o for _a, p, o in self._wild if p.fullmatch(alias)), [])
+                index = self._wild_index(alias)
+                if index is None:
+                    continue
+                key, _pattern, owners = self._wild[index]
             if owners:
-                hits.append(Hit(match.start(), match.end(), alias, tuple(owners)))
+                hits.append(Hit(match.start(), match.end(), alias, tuple(owners), key))
         return hits
+
+    def _wild_index(self, words: str) -> int | None:
+        """The wildcard alias that matched *words* (the first in order), remembered."""
+        if words not in self._wild_cache:
+            if len(self._wild_cache) >= _WILD_CACHE:
+                self._wild_cache.clear()
+            found = self._wild_pattern.fullmatch(words) if self._wild else None
+            group = found.lastgroup if found is not None else None
+            self._wild_cache[words] = int(group[1:]) if group else None
+        return self._wild_cache[words]
 
     def scan(self, text: str) -> dict[Owner, dict[str, int]]:
         """Hits in a normalised text: owner -> what matched -> count. What matched is the
@@ -166,25 +179,54 @@ class Matcher(Generic[Owner]):
         return found
 
 
-def _tokens(alias: str) -> list[str]:
-    """Regex pieces of a normalised alias: one per character, a wildcard, an end boundary."""
+def _kind(char: str) -> str:
+    """The script group of an alias that starts with *char*."""
+    if re.match(ARABIC, char):
+        return "arabic"
+    if re.match(WORD, char):
+        return "word"
+    return "katakana" if re.match(KATAKANA, char) else "other"
+
+
+def _tokens(alias: str, ends: bool) -> list[str]:
+    """Regex pieces of a normalised alias: one per character, a wildcard (any letters: \\w, a
+    class that compiles fast), and with *ends* its own end check (the groups of
+    alphabetic scripts check the end once for all their aliases)."""
     tokens: list[str] = []
     for index, char in enumerate(alias):
         if char == "*" and index and re.match(WORD, alias[index - 1]):
-            tokens.append(f"{WORD}*")
+            tokens.append(_ANY)
         elif char != "*":
             tokens.append(re.escape(char))
-    if tokens and (alias[-1] == "*" or re.match(WORD, alias[-1])):
-        tokens.append(f"(?!{WORD})")  # an alphabetic alias (or wildcard) ends a word
-    elif tokens and re.match(KATAKANA, alias[-1]):
+    if ends and tokens and (alias[-1] == "*" or re.match(WORD, alias[-1])):
+        tokens.append(f"(?!{WORD})")  # an alphabetic ending ends a word
+    elif ends and tokens and re.match(KATAKANA, alias[-1]):
         tokens.append(f"(?!{KATAKANA})")  # a katakana alias ends a katakana word
     return tokens
 
 
+def _specificity(token: str) -> int:
+    return 2 if token.startswith("(?!") else 1 if token == _ANY else 0
+
+
+def _words(node: _Trie) -> int:
+    """How many more words the longest alias under *node* has (spaces on its deepest path)."""
+    return max(
+        (_words(child) + (token == "\\ ") for token, child in node.items() if token), default=0
+    )
+
+
 def _trie_regex(node: _Trie) -> str:
     """Regex of a trie node: its branches as one alternation, made optional (greedily, so the
-    longest alias wins) when an alias may also end here."""
-    branches = [token + _trie_regex(child) for token, child in node.items() if token]
+    longest alias wins) when an alias may also end here. Branches go from the one that leads
+    to the longest phrase (most words) to the shortest, and among equals from the most
+    specific to the least (a character, then a wildcard, then an end-of-word check), so that
+    the longer alias is tried first: "китайск* кинорын*" before "китайск*", "china's market"
+    before "china" ends, "chinesischen kinos" before "chinesisch*" takes the whole word."""
+    tokens = sorted(
+        (t for t in node if t), key=lambda t: (-_words(node[t]) - (t == "\\ "), _specificity(t))
+    )
+    branches = [token + _trie_regex(node[token]) for token in tokens]
     ends = "" in node
     if not branches:
         return ""

@@ -10,20 +10,33 @@ How a score is made
 -------------------
 1. Title and body are normalised and scanned once each by the themes' compiled matcher
    (:mod:`pipelines.scoring.matcher`): Latin-script aliases on word boundaries, Chinese anywhere.
-2. Each *concept* (one line of the themes file: several aliases, one weight) gets a BM25-style
-   term frequency: title hits count ``TITLE_WEIGHT`` times, body hits are divided by a length
-   factor (a long article needs more mentions), and the total saturates (the tenth mention
-   adds little). Its points are ``weight * saturated_tf``.
-3. *Context* concepts (generic words such as "box office") earn points only when China anchors
-   are present and not outnumbered by other-country anchors (Korea, Japan, Hollywood ...).
+2. Each hit is counted or not. A *generic* word (a context concept's alias, or a local form
+   from a glossary ``context`` table: "box office", 興行収入, "turismo cultural") counts only
+   where China is the subject near it (:mod:`pipelines.scoring.subject`: China anchors and the
+   themes' own names near it, against other countries, their works and the headline's
+   countries; "in China" or "the Chinese market" alone make China a venue, not the subject).
+   A name (Ne Zha 2, 中国ドラマ) counts unless a venue or another country's phrase holds it
+   ("中国映画市場", "the Chinese film market").
+3. Each *concept* (one line of the themes file: several aliases, one weight) gets a BM25-style
+   term frequency of its counted hits: title hits count ``TITLE_WEIGHT`` times, body hits are
+   divided by a length factor (a long article needs more mentions), and the total saturates
+   (the tenth mention adds little). Its points are ``weight * saturated_tf``; the generic share
+   is scaled by how much the article as a whole is about China (``Subject.article_factor``).
 4. A theme's score is ``1 - exp(-points / SCALE)``; the overall relevance uses the points of
-   all distinct concepts together, so several themes reinforce each other.
+   all distinct concepts together, so several themes reinforce each other. A *secondary*
+   theme's generic words (``limits_resistance``: "propaganda", closures, "criticism") add to
+   its own score only: they say how an on-topic story is framed, not that it is on topic.
 5. The article is relevant when its relevance reaches the threshold of its *main theme* (the
    highest score, the first in file order on a tie): the theme's own ``threshold`` in
-   ``themes.toml`` when it sets one, else the ``relevance.threshold`` setting.
+   ``themes.toml`` when it sets one, else the ``relevance.threshold`` setting. A strong name
+   (weight ``STRONG_WEIGHT`` or more) in the headline, or twice in the body, gives at least
+   ``STRONG_FLOOR`` (the default threshold) on its own.
+6. A relevant article lists the themes near its strongest, and a secondary theme whose own
+   score reaches ``SECONDARY_SHARE``.
 
-The constants below are module globals on purpose: ``tests/bench/relevance_ablation.py``
-switches them one at a time.
+The constants below (and those of :mod:`pipelines.scoring.subject`) are module globals on
+purpose: ``tests/bench/relevance_ablation.py`` and ``tests/quality/relevance_crossval.py``
+switch them one at a time.
 """
 
 from __future__ import annotations
@@ -55,11 +68,17 @@ SCALE = 3.3  # points -> score: 1 - exp(-points / SCALE); one strong mention is 
 # its points count this much (a name-drop of a famous title in an unrelated story).
 LONE_MENTION = 0.5
 # A strong name (weight at least STRONG_WEIGHT: a title such as Ne Zha 2, hanfu) in the headline
-# or seen twice in the body is what the article is about: it reaches the threshold on its own.
+# or seen twice in the body is what the article is about: its relevance is at least STRONG_FLOOR
+# (the default threshold), whatever else it holds.
 STRONG_WEIGHT = 2.5
+STRONG_FLOOR = DEFAULT_THRESHOLD
 STRONG_ALONE = True
 THEME_SHARE = 1.0
 THEME_RELATIVE = 0.4
+# A secondary theme (themes.toml: secondary = true, limits_resistance) is also listed beside the
+# others when its own score reaches this: one telling word (a closure, "propaganda") near
+# China, or two weaker ones.
+SECONDARY_SHARE = 0.25
 
 # Bad input must never be slow or crash: only the first MAX_BODY_CHARS characters of the body
 # (and MAX_TITLE_CHARS of the title) are scanned. News articles are far shorter; a 10 MB
@@ -111,13 +130,14 @@ def score(article: object, themes: Themes, threshold: float = DEFAULT_THRESHOLD)
     article_factor = subject.article_factor()
     length_norm = max(1.0, 1 - B + B * (subject.length / AVG_LENGTH))
 
+    secondary = {theme.key for theme in themes.themes if theme.secondary}
     found: dict[int, _Found] = {}
     for hits, is_title in ((in_title, True), (in_body, False)):
         for hit in hits:
             for index in hit.owners:
                 concept = themes.concepts[index]
                 seen = found.setdefault(index, _Found())
-                seen.add(concept, hit.alias, is_title, subject, hit.start)
+                seen.add(concept, hit, is_title, subject, concept.theme in secondary)
 
     points_by_theme = {theme.key: 0.0 for theme in themes.themes}
     evidence: Evidence = {theme.key: [] for theme in themes.themes}
@@ -132,8 +152,10 @@ def score(article: object, themes: Themes, threshold: float = DEFAULT_THRESHOLD)
         if generic:  # generic hits count as much as China is the article's subject
             points *= (free + generic * article_factor) / tf
         points_by_theme[concept.theme] += points
+        # A secondary theme's generic words count for it alone, not for the relevance.
+        counted = points * free / tf if concept.theme in secondary and tf else points
         # The same concept listed under two themes counts once in the overall relevance.
-        best_by_concept[concept.aliases] = max(points, best_by_concept.get(concept.aliases, 0.0))
+        best_by_concept[concept.aliases] = max(counted, best_by_concept.get(concept.aliases, 0.0))
         strong = strong or (
             concept.weight >= STRONG_WEIGHT and (seen.title_free >= 1 or seen.body_free >= 2)
         )
@@ -160,11 +182,10 @@ def score(article: object, themes: Themes, threshold: float = DEFAULT_THRESHOLD)
     relevance = round(_squash(sum(best_by_concept.values())), 4)
     threshold = threshold_for(theme_scores, themes.thresholds, threshold)
     if strong and STRONG_ALONE:  # a strong name in the headline, or seen twice, is the story
-        relevance = max(relevance, threshold)
+        relevance = max(relevance, STRONG_FLOOR)
     relevant = relevance >= threshold
-    return Relevance(
-        relevance, relevant, _listed(theme_scores, threshold, relevant), theme_scores, evidence
-    )
+    listed = _listed(theme_scores, threshold, relevant, secondary)
+    return Relevance(relevance, relevant, listed, theme_scores, evidence)
 
 
 class _Found:
@@ -187,10 +208,17 @@ class _Found:
         self.title_free = self.body_free = 0
         self.title_generic = self.body_generic = 0
 
-    def add(self, concept: Concept, alias: str, is_title: bool, subject: Subject, at: int) -> None:
-        self.aliases.add(alias)
-        generic = concept.generic(alias)
-        counts = not generic or subject.near(is_title, at)
+    def add(
+        self, concept: Concept, hit: Hit[int], is_title: bool, subject: Subject, secondary: bool
+    ) -> None:
+        """Count *hit*: a generic word where China is the subject near it (the headline's
+        countries aside for a *secondary* theme), a name unless a venue holds it."""
+        self.aliases.add(hit.alias)
+        generic = concept.generic(hit.key)
+        if generic:
+            counts = subject.near(is_title, hit.start, headline=not secondary)
+        else:  # a name inside "the Chinese film market" names no work: it does not count
+            counts = not subject.covered(is_title, hit.start, hit.end)
         if is_title:
             self.title += 1
             self.title_free += counts and not generic
@@ -201,25 +229,32 @@ class _Found:
             self.body_generic += counts and generic
 
 
-def _names(hits: Sequence[Hit[int]], themes: Themes) -> list[int]:
-    """Positions of the hits of the themes' own names and titles (not generic words): in
-    an article, they make China the subject of the words near them."""
+def _names(hits: Sequence[Hit[int]], themes: Themes) -> list[tuple[int, int]]:
+    """Where the themes' own names and titles (not generic words) are: in an article, they
+    make China the subject of the words near them."""
     return [
-        hit.start
+        (hit.start, hit.end)
         for hit in hits
-        if any(not themes.concepts[i].generic(hit.alias) for i in hit.owners)
+        if any(not themes.concepts[i].generic(hit.key) for i in hit.owners)
     ]
 
 
-def _listed(theme_scores: Mapping[str, float], threshold: float, relevant: bool) -> list[str]:
-    """The themes a relevant article is about, strongest first."""
+def _listed(
+    theme_scores: Mapping[str, float], threshold: float, relevant: bool, secondary: set[str]
+) -> list[str]:
+    """The themes a relevant article is about, strongest first: those near the strongest,
+    and a secondary theme (limits and resistance) with a clear score of its own."""
     if not relevant:
         return []
     top = max(theme_scores.values())
     return [
         key
         for key, value in sorted(theme_scores.items(), key=lambda kv: -kv[1])
-        if value > 0 and value >= THEME_SHARE * threshold and value >= THEME_RELATIVE * top
+        if value > 0
+        and (
+            (value >= THEME_SHARE * threshold and value >= THEME_RELATIVE * top)
+            or (key in secondary and value >= SECONDARY_SHARE)
+        )
     ] or [max(theme_scores, key=theme_scores.__getitem__)]
 
 

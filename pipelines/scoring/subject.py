@@ -2,22 +2,26 @@
 
 A generic word ("box office", "UNESCO", "soft power", a local word for drama or tourism)
 says something about China only where China is what the sentence is about. Anchors are of
-three kinds (``themes.toml`` and ``glossary.toml``, ``[anchors]`` and per language):
+three kinds (``[anchors]`` of ``themes.toml``, and per language in ``glossary.toml``):
 
-- **china**: China and Chinese in every language, and the hits of the themes' own terms
-  (a Chinese title or name: "Ne Zha 2 broke box office records" is about a Chinese work);
+- **china**: China and Chinese in every language, and the hits of the themes' own names
+  (a Chinese title: "Ne Zha 2 broke box office records" is about a Chinese work);
+- **other**: other countries, their people, works and industries (Korea, K-drama, Japan,
+  anime, Hollywood, foreign films, Germany, Thailand ...);
 - **venue**: China as a market or a place where something else happens ("in China", "the
-  Chinese box office", 中国市場, в Китае, Çin'de): Japanese anime or Hollywood doing well in
-  China, a UNESCO session held in China;
-- **other**: other countries and their works and industries (Korea, Japan, Hollywood, anime,
-  Germany, Thailand ...).
+  Chinese box office", "Chinese tourists", 中国市場, в Китае, Çin'de). A venue phrase takes
+  the word for China out of the count: alone, it makes China neither the subject nor someone
+  else (``VENUE_WEIGHT``); a name inside it ("the Chinese film market") names no work.
 
-A generic hit counts when the anchors near it (``WINDOW`` words on each side, or the title
-for a hit in the title) say China is the subject: at least one china anchor, and no more
-other-country anchors; near a venue or another country alone it does not count. With no
-anchor near, the article decides: its headline names China and no other country, or China
-is mentioned at least as often as the other countries. On top of that, as before, the
-article must mention China often enough for its length (:meth:`Subject.article_factor`).
+A generic hit counts when China outweighs the others near it: each anchor within
+``WINDOW`` words weighs ``1 / (1 + distance / NEAREST)``, and each anchor of the headline
+weighs ``HEADLINE`` near every word of the body (the headline says what the article is
+about: "K-dramas are popular again in China" is about K-dramas). So "Japanese anime tops
+the box office in China" leaves "box office" uncounted, while "the Chinese animated film
+drew crowds at the box office in Paris" counts it. With too little near a word
+(``MIN_NEAR``), the article decides: its headline names China and no other country, or it
+mentions China at least as often as the others. On top of that, as before, the article must
+mention China often enough for its length (:meth:`Subject.article_factor`).
 """
 
 from __future__ import annotations
@@ -34,28 +38,40 @@ __all__ = ["ANCHOR_EVERY", "WINDOW", "Subject"]
 WINDOW = 40.0  # words on each side of a generic hit in which an anchor is "near"
 ANCHOR_EVERY = 400.0  # generic terms need a China anchor per this many words of body
 LOCAL_SUBJECT = True  # False: the article-level rule alone (the scorer before issue 26)
+NEAREST = 3.0  # an anchor this many words away weighs half as much as one next to the word
+HEADLINE = 1.0  # what each anchor of the headline weighs near every generic word of the body
+MIN_NEAR = 0.25  # less than this near a word (an anchor over ~9 words away): the article decides
+VENUE_WEIGHT = 0.0  # how much a venue anchor ("in China") weighs against China as the subject
 
 
 @dataclass(frozen=True)
 class _Part:
-    """The anchors of one part (title or body): positions per kind, sorted."""
+    """The anchors of one part (title or body): (start, end) spans per kind, sorted."""
 
-    china: tuple[int, ...]
-    other: tuple[int, ...]
-    venue: tuple[int, ...]
+    china: tuple[tuple[int, int], ...]
+    other: tuple[tuple[int, int], ...]
+    venue: tuple[tuple[int, int], ...]
 
     @staticmethod
-    def of(anchors: Iterable[Hit[int]], names: Iterable[int]) -> _Part:
-        kinds: dict[int, list[int]] = {CHINA: [], OTHER: [], VENUE: []}
+    def of(anchors: Iterable[Hit[int]], names: Iterable[tuple[int, int]]) -> _Part:
+        kinds: dict[int, list[tuple[int, int]]] = {CHINA: [], OTHER: [], VENUE: []}
         for hit in anchors:
             # an anchor both China and venue (a word in two lists) is a venue
             owner = VENUE if VENUE in hit.owners else hit.owners[0]
-            kinds[owner].append(hit.start)
+            kinds[owner].append((hit.start, hit.end))
         kinds[CHINA].extend(names)
         return _Part(*(tuple(sorted(kinds[k])) for k in (CHINA, OTHER, VENUE)))
 
-    def count(self, kind: tuple[int, ...], low: float, high: float) -> int:
-        return sum(1 for p in kind if low <= p <= high)
+
+def _weight(spans: Sequence[tuple[int, int]], at: int, span: float, word: float) -> float:
+    """Closeness of the anchors *spans* to position *at*: each within *span* characters weighs
+    1 / (1 + distance / NEAREST words), so the nearest anchor counts most."""
+    total = 0.0
+    for start, end in spans:
+        distance = 0 if start <= at < end else min(abs(at - start), abs(at - end))
+        if distance <= span:
+            total += 1.0 / (1.0 + distance / (NEAREST * word))
+    return total
 
 
 class Subject:
@@ -67,17 +83,21 @@ class Subject:
         body: str,
         title_anchors: Sequence[Hit[int]],
         body_anchors: Sequence[Hit[int]],
-        title_names: Iterable[int] = (),
-        body_names: Iterable[int] = (),
+        title_names: Iterable[tuple[int, int]] = (),
+        body_names: Iterable[tuple[int, int]] = (),
     ):
         self._title = _Part.of(title_anchors, ())
         self._body = _Part.of(body_anchors, ())
         # the themes' own terms (titles, names) are china anchors near generic words, not
-        # in the article's counts (those stay the anchors' alone)
+        # in the article's counts (those stay the anchors' alone), unless a venue or another
+        # country's anchor holds them
+        title_names = [n for n in title_names if not self.covered(True, *n)]
+        body_names = [n for n in body_names if not self.covered(False, *n)]
         self._title_near = _Part.of(title_anchors, title_names)
         self._body_near = _Part.of(body_anchors, body_names)
         self.length = token_length(body)
-        self._span = WINDOW * len(body) / max(self.length, 1.0)  # WINDOW words in characters
+        self._word = len(body) / max(self.length, 1.0)  # characters per word
+        self._title_word = len(title) / max(token_length(title), 1.0)
         t, b = self._title, self._body
         self.china = len(t.china) + len(b.china) + len(t.venue) + len(b.venue)
         self.other = len(t.other) + len(b.other)
@@ -85,6 +105,9 @@ class Subject:
         self._article = len(t.china) + len(b.china) >= 1 and (
             len(t.china) + len(b.china) >= len(t.other) + len(b.other)
         )
+        # what the headline is about weighs on every generic word of the body
+        self._title_china = HEADLINE * len(self._title_near.china)
+        self._title_other = HEADLINE * len(t.other)
 
     def article_factor(self) -> float:
         """How much generic terms count in this article as a whole: fully when China is
@@ -96,19 +119,28 @@ class Subject:
             self.china / (1 + self.length / ANCHOR_EVERY),
         )
 
-    def near(self, in_title: bool, position: int) -> bool:
-        """Whether China is the subject at *position* of the title (*in_title*) or body."""
+    def covered(self, in_title: bool, start: int, end: int) -> bool:
+        """Whether a term's hit lies inside a venue or other-country anchor ("中国映画市場",
+        "the Chinese film market"): there a name names a market or someone else's work."""
+        part = self._title if in_title else self._body
+        return any(s <= start and end <= e for s, e in (*part.venue, *part.other))
+
+    def near(self, in_title: bool, position: int, headline: bool = True) -> bool:
+        """Whether China is the subject at *position* of the title (*in_title*) or body;
+        without *headline*, the anchors near it alone decide (the headline's countries are
+        not weighed: for a secondary theme, whose article is about China by other words)."""
         if not LOCAL_SUBJECT:
             return True
-        if in_title:
-            part, low, high = self._title_near, 0.0, float("inf")
-        else:
-            part, low, high = self._body_near, position - self._span, position + self._span
-        china = part.count(part.china, low, high)
-        other = part.count(part.other, low, high)
-        venue = part.count(part.venue, low, high)
-        if china:
-            return china >= other
-        if other or venue:
-            return False
+        part = self._title_near if in_title else self._body_near
+        word = self._title_word if in_title else self._word
+        span = float("inf") if in_title else WINDOW * word
+        china = _weight(part.china, position, span, word)
+        against = _weight(part.other, position, span, word) + VENUE_WEIGHT * _weight(
+            part.venue, position, span, word
+        )
+        if headline and not in_title:
+            china += self._title_china
+            against += self._title_other
+        if china + against >= MIN_NEAR:
+            return china > 0 and china >= against
         return self._headline or self._article

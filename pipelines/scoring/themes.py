@@ -50,6 +50,7 @@ _THEME_FIELDS: dict[str, type | tuple[type, ...]] = {
     "terms": dict,
     "context": dict,
     "threshold": (int, float),
+    "secondary": bool,
 }
 _REQUIRED = ("label", "description", "terms")
 
@@ -70,12 +71,12 @@ class Concept:
     written: tuple[tuple[str, str], ...] = ()  # (normalised alias, alias as written)
     line: str = ""  # the key of its line in the themes file, as written
     # local forms (glossary ``context`` tables) that count only where China is the subject,
-    # as the term matcher reports them (normalised); a context concept's aliases all do
+    # normalised as configured; a context concept's aliases all do
     needs_china: frozenset[str] = frozenset()
 
     def generic(self, alias: str) -> bool:
-        """Whether a hit of *alias* (as the matcher reports it) counts only where China is
-        the subject: every alias of a context concept, the glossary's context forms."""
+        """Whether a hit of *alias* (as configured: a matcher hit's ``key``) counts only where
+        China is the subject: every alias of a context concept, the glossary's context forms."""
         return self.context or alias in self.needs_china
 
     def shown(self, alias: str) -> str:
@@ -90,6 +91,8 @@ class Theme:
     description: str
     concepts: tuple[Concept, ...]
     threshold: float | None = None  # relevance needed when this is the main theme
+    # listed beside the article's other themes; its context words do not make it relevant
+    secondary: bool = False
 
 
 @dataclass(frozen=True)
@@ -283,15 +286,17 @@ def _theme(key: str, entry: Any, fail: _Fail) -> Theme:
         if name not in _THEME_FIELDS:
             raise fail(
                 f"{where}.{name}",
-                "is not a known key (label, description, terms, context, threshold)",
+                "is not a known key (label, description, terms, context, threshold, secondary)",
             )
     for name in _REQUIRED:
         if name not in entry:
             raise fail(f"{where}.{name}", "is missing")
     for name, typ in _THEME_FIELDS.items():
-        if name in entry and (not isinstance(entry[name], typ) or isinstance(entry[name], bool)):
+        if name in entry and (
+            not isinstance(entry[name], typ) or (isinstance(entry[name], bool) and typ is not bool)
+        ):
             kind = "a string" if typ is str else f"a table ([{where}.{name}])"
-            kind = "a number" if name == "threshold" else kind
+            kind = "a number" if name == "threshold" else "true or false" if typ is bool else kind
             raise fail(f"{where}.{name}", f"must be {kind}, not {entry[name]!r}")
     for name in ("label", "description"):
         if not entry[name].strip():
@@ -331,4 +336,5 @@ def _theme(key: str, entry: Any, fail: _Fail) -> Theme:
         " ".join(entry["description"].split()),
         tuple(concepts),
         None if threshold is None else float(threshold),
+        bool(entry.get("secondary", False)),
     )

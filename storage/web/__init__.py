@@ -70,6 +70,31 @@ is indexed again when it is first opened (migration ``m014_search_han_characters
 ``python tests/bench/canned_queries.py`` times every canned query on 100,000 articles (all
 under 200 ms).
 
+Limits
+------
+Every request has a bounded cost (issue 27), whoever sends it:
+
+- a search (the concept search's ``q``, the table's ``_search``) of at most 500 characters
+  and 500 words and phrases once names are expanded to their spellings, else 400 saying
+  why (:mod:`storage.web.search_size`); FTS5's ``snippet()`` only on a text of at most
+  4,000 tokens, an excerpt found in one pass beyond (:mod:`storage.search`);
+- every read of the archive interrupted at ``sql_time_limit_ms``, even inside one long
+  step of SQLite; a string or blob of at most 16 MiB (``zeroblob(150000000)`` is refused),
+  a query's rows of at most 64 MiB of text and blobs (:mod:`storage.web.sql_limits`);
+- arbitrary SQL (``?sql=``, the SQL box, ``_where=``) for the person at the machine and
+  signed-in analysts; anonymous visitors from elsewhere only with ``anonymous_sql: true``
+  (:mod:`storage.web.arbitrary_sql`);
+- per client address: a request body of at most 1 MiB (else 413, unread), 10 sign-in
+  attempts a minute (5 at once; 30 a minute from everyone), 10 seconds of server time a
+  minute and 2 requests at once (else 429 with ``Retry-After``; the person at the machine
+  is held to the first two only), at most 200 connections in all
+  (:mod:`storage.web.request_limits`, the ``limits`` of ``plugins: culturewatch:``);
+- cookies are HttpOnly and the referrer policy ``same-origin``
+  (:mod:`storage.web.response_headers`), and a label posted from another origin (another
+  port of 127.0.0.1) is refused (:mod:`storage.web.labelling`);
+- an error page costs no more than a page: no traceback with locals in the log
+  (:mod:`storage.web.errors`).
+
 Screenshots
 -----------
 ``tests/test_browser.py`` and ``tests/test_front_browser.py`` take the README's screenshots

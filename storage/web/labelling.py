@@ -10,7 +10,15 @@ Reading is unchanged; writing a label is one POST route, ``/-/culturewatch/label
 - is protected by Datasette's CSRF protection (asgi-csrf): the form carries
   ``csrftoken()``. asgi-csrf lets a request without cookies through unchecked, so the
   route also refuses a POST without Datasette's CSRF cookie: a page elsewhere cannot post
-  a label in a browser that never opened the archive.
+  a label in a browser that never opened the archive. The cookie is HttpOnly
+  (:mod:`storage.web.response_headers`): cookies ignore ports, so a page served on another
+  port of 127.0.0.1 is sent it, but its scripts cannot read the token to put it in a form;
+- for the local actor, also refuses a POST whose ``Origin`` (else ``Referer``) is not this
+  server's own scheme, host and port (``null`` included): a page on another port of this
+  machine is another origin even where cookies see one site. The archive's pages are
+  served with ``Referrer-Policy: same-origin``, under which a browser names their origin
+  (under Datasette's ``no-referrer`` it sends ``null``); a client that sends neither header,
+  not a browser, relies on the token alone.
 
 The local actor is the person at the machine: a request from a loopback address, to a
 loopback host name (:func:`storage.web.loopback.is_loopback`, the rule ``browse`` applies to
@@ -28,6 +36,7 @@ The buttons are the template partial ``templates/_label_form.html``; the variabl
 from __future__ import annotations
 
 import sqlite3
+import urllib.parse
 from typing import Any
 
 from datasette.utils import actor_matches_allow
@@ -35,7 +44,7 @@ from datasette.utils.asgi import Forbidden, NotFound, Response
 
 from storage.labels import add_label
 from storage.web.hooks import hookimpl
-from storage.web.loopback import is_loopback, is_loopback_address
+from storage.web.loopback import is_local
 from storage.web.names import DATABASE_NAME
 
 __all__ = ["ACTION", "LOCAL_KEY", "PLUGIN", "ROUTE"]
@@ -51,30 +60,43 @@ def _config(datasette: Any) -> dict[str, Any]:
     return datasette.plugin_config(PLUGIN) or {}
 
 
-# headers a reverse proxy adds: a request through one comes from loopback for anyone
-_PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
-
-
-def _host_name(request: Any) -> str:
-    host = str(request.headers.get("host", ""))
-    if host.startswith("["):
-        return host.split("]")[0] + "]"
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
 @hookimpl()
 def actor_from_request(datasette: Any, request: Any) -> dict[str, Any] | None:
     config = _config(datasette)
     if not config.get("local_writes"):
         return None
     client = request.scope.get("client") or ("", 0)
-    if not is_loopback_address(str(client[0])):
-        return None
-    if not is_loopback(_host_name(request)):
-        return None
-    if any(request.headers.get(h) for h in _PROXY_HEADERS):  # relayed by a proxy: not local
+    if not is_local(str(client[0]), request.headers):  # relayed by a proxy: not local
         return None
     return {"id": str(config.get("local_user") or "local"), LOCAL_KEY: True}
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of *url*; None when it has none (``null``, garbage)."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS.get(scheme, 0)
+
+
+def _from_elsewhere(request: Any) -> str | None:
+    """The origin a browser says the POST came from (``Origin``, else ``Referer``), when it
+    is not this server's own (scheme, host and port of the request's ``Host``); None when it
+    is, or when the request names none."""
+    said = request.headers.get("origin") or request.headers.get("referer")
+    if said is None:
+        return None
+    scheme = str(request.scope.get("scheme") or "http")
+    own = _origin(f"{scheme}://{request.headers.get('host', '')}/")
+    return None if own is not None and _origin(said) == own else str(said)
 
 
 @hookimpl()
@@ -103,6 +125,9 @@ async def label_view(request: Any, datasette: Any) -> Response:
         raise Forbidden("labels are written from the article's page (CSRF token missing)")
     if not await datasette.permission_allowed(request.actor, ACTION, default=False):
         raise Forbidden("you may not label articles here: sign in first (README, Labelling)")
+    elsewhere = _from_elsewhere(request) if request.actor.get(LOCAL_KEY) else None
+    if elsewhere is not None:
+        raise Forbidden(f"labels are written from this archive's own pages, not {elsewhere}")
     form = await request.post_vars()
     article = str(form.get("article_id") or "")
     label = str(form.get("label") or "")

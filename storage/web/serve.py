@@ -17,6 +17,18 @@ them as plugin configuration (``plugins: culturewatch:``): ``themes`` (key -> la
 ``concepts`` (alias groups), passed in by the caller, which reads themes.toml. Whether a
 host is this machine is :func:`storage.web.loopback.is_loopback`; the names they share are
 in :mod:`storage.web.names`.
+
+Every request has a bounded cost (issue 27): :mod:`storage.web.sql_limits` (SQLite's limits
+on the connections, a result's size, and a watchdog that interrupts a read at the time
+limit, :func:`build_datasette` puts the archive under it), :mod:`storage.web.search_size`
+(a search too large refused with 400), :mod:`storage.web.arbitrary_sql` (arbitrary SQL for
+the person at the machine and signed-in actors; anyone only with ``anonymous_sql: true``),
+:mod:`storage.web.request_limits` (body size, sign-ins, server time and requests at once
+per client: the ``limits`` of ``plugins: culturewatch:``),
+:mod:`storage.web.response_headers` (HttpOnly cookies, referrer policy ``same-origin``) and
+:mod:`storage.web.errors` (no traceback with locals for a 404).
+:func:`serve` tells them whether it listens on loopback (``loopback``) and lets uvicorn
+hold at most :data:`CONNECTIONS` connections at once.
 """
 
 from __future__ import annotations
@@ -32,6 +44,7 @@ from storage.web.loopback import is_loopback
 from storage.web.names import DATABASE_NAME, PLUGIN
 
 __all__ = [
+    "CONNECTIONS",
     "DATABASE_NAME",
     "MetadataError",
     "SHIPPED_METADATA",
@@ -43,6 +56,7 @@ __all__ = [
 ]
 
 METADATA_FILE = "metadata.yml"
+CONNECTIONS = 200  # uvicorn answers 503 beyond this many connections at once
 SHIPPED_METADATA = Path(__file__).resolve().parents[2] / "config" / METADATA_FILE
 
 
@@ -80,30 +94,50 @@ def build_datasette(
     themes: Mapping[str, str] | None = None,
     concepts: Iterable[Sequence[str]] = (),
     labelling: dict[str, Any] | None = None,
+    loopback: bool = True,
 ) -> Any:
     """A :class:`datasette.app.Datasette` serving the archive at *db* (which must exist),
     with the metadata file *metadata* (default: the shipped one), the theme labels *themes*
     (key -> label, in display order) and the alias groups *concepts* of the concept search.
     *labelling* is the configuration of :mod:`storage.web.labelling` (``local_writes``,
     ``local_user``, ``themes``; default: local writes on, served on loopback), merged over
-    the metadata's own."""
+    the metadata's own. *loopback*: the server listens on loopback only (the person at the
+    machine may run arbitrary SQL and is not held to the per-client limits)."""
     from datasette.app import DEFAULT_SETTINGS, Datasette
     from datasette.database import Database
     from datasette.plugins import pm
 
-    from storage.web import atom, cells, pages, sql_functions, theme_parameters
+    from storage.web import (
+        arbitrary_sql,
+        atom,
+        cells,
+        errors,
+        pages,
+        request_limits,
+        response_headers,
+        search_size,
+        sql_functions,
+        sql_limits,
+        theme_parameters,
+    )
     from storage.web import labelling as labels_plugin
 
     for plugin, name in (
         (sql_functions, "culturewatch-sql-functions"),
+        (sql_limits, "culturewatch-sql-limits"),
         (cells, "culturewatch-cells"),
         (atom, "culturewatch-atom"),
         (pages, "culturewatch-pages"),
         (theme_parameters, "culturewatch-theme-parameters"),
+        (search_size, "culturewatch-search-size"),
+        (arbitrary_sql, "culturewatch-arbitrary-sql"),
+        (request_limits, "culturewatch-request-limits"),
+        (response_headers, "culturewatch-response-headers"),
         (labels_plugin, labels_plugin.PLUGIN),
     ):
         if not pm.is_registered(plugin):
             pm.register(plugin, name=name)
+    errors.quiet_errors()  # a 404 logged with rich cost 1.5 s of the event loop
     path = metadata or SHIPPED_METADATA
     data, settings = load_metadata(path)
     unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
@@ -113,8 +147,19 @@ def build_datasette(
     if not isinstance(plugins, dict):
         raise MetadataError(f"{path}: plugins: expected a mapping of plugin settings")
     ours = plugins.setdefault(PLUGIN, {})
+    if not isinstance(ours, dict):
+        raise MetadataError(f"{path}: plugins: {PLUGIN}: expected a mapping")
+    if not isinstance(ours.get(arbitrary_sql.SETTING, False), bool):
+        raise MetadataError(
+            f"{path}: plugins: {PLUGIN}: {arbitrary_sql.SETTING}: expected true or false"
+        )
+    try:
+        request_limits.limits_of(ours)
+    except ValueError as exc:
+        raise MetadataError(f"{path}: plugins: {PLUGIN}: {exc}") from None
     ours["themes"] = dict(themes or {})
     ours["concepts"] = [list(group) for group in concepts]
+    ours["loopback"] = loopback
     plugins[labels_plugin.PLUGIN] = {
         "local_writes": True,
         **(plugins.get(labels_plugin.PLUGIN) or {}),
@@ -128,7 +173,9 @@ def build_datasette(
         static_mounts=[(pages.STATIC_MOUNT, str(pages.STATIC))],
     )
     ds.remove_database("_memory")  # Datasette adds it when given no files: nothing is in it
-    ds.add_database(Database(ds, path=str(db), is_mutable=True), name=DATABASE_NAME)
+    archive = Database(ds, path=str(db), is_mutable=True)
+    sql_limits.watch_database(archive, ds)  # every read interrupted at the time limit
+    ds.add_database(archive, name=DATABASE_NAME)
     return ds
 
 
@@ -163,13 +210,17 @@ def serve(
         themes=themes,
         concepts=concepts,
         labelling=labelling_config(host, labelling),
+        loopback=is_loopback(host),
     )
     asyncio.run(ds.invoke_startup())
     if not is_loopback(host):
         echo(f"warning: serving on {host}: anyone who can reach it can read the archive")
         echo("labels can be written only by a signed-in analyst (README, Labelling and evaluation)")
     echo(f"Serving {db} at http://{_url_host(host)}:{port}/{DATABASE_NAME} (Ctrl-C to stop)")
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+    uvicorn.run(
+        ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1,
+        limit_concurrency=CONNECTIONS,
+    )  # fmt: skip
 
 
 def labelling_config(host: str, labelling: dict[str, Any] | None) -> dict[str, Any]:

@@ -2,12 +2,20 @@
 
 - ``escape_fts``: Datasette's table search (``?_search=``, the search box) and the canned
   ``search`` query run ``... match escape_fts(:search)``. This module replaces that SQL
-  function, on every connection Datasette opens, with :func:`storage.search.fts_query`,
+  function, on every connection Datasette opens, with :func:`storage.search.bounded_fts_query`,
   which quotes terms the same way and also segments Chinese ones for ``articles_search``.
 - ``concept_fts``: the canned ``search`` query runs ``... match concept_fts(:q)``:
-  :func:`storage.concepts.concept_query` with the theme aliases of the ``culturewatch``
+  :func:`storage.concepts.bounded_concept_query` with the theme aliases of the ``culturewatch``
   plugin configuration (``concepts``, filled by :func:`storage.web.serve.build_datasette`),
   so 哪吒 also finds "Ne Zha 2". The table's search box stays the plain (Chinese-aware) one.
+- Both refuse a search beyond what one query may cost (:class:`storage.search.SearchTooLarge`:
+  too many characters, or too many phrases once the names are expanded), which SQLite
+  reports as an error of the function; :mod:`storage.web.search_size` refuses such a
+  request before it runs, with the reason in words.
+- ``snippet_fits(text)`` and ``search_excerpt(text, expression, tokens)``: the ``search``
+  query's snippet is FTS5's ``snippet()`` on a text it is cheap on, else
+  :func:`storage.search_excerpts.excerpt` (``snippet()`` costs the square of a row's matches, in
+  one step the time limit cannot interrupt).
 - At startup jieba's dictionary is loaded (about a second), so the first Chinese search does
   not pay for it inside Datasette's time limit on a query (``sql_time_limit_ms``).
 """
@@ -19,18 +27,21 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from storage.concepts import Concepts, concept_query
-from storage.search import fts_query, han_words
+from storage.concepts import Concepts, bounded_concept_query
+from storage.search import bounded_fts_query, han_words
+from storage.search_excerpts import excerpt, snippet_fits
 from storage.web.hooks import hookimpl
 from storage.web.names import PLUGIN
 
-__all__ = ["prepare_connection", "startup"]
+__all__ = ["concepts_of", "prepare_connection", "startup"]
 
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so ours wins
 def prepare_connection(conn: sqlite3.Connection, datasette: Any) -> None:
-    conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    conn.create_function("escape_fts", 1, bounded_fts_query, deterministic=True)
     conn.create_function("concept_fts", 1, _concept_fts(datasette), deterministic=True)
+    conn.create_function("snippet_fits", 1, snippet_fits, deterministic=True)
+    conn.create_function("search_excerpt", 3, _excerpt, deterministic=True)
 
 
 @hookimpl()
@@ -39,10 +50,24 @@ def startup(datasette: Any) -> None:
     han_words("文化")
 
 
-def _concept_fts(datasette: Any) -> Callable[[str | None], str]:
+def concepts_of(datasette: Any) -> Concepts:
+    """The alias groups of the concept search (the plugin configuration's ``concepts``)."""
     groups = (datasette.plugin_config(PLUGIN) or {}).get("concepts") or []
-    concepts = _concepts(tuple(tuple(str(a) for a in g) for g in groups if isinstance(g, list)))
-    return lambda text: concept_query(text, concepts)
+    return _concepts(tuple(tuple(str(a) for a in g) for g in groups if isinstance(g, list)))
+
+
+def _concept_fts(datasette: Any) -> Callable[[str | None], str]:
+    concepts = concepts_of(datasette)
+
+    @functools.lru_cache(maxsize=16)  # the query calls it for the match and the excerpts
+    def concept_fts(text: str | None) -> str:
+        return bounded_concept_query(text, concepts)
+
+    return concept_fts
+
+
+def _excerpt(text: str | None, expression: str | None, tokens: int | None) -> str:
+    return excerpt(text, expression or "", tokens=max(8, min(int(tokens or 24), 64)))
 
 
 @functools.lru_cache(maxsize=4)

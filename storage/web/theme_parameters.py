@@ -12,11 +12,10 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from datasette.utils.asgi import Request, Response
-
 from storage.web.hooks import hookimpl
 from storage.web.names import DATABASE_NAME
 from storage.web.pages import theme_labels
+from storage.web.refusal import send_refusal
 
 __all__ = ["THEME_PARAMETER", "asgi_wrapper", "unknown_theme"]
 
@@ -62,33 +61,13 @@ def asgi_wrapper(datasette: Any) -> Any:
                 refused = unknown_theme(scope.get("path", ""), query, datasette)
                 if refused is not None:
                     message, extension = refused
-                    response = await _refusal(
-                        datasette, Request(_page_scope(scope), receive), message, extension
-                    )
-                    await response.asgi_send(send)
+                    await send_refusal(
+                        datasette, scope, receive, send,
+                        status=400, title="Unknown theme", message=message, extension=extension,
+                    )  # fmt: skip
                     return
             await app(scope, receive, send)
 
         return refuse_unknown_themes
 
     return wrap
-
-
-def _page_scope(scope: Any) -> Any:
-    """The request's scope as a page needs it: outside Datasette's CSRF middleware (which
-    adds ``csrftoken``) the refusal's page has no form to protect."""
-    return {**scope, "csrftoken": lambda: ""}
-
-
-async def _refusal(datasette: Any, request: Any, message: str, extension: str) -> Response:
-    if extension == "json":
-        body = {"ok": False, "error": message, "status": 400, "title": "Unknown theme"}
-        return Response.json(body, status=400)
-    if extension:
-        return Response.text(message + "\n", status=400)
-    page = await datasette.render_template(
-        "error.html",
-        {"ok": False, "error": message, "status": 400, "title": "Unknown theme"},
-        request=request,
-    )
-    return Response.html(page, status=400)
