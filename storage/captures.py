@@ -21,6 +21,7 @@ between leaves at most records no row points at, never a row pointing at nothing
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import io
@@ -159,7 +160,8 @@ class CaptureWriter:
             while view:
                 view = view[os.write(fd, view) :]
         except OSError as exc:
-            os.ftruncate(fd, start)  # never half a record (a full disk): cut it off
+            with contextlib.suppress(OSError):  # never half a record (a full disk): cut it off
+                os.ftruncate(fd, start)
             reason = exc.strerror or str(exc)
             if exc.errno == errno.ENOSPC:
                 reason += " (disk full)"
