@@ -39,6 +39,7 @@ from pipelines.stories.signatures import NUM_PERM
 from storage.archive import Archive, RetryPolicy
 from storage.connection import is_write_failure, write_pauses
 from storage.listings import keep_listed
+from storage.raw_pages import DEFAULT_WARC_MAX_BYTES
 
 __all__ = ["ArchiveWriter", "WriteStopped", "Written", "write_item"]
 
@@ -82,9 +83,8 @@ class ArchiveWriter:
         self.cross = CrossLanguage(themes) if cross_language and themes is not None else None
         self.busy_timeout = busy_timeout
         self.batch_size = batch_size
-        self.warc = {"warc_dir": warc_dir} | (
-            {"warc_max_bytes": warc_max_bytes} if warc_max_bytes else {}
-        )
+        self.warc_dir = warc_dir
+        self.warc_max_bytes = warc_max_bytes or DEFAULT_WARC_MAX_BYTES
         self.stopped: str | None = None  # why the writer stopped (read by the reactor)
         self.batches = 0  # transactions committed
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -120,7 +120,12 @@ class ArchiveWriter:
     # -- the writer's thread
     def _run(self) -> None:
         try:
-            archive = Archive(self.path, busy_timeout=self.busy_timeout, **self.warc)
+            archive = Archive(
+                self.path,
+                busy_timeout=self.busy_timeout,
+                warc_dir=self.warc_dir,
+                warc_max_bytes=self.warc_max_bytes,
+            )
         except BaseException as exc:  # noqa: BLE001 - raised in start()
             self._open_error = exc
             self._ready.set()

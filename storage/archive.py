@@ -62,12 +62,8 @@ class Archive:
         else:
             conn = connect(self.path, busy_timeout=busy_timeout)
         self.db = sqlite_utils.Database(conn)
-        self.raw_pages = RawPages(
-            self.db,
-            self.path,
-            warc_dir=Path(warc_dir) if warc_dir else None,
-            max_bytes=warc_max_bytes,
-        )
+        warc = Path(warc_dir) if warc_dir else None
+        self.raw_pages = RawPages(self.db, self.path, warc_dir=warc, max_bytes=warc_max_bytes)
         if not readonly:
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")

@@ -227,7 +227,9 @@ class SourceSpider(scrapy.Spider):
             encoding=getattr(response, "encoding", None),
             content_type=content_type,
             headers=_header_pairs(response.headers) if is_html else [],
-            request_headers=_header_pairs(response.request.headers) if is_html else [],
+            request_headers=(
+                _header_pairs(response.request.headers) if is_html and response.request else []
+            ),
             hints=response.meta["hints"],
             outcome=None if is_html else "not_html",
         )
