@@ -81,6 +81,7 @@ class CaptureWriter:
         self._builder = RecordBuilder(warc_version="1.1")
         self._fd: int | None = None
         self._path: Path | None = None
+        self._file = ""  # the name rows keep for self._path
         self._dirty: set[int] = set()
 
     # -- records
@@ -151,7 +152,7 @@ class CaptureWriter:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
         self._dirty.add(fd)
-        return self._name(path), start
+        return self._file, start
 
     @staticmethod
     def _write_all(fd: int, data: bytes, start: int, path: Path) -> None:
@@ -185,6 +186,7 @@ class CaptureWriter:
         path = self.directory / f"{PREFIX}-{month}-{number:05d}.warc.gz"
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
         self._path = path
+        self._file = self._name(path)
         return self._fd, path
 
     def _name(self, path: Path) -> str:
