@@ -249,6 +249,7 @@ rm {disk}/filler
 run second
 {sys.executable} -c "import sqlite3; c = sqlite3.connect('$db'); c.execute('pragma wal_checkpoint(truncate)')"
 cp $db {out}/a.db
+cp -r {disk}/warc {out}/warc
 """
         subprocess.run(
             ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
