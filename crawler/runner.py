@@ -296,6 +296,8 @@ def _writer(options: CrawlOptions, session: CrawlSession) -> Any:
         themes=session.themes,
         cross_language=session.cross_language,
         busy_timeout=_BUSY_TIMEOUT,
+        warc_dir=options.settings["warc_dir"] or None,
+        warc_max_bytes=int(options.settings["warc_file_max_mb"]) * 1024 * 1024,
     )
     writer.start()
     return writer

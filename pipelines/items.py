@@ -27,6 +27,9 @@ class FetchedPage:
     body: bytes = b""
     encoding: str | None = None  # the response's (Scrapy's): the body is decoded with it
     content_type: str = ""
+    # the response's and the request's HTTP headers, as sent (for the WARC records)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
     hints: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     outcome: str | None = None  # archived | duplicate | not_html | empty | gone | failed ...

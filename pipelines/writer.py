@@ -3,8 +3,10 @@
 The crawl's item pipeline hands each finished item to the writer and awaits it. The writer's
 own thread, with its own connection to the archive, takes every item waiting (up to
 ``batch_size``) and writes them in ONE transaction: the article row, its search index entry
-and story, its raw HTML (gzip, here too, off the reactor), the fetch in ``pages``. So the
-reactor never waits for SQLite, and a commit is paid per batch rather than per page.
+and story, the fetch in ``pages``, and its raw capture: WARC records appended to the files
+of :mod:`storage.captures` and synced to disk before the commit (a crash leaves at most
+records no row points at). So the reactor never waits for SQLite or the disk, and a commit
+and an fsync are paid per batch rather than per page.
 
 Nothing is lost: a batch is committed whole or not at all. A write that fails for a reason
 that may pass (the database locked by another program, the disk full) is retried, the whole
@@ -37,6 +39,7 @@ from pipelines.stories.signatures import NUM_PERM
 from storage.archive import Archive, RetryPolicy
 from storage.connection import is_write_failure, write_pauses
 from storage.listings import keep_listed
+from storage.raw_pages import DEFAULT_WARC_MAX_BYTES
 
 __all__ = ["ArchiveWriter", "WriteStopped", "Written", "write_item"]
 
@@ -66,6 +69,8 @@ class ArchiveWriter:
         report: Callable[[str], SourceCounters],
         retry_seconds: float,
         policy: RetryPolicy,
+        warc_dir: str | Path | None = None,
+        warc_max_bytes: int | None = None,
         themes: Themes | None = None,
         cross_language: bool = False,
         busy_timeout: float = 1.0,
@@ -78,6 +83,8 @@ class ArchiveWriter:
         self.cross = CrossLanguage(themes) if cross_language and themes is not None else None
         self.busy_timeout = busy_timeout
         self.batch_size = batch_size
+        self.warc_dir = warc_dir
+        self.warc_max_bytes = warc_max_bytes or DEFAULT_WARC_MAX_BYTES
         self.stopped: str | None = None  # why the writer stopped (read by the reactor)
         self.batches = 0  # transactions committed
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -113,7 +120,12 @@ class ArchiveWriter:
     # -- the writer's thread
     def _run(self) -> None:
         try:
-            archive = Archive(self.path, busy_timeout=self.busy_timeout)
+            archive = Archive(
+                self.path,
+                busy_timeout=self.busy_timeout,
+                warc_dir=self.warc_dir,
+                warc_max_bytes=self.warc_max_bytes,
+            )
         except BaseException as exc:  # noqa: BLE001 - raised in start()
             self._open_error = exc
             self._ready.set()
@@ -148,6 +160,7 @@ class ArchiveWriter:
                     results = [
                         write_item(archive, item, self.policy, self.cross) for item, _ in batch
                     ]
+                    archive.raw_pages.sync()  # the WARC records on disk before their rows
             except Exception as exc:  # noqa: BLE001 - whatever it is, the batch is not written
                 if is_write_failure(exc) and (pause := next(pauses, None)) is not None:
                     time.sleep(pause)
@@ -155,7 +168,11 @@ class ArchiveWriter:
                 # tried for retry_seconds, or one that will not pass (read-only archive,
                 # corrupt file, a bug): stop, so that nothing listed is lost
                 reason = (
-                    str(exc) if isinstance(exc, sqlite3.Error) else f"{type(exc).__name__}: {exc}"
+                    str(exc)
+                    if isinstance(exc, sqlite3.Error)
+                    else exc.strerror
+                    if isinstance(exc, OSError) and exc.strerror
+                    else f"{type(exc).__name__}: {exc}"
                 )
                 self.stopped = f"archive write failed, the crawl stopped: {reason}"
                 return self._deliver_failure(batch, self.stopped)
@@ -201,6 +218,8 @@ def write_item(
             outcome = "duplicate"
             duplicate_of = twin or article.url
             counts["duplicates"] = 1
+            if known and item.body:  # fetched again: a revisit record if it is unchanged
+                archive.raw_pages.revisit(article.url, item.body)
         else:
             record = article.to_record()
             record.update(
@@ -215,8 +234,13 @@ def write_item(
                 known_sig = tuple(article.signature)
             brief = (article.title or "", article.language)  # as archived just now
             assign_story(archive, article_id, article.text, cross=cross, sig=known_sig, brief=brief)
-            archive.save_raw_html(
-                article.url, item.body, encoding=item.encoding, content_type=item.content_type
+            archive.raw_pages.save(
+                article_id,
+                item.url or article.url,
+                item.body,
+                status=item.status,
+                headers=item.headers or _content_type(item.content_type),
+                request_headers=item.request_headers,
             )
             if item.relevance is not None:
                 rel = item.relevance
@@ -255,3 +279,7 @@ def write_item(
             article_url=article.url,
         )
     return Written(outcome=stored, duplicate_of=duplicate_of, counts=counts)
+
+
+def _content_type(content_type: str | None) -> list[tuple[str, str]]:
+    return [("Content-Type", content_type)] if content_type else []

@@ -9,7 +9,6 @@ of :mod:`storage.queries`, which the writer's read methods call on its own conne
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -25,6 +24,7 @@ from storage import queries, rows
 from storage.connection import connect, connect_readonly, is_write_failure
 from storage.formats import json_column, utcnow
 from storage.pages import FINAL_OUTCOMES, RETRY_OUTCOMES, RetryPolicy
+from storage.raw_pages import DEFAULT_WARC_MAX_BYTES, RawPages
 from storage.schema import ARTICLE_COLUMNS, migrate
 from storage.search import index_articles
 from storage.stories import new_story_of_one
@@ -44,17 +44,26 @@ class Archive:
     """The archive at *path* (created with its directory if missing)."""
 
     def __init__(
-        self, path: str | os.PathLike[str], *, readonly: bool = False, busy_timeout: float = 30.0
+        self,
+        path: str | os.PathLike[str],
+        *,
+        readonly: bool = False,
+        busy_timeout: float = 30.0,
+        warc_dir: str | os.PathLike[str] | None = None,
+        warc_max_bytes: int = DEFAULT_WARC_MAX_BYTES,
     ):
         """*busy_timeout*: seconds a statement waits for another connection's write lock
         (a crawl keeps it short and retries the whole item later instead of blocking).
-        *readonly*: open it with :func:`storage.connection.connect_readonly`, no migrations."""
+        *readonly*: open it with :func:`storage.connection.connect_readonly`, no migrations.
+        *warc_dir*: where raw captures go (``warc/`` beside the file), :attr:`raw_pages`."""
         self.path = Path(path)
         if readonly:
             conn = connect_readonly(self.path, busy_timeout=busy_timeout)
         else:
             conn = connect(self.path, busy_timeout=busy_timeout)
         self.db = sqlite_utils.Database(conn)
+        warc = Path(warc_dir) if warc_dir else None
+        self.raw_pages = RawPages(self.db, self.path, warc_dir=warc, max_bytes=warc_max_bytes)
         if not readonly:
             self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -90,6 +99,7 @@ class Archive:
         migrate(self.db)
 
     def close(self) -> None:
+        self.raw_pages.close()
         self.db.close()
 
     def __enter__(self) -> Archive:
@@ -139,16 +149,9 @@ class Archive:
                 index_articles(self.db, [existing])
             return existing, False
 
-    def save_raw_html(
-        self, url: str, body: bytes, *, encoding: str | None, content_type: str | None
-    ) -> None:
-        html_gz = gzip.compress(body, compresslevel=3)
-        row = dict(url=url, html_gz=html_gz, encoding=encoding, content_type=content_type)
-        with self.transaction():  # level 3: half the time of 6, 12 % more bytes (real pages)
-            rows.upsert(self.db, "raw_html", {**row, "fetched_at": utcnow()}, "url")
-
     def raw_html(self, url: str) -> bytes | None:
-        return queries.raw_html(self.db, url)
+        """The page fetched for the article *url* (:meth:`RawPages.read`)."""
+        return self.raw_pages.read(url)
 
     def record_page(
         self,

@@ -12,6 +12,7 @@ read queries of :mod:`storage.queries` and ``Archive(path, readonly=True)`` all 
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import time
@@ -45,7 +46,10 @@ _TRANSIENT_CODES = {5, 6, 10, 13, 14}
 
 
 def is_write_failure(exc: BaseException) -> bool:
-    """True when *exc* is a failed write that may succeed if tried again later."""
+    """True when *exc* is a failed write that may succeed if tried again later (also a
+    WARC file's: a full disk or an I/O error, :mod:`storage.captures`)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO)
     if not isinstance(exc, sqlite3.OperationalError):
         return False
     code = getattr(exc, "sqlite_errorcode", None)

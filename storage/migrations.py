@@ -356,3 +356,23 @@ def m014_search_han_characters(db: sqlite_utils.Database) -> None:
     # m003 indexed jieba's words. Every article is indexed again, so that the queries of
     # this release (the phrase of a term's characters) find and mark it; then optimized.
     reindex_all(db)
+
+
+@migrations()
+def m015_warc_captures(db: sqlite_utils.Database) -> None:
+    # Raw captures in WARC files beside the archive (storage/captures.py): each article
+    # points at its response record (Common Crawl's index names). The pages an earlier
+    # release kept in raw_html stay there until `culturewatch archive migrate` moves them
+    # out (storage/raw_pages.py); a new archive, whose raw_html is empty, drops it now.
+    articles = db.table("articles")
+    have = set(articles.columns_dict)
+    for column, kind in (
+        ("warc_filename", str),
+        ("warc_record_offset", int),
+        ("warc_record_length", int),
+    ):
+        if column not in have:
+            articles.add_column(column, kind)
+    raw = db.table("raw_html")
+    if raw.exists() and raw.count == 0:
+        raw.drop()

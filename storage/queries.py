@@ -11,7 +11,6 @@ Two kinds of functions:
 
 from __future__ import annotations
 
-import gzip
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ __all__ = [
     "iter_articles",
     "known_urls",
     "latest_run",
-    "raw_html",
     "source_states",
     "validators",
     "written_between",
@@ -79,12 +77,6 @@ def duplicate_of(db: Reader, fingerprint: str, url: str) -> str | None:
         [fingerprint, url],
     ).fetchone()
     return row[0] if row else None
-
-
-def raw_html(db: Reader, url: str) -> bytes | None:
-    """The HTML fetched for *url*, decompressed, if kept."""
-    row = db.execute("select html_gz from raw_html where url = ?", [url]).fetchone()
-    return gzip.decompress(row[0]) if row else None
 
 
 def validators(db: Reader, url: str) -> tuple[str | None, str | None]:

@@ -37,7 +37,7 @@ def test_new_archive_has_the_contract_columns_and_wal(archive):
     } <= columns
     assert archive.db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert archive.db["articles_search"].exists()
-    assert {"raw_html", "pages", "sources", "runs", "http_validators", "article_themes"} <= set(
+    assert {"pages", "sources", "runs", "http_validators", "article_themes"} <= set(
         archive.db.table_names()
     )
 
@@ -109,12 +109,12 @@ def test_known_urls_are_archived_or_final_pages(archive):
 
 def test_raw_html_is_compressed_and_round_trips(archive):
     body = ("<html>" + "<p>same words</p>" * 2000 + "</html>").encode()
-    archive.save_raw_html(
-        "https://news.example/a/1", body, encoding="utf-8", content_type="text/html"
-    )
-    stored = archive.db.execute("select length(html_gz) from raw_html").fetchone()[0]
+    url = "https://news.example/a/1"
+    article_id, _ = archive.upsert_article({"url": url, "title": "t", "text": "x"})
+    archive.raw_pages.save(article_id, url, body, headers=[("Content-Type", "text/html")])
+    stored = archive.db.execute("select warc_record_length from articles").fetchone()[0]
     assert stored < len(body) / 10
-    assert archive.raw_html("https://news.example/a/1") == body
+    assert archive.raw_html(url) == body
 
 
 def test_full_text_search_follows_upserts(archive):

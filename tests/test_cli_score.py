@@ -120,8 +120,8 @@ def test_rescore_reextract_rebuilds_text_from_the_stored_html(tmp_path, config):
     ).encode()
     url = "https://news.example/film"
     with Archive(db) as archive:
-        archive.upsert_article({"url": url, "title": "damaged", "text": "damaged"})
-        archive.save_raw_html(url, html, encoding="utf-8", content_type="text/html")
+        article_id, _ = archive.upsert_article({"url": url, "title": "damaged", "text": "damaged"})
+        archive.raw_pages.save(article_id, url, html, headers=[("Content-Type", "text/html")])
     result = CliRunner().invoke(
         cli, ["rescore", "--reextract", "--db", str(db), "--config", str(config)]
     )

@@ -46,7 +46,7 @@ def _rows(db: Path, sql: str) -> list[tuple]:
 def _table_counts(db: Path) -> dict[str, int]:
     return {
         t: _rows(db, f"select count(*) from {t}")[0][0]
-        for t in ("articles", "article_themes", "stories", "raw_html", "sources")
+        for t in ("articles", "article_themes", "stories", "sources")
     }
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from support import FixtureServer, Route, crawl_cli, loopback_alias, write_settings, write_sources
 
+from storage.archive import Archive
+
 pytestmark = pytest.mark.slow  # every test here is an end-to-end crawl under a fault
 
 WORDS = (
@@ -99,7 +101,9 @@ def archived_once(db: Path, urls: list[str]) -> None:
     assert rows(db, "pragma integrity_check") == [("ok",)]
     got = [u for (u,) in rows(db, "select url from articles")]
     assert sorted(got) == sorted(urls)
-    assert rows(db, "select count(*) from raw_html") == [(len(urls),)]
+    assert rows(db, "select count(*) from articles where warc_record_length > 0") == [(len(urls),)]
+    with Archive(db, readonly=True) as archive:  # every capture there, where its row says
+        assert all(archive.raw_html(url) for url in urls)
     assert rows(db, "select count(*) from articles_search") == [(len(urls),)]
 
 
@@ -245,6 +249,7 @@ rm {disk}/filler
 run second
 {sys.executable} -c "import sqlite3; c = sqlite3.connect('$db'); c.execute('pragma wal_checkpoint(truncate)')"
 cp $db {out}/a.db
+cp -r {disk}/warc {out}/warc
 """
         subprocess.run(
             ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from crawler.cli.alerts import alerts
+from crawler.cli.archive import archive
 from crawler.cli.configure import init
 from crawler.cli.crawling import crawl, schedule
 from crawler.cli.demo import demo
@@ -36,7 +37,7 @@ def cli() -> None:
 
 for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, demo, init):
     cli.add_command(command)
-for command in (label, labels, evaluate, alerts):
+for command in (label, labels, evaluate, alerts, archive):
     cli.add_command(command)
 
 

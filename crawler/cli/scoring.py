@@ -116,7 +116,8 @@ def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bo
             workers=default_workers() if total >= _PARALLEL_FROM else 1,
         )
     if reextract:
-        click.echo(f"re-extracted {done['extracted']} of {done['articles']} articles")
+        missing = f" ({done['missing']} skipped: raw capture missing)" if done["missing"] else ""
+        click.echo(f"re-extracted {done['extracted']} of {done['articles']} articles{missing}")
     click.echo(
         f"rescored {counts['articles']} articles: {counts['relevant']} relevant, "
         f"{counts['changed']} changed their verdict"

@@ -226,6 +226,10 @@ class SourceSpider(scrapy.Spider):
             # decoded by the extraction worker, not here (pipelines.extraction.extract.decode)
             encoding=getattr(response, "encoding", None),
             content_type=content_type,
+            headers=_header_pairs(response.headers) if is_html else [],
+            request_headers=(
+                _header_pairs(response.request.headers) if is_html and response.request else []
+            ),
             hints=response.meta["hints"],
             outcome=None if is_html else "not_html",
         )
@@ -247,3 +251,12 @@ class SourceSpider(scrapy.Spider):
             retry_at=getattr(failure.value, "retry_at", None),
             hints=request.meta.get("hints") or {},
         )
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    """Scrapy's headers (bytes, a list of values per name) as (name, value) text pairs."""
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]

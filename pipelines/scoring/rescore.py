@@ -14,6 +14,7 @@ from pipelines.extraction.extract import extract, merge_hints
 from pipelines.scoring.relevance import score
 from pipelines.scoring.themes import Themes
 from storage.archive import Archive
+from storage.captures import CaptureMissing
 
 __all__ = ["read_article_file", "score_file", "reextract_archive", "rescore_archive"]
 
@@ -116,14 +117,20 @@ def reextract_archive(
     """Extract every article again from its stored raw HTML (nothing is fetched).
 
     The row keeps its URL; text and metadata are replaced when the extraction gives a
-    text (the feed's date, ``feed_published_at``, is merged as at the crawl). Counts: ``articles`` seen, ``extracted`` (updated).
+    text (the feed's date, ``feed_published_at``, is merged as at the crawl). Counts:
+    ``articles`` seen, ``extracted`` (updated), ``missing`` (its raw capture's WARC record
+    is gone, deleted or truncated: skipped).
     """
-    counts = {"articles": 0, "extracted": 0}
+    counts = {"articles": 0, "extracted": 0, "missing": 0}
     for batch in _batches(archive, batch_size, "id, url, feed_published_at"):
         with archive.transaction():
             for row in batch:
                 counts["articles"] += 1
-                html = archive.raw_html(row["url"])
+                try:
+                    html = archive.raw_html(row["url"])
+                except CaptureMissing:  # its WARC file deleted or truncated: skipped
+                    counts["missing"] += 1
+                    continue
                 article = extract(html, row["url"]) if html else None
                 if article is None:
                     continue

@@ -10,10 +10,12 @@ weight and points; a context term that did not count says so.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from storage.captures import capture_problem
 from storage.connection import Reader
 from storage.groups import group_label
 from storage.web.front_page import json_list
@@ -65,6 +67,7 @@ class ArticlePage:
     why: tuple[ThemeWhy, ...]
     story_id: int | None
     outlets: int
+    capture_problem: str = ""  # its raw capture's WARC file is gone or truncated
 
     @property
     def group_label(self) -> str | None:
@@ -160,4 +163,24 @@ def article_page(conn: Reader, article_id: int, labels: Mapping[str, str]) -> Ar
         why=why,
         story_id=story_id,
         outlets=int(outlets or 1),
+        capture_problem=_capture_problem(conn, article_id),
     )
+
+
+def _capture_problem(conn: Reader, article_id: int) -> str:
+    """Why the article's raw capture cannot be read, when its row points at one ("" if it
+    can, or if none was kept): a cheap look at the WARC file's size, nothing is read."""
+    try:
+        row = conn.execute(
+            "select warc_filename, warc_record_offset, warc_record_length from articles "
+            "where id = ?",
+            [article_id],
+        ).fetchone()
+        main = [r[2] for r in conn.execute("pragma database_list") if r[1] == "main"]
+    except sqlite3.OperationalError:  # an archive of an earlier release
+        return ""
+    if not row or not row[0] or not main or not main[0]:
+        return ""
+    from pathlib import Path
+
+    return capture_problem(Path(main[0]).parent, row[0], row[1], row[2])
