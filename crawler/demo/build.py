@@ -117,7 +117,9 @@ def crawl_demo(build: DemoBuild, db: Path, *, verbose: bool = False) -> Any:
         config = Path(tmp)
         (config / "settings.toml").write_text(_SETTINGS, encoding="utf-8")
         (config / "sources.toml").write_text(_sources_toml(build.site.sources), encoding="utf-8")
-        shutil.copyfile(shipped / "themes.toml", config / "themes.toml")
+        for name in ("themes.toml", "glossary.toml"):  # the themes and their local forms
+            if (shipped / name).is_file():
+                shutil.copyfile(shipped / name, config / name)
         options = CrawlOptions.from_config(
             config_dir=config, db=db, allow_private_networks=True, verbose=verbose
         )
