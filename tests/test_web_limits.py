@@ -503,3 +503,30 @@ def test_sign_in_attempts_are_throttled(site: Path) -> None:
                 assert three.get(base + "/culturewatch", headers=headers).status_code == 429
                 assert attempt(two, "secret").status_code == 429
                 assert three.get(base + "/culturewatch").status_code == 200  # reading: fine
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("sql_time_limit_ms", "abc"),
+        ("sql_time_limit_ms", float("nan")),
+        ("max_returned_rows", -1),
+        ("allow_download", "no"),
+        ("base_url", 3),
+    ],
+)
+def test_a_bad_datasette_setting_is_one_line_at_start(
+    tmp_path: Path, key: str, value: object
+) -> None:
+    """A Datasette setting of the wrong type is refused when the server is built (it would
+    otherwise answer HTTP 500 on every page), naming the file and the key."""
+    from storage.web.serve import SHIPPED_METADATA, MetadataError, build_datasette
+
+    data = yaml.safe_load(SHIPPED_METADATA.read_text(encoding="utf-8"))
+    data["settings"][key] = value
+    path = tmp_path / "metadata.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(MetadataError) as refused:
+        build_datasette(tmp_path / "archive.db", metadata=path)
+    message = str(refused.value)
+    assert "\n" not in message and str(path) in message and f"settings: {key}:" in message

@@ -33,6 +33,7 @@ hold at most :data:`CONNECTIONS` connections at once.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -143,6 +144,8 @@ def build_datasette(
     unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
     if unknown:
         raise MetadataError(f"{path}: settings: unknown Datasette setting {unknown[0]!r}")
+    for key, value in settings.items():
+        _check_setting(path, key, value, DEFAULT_SETTINGS[key])
     plugins = data.setdefault("plugins", {})
     if not isinstance(plugins, dict):
         raise MetadataError(f"{path}: plugins: expected a mapping of plugin settings")
@@ -231,3 +234,24 @@ def labelling_config(host: str, labelling: dict[str, Any] | None) -> dict[str, A
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def _check_setting(path: str | os.PathLike[str], key: str, value: object, default: object) -> None:
+    """A Datasette setting of the type of its default (a number finite and not negative), or
+    a one-line MetadataError: a bad value would otherwise fail every page with HTTP 500."""
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+        wanted = "true or false"
+    elif isinstance(default, int | float):
+        ok = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and value >= 0
+        )
+        wanted = "a number from 0 up"
+    else:
+        ok = value is None or isinstance(value, str)
+        wanted = "a string"
+    if not ok:
+        raise MetadataError(f"{path}: settings: {key}: expected {wanted}, not {value!r}")
