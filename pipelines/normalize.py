@@ -18,7 +18,8 @@ def canonical_url(url: str) -> str | None:
     """The form of *url* used as the archive key, or None when it is not a web URL.
 
     courlan scrubs and normalises it (lower-case scheme and host, default port dropped,
-    tracking parameters such as ``utm_*`` removed, query sorted); the fragment is dropped.
+    tracking parameters such as ``utm_*`` removed, query sorted); the fragment is dropped, and
+    so are credentials (``user:password@``): the key is stored, shown and exported.
     """
     if not url or not isinstance(url, str):
         return None
@@ -28,7 +29,8 @@ def canonical_url(url: str) -> str | None:
     parts = urlsplit(cleaned)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def _site(host: str) -> str:

@@ -9,9 +9,13 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import time
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["STALE_SECONDS", "atomic_write"]
+
+# a temporary file this old was left by a writer that was killed (a write takes seconds)
+STALE_SECONDS = 3600
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:
@@ -20,7 +24,10 @@ def atomic_write(path: Path, content: str | bytes) -> None:
     The temporary file has a name of its own (two digests writing the same directory at once
     never share it) and is removed when anything fails. It is opened with mode 0o666 less the
     umask, as a plain new file would be (mkstemp's 0o600 would hide digests from a web server).
+    Temporary files of *path* older than :data:`STALE_SECONDS`, left by a writer that was
+    killed, are removed first.
     """
+    _remove_stale(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
     for _attempt in range(100):
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
@@ -38,3 +45,13 @@ def atomic_write(path: Path, content: str | bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _remove_stale(path: Path) -> None:
+    cutoff = time.time() - STALE_SECONDS
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+        except OSError:  # gone already, or not ours to remove: the write goes on
+            continue

@@ -40,6 +40,9 @@ ENGLISH = page("".join(f"<p>{PARAGRAPH} ({i})</p>" for i in range(4)))
         ),
         ("http://news.example/a/1?b=2&a=1", "http://news.example/a/1?a=1&b=2"),
         ("https://news.example", "https://news.example/"),
+        # credentials in a link are never kept (the key is stored and browsable)
+        ("https://reader:s3cret@news.example/a/1", "https://news.example/a/1"),
+        ("https://reader@News.Example:8443/a/1", "https://news.example:8443/a/1"),
         ("mailto:someone@news.example", None),
         ("not a url", None),
         ("", None),
