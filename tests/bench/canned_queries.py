@@ -33,9 +33,9 @@ if str(ROOT) not in sys.path:
 
 from crawler.config import load_themes
 from storage.archive import Archive
-from storage.concepts import Concepts, concept_query
-from storage.search import create_search_table, fts_query
+from storage.search import create_search_table
 from storage.web.serve import DATABASE_NAME, build_datasette, load_metadata
+from storage.web.sql_functions import prepare_connection
 
 THEMES = [
     "films_games", "soft_power_diplomacy", "traditional_revival_nationalism",
@@ -178,13 +178,11 @@ def main() -> int:
 
     themes = load_themes(ROOT / "config" / "themes.toml")  # the concept search's aliases
     groups = themes.alias_groups
-    concepts = Concepts(groups)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.create_function("escape_fts", 1, fts_query)
-    conn.create_function("concept_fts", 1, lambda text: concept_query(text, concepts))
     count = conn.execute("select count(*) from articles").fetchone()[0]
     labels = {theme.key: theme.label for theme in themes.themes}
     ds = build_datasette(path, themes=labels, concepts=groups)
+    prepare_connection(conn, ds)  # the SQL functions the browse connections have
 
     async def via_datasette(name: str) -> float:
         url = f"/{DATABASE_NAME}/{name}.json?_shape=objects&" + "&".join(
