@@ -51,7 +51,15 @@ from pipelines.scoring.subject import Subject
 from pipelines.scoring.themes import Concept, Themes
 from storage.evidence import Evidence, TermEvidence
 
-__all__ = ["DEFAULT_THRESHOLD", "Relevance", "main_theme", "score", "threshold_for"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Relevance",
+    "article_field",
+    "field_text",
+    "main_theme",
+    "score",
+    "threshold_for",
+]
 
 DEFAULT_THRESHOLD = 0.5  # keep equal to SETTINGS_SCHEMA["relevance"]["threshold"]
 
@@ -112,8 +120,8 @@ def score(article: object, themes: Themes, threshold: float = DEFAULT_THRESHOLD)
     Never raises on bad text: None, bytes, binary garbage or huge input give a score
     (0 where nothing matches).
     """
-    title = normalise(_as_text(_field(article, "title"))[:MAX_TITLE_CHARS])
-    body = normalise(_as_text(_field(article, "text"))[:MAX_BODY_CHARS])
+    title = normalise(field_text(article_field(article, "title"))[:MAX_TITLE_CHARS])
+    body = normalise(field_text(article_field(article, "text"))[:MAX_BODY_CHARS])
     if themes.terms is None or themes.anchors is None:
         raise TypeError("themes must come from load_themes()")
 
@@ -280,7 +288,8 @@ def _squash(points: float) -> float:
     return 1.0 - math.exp(-points / SCALE) if points > 0 else 0.0
 
 
-def _field(article: object, name: str) -> object:
+def article_field(article: object, name: str) -> object:
+    """*article*'s field *name* (a mapping's key or an attribute), None when it has none."""
     try:
         if isinstance(article, Mapping):
             return article.get(name)
@@ -289,7 +298,7 @@ def _field(article: object, name: str) -> object:
         return None
 
 
-def _as_text(value: object) -> str:
+def field_text(value: object) -> str:
     """Text of a field: str as is, bytes decoded leniently, numbers printed, the rest empty."""
     if value is None:
         return ""

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.scoring.encoders import DEFAULT_MODEL, MODELS, Encoder, load_encoder
+from pipelines.scoring.relevance import article_field, field_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -246,15 +247,17 @@ def build_space(prototypes: Prototypes, encoder: Encoder | None = None) -> Theme
 def excerpt(title: object, text: object, chars: int = DEFAULT_EXCERPT_CHARS) -> str:
     """What is compared: the title, a line break and the first *chars* characters of the
     body, runs of white space made one space. Never raises on odd input."""
-    head = _SPACES.sub(" ", _as_text(title)[: MAX_TITLE_CHARS * 4]).strip()[:MAX_TITLE_CHARS]
-    body = _SPACES.sub(" ", _as_text(text)[: chars * 4]).strip()[:chars]
+    head = _SPACES.sub(" ", field_text(title)[: MAX_TITLE_CHARS * 4]).strip()[:MAX_TITLE_CHARS]
+    body = _SPACES.sub(" ", field_text(text)[: chars * 4]).strip()[:chars]
     return "\n".join(part for part in (head, body) if part)
 
 
 def similarity(article: object, space: ThemeSpace) -> Semantic:
     """Embed *article* (attributes or keys ``title`` and ``text``) and compare it with the
     themes (:func:`compare`)."""
-    text = excerpt(_field(article, "title"), _field(article, "text"), space.excerpt_chars)
+    text = excerpt(
+        article_field(article, "title"), article_field(article, "text"), space.excerpt_chars
+    )
     if not text:
         return Semantic(None, 0.0, 0.0, 0.0, {key: 0.0 for key in space.themes})
     return compare(space.encoder.encode([text])[0], space)
@@ -329,24 +332,3 @@ def fit_logistic(
     weights = w / scale
     bias = b - float((weights * mean).sum())
     return tuple(float(v) for v in weights), float(bias)
-
-
-def _field(article: object, name: str) -> object:
-    try:
-        if isinstance(article, Mapping):
-            return article.get(name)
-        return getattr(article, name, None)
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return None
-
-
-def _as_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value[:200_000]).decode("utf-8", errors="replace")
-    if isinstance(value, int | float):
-        return str(value)
-    return ""
