@@ -1,55 +1,15 @@
-"""The archive's migrations, in order: ``sqlite_utils`` migrations of the set ``culturewatch``.
-
-Each is recorded by its function name in ``_sqlite_migrations``, so archives in the field
-depend on the names and the order: never rename, reorder or change one, add the next
-instead. :mod:`storage.schema` applies them (``migrate``, ``bring_up_to_date``).
-"""
+"""The archive's first migrations, m001 to m015 (:mod:`storage.migrations` has the rules)."""
 
 from __future__ import annotations
 
 import json
 
 import sqlite_utils
-from sqlite_utils.migrations import Migrations
 
 from storage.groups import add_source_groups
 from storage.labels import create_labels
+from storage.migrations.registry import ARTICLE_COLUMNS, migrations
 from storage.search import create_search_table, reindex_all
-
-__all__ = ["ARTICLE_COLUMNS", "migrations"]
-
-# The columns of ``articles`` that m001 creates (and the archive writes: storage/archive.py).
-ARTICLE_COLUMNS: dict[str, type] = {
-    "id": int,
-    "url": str,
-    "title": str,
-    "text": str,
-    "source": str,
-    "published_at": str,
-    "fetched_at": str,
-    "language": str,
-    "relevance": float,
-    "relevant": int,
-    "themes": str,
-    "evidence": str,
-    "author": str,
-    "sitename": str,
-    "description": str,
-    "tags": str,
-    "image": str,
-    "keywords": str,
-    "word_count": int,
-    "fingerprint": str,
-    "first_url": str,
-    "updated_at": str,
-    # m008_article_authors (a fresh archive has them from m001, which reads this table)
-    "authors": str,
-    "date_source": str,
-    "feed_published_at": str,
-}
-
-
-migrations = Migrations("culturewatch")
 
 
 @migrations()
