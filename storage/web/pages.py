@@ -83,7 +83,10 @@ def extra_template_vars(
 
 @hookimpl()
 def extra_css_urls(datasette: Any) -> list[str]:
-    return [datasette.urls.path(f"/{STATIC_MOUNT}/culturewatch.css")]
+    return [
+        datasette.urls.path(f"/{STATIC_MOUNT}/culturewatch.css"),
+        datasette.urls.path(f"/{STATIC_MOUNT}/culturewatch-day.css"),
+    ]
 
 
 @hookimpl()

@@ -114,11 +114,13 @@ def build_datasette(
         cells,
         errors,
         pages,
+        per_story,
         request_limits,
         response_headers,
         search_size,
         sql_functions,
         sql_limits,
+        story_page,
         theme_parameters,
     )
     from storage.web import labelling as labels_plugin
@@ -129,6 +131,8 @@ def build_datasette(
         (cells, "culturewatch-cells"),
         (atom, "culturewatch-atom"),
         (pages, "culturewatch-pages"),
+        (story_page, "culturewatch-story-page"),
+        (per_story, "culturewatch-per-story"),
         (theme_parameters, "culturewatch-theme-parameters"),
         (search_size, "culturewatch-search-size"),
         (arbitrary_sql, "culturewatch-arbitrary-sql"),
