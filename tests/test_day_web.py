@@ -5,19 +5,28 @@ demo crawl of its synthetic site: one story carried by four outlets)."""
 
 from __future__ import annotations
 
+import csv
 import html
+import http.cookiejar
+import io
 import os
 import re
 import sqlite3
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from browse_helpers import browse_server, get, get_json, url
 
+from storage.saved_alerts import Mutes, is_muted, mute_clause
 from storage.web.readable import readable_score, readable_time
 
 pytestmark = pytest.mark.slow  # the demo crawl and Datasette
@@ -136,3 +145,212 @@ def test_cells_read_as_people_read_them(archive: Path, server: str) -> None:
     assert readable_time("2026-12-06T12:18:24+00:00") == "6 Dec 2026, 12:18 UTC"
     assert readable_time("2026-12-06") == "6 Dec 2026"
     assert readable_score(0.9983) == "1.00"
+
+
+# ---------------------------------------------------------------------------- 5: attention
+def attention_csv(server: str, **params: str) -> list[dict[str, str]]:
+    status, text = get(url(server, "/-/culturewatch/attention", format="csv", **params))
+    assert status == 200, text
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_attention_over_time_for_any_search(archive: Path, server: str) -> None:
+    found = get_json(url(server, f"{DB}/search.json", _shape="array", q="哪吒"))
+    languages = {r["language"][:2] for r in found}
+    assert languages >= {"en", "zh"}  # the concept search: 哪吒 = Ne Zha
+    lines = attention_csv(server, q="哪吒")
+    overall = [r for r in lines if r["by"] == "all"]
+    assert sum(int(r["matching"]) for r in overall) == len(found)
+    archived = rows(
+        archive, "select substr(coalesce(published_at, fetched_at), 1, 10), count(*) "
+        "from articles group by 1",
+    )  # fmt: skip
+    assert {r["day"]: int(r["archived"]) for r in overall} == dict(archived)
+    for r in overall:
+        share = 100 * int(r["matching"]) / int(r["archived"])
+        assert float(r["per_100_archived"]) == pytest.approx(share, abs=0.01)
+    by_language = {r["value"] for r in lines if r["by"] == "language" and int(r["matching"])}
+    assert {v[:2] for v in by_language} >= {"en", "zh"}
+    groups = [r for r in lines if r["by"] == "source_group"]
+    assert sum(int(r["matching"]) for r in groups) == len(found)
+    plain = attention_csv(server, q="哪吒", mode="plain")
+    assert sum(int(r["matching"]) for r in plain if r["by"] == "all") < len(found)
+    status, page = get(url(server, "/-/culturewatch/attention", q="哪吒"))
+    assert status == 200 and page.count('"$schema"') == 4 and "vega-lite.min.js" in page
+    assert "Matching articles per day, by source group" in page and "format=csv" in page
+    assert get(url(server, "/-/culturewatch/attention", q="x", days="0"))[0] == 400
+    assert get(url(server, "/-/culturewatch/attention", q="a " * 600))[0] == 400
+    _, page = get(url(server, f"{DB}/search", q="哪吒"))
+    assert 'href="/-/culturewatch/attention?q=%E5%93%AA%E5%90%92"' in page
+
+
+def test_the_dashboard_speaks_in_theme_and_group_names(server: str) -> None:
+    from test_front import chart
+
+    counts = chart(server, "theme-count")
+    assert counts and "Chinese films and games abroad" in {r["theme"] for r in counts}
+    assert not {r["theme"] for r in counts} & {"films_games", "soft_power_diplomacy"}
+    shares = chart(server, "theme-share", theme="Chinese films and games abroad")
+    assert {r["theme"] for r in shares} == {"Chinese films and games abroad"}
+    groups = {r["source_group"] for r in chart(server, "group-share")}
+    assert "International media" in groups and "international" not in groups
+
+
+# ---------------------------------------------------------------------------- 6: alerts, mutes
+class Session:
+    """A browser's part: Datasette's CSRF cookie and token from a page, then form POSTs with
+    the cookie, the token and this server's Origin (redirects not followed)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        handlers = [urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()]
+        self.opener = urllib.request.build_opener(*handlers)
+        with self.opener.open(base + "/-/culturewatch/mutes", timeout=30) as response:
+            page = response.read().decode("utf-8")
+        self.token = re.search(r'name="csrftoken" value="([^"]+)"', page)[1]
+
+    def post(self, path: str, origin: str | None = None, **form: str) -> tuple[int, str]:
+        data = urllib.parse.urlencode({"csrftoken": self.token, **form}).encode()
+        request = urllib.request.Request(
+            self.base + path, data=data, headers={"Origin": origin or self.base}
+        )
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def post_bare(base: str, path: str, **form: str) -> int:
+    data = urllib.parse.urlencode(form).encode()
+    try:
+        with urllib.request.urlopen(base + path, data=data, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_alerts_and_mutes_are_written_only_as_labels_are(archive: Path, server: str) -> None:
+    form = {"name": "nezha-web", "query": "哪吒", "frequency": "daily", "email": "a@example.org"}
+    assert post_bare(server, "/-/culturewatch/alerts", **form) == 403  # no CSRF cookie
+    session = Session(server)
+    elsewhere = "http://127.0.0.1:9"  # another port of this machine: another origin
+    assert session.post("/-/culturewatch/alerts", origin=elsewhere, **form)[0] == 403
+    assert session.post("/-/culturewatch/mutes", origin=elsewhere, action="mute",
+                        kind="term", value="x")[0] == 403  # fmt: skip
+    assert session.post("/-/culturewatch/alerts", **{**form, "email": "nobody"})[0] == 400
+    assert session.post("/-/culturewatch/alerts", **{**form, "frequency": "hourly"})[0] == 400
+    assert session.post("/-/culturewatch/alerts", **{**form, "query": '"unclosed'})[0] == 400
+    assert rows(archive, "select count(*) from saved_alerts") == [(0,)]
+    assert session.post("/-/culturewatch/alerts", **form)[0] == 302
+    assert rows(archive, "select name, query, frequency, email from saved_alerts") == [
+        ("nezha-web", "哪吒", "daily", "a@example.org")
+    ]
+    _, page = get(server + "/-/culturewatch/mutes")
+    assert "nezha-web" in page and "alerts.toml wins" in page
+    rows_ = rows(archive, "delete from saved_alerts")  # the next tests start with none
+    assert rows_ == []
+
+
+def digest_sources(db: Path) -> set[str]:
+    """The sources of the entries of the digest of the day the demo was archived."""
+    from storage.outputs.view import build_digest
+
+    day = rows(db, "select max(substr(fetched_at, 1, 10)) from articles")[0][0]
+    with closing(sqlite3.connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        digest = build_digest(
+            conn, date.fromisoformat(day), tz=ZoneInfo("UTC"), labels={}, max_age_days=30
+        )
+    return {e.source for e in digest.entries}
+
+
+def test_a_muted_source_or_term_leaves_the_front_page_and_the_digest(
+    archive: Path, server: str
+) -> None:
+    session = Session(server)
+    _, front = get(server + "/")
+    assert "demo-meridian" in front
+    assert "demo-meridian" in digest_sources(archive)
+    assert session.post("/-/culturewatch/mutes", action="mute", kind="source",
+                        value="demo-meridian")[0] == 302  # fmt: skip
+    _, front = get(server + "/")
+    assert "demo-meridian" not in front.split('class="cw-glance"')[1]
+    _, page = get(server + "/-/culturewatch/mutes")
+    assert '<strong class="cw-muted">demo-meridian</strong>' in page
+    _, table = get(url(server, f"{DB}/articles", source="demo-meridian"))
+    assert "demo-meridian" in table  # the tables show everything
+    assert "demo-meridian" not in digest_sources(archive)
+    assert session.post("/-/culturewatch/mutes", action="unmute", kind="source",
+                        value="demo-meridian")[0] == 302  # fmt: skip
+    _, front = get(server + "/")
+    assert "demo-meridian" in front.split('class="cw-glance"')[1]
+    assert session.post("/-/culturewatch/mutes", action="mute", kind="term",
+                        value="ANIMATION Studios")[0] == 302  # fmt: skip
+    assert rows(archive, "select kind, value from mutes") == [("term", "animation studios")]
+    _, front = get(server + "/")
+    assert "Chinese animation studios look abroad" not in front
+    session.post("/-/culturewatch/mutes", action="unmute", kind="term", value="animation studios")
+    assert rows(archive, "select count(*) from mutes") == [(0,)]
+
+
+def test_mute_rules_agree_in_python_and_sql() -> None:
+    mutes = Mutes(frozenset({"evil"}), ("ne zha",))
+    clause, params = mute_clause(mutes)
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("create table articles (source, title, text)")
+        cases = [("evil", "x", "y"), ("good", "Ne Zha 2", ""), ("good", "", "about NE ZHA"),
+                 ("good", "Nezha", "hanfu"), ("good", None, None)]  # fmt: skip
+        conn.executemany("insert into articles values (?, ?, ?)", cases)
+        kept = conn.execute(f"select * from articles a where 1{clause}", params).fetchall()
+    assert kept == [c for c in cases if not is_muted(mutes, *c)] == cases[3:]
+    assert mute_clause(Mutes()) == ("", [])
+
+
+def test_saved_alerts_run_beside_the_toml_ones_which_win(archive: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from support import write_settings
+    from support.mailbox import Mailbox
+
+    from crawler.cli import cli
+    from storage.saved_alerts import add_mute, save_alert
+
+    with closing(sqlite3.connect(archive)) as conn, conn:
+        save_alert(conn, "wire", "animation", "after_crawl", email="b@example.org",
+                   webhook=None, by="test")  # fmt: skip
+        save_alert(conn, "clash", "哪吒", "daily", email="c@example.org", webhook=None, by="t")
+        save_alert(conn, "muted", "nishan", "daily", email="d@example.org", webhook=None, by="t")
+        add_mute(conn, "term", "Nishan Forum", by="test")  # its one article: nothing to send
+    config = tmp_path / "config"
+    write_settings(config)
+    try:
+        with Mailbox() as box:
+            (config / "alerts.toml").write_text(
+                f'[smtp]\nhost = "127.0.0.1"\nport = {box.port}\nfrom = "cw <cw@example.org>"\n'
+                f'security = "none"\n[delivery]\nbackoff = 0.01\nfeeds = "{tmp_path / "f"}"\n'
+                '[[alerts]]\nname = "clash"\nquery = "hanfu"\nfrequency = "daily"\n'
+                'email = ["a@example.org"]\n',
+                encoding="utf-8",
+            )
+            result = CliRunner().invoke(
+                cli, ["alerts", "run", "--config", str(config), "--db", str(archive)]
+            )
+            assert result.exit_code == 0, result.output
+            assert result.stderr.count("warning:") == 1
+            assert "saved alert 'clash' is left out" in result.stderr
+            assert "alerts.toml has an alert of that name, which wins" in result.stderr
+            assert "wire -> email:b@example.org: sent" in result.stdout
+            assert "muted -> email:d@example.org: nothing new" in result.stdout
+            sent = {m["To"]: m for m in box.messages}
+            assert set(sent) == {"a@example.org", "b@example.org"}
+            assert "animation" in sent["b@example.org"].get_body(("plain",)).get_content().lower()
+    finally:
+        with closing(sqlite3.connect(archive)) as conn, conn:
+            conn.execute("delete from saved_alerts")
+            conn.execute("delete from mutes")

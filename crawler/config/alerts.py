@@ -37,6 +37,7 @@ __all__ = [
     "Alert",
     "AlertsConfig",
     "Smtp",
+    "check_alert",
     "load_alerts",
     "webhook_label",
 ]
@@ -246,6 +247,12 @@ def _smtp(table: Any, where: str) -> Smtp:
         ca_file=Path(v["ca_file"]) if v["ca_file"] else None,
         timeout=v["timeout"],
     )
+
+
+def check_alert(entry: Any, where: str, concepts: Concepts) -> Alert:
+    """One alert from its table (an ``[[alerts]]`` entry, or a saved alert's row) at *where*;
+    a ConfigError line says what is wrong."""
+    return _alert(entry, where, concepts)
 
 
 def _alert(entry: Any, where: str, concepts: Concepts) -> Alert:

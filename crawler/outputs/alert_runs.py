@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from crawler.config import ConfigError, config_dir, default_db_path, load_settings, load_themes
 from crawler.config.alerts import Alert, AlertsConfig, load_alerts
+from crawler.config.saved_alerts import with_saved_alerts
 from crawler.outputs.deliveries import DeliveryError, build_message, post_json, send_mail
 from pipelines.scoring.themes import Themes
 from storage.alert_state import (
@@ -65,6 +66,7 @@ from storage.outputs.alert_render import (
     render_alert_text,
     subject,
 )
+from storage.saved_alerts import is_muted, load_mutes
 from storage.selection import ArticleRecord, story_copies
 
 __all__ = ["ALERTS_FILE", "AlertsPlan", "Outcome", "run_alerts", "theme_concepts"]
@@ -110,6 +112,7 @@ class AlertsPlan:
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
     stop: threading.Event | None = None  # set: no delivery starts, one under way is abandoned
     until: float | None = None  # monotonic time: the run's deadline (None: each attempt's only)
+    warnings: tuple[str, ...] = ()  # saved alerts left out (crawler.config.saved_alerts)
 
     def halted(self) -> str:
         """Why no delivery may start now ("" when one may)."""
@@ -129,10 +132,15 @@ class AlertsPlan:
         directory = config_dir(config_dir_path)
         settings = load_settings(directory)
         themes = load_themes(directory / "themes.toml")
-        config = load_alerts(directory / ALERTS_FILE, theme_concepts(themes))
+        concepts = theme_concepts(themes)
+        db = Path(db) if db else default_db_path(settings)
+        config, warnings = with_saved_alerts(
+            load_alerts(directory / ALERTS_FILE, concepts), db, concepts
+        )
         return cls(
             config=config,
-            db=Path(db) if db else default_db_path(settings),
+            db=db,
+            warnings=warnings,
             tz=digest_timezone(settings),
             labels=theme_labels(directory),
             feeds=config.feeds or Path(settings["digest.out"]) / "alerts",
@@ -204,6 +212,8 @@ def _run_alert(
         languages=alert.languages,
         groups=alert.groups,
     )
+    mutes = load_mutes(archive.db.conn)  # a muted source or term is never sent
+    records = [r for r in records if not is_muted(mutes, r.source, r.title, r.text)]
     outcomes: list[Outcome] = []
     for target in alert.targets:
         if halted := plan.halted():

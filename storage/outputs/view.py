@@ -26,6 +26,7 @@ from storage.health import FlagRule, SourceFlag, flags_in
 from storage.labels import LabelledPrecision, labelled_precision
 from storage.outputs.grouping import Carrier, Story, group_stories
 from storage.outputs.text import extract, local_time, safe_link, utc_iso, without_title
+from storage.saved_alerts import is_muted, load_mutes
 from storage.selection import (
     UNTHEMED,
     ArticleRecord,
@@ -184,7 +185,9 @@ def build_digest(
     """
     first = day - timedelta(days=CHART_DAYS - 1)
     volume = theme_volume(db, first, day, tz=tz, max_age_days=max_age_days)
+    mutes = load_mutes(db)  # a muted source or term is left out of the digest
     records = articles_of_day(db, day, tz=tz, max_age_days=max_age_days)
+    records = [r for r in records if not is_muted(mutes, r.source, r.title, r.text)]
     copies = story_copies(db, records, day, tz=tz)
     # fetched_at is ISO 8601 in UTC as the archive writes it: the bounds compare as text
     start = day_start_utc(day - timedelta(days=LABELLED_DAYS - 1), tz).isoformat()
