@@ -56,10 +56,8 @@ class Mutes:
 
 
 def _exists(conn: Reader, table: str) -> bool:
-    return bool(
-        conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [table])
-        .fetchone()
-    )  # fmt: skip
+    found = conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [table])
+    return any(True for _ in found)
 
 
 def save_alert(
@@ -113,7 +111,7 @@ def load_mutes(conn: Reader) -> Mutes:
     """The archive's mutes (none in an archive of an earlier release)."""
     if not _exists(conn, "mutes"):
         return Mutes()
-    rows = conn.execute("select kind, value from mutes order by kind, value").fetchall()
+    rows = list(conn.execute("select kind, value from mutes order by kind, value"))
     return Mutes(
         frozenset(str(v) for k, v in rows if k == "source"),
         tuple(str(v).lower() for k, v in rows if k == "term"),

@@ -219,7 +219,8 @@ class Session:
             with self.opener.open(request, timeout=30) as response:
                 return response.status, response.read().decode("utf-8")
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode("utf-8", "replace")
+            with exc:
+                return exc.code, exc.read().decode("utf-8", "replace")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -233,7 +234,8 @@ def post_bare(base: str, path: str, **form: str) -> int:
         with urllib.request.urlopen(base + path, data=data, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as exc:
-        return exc.code
+        with exc:
+            return exc.code
 
 
 def test_alerts_and_mutes_are_written_only_as_labels_are(archive: Path, server: str) -> None:
@@ -254,8 +256,16 @@ def test_alerts_and_mutes_are_written_only_as_labels_are(archive: Path, server: 
     ]
     _, page = get(server + "/-/culturewatch/mutes")
     assert "nezha-web" in page and "alerts.toml wins" in page
-    rows_ = rows(archive, "delete from saved_alerts")  # the next tests start with none
-    assert rows_ == []
+    assert get(f"{server}{DB}/saved_alerts.json")[0] == 200  # the person at the machine
+    relayed = urllib.request.Request(
+        f"{server}{DB}/saved_alerts.json", headers={"X-Forwarded-For": "203.0.113.9"}
+    )  # through a proxy: not the person at the machine, and not signed in
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(relayed, timeout=30).close()
+    with refused.value:
+        assert refused.value.code == 403
+    with closing(sqlite3.connect(archive)) as conn, conn:
+        conn.execute("delete from saved_alerts")  # the next tests start with none
 
 
 def digest_sources(db: Path) -> set[str]:

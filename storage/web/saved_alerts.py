@@ -10,6 +10,8 @@
 Every write is guarded exactly as a label is (:func:`storage.web.labelling.check_write`):
 the person at the machine or a signed-in analyst, the CSRF token, this server's own origin.
 The forms are ``templates/_search_actions.html`` (under a search) and ``cw_mutes.html``.
+The ``saved_alerts`` table is shown only to those who may write (its e-mail addresses and
+webhook URLs are not for every visitor); the page shows a webhook as "a webhook".
 """
 
 from __future__ import annotations
@@ -43,6 +45,19 @@ __all__ = ["ALERTS", "MUTES", "register_routes"]
 ALERTS = "/-/culturewatch/alerts"
 MUTES = "/-/culturewatch/mutes"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # as alerts.toml's names
+
+
+@hookimpl()
+def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -> Any:
+    """The ``saved_alerts`` table (e-mail addresses; a webhook's URL is often its own secret)
+    only for those who may write alerts; the mutes stay readable."""
+    if action != "view-table" or resource != (DATABASE_NAME, "saved_alerts"):
+        return None
+
+    async def inner() -> bool | None:
+        return None if await datasette.permission_allowed(actor, ACTION, default=False) else False
+
+    return inner
 
 
 @hookimpl()
