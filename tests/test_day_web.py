@@ -142,6 +142,14 @@ def test_cells_read_as_people_read_them(archive: Path, server: str) -> None:
     assert "+00:00<" not in published and " UTC<" in published
     themes = page.split('<td class="col-themes')[1].split("</td>")[0]
     assert "films_games<" not in themes  # the chips show the human names
+    id_, published = rows(archive, "select id, published_at from articles "
+                                   "where source = 'demo-meridian' limit 1")[0]  # fmt: skip
+    _, article = get(f"{server}{DB}/articles/{id_}")
+    meta = article.split('<p class="cw-meta">')[1].split("</p>")[0]
+    assert f"published {readable_time(published)}" in meta and "+00:00" not in meta
+    _, front = get(server + "/")
+    chips = re.findall(r'class="cw-chip cw-theme-\w+" title="\w+">([^<]+)<', front)
+    assert "Chinese films and games abroad" in chips and "films_games" not in chips
     assert readable_time("2026-12-06T12:18:24+00:00") == "6 Dec 2026, 12:18 UTC"
     assert readable_time("2026-12-06") == "6 Dec 2026"
     assert readable_score(0.9983) == "1.00"
