@@ -42,17 +42,19 @@ def daily_attention(
     *expression* and all archived; days with nothing archived are left out."""
     since = ((now or datetime.now(UTC)).date() - timedelta(days=max(days, 1) - 1)).isoformat()
     rows = conn.execute(
-        "with hits as (select rowid as id from articles_search where articles_search match ?), "
-        "scope as (select substr(coalesce(published_at, fetched_at), 1, 10) as day, "
-        "coalesce(nullif(language, ''), 'unknown') as language, "
-        "coalesce(source_group, '') as source_group, id in (select id from hits) as hit "
-        "from articles where substr(coalesce(published_at, fetched_at), 1, 10) >= ?) "
-        "select day, 'all', 'all', sum(hit), count(*) from scope group by day "
-        "union all select day, 'language', language, sum(hit), count(*) from scope "
-        "group by day, language "
-        "union all select day, 'source_group', source_group, sum(hit), count(*) from scope "
-        "group by day, source_group "
-        "order by 1, 2, 3",
+        "with hits as materialized (select rowid as id from articles_search "
+        "where articles_search match ?) "
+        "select substr(coalesce(published_at, fetched_at), 1, 10) as day, "
+        "coalesce(nullif(language, ''), 'unknown'), coalesce(source_group, ''), "
+        "sum(id in (select id from hits)), count(*) from articles "
+        "where substr(coalesce(published_at, fetched_at), 1, 10) >= ? "
+        "group by 1, 2, 3",
         [expression, since],
     ).fetchall()
-    return [DayCount(str(r[0]), str(r[1]), str(r[2]), int(r[3] or 0), int(r[4])) for r in rows]
+    totals: dict[tuple[str, str, str], list[int]] = {}
+    for day, language, group, hits, archived in rows:  # one pass, three slices
+        for key in ((day, "all", "all"), (day, "language", language), (day, "source_group", group)):
+            total = totals.setdefault(key, [0, 0])
+            total[0] += int(hits or 0)
+            total[1] += int(archived)
+    return [DayCount(str(k[0]), k[1], str(k[2]), v[0], v[1]) for k, v in sorted(totals.items())]

@@ -338,6 +338,8 @@ class Jobs:
             return
         try:  # read again: an alert edited or added since the start counts
             plan = AlertsPlan.from_config(config_dir_path=self.plan.config_dir, db=self.plan.db)
+            for warning in plan.warnings:  # saved alerts left out (alerts.toml wins a name)
+                log.warning("%s", warning)
             if not plan.config.of(frequency):
                 return
             job_id = self._record_start("alerts", due)
