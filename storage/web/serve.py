@@ -50,6 +50,7 @@ __all__ = [
     "MetadataError",
     "SHIPPED_METADATA",
     "build_datasette",
+    "front_page_url",
     "labelling_config",
     "load_metadata",
     "metadata_path",
@@ -219,7 +220,7 @@ def serve(
     if not is_loopback(host):
         echo(f"warning: serving on {host}: anyone who can reach it can read the archive")
         echo("labels can be written only by a signed-in analyst (README, Labelling and evaluation)")
-    echo(f"Serving {db} at http://{_url_host(host)}:{port}/{DATABASE_NAME} (Ctrl-C to stop)")
+    echo(f"Serving {db} at {front_page_url(host, port)} (Ctrl-C to stop)")
     uvicorn.run(
         ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1,
         limit_concurrency=CONNECTIONS,
@@ -234,6 +235,12 @@ def labelling_config(host: str, labelling: dict[str, Any] | None) -> dict[str, A
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def front_page_url(host: str, port: int) -> str:
+    """The URL a person opens: the front page (``http://127.0.0.1:8001/``), which links the
+    database page (``/culturewatch``, the SQL box) one click away."""
+    return f"http://{_url_host(host)}:{port}/"
 
 
 def _check_setting(path: str | os.PathLike[str], key: str, value: object, default: object) -> None:
