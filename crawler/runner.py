@@ -7,8 +7,10 @@ scheduler starts a fresh process for each.
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +111,26 @@ class CrawlSummary:
             "relevant": self.total("relevant"),
             "failed": self.total("failed"),
         }
+
+    @property
+    def reached_none(self) -> bool:
+        """Every source crawled failed (none answered): offline, or a proxy or DNS down."""
+        return bool(self.reports) and all(r.status == "failed" for r in self.reports)
+
+    def unreachable_line(self) -> str:
+        """The one line of a crawl that reached no source, with its most common error."""
+        errors = Counter(
+            re.sub(r"^\S+://\S+: ", "", " ".join((r.error or "no answer").split()))[:160].rstrip(
+                "."
+            )
+            for r in self.reports
+        )  # "URL: reason" -> the reason, the same for every source that is down alike
+        error, times = errors.most_common(1)[0]
+        n = len(self.reports)
+        also = f" ({times} of {n})" if times < n else ""
+        return (
+            f"crawl reached no source: all {n} sources failed, nothing archived; e.g. {error}{also}"
+        )
 
     def print(self) -> None:
         c = self.counts

@@ -7,8 +7,10 @@ once by ``culturewatch demo --no-browse`` (the demo's own site on 127.0.0.1).
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,8 +19,23 @@ from pathlib import Path
 
 import pytest
 from browse_helpers import CULTUREWATCH, free_port, get
+from support import write_settings
+from support.mailbox import Mailbox
+from test_alerts import smtp_table
 
 pytestmark = pytest.mark.slow
+
+# an alert on the demo's amplified story (its copies say "animation" in English)
+ANIMATION = """
+[delivery]
+backoff = 0.01
+
+[[alerts]]
+name = "animation"
+query = "animation"
+frequency = "after_crawl"
+min_relevance = 0.3
+"""
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 120) -> subprocess.CompletedProcess[str]:  # fmt: skip
@@ -80,3 +97,95 @@ def test_the_printed_url_is_the_front_page(command: str, demo_db: Path, tmp_path
         status, page = get(url)
         assert status == 200 and "cw-front" in page  # the front page, not the SQL box
         assert 'href="/culturewatch"' in page  # the database page one click away
+
+
+# --------------------------------------------------------------------------- 2. failures are news
+def _offline(*args: str) -> subprocess.CompletedProcess[str]:
+    """``culturewatch ARGS`` in a network namespace of its own: no network at all."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CULTUREWATCH_")}
+    return subprocess.run(
+        ["unshare", "-rn", CULTUREWATCH, *args], env=clean,
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def offline_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:  # fmt: skip
+    """The demo archive, then an offline crawl of the default sources into it."""
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("no user and network namespaces here (unshare -rn)")
+    db = tmp_path_factory.mktemp("day-offline") / "offline.db"
+    shutil.copyfile(demo_db, db)
+    return db, _offline("crawl", "--db", str(db))
+
+
+def test_an_offline_crawl_of_the_defaults_exits_69_with_one_line(
+    offline_db: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    _, result = offline_db
+    assert result.returncode == 69, result.stderr  # EXIT_UNREACHABLE, not 0
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("culturewatch: crawl reached no source: all ")
+    assert re.search(r"all (\d+) sources failed", line)
+
+
+def test_the_front_page_says_every_source_failed(
+    offline_db: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    db, _ = offline_db
+    port = free_port()
+    with serving("browse", "--db", str(db), "--port", str(port), log=tmp_path / "log") as (url, _):
+        status, page = get(url)
+        assert status == 200
+        banner = re.search(r'<p class="cw-failing cw-failing-all"[^>]*>(.*?)</p>', page, re.S)
+        assert banner, page[:3000]
+        text = re.sub(r"<[^>]+>", "", banner.group(1))
+        assert "Every source is failing." in text
+        assert re.search(
+            r"Every source failed the last crawl \((\d+) of \1\), failing since ", text
+        )
+        assert 'href="/culturewatch/source_health"' in banner.group(1)
+        assert get(url + "culturewatch/source_health")[0] == 200
+
+
+def test_the_front_page_is_quiet_when_no_source_failed(demo_db: Path, tmp_path: Path) -> None:
+    port = free_port()
+    with serving("browse", "--db", str(demo_db), "--port", str(port), log=tmp_path / "log") as (
+        url,
+        _,
+    ):
+        assert "cw-failing" not in get(url)[1]
+
+
+def test_the_digest_header_and_an_alert_email_say_every_source_failed(
+    offline_db: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    db, _ = offline_db
+    config = tmp_path / "config"
+    with Mailbox() as box:
+        write_settings(config, digest={"browse_url": "http://127.0.0.1:8123"})
+        (config / "alerts.toml").write_text(
+            smtp_table(box) + ANIMATION + 'email = ["a@example.org"]\n', encoding="utf-8"
+        )
+        result = run(
+            "digest", "--config", str(config), "--db", str(db), "--out", str(tmp_path / "d")
+        )
+        assert result.returncode == 0, result.stderr
+        sent = run("alerts", "run", "--config", str(config), "--db", str(db))
+        assert sent.returncode == 0, sent.stderr + sent.stdout
+        (message,) = box.messages
+    health = "http://127.0.0.1:8123/culturewatch/source_health"
+    (md,) = (tmp_path / "d").glob("*.md")
+    header = md.read_text(encoding="utf-8").split("## Themes")[0]
+    assert "Every source failed the last crawl" in header and f"(<{health}>)" in header
+    html = md.with_suffix(".html").read_text(encoding="utf-8")
+    assert "Every source failed the last crawl" in html and f'href="{health}"' in html
+    data = json.loads(md.with_suffix(".json").read_text(encoding="utf-8"))
+    assert data["failing_sources"]["every"] is True
+    assert data["failing_sources"]["source_health"] == health
+    text = message.get_body(("plain",)).get_content()
+    body = message.get_body(("html",)).get_content()
+    assert "Every source failed the last crawl" in text.split("1. ")[0] and health in text
+    assert "Every source failed the last crawl" in body and f'href="{health}"' in body

@@ -16,6 +16,7 @@ from crawler.cli.options import (
     handle_errors,
     sources_file_option,
 )
+from crawler.exits import EXIT_UNREACHABLE
 
 __all__ = ["crawl", "schedule"]
 
@@ -61,6 +62,9 @@ def crawl(
     finally:
         if display:
             display.close()
+    if summary.status != "failed" and summary.reached_none:
+        # every source failed: one line, not one per source (their errors: `sources`)
+        fail(summary.unreachable_line(), EXIT_UNREACHABLE)
     summary.print()
     if summary.status == "failed":
         fail("crawl failed: " + (summary.errors[0] if summary.errors else "see the summary"), 1)

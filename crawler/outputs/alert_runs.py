@@ -53,6 +53,7 @@ from storage.alert_state import (
 from storage.archive import Archive
 from storage.concepts import Concepts
 from storage.connection import retrying
+from storage.failing import failing_sources
 from storage.files import atomic_write
 from storage.formats import to_utc_iso, utcnow
 from storage.outputs.alert_render import (
@@ -110,6 +111,7 @@ class AlertsPlan:
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
     stop: threading.Event | None = None  # set: no delivery starts, one under way is abandoned
     until: float | None = None  # monotonic time: the run's deadline (None: each attempt's only)
+    health_page: str | None = None  # the source-health query's URL (digest.browse_url)
 
     def halted(self) -> str:
         """Why no delivery may start now ("" when one may)."""
@@ -124,7 +126,7 @@ class AlertsPlan:
         cls, *, config_dir_path: Path | None = None, db: Path | None = None
     ) -> AlertsPlan:
         """Settings, themes and ``alerts.toml`` of the configuration directory (ConfigError)."""
-        from crawler.outputs.digests import digest_timezone, theme_labels
+        from crawler.outputs.digests import digest_timezone, health_page, theme_labels
 
         directory = config_dir(config_dir_path)
         settings = load_settings(directory)
@@ -137,6 +139,7 @@ class AlertsPlan:
             labels=theme_labels(directory),
             feeds=config.feeds or Path(settings["digest.out"]) / "alerts",
             user_agent=settings.user_agent,
+            health_page=health_page(settings),
         )
 
     def chosen(self, names: Sequence[str] = (), frequency: str | None = None) -> list[Alert]:
@@ -245,6 +248,8 @@ def _view(
         labels=plan.labels,
         now=now,
         delivery_id=send_id,
+        failing=failing_sources(archive.db.conn),
+        health_page=plan.health_page,
     )
 
 

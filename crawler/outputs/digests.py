@@ -16,9 +16,16 @@ from crawler.config import ConfigError, Settings, default_db_path, load_settings
 from crawler.config import config_dir as config_dir_of
 from crawler.sources.state import flag_rule
 from pipelines.scoring.themes import THEME_KEYS
+from storage.failing import HEALTH_QUERY
 from storage.outputs import Digest, default_labels, write_digest
 
-__all__ = ["article_pages", "digest_from_config", "digest_timezone", "theme_labels"]
+__all__ = [
+    "article_pages",
+    "digest_from_config",
+    "digest_timezone",
+    "health_page",
+    "theme_labels",
+]
 
 
 def digest_timezone(settings: Settings) -> ZoneInfo:
@@ -33,6 +40,15 @@ def article_pages(settings: Settings) -> str | None:
 
     base = str(settings["digest.browse_url"]).strip().rstrip("/")
     return f"{base}/{DATABASE_NAME}/articles" if base else None
+
+
+def health_page(settings: Settings) -> str | None:
+    """The source-health query where `culturewatch browse` serves it (``digest.browse_url``),
+    for the digest's and the alerts' word on failing sources; None when the setting is empty."""
+    from storage.web.serve import DATABASE_NAME
+
+    base = str(settings["digest.browse_url"]).strip().rstrip("/")
+    return f"{base}/{DATABASE_NAME}/{HEALTH_QUERY}" if base else None
 
 
 def theme_labels(config_dir: str | os.PathLike | None) -> dict[str, str]:
@@ -79,4 +95,5 @@ def digest_from_config(
         labels=theme_labels(directory),
         article_pages=article_pages(settings),
         flags=flag_rule(settings),
+        health_page=health_page(settings),
     )

@@ -285,7 +285,7 @@ class Jobs:
 
     def digest_job(self, due: datetime | None = None) -> None:
         """The digest of the day that ended before *due* (or of that day, ``digest.day = today``)."""
-        from crawler.outputs.digests import article_pages, flag_rule, theme_labels
+        from crawler.outputs.digests import article_pages, flag_rule, health_page, theme_labels
         from storage.outputs import DigestError, write_digest
 
         if self._stop.is_set():
@@ -308,6 +308,7 @@ class Jobs:
                 labels=theme_labels(self.plan.config_dir),
                 article_pages=article_pages(self.plan.settings),
                 flags=flag_rule(self.plan.settings),
+                health_page=health_page(self.plan.settings),
             )
         except (DigestError, ConfigError) as exc:
             log.error("digest failed: %s", exc)

@@ -86,4 +86,14 @@ def render_json(digest: Digest) -> str:
         data["sources_needing_attention"] = [
             {"name": f.name, "reason": f.reason} for f in digest.attention
         ]
+    failing = digest.failing
+    if failing and failing.count:  # only when sources fail: the usual digest is unchanged
+        data["failing_sources"] = {
+            "count": failing.count,
+            "of": failing.enabled,
+            "every": failing.every,
+            "since": failing.since,
+            "names": list(failing.names),
+            "source_health": digest.health_page,
+        }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

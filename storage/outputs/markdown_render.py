@@ -24,6 +24,7 @@ def render_markdown(digest: Digest) -> str:
             "first, with the outlets that also carried it."
         ),
         "",
+        *_failing(digest),
         *_labelled(digest),
         "## Themes",
         "",
@@ -53,6 +54,15 @@ def render_markdown(digest: Digest) -> str:
         out += [f"- {_md(flag.name)}: {_md(flag.reason)}" for flag in digest.attention]
         out += [""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _failing(digest: Digest) -> list[str]:
+    """The header's word on failing sources (nothing when none failed)."""
+    failing = digest.failing
+    if not failing or not failing.count:
+        return []
+    health = f" {_link('Source health', digest.health_page)}." if digest.health_page else ""
+    return [f"**{_md(failing.sentence())}**{health}", ""]
 
 
 def _labelled(digest: Digest) -> list[str]:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from storage.connection import Reader
 from storage.evidence import ShownTerm, shown_evidence, why_text
+from storage.failing import Failing
 from storage.formats import parse_iso
 from storage.groups import SOURCE_GROUPS, group_label
 from storage.health import FlagRule, SourceFlag, flags_in
@@ -158,6 +159,8 @@ class Digest:
     article_pages: str | None = None  # URL of the articles' pages in Datasette ("{}/ID")
     attention: tuple[SourceFlag, ...] = ()  # sources needing attention (the footer)
     group_counts: tuple[GroupCount, ...] = ()  # the day's articles per source group
+    failing: Failing | None = None  # the sources failing now (the header says so)
+    health_page: str | None = None  # URL of the source-health query in Datasette
 
     @property
     def name(self) -> str:
@@ -174,13 +177,17 @@ def build_digest(
     labels: Mapping[str, str],
     article_pages: str | None = None,
     flags: FlagRule | None = None,
+    failing: Failing | None = None,
+    health_page: str | None = None,
 ) -> Digest:
     """The digest of *day* from an open archive connection (read only).
 
     *labels* maps theme keys to labels, in display order (a theme without a label shows
     :func:`default_label`); the sources flagged under *flags*, if given, make its footer.
     *article_pages*: the URL of the articles' pages in Datasette
-    (``http://127.0.0.1:8001/culturewatch/articles``), where the HTML links each entry to.
+    (``http://127.0.0.1:8001/culturewatch/articles``), where the HTML links each entry to;
+    *failing* (:func:`storage.failing.failing_sources`) makes the header's word on failing
+    sources, linked to *health_page* (the source-health query).
     """
     first = day - timedelta(days=CHART_DAYS - 1)
     volume = theme_volume(db, first, day, tz=tz, max_age_days=max_age_days)
@@ -200,6 +207,7 @@ def build_digest(
     )
     labelled = labelled_precision(db, start, end)
     digest = replace(digest, labelled=labelled, article_pages=article_pages)
+    digest = replace(digest, failing=failing, health_page=health_page)
     return replace(digest, attention=tuple(flags_in(db, flags))) if flags else digest
 
 

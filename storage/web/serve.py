@@ -11,7 +11,8 @@ what it adds: :mod:`storage.web.sql_functions` (the Chinese-aware search box and
 search; jieba loaded at startup), :mod:`storage.web.cells` (readable cells, one rule per
 cell), :mod:`storage.web.pages` (the front page and the article page, with templates
 ``storage/web/templates/`` and static files ``storage/web/static/``),
-:mod:`storage.web.atom` (empty Atom feeds), :mod:`storage.web.theme_parameters` (unknown
+:mod:`storage.web.atom` (empty Atom feeds), :mod:`storage.web.failing_sources` (the front
+page's banner when sources fail), :mod:`storage.web.theme_parameters` (unknown
 themes refused) and :mod:`storage.web.labelling` (the analysts' labels). The themes reach
 them as plugin configuration (``plugins: culturewatch:``): ``themes`` (key -> label) and
 ``concepts`` (alias groups), passed in by the caller, which reads themes.toml. Whether a
@@ -114,6 +115,7 @@ def build_datasette(
         atom,
         cells,
         errors,
+        failing_sources,
         pages,
         request_limits,
         response_headers,
@@ -130,6 +132,7 @@ def build_datasette(
         (cells, "culturewatch-cells"),
         (atom, "culturewatch-atom"),
         (pages, "culturewatch-pages"),
+        (failing_sources, "culturewatch-failing-sources"),
         (theme_parameters, "culturewatch-theme-parameters"),
         (search_size, "culturewatch-search-size"),
         (arbitrary_sql, "culturewatch-arbitrary-sql"),
