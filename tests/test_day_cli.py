@@ -11,17 +11,20 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
 from browse_helpers import CULTUREWATCH, free_port, get
 from support import write_settings
-from support.mailbox import Mailbox
+from support.mailbox import Mailbox, WebhookReceiver
 from test_alerts import smtp_table
+
+from storage.formats import parse_iso
 
 pytestmark = pytest.mark.slow
 
@@ -189,3 +192,66 @@ def test_the_digest_header_and_an_alert_email_say_every_source_failed(
     body = message.get_body(("html",)).get_content()
     assert "Every source failed the last crawl" in text.split("1. ")[0] and health in text
     assert "Every source failed the last crawl" in body and f'href="{health}"' in body
+
+
+# --------------------------------------------------------------------------- 3. one first carrier
+def test_one_first_carrier_and_spread_everywhere(demo_db: Path, tmp_path: Path) -> None:
+    """The demo's amplified story: its copies were published hours apart and archived within
+    seconds; every output names the first publisher and the same spread."""
+    db = tmp_path / "demo.db"
+    shutil.copyfile(demo_db, db)
+    with closing(sqlite3.connect(db)) as conn:
+        story_id, first, first_seen, spread = conn.execute(
+            "select id, first_source, first_seen, spread_hours from stories "
+            "order by source_count desc limit 1"
+        ).fetchone()
+        copies = conn.execute(
+            "select source, published_at, fetched_at from articles where story_id = ? "
+            "order by published_at",
+            [story_id],
+        ).fetchall()
+    # the stories table (story page, amplified_stories): publication time
+    assert len(copies) == 4 and (first, first_seen) == copies[0][:2]
+    hours = (parse_iso(copies[-1][1]) - parse_iso(copies[0][1])).total_seconds() / 3600
+    assert spread == round(hours, 1) and spread >= 6  # not the seconds between archive times
+    shown = f"first carried by {first} (published {first_seen[:16].replace('T', ' ')} UTC)"
+    day = first_archived = min(c[2] for c in copies)[:10]
+
+    listed = run("stories", "--db", str(db), "--limit", "1")  # the stories command
+    assert listed.returncode == 0, listed.stderr
+    flat = " ".join(listed.stdout.split())
+    assert f"{first} (published" in flat and f" {spread:.1f} " in flat
+
+    config = tmp_path / "config"
+    write_settings(config, schedule={"timezone": "UTC"})
+    digest = run("digest", "--config", str(config), "--db", str(db), "--date", day,
+                 "--out", str(tmp_path / "d"))  # fmt: skip
+    assert digest.returncode == 0, digest.stderr
+    data = json.loads((tmp_path / "d" / f"{first_archived}.json").read_text(encoding="utf-8"))
+    (told,) = [s for s in data["stories"] if s["id"] == story_id]
+    assert (told["first_source"], told["first_seen"], told["first_basis"]) == (
+        first, first_seen, "published",
+    )  # fmt: skip
+    assert told["spread_hours"] == spread
+    md = (tmp_path / "d" / f"{first_archived}.md").read_text(encoding="utf-8")
+    assert f"4 outlets over {spread:.1f} hours, {shown}" in md.replace("\\", "")
+
+    with Mailbox() as box, WebhookReceiver([]) as hook:
+        (config / "alerts.toml").write_text(
+            smtp_table(box) + ANIMATION + 'email = ["a@example.org"]\n'
+            f'webhook = "{hook.url}"\nwebhook_format = "json"\n',
+            encoding="utf-8",
+        )
+        sent = run("alerts", "run", "--config", str(config), "--db", str(db))
+        assert sent.returncode == 0, sent.stderr + sent.stdout
+        (message,) = box.messages
+        (body,) = hook.accepted
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert f"Spread: 4 outlets over {spread:.1f} hours, {shown}" in text
+    assert f"Spread: 4 outlets over {spread:.1f} hours, {shown}" in html
+    (hooked,) = [s for s in body["stories"] if s["id"] == story_id]
+    assert (hooked["first_source"], hooked["first_seen"], hooked["spread_hours"]) == (
+        first, first_seen, spread,
+    )  # fmt: skip
+    assert hooked["outlets"][0]["source"] == first

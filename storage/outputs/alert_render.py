@@ -126,6 +126,8 @@ def render_alert_text(view: AlertView) -> str:
             f"   {plain(e.source) or 'unknown source'} · {plain(e.published)} · "
             f"language {plain(e.language or 'unknown')} · relevance {e.relevance:.2f}"
         )
+        if story.spread:
+            out.append(f"   Spread: {plain(story.spread)}")
         if story.also:
             also = ", ".join(f"{plain(c.source or 'unknown')} ({plain(c.url)})" for c in story.also)
             out.append(f"   Also carried by: {also}")
@@ -155,8 +157,13 @@ def _story_data(story: Story) -> dict[str, Any]:
         "themes": list(story.themes),
         "extract": plain(e.extract),
         "outlets": [
-            {"source": plain(c.source), "url": c.url, "first_seen": c.seen} for c in story.carriers
+            {"source": plain(c.source), "url": c.url, "first_seen": c.seen, "basis": c.basis}
+            for c in story.carriers
         ],
+        "first_source": plain(story.first.source),
+        "first_seen": story.first.seen,
+        "first_basis": story.first.basis,
+        "spread_hours": story.spread_hours,
         "articles": [entry.url for entry in story.entries],
     }
 
@@ -206,12 +213,18 @@ def render_alert_slack(view: AlertView) -> dict[str, Any]:
             "elements": [{"type": "mrkdwn", "text": f"Search: {_slack(view.query)}"}],
         },
     ]
+    if view.failing_line:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": _slack(view.failing_line)}]}
+        )
     for story in view.stories[:SLACK_STORIES]:
         e = story.best
         lines = [
             f"*{_slack_link(e.title, e.href)}*",
             f"{_slack(e.source or 'unknown source')} · {_slack(e.published)} · relevance {e.relevance:.2f}",
         ]
+        if story.spread:
+            lines.append(f"Spread: {_slack(story.spread)}")
         if story.also:
             lines.append(
                 "Also carried by: "

@@ -71,6 +71,7 @@ def render_json(digest: Digest) -> str:
                 "themes": list(s.themes),
                 "first_source": s.first.source,
                 "first_seen": s.first.seen,
+                "first_basis": s.first.basis,
                 "first_url": s.first.url,
                 "outlets": s.outlets,
                 "sources": [c.source for c in s.carriers],
