@@ -7,26 +7,33 @@ once by ``culturewatch demo --no-browse`` (the demo's own site on 127.0.0.1).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from browse_helpers import CULTUREWATCH, free_port, get
-from support import write_settings
+from support import write_settings, write_sources
 from support.mailbox import Mailbox, WebhookReceiver
 from test_alerts import smtp_table
+from test_schedule import _no_scheduler_left_behind, make_config, start_scheduler, stop, wait_for
+from test_schedule import rows as sched_rows
 
 from storage.formats import parse_iso
 
 pytestmark = pytest.mark.slow
+__all__ = ["_no_scheduler_left_behind"]  # test_schedule's fixture: no scheduler left running
 
 # an alert on the demo's amplified story (its copies say "animation" in English)
 ANIMATION = """
@@ -255,3 +262,146 @@ def test_one_first_carrier_and_spread_everywhere(demo_db: Path, tmp_path: Path) 
         first, first_seen, spread,
     )  # fmt: skip
     assert hooked["outlets"][0]["source"] == first
+
+
+# --------------------------------------------------------------------------- 7. the smaller mends
+def test_sources_of_a_named_archive_are_its_outlets(demo_db: Path, tmp_path: Path) -> None:
+    result = run("sources", "--db", str(demo_db), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    names = re.findall(r"│ (demo-\w+)", result.stdout)
+    assert len(set(names)) == 6
+    assert "xinhua" not in result.stdout  # not the configured defaults
+    assert re.search(r"^6 sources: .* 0 never crawled", result.stdout, re.M)
+
+    missing = run("sources", "--db", str(tmp_path / "nothere.db"), cwd=tmp_path)
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr == f"culturewatch: no archive at {tmp_path / 'nothere.db'}\n"
+
+
+def test_browse_on_a_busy_port_says_so_in_one_line(demo_db: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("browse", "--db", str(demo_db), "--port", str(port), timeout=60)
+    assert result.returncode == 1 and result.stdout == ""  # no "Serving..." first
+    assert result.stderr == (
+        f"culturewatch: browse failed: cannot serve on 127.0.0.1:{port}: Address already in use\n"
+    )
+
+
+def test_an_archive_that_is_a_directory_or_not_a_database_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    result = run("stories", env={"CULTUREWATCH_DB": str(folder)}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"culturewatch: config error: CULTUREWATCH_DB: {folder} is a directory, "
+        "not an archive file\n"
+    )
+    junk = tmp_path / "junk.db"
+    junk.write_text("not sqlite at all " * 100, encoding="utf-8")
+    for args, env in ((("--db", str(junk)), None), ((), {"CULTUREWATCH_DB": str(junk)})):
+        result = run("stories", *args, env=env, cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stderr == f"culturewatch: archive error: {junk}: file is not a database\n"
+
+
+def test_one_missed_article_suggests_no_theme_terms(demo_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    shutil.copyfile(demo_db, db)
+    with closing(sqlite3.connect(db)) as conn:
+        missed = [
+            r[0] for r in conn.execute("select id from articles where relevant = 0 order by id")
+        ]
+    config = tmp_path / "config"
+    write_settings(config)
+    common = ("--config", str(config), "--db", str(db))
+    assert run("label", str(missed[0]), "--relevant", *common).returncode == 0
+    one = json.loads(run("evaluate", "--json", *common).stdout)
+    assert one["fn"] == 1 and one["suggestions"]["terms"] == []  # README: two articles at least
+    for article in missed[1:]:
+        assert run("label", str(article), "--relevant", *common).returncode == 0
+    more = json.loads(run("evaluate", "--json", *common).stdout)
+    assert more["fn"] == len(missed) >= 2
+    for term in more["suggestions"]["terms"]:
+        found = re.search(r"in (\d+) of (\d+) missed relevant articles", term["reason"])
+        assert found and int(found.group(1)) >= 2, term
+
+
+def test_the_label_links_reach_browse_on_its_configured_port(demo_db: Path, tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "config"
+    write_settings(config, schedule={"timezone": "UTC"},
+                   digest={"browse_url": f"http://127.0.0.1:{port}"})  # fmt: skip
+    with closing(sqlite3.connect(demo_db)) as conn:
+        day = conn.execute("select min(fetched_at) from articles").fetchone()[0][:10]
+    out = tmp_path / "d"
+    result = run("digest", "--config", str(config), "--db", str(demo_db), "--date", day,
+                 "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    links = re.findall(r'href="([^"]+)#label"', (out / f"{day}.html").read_text(encoding="utf-8"))
+    assert links and all(
+        link.startswith(f"http://127.0.0.1:{port}/culturewatch/articles/") for link in links
+    )
+    # browse without --port listens where the digest links
+    with serving("browse", "--config", str(config), "--db", str(demo_db), log=tmp_path / "log") as (
+        url,
+        _,
+    ):
+        assert url == f"http://127.0.0.1:{port}/"
+        status, page = get(links[0])
+        assert status == 200 and 'id="label"' in page
+
+
+def test_search_csv_snippets_carry_no_marker_characters(demo_db: Path, tmp_path: Path) -> None:
+    port = free_port()
+    with serving("browse", "--db", str(demo_db), "--port", str(port), log=tmp_path / "log") as (
+        url,
+        _,
+    ):
+        marked = get(url + "culturewatch/search.json?q=animation&_shape=array")[1]
+        assert "\\ue000" in marked  # the JSON keeps them, as documented
+        status, csv_text = get(url + "culturewatch/search.csv?q=animation")
+        assert status == 200 and "animation" in csv_text.lower()
+        assert "\ue000" not in csv_text and "\ue001" not in csv_text
+        rows = list(csv.DictReader(io.StringIO(csv_text)))
+        assert rows and any("animation" in r["snippet"].lower() for r in rows)
+
+
+def test_schedule_list_aligns_its_columns_and_refuses_run_now(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    write_settings(config, schedule={"timezone": "UTC"})
+    write_sources(
+        config / "sources.toml", [{"name": "s", "url": "http://127.0.0.1:9/", "kind": "feed"}]
+    )
+    (config / "alerts.toml").write_text(
+        '[schedule]\ndaily = "0 8 * * *"\n\n[[alerts]]\nname = "a"\nquery = "animation"\n'
+        'frequency = "daily"\nfeed = true\n',
+        encoding="utf-8",
+    )
+    listed = run("schedule", "--list", "--config", str(config), "--db", str(tmp_path / "a.db"))
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["crawl", "digest", "alerts-daily"]
+    assert len({line.index("next run") for line in lines}) == 1  # one column
+    crons = {line.index(cron) for line, cron in zip(lines, ("*/30", "0 7", "0 8"), strict=True)}
+    assert len(crons) == 1
+    both = run("schedule", "--list", "--run-now", "--config", str(config))
+    assert both.returncode == 2 and both.stdout == ""
+    assert len(both.stderr.splitlines()) == 1 and "--run-now" in both.stderr
+
+
+def test_the_scheduler_logs_progress_lines_during_a_crawl(news_server, tmp_path: Path) -> None:
+    srv, site = news_server
+    for url in site.articles:  # slow article pages: the crawl lasts past its first 10 s
+        srv.routes[urlsplit(url).path].delay = 8  # under the 10 s timeout
+    config = make_config(tmp_path, [site.feeds["rss2"]], digest="0 7 * * *")
+    db = tmp_path / "archive.db"
+    proc = start_scheduler(config, db, "--run-now")
+    wait_for(lambda: "crawl progress: sources " in proc.log(), proc, timeout=90)
+    assert sched_rows(db, "select 1 from runs where status = 'running'")  # during the crawl
+    line = next(ln for ln in proc.log().splitlines() if "crawl progress: " in ln)
+    assert re.search(r"crawl progress: sources \d+/1 done, pages \d+ fetched of \d+ queued", line)
+    code, log = stop(proc)
+    assert code == 0, log

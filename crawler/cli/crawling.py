@@ -89,12 +89,17 @@ def schedule(
     """Run crawls and digests on the [schedule] of settings.toml until SIGINT/SIGTERM."""
     from crawler.schedule.scheduler import SchedulePlan, Scheduler, configure_logging, list_jobs
 
+    if list_only and run_now:  # --list prints and exits: nothing would run
+        fail("--list and --run-now do not go together: --list only prints the jobs", 2)
     plan = SchedulePlan.from_config(config_dir=config, db=db)
     if list_only:
-        for job in list_jobs(plan):
+        jobs = list_jobs(plan)
+        name = max(len(job["job"]) for job in jobs)
+        cron = max(len(job["cron"]) for job in jobs)
+        for job in jobs:  # columns as wide as their widest value
             click.echo(
-                f"{job['job']:<7} {job['cron']:<16} next run {job['next_run'].isoformat()}  "
-                f"{job['does']}"
+                f"{job['job']:<{name}}  {job['cron']:<{cron}}  "
+                f"next run {job['next_run'].isoformat()}  {job['does']}"
             )
         return
     configure_logging(verbose)

@@ -151,8 +151,14 @@ def default_db_path(settings: Settings | None = None) -> Path:
     """The archive path: ``$CULTUREWATCH_DB``, else the ``archive`` setting."""
     env = os.environ.get("CULTUREWATCH_DB")
     if env:
+        if Path(env).is_dir():  # SQLite would say "disk I/O error"
+            raise ConfigError(f"CULTUREWATCH_DB: {env} is a directory, not an archive file")
         return Path(env)
-    return Path(settings.archive if settings else DEFAULT_DB)
+    path = Path(settings.archive if settings else DEFAULT_DB)
+    if path.is_dir():
+        where = f"{settings.path}: 'archive'" if settings and settings.path else "'archive'"
+        raise ConfigError(f"{where}: {path} is a directory, not an archive file")
+    return path
 
 
 def read_text(path: Path, *, missing_ok: bool = False) -> str:

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from crawler.config import ConfigError, config_dir, default_db_path, load_settings, load_themes
 from crawler.config.alerts import Alert, AlertsConfig, load_alerts
+from crawler.outputs.alert_outcomes import Outcome
 from crawler.outputs.deliveries import DeliveryError, build_message, post_json, send_mail
 from pipelines.scoring.themes import Themes
 from storage.alert_state import (
@@ -83,19 +84,6 @@ INTERRUPTED_AFTER = timedelta(minutes=30)  # a send still "sending" this long ag
 def theme_concepts(themes: Themes) -> Concepts:
     """The alias groups of every concept of the themes, as written (for the query parser)."""
     return Concepts(themes.alias_groups)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one run did for one alert and target (``feed`` for its Atom feed)."""
-
-    alert: str
-    target: str
-    status: str  # sent | failed | nothing | would_send | written | not_run
-    stories: int = 0
-    articles: int = 0
-    detail: str = ""  # the error, or the feed's path
-    send_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,7 +174,7 @@ def run_alerts(
                 log.exception("alert %s failed", alert.name)
                 outcomes.append(Outcome(alert.name, "*", "failed", detail=_one_line(exc)))
     for o in outcomes:  # the caller reports failures (the CLI's lines, the scheduler's log)
-        log.info("alert %s -> %s: %s %s", o.alert, o.target, o.status, o.detail or "")
+        log.info("alert %s -> %s: %s", o.alert, o.target, o.described())
     return outcomes
 
 

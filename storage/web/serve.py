@@ -26,7 +26,8 @@ limit, :func:`build_datasette` puts the archive under it), :mod:`storage.web.sea
 the person at the machine and signed-in actors; anyone only with ``anonymous_sql: true``),
 :mod:`storage.web.request_limits` (body size, sign-ins, server time and requests at once
 per client: the ``limits`` of ``plugins: culturewatch:``),
-:mod:`storage.web.response_headers` (HttpOnly cookies, referrer policy ``same-origin``) and
+:mod:`storage.web.response_headers` (HttpOnly cookies, referrer policy ``same-origin``),
+:mod:`storage.web.csv_marks` (CSV exports without the search's match marks) and
 :mod:`storage.web.errors` (no traceback with locals for a 404).
 :func:`serve` tells them whether it listens on loopback (``loopback``) and lets uvicorn
 hold at most :data:`CONNECTIONS` connections at once.
@@ -114,6 +115,7 @@ def build_datasette(
         arbitrary_sql,
         atom,
         cells,
+        csv_marks,
         errors,
         failing_sources,
         pages,
@@ -138,6 +140,7 @@ def build_datasette(
         (arbitrary_sql, "culturewatch-arbitrary-sql"),
         (request_limits, "culturewatch-request-limits"),
         (response_headers, "culturewatch-response-headers"),
+        (csv_marks, "culturewatch-csv-marks"),
         (labels_plugin, labels_plugin.PLUGIN),
     ):
         if not pm.is_registered(plugin):
