@@ -360,6 +360,7 @@ def test_search_csv_snippets_carry_no_marker_characters(demo_db: Path, tmp_path:
         url,
         _,
     ):
+        url = f"http://127.0.0.1:{port}/"
         marked = get(url + "culturewatch/search.json?q=animation&_shape=array")[1]
         assert "\\ue000" in marked  # the JSON keeps them, as documented
         status, csv_text = get(url + "culturewatch/search.csv?q=animation")
