@@ -152,9 +152,12 @@ def compile_themes(
     path: str | os.PathLike[str] | None = None,
     glossary: Mapping[str, Any] | None = None,
     glossary_path: str | os.PathLike[str] | None = None,
+    partial_glossary: bool = False,
 ) -> Themes:
     """Validate the data of a themes file (*raw*, as TOML gives it) and of the glossary beside
-    it (*glossary*, optional), and compile the matchers.
+    it (*glossary*, optional), and compile the matchers. With *partial_glossary* (the shipped
+    glossary read with a themes file of the user's own), the local forms of concepts the
+    themes file does not have are left out instead of being an error.
 
     Any problem raises :class:`ThemeError` with one line naming the file (*path* or
     *glossary_path*, when given) and the key.
@@ -193,7 +196,7 @@ def compile_themes(
     if glossary is not None:
         fail_glossary = _Fail(Path(glossary_path) if glossary_path is not None else None)
         local = read_glossary(glossary, fail_glossary)
-        themes = _with_local_forms(themes, local.forms, fail_glossary)
+        themes = _with_local_forms(themes, local.forms, fail_glossary, partial_glossary)
         for kind in ANCHOR_KINDS:
             words[kind] = words[kind] + local.words(kind)
         languages = dict(local.languages)
@@ -224,11 +227,16 @@ def compile_themes(
     )
 
 
-def _with_local_forms(themes: list[Theme], forms: Sequence[LocalForms], fail: _Fail) -> list[Theme]:
-    """*themes* with the glossary's local *forms* added to the concepts they name."""
+def _with_local_forms(
+    themes: list[Theme], forms: Sequence[LocalForms], fail: _Fail, partial: bool = False
+) -> list[Theme]:
+    """*themes* with the glossary's local *forms* added to the concepts they name (with
+    *partial*, the forms of concepts *themes* lacks are left out)."""
     added: dict[str, list[tuple[str, str, bool]]] = {}  # concept name -> (norm, written, ctx)
     names = {c.name for theme in themes for c in theme.concepts}
     for entry in forms:
+        if entry.name not in names and partial:
+            continue
         if entry.name not in names:
             raise fail(
                 entry.key,
