@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.scoring.glossary import ANCHOR_KINDS, LocalForms, read_glossary
+from pipelines.scoring.keys import check_keys
 from pipelines.scoring.matcher import Matcher, normalise
 
 __all__ = [
@@ -164,15 +165,11 @@ def compile_themes(
     """
     where = Path(path) if path is not None else None
     fail = _Fail(where)
-    for key in raw:
-        if key not in ("anchors", "themes"):
-            raise fail(key, "is not a known key (expected [anchors] and [themes.*])")
+    check_keys(raw, ("anchors", "themes"), "", fail, expected="[anchors] and [themes.*]")
     anchors = raw.get("anchors", {})
     if not isinstance(anchors, dict):
         raise fail("anchors", "must be a table ([anchors])")
-    for key in anchors:
-        if key not in ANCHOR_KINDS:
-            raise fail(f"anchors.{key}", "is not a known key (expected china, venue, other)")
+    check_keys(anchors, ANCHOR_KINDS, "anchors", fail)
     words = {
         kind: _string_list(anchors.get(kind), f"anchors.{kind}", fail, required=kind == "china")
         for kind in ANCHOR_KINDS
@@ -183,9 +180,7 @@ def compile_themes(
         raise fail("themes", "is missing (one [themes.KEY] table per theme)")
     if not isinstance(table, dict):
         raise fail("themes", "must be a table of themes ([themes.KEY])")
-    for key in table:
-        if key not in THEME_KEYS:
-            raise fail(f"themes.{key}", f"is not a known theme (one of: {', '.join(THEME_KEYS)})")
+    check_keys(table, THEME_KEYS, "themes", fail, what="theme")
     themes: list[Theme] = []
     for key in THEME_KEYS:
         if key not in table:
@@ -237,11 +232,15 @@ def _with_local_forms(
     for entry in forms:
         if entry.name not in names and partial:
             continue
-        if entry.name not in names:
-            raise fail(
-                entry.key,
-                "names no concept of themes.toml (a concept is named by its first alias)",
-            )
+        section = "context" if entry.needs_china else "terms"
+        check_keys(
+            (entry.name,),
+            sorted(names),
+            f"{entry.lang}.{section}",
+            fail,
+            what="concept",
+            expected="a concept of themes.toml, named by its first alias",
+        )
         for alias in entry.aliases:
             norm = normalise(alias).strip()
             if not norm.replace("*", "").strip():
@@ -290,12 +289,7 @@ def _theme(key: str, entry: Any, fail: _Fail) -> Theme:
     where = f"themes.{key}"
     if not isinstance(entry, dict):
         raise fail(where, "must be a table")
-    for name in entry:
-        if name not in _THEME_FIELDS:
-            raise fail(
-                f"{where}.{name}",
-                "is not a known key (label, description, terms, context, threshold, secondary)",
-            )
+    check_keys(entry, tuple(_THEME_FIELDS), where, fail)
     for name in _REQUIRED:
         if name not in entry:
             raise fail(f"{where}.{name}", "is missing")
