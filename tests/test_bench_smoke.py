@@ -49,9 +49,13 @@ def test_fts_chinese_benchmark_runs_small(tmp_path: Path) -> None:
 def test_relevance_ablation_runs_on_the_probe_set(tmp_path: Path) -> None:
     out = run_script("relevance_ablation.py", "--sets", "probe", cwd=tmp_path)
     lines = out.splitlines()
-    assert len(lines) == 5, out  # the shipped scorer and four ablations
+    assert len(lines) == 10, out  # the shipped scorer and nine ablations
     assert re.match(r"as shipped +probe F1 0\.\d{3} hard-neg FP 0\.\d{3}$", lines[0]), out
-    assert "dev" not in out, out
+    labels = [line[:28].strip() for line in lines]
+    # the subject rules and the headline rule have their rows
+    for label in ("no local subject rule", "no headline weight", "no strong name alone"):
+        assert label in labels, out
+    assert "dev" not in out and "multi" not in out, out
 
 
 @pytest.mark.slow
