@@ -16,7 +16,7 @@ import pytest
 
 from crawler.config import ConfigError, load_themes
 from pipelines.scoring.relevance import score
-from pipelines.scoring.themes import Themes
+from pipelines.scoring.themes import THEME_KEYS, Themes
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"
@@ -71,6 +71,22 @@ def test_a_config_without_a_glossary_reads_the_shipped_one_and_says_so(
     lines = [r.getMessage() for r in caplog.records if r.name == "culturewatch.config"]
     assert len(lines) == 1 and "\n" not in lines[0]
     assert str(tmp_path / "themes.toml") in lines[0] and "glossary.toml" in lines[0]
+
+
+def test_an_own_themes_file_takes_the_shipped_forms_of_the_concepts_it_has(tmp_path: Path) -> None:
+    # one concept of the shipped themes kept (hanfu), the others the user's own: the shipped
+    # glossary's forms of hanfu come along; those of concepts the file lacks are left out
+    text = '[anchors]\nchina = ["China"]\n'
+    for key in THEME_KEYS:
+        terms = '"hanfu" = 3' if key == "traditional_revival_nationalism" else '"own word" = 1'
+        text += f'[themes.{key}]\nlabel = "L"\ndescription = "D"\n[themes.{key}.terms]\n{terms}\n'
+    (tmp_path / "themes.toml").write_text(text, encoding="utf-8")
+    own = load_themes(tmp_path / "themes.toml")
+    hanfu = next(c for c in own.concepts if c.name == "hanfu")
+    assert {"漢服", "한푸"} <= {written for _alias, written in hanfu.written}
+    assert "Ne Zha 2" not in {c.name for c in own.concepts}
+    result = score({"title": "한푸 열풍", "text": ""}, own)
+    assert "한푸" in _matched(result, "traditional_revival_nationalism")
 
 
 def test_an_empty_glossary_beside_the_themes_scores_english_and_chinese_only(
