@@ -78,6 +78,9 @@ __all__ = [
 ]
 
 
+_SQLITE_NOTADB = 26  # "file is not a database"
+
+
 class NotAnArchive(sqlite3.DatabaseError):
     """The file given as the archive is another program's (or not SQLite at all)."""
 
@@ -100,9 +103,9 @@ def refuse_foreign(path: str | os.PathLike[str]) -> None:
             tables = [name for name in db.table_names() if not name.startswith("sqlite_")]
             if not tables or migrations.applied(db):
                 return
-    except NotAnArchive:
-        raise
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) != _SQLITE_NOTADB:
+            return  # cannot be read now (locked, a permission): opening it will say so
         raise NotAnArchive(f"{path} is not a culturewatch archive: {exc}") from exc
     shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
     raise NotAnArchive(
