@@ -76,6 +76,7 @@ class CrawlOptions:
             themes=load_themes(directory / "themes.toml"),
             allow_private_networks=allow_private_networks or settings.allow_private_networks,
             verbose=verbose,
+            cluster=settings["cluster.redis_url"] or None,  # `schedule` shares its crawls too
         )
 
 

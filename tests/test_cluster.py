@@ -259,6 +259,137 @@ def test_a_worker_killed_mid_crawl_loses_nothing(cluster_site, redis_url):
     assert [k for k in _redis_keys(redis_url) if ":worker:" not in k] == []
 
 
+@pytest.mark.slow
+def test_a_coordinator_killed_mid_crawl_then_a_new_crawl_loses_and_duplicates_nothing(
+    cluster_site, redis_url
+):
+    log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
+    workers = [_worker(redis_url, log) for _ in range(2)]
+    try:
+        killed = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler",
+                "crawl",
+                "--config",
+                str(cluster_site["config"]),
+                "--sources",
+                str(cluster_site["sources"]),
+                "--db",
+                str(cluster_site["db"]),
+                "--allow-private-networks",
+                "-q",
+                "--cluster",
+                redis_url,
+            ],
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # results coming in, not all written
+            if sum(len(_article_hits(s)) for s in cluster_site["sites"]) >= 10:
+                break
+            time.sleep(0.05)
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+        time.sleep(5)  # its heartbeat runs out: the next coordinator may take over
+        result = _crawl(cluster_site, redis_url)
+    finally:
+        for w in workers:
+            _stop(w)
+    assert result.returncode == 0, result.stderr + result.stdout
+    urls, pages = _archived(cluster_site["db"])
+    expected = _expected(cluster_site)
+    assert sorted(urls) == sorted(expected)  # every article once: none lost, none twice
+    article_pages = sorted(u for u, _ in pages if "/a/" in u)
+    assert article_pages == sorted(expected)
+    assert [k for k in _redis_keys(redis_url) if ":worker:" not in k] == []
+    assert "Deprecat" not in log.read_text(errors="replace")  # scrapy-redis warnings handled
+
+
+def _culturewatch(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _redis(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[bytes], str]:
+    sock = tmp_path / "other.sock"
+    proc = subprocess.Popen(
+        [REDIS, "--port", "0", "--unixsocket", str(sock), "--save", "", *options],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        if sock.exists():
+            break
+        time.sleep(0.05)
+    return proc, f"unix://{sock}"
+
+
+def test_a_redis_that_evicts_keys_is_refused(tmp_path):
+    proc, url = _redis(tmp_path, "--maxmemory-policy", "allkeys-lru")
+    try:
+        out = _culturewatch("worker", "--cluster", url)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        f"culturewatch: --cluster {url}: Redis evicts keys (maxmemory-policy allkeys-lru); "
+        "queued requests would vanish: set maxmemory-policy noeviction"
+    ]
+
+
+def test_a_wrong_password_and_an_unreachable_redis_are_one_line_each(tmp_path):
+    proc, url = _redis(tmp_path, "--requirepass", "right")
+    try:
+        wrong = _culturewatch(
+            "cluster", "status", "--cluster", url.replace("unix://", "unix://:wrong@")
+        )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert wrong.returncode == 1
+    assert wrong.stderr.count("\n") == 1 and "Redis refused the password" in wrong.stderr
+    assert ":wrong@" not in wrong.stderr and ":***@" in wrong.stderr  # never the password
+    gone = _culturewatch("worker", "--cluster", f"unix://{tmp_path}/none.sock")
+    assert gone.returncode == 1
+    assert gone.stderr.count("\n") == 1 and "Redis cannot be reached" in gone.stderr
+
+
+def test_a_worker_of_another_version_is_refused_and_status_shows_the_crawl(redis_url):
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    server.set("culturewatch:run", '{"id": "0123456789abcdef", "version": "0.0.1", "config": {}}')
+    status = _culturewatch("cluster", "status", "--cluster", redis_url)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.splitlines()[:2] == [
+        "crawl: 0123456789ab (culturewatch 0.0.1)",
+        "workers alive: 0",
+    ]
+    assert "queued: 0 pages on 0 hosts" in status.stdout
+    out = _culturewatch("worker", "--cluster", redis_url)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        f"culturewatch: this worker runs culturewatch {_version()}, the coordinator 0.0.1: "
+        "refused (install the same version on both)"
+    ]
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("culturewatch")
+
+
 def test_a_crawl_without_cluster_never_imports_redis(tmp_path):
     code = (
         "import sys\n"

@@ -60,7 +60,7 @@ def crawl(
         allow_private_networks=allow_private_networks,
         verbose=verbose,
     )
-    options.cluster = cluster or options.settings["cluster.redis_url"] or None
+    options.cluster = cluster or options.cluster
     if options.cluster:  # checked before anything starts: one line, exit 1
         from crawler.cluster.connect import ClusterError, connect
 

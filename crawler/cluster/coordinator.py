@@ -35,6 +35,8 @@ CONFIG_FILES = ("settings.toml", "themes.toml", "glossary.toml")
 # a request whose lease expired this many times (its workers died on it) is given up
 MAX_ATTEMPTS = 3
 TICK = 0.1  # seconds between two reads of the stream
+# seconds a coordinator that stopped beating (killed) keeps the next one out
+COORDINATOR_TTL = 4
 
 
 class DispatchingScheduler(DelayingScheduler):
@@ -123,7 +125,7 @@ class ClusterCoordinator:
     def _tick(self) -> None:
         self._ticks += 1
         if self._ticks % 10 == 1:
-            self.server.set(self.keys.coordinator, self.name, ex=10)
+            self.server.set(self.keys.coordinator, self.name, ex=COORDINATOR_TTL)
             for request_id, data in self.frontier.reclaim(MAX_ATTEMPTS):
                 self._given_up(request_id, data)
         for result in self.stream.read(self.name):

@@ -245,6 +245,20 @@ def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
         if queue is not None and queue.held:  # stopped with pages in hand: given back
             frontier.expire(sorted(queue.held))
 
+    stream = ResultStream(server, keys)
+
+    def dropped(request: Request, spider: Any) -> None:
+        """A redirect to a page this crawl fetched already (the shared filter): the
+        request ends without a page, as in a local crawl; its lease is released."""
+        lease = request.meta.get(LEASE)
+        queue = _queue(crawler)
+        if lease is not None:
+            if queue is not None:
+                queue.held.discard(lease)
+            host = host_of(request.url)
+            stream.send(frontier, lease, worker=me, host=host, page=None, fetched=False)
+
+    crawler.signals.connect(dropped, signal=signals.request_dropped, weak=False)
     crawler.signals.connect(idle, signal=signals.spider_idle, weak=False)
     crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
     beat = LoopingCall(heartbeat)
