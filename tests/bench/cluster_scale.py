@@ -1,7 +1,7 @@
 """A crawl shared by 1 and by 2 workers (`crawl --cluster`, `worker --cluster`), on loopback.
 
     python tests/bench/cluster_scale.py [--hosts H] [--pages P] [--shape latency|cpu|both]
-        [--workers 1,2] [--smoke]
+        [--workers 1,2] [--synthetic] [--smoke]
 
 The pages of ``../shared/corpus/extraction-benchmark`` (real articles; our own synthetic
 pages when it is not there) are served on H loopback hosts (127.0.0.1, .2, ...), P pages
@@ -46,16 +46,19 @@ SHAPES = {
 }
 
 
-def _pages(count: int) -> list[bytes]:
-    corpus = corpus_dir()
+def _pages(count: int, synthetic: bool = False) -> list[bytes]:
+    corpus = None if synthetic else corpus_dir()
     if corpus is None:
-        text = "".join(
-            f"<p>Paragraph {i}: a touring ensemble, its programme and its audiences.</p>"
-            for i in range(30)
-        )
         return [
-            f"<html><head><title>Piece {n}</title></head><body><article>{text}</article>"
-            f"<p>{n}</p></body></html>".encode()
+            (
+                f"<html><head><title>Piece {n}</title></head><body><article>"
+                + "".join(
+                    f"<p>Paragraph {i} of piece {n}: a touring ensemble, its programme, "
+                    f"its audiences in city {n * 31 + i} and what critics wrote.</p>"
+                    for i in range(30)
+                )
+                + "</article></body></html>"
+            ).encode()
             for n in range(count)
         ]
     files = sorted((corpus / "html").glob("*.html.gz"))
@@ -67,8 +70,8 @@ def _pages(count: int) -> list[bytes]:
     return pages
 
 
-def _sites(hosts: int, per_host: int, page_delay: float) -> list[FixtureServer]:
-    pages = _pages(hosts * per_host)
+def _sites(hosts: int, per_host: int, page_delay: float, synthetic: bool) -> list[FixtureServer]:
+    pages = _pages(hosts * per_host, synthetic)
     sites = []
     for h in range(hosts):
         site = FixtureServer(host=f"127.0.0.{h + 1}")
@@ -99,7 +102,9 @@ def _rss_kib(pid: int) -> int:
     return total + sum(_rss_kib(int(c)) for c in children)
 
 
-def run(shape: str, workers: int, hosts: int, per_host: int, tmp: Path) -> dict[str, float]:
+def run(
+    shape: str, workers: int, hosts: int, per_host: int, tmp: Path, synthetic: bool = False
+) -> dict[str, float]:
     page_delay, delay, in_flight = SHAPES[shape]
     sock = tmp / "redis.sock"
     redis = subprocess.Popen(
@@ -109,7 +114,7 @@ def run(shape: str, workers: int, hosts: int, per_host: int, tmp: Path) -> dict[
     while not sock.exists():
         time.sleep(0.05)
     url = f"unix://{sock}"
-    sites = _sites(hosts, per_host, page_delay)
+    sites = _sites(hosts, per_host, page_delay, synthetic)
     config = tmp / "config"
     write_settings(
         config,
@@ -138,7 +143,6 @@ def run(shape: str, workers: int, hosts: int, per_host: int, tmp: Path) -> dict[
     db = tmp / "archive.db"
     peak = dict.fromkeys(range(workers), 0)
     redis_peak = 0
-    started = time.monotonic()
     try:
         crawl = subprocess.Popen(
             [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--sources",
@@ -158,19 +162,12 @@ def run(shape: str, workers: int, hosts: int, per_host: int, tmp: Path) -> dict[
         if crawl.returncode != 0:
             raise SystemExit(f"the crawl failed: {err or out}")
     finally:
-        stopping = time.monotonic()
         for p in procs:
             p.send_signal(signal.SIGTERM)
         for p in procs:
             p.wait(30)
         redis.terminate()
         redis.wait(10)
-        if os.environ.get("CLUSTER_BENCH_DEBUG"):
-            hits = sorted((h.time - started, h.path) for s in sites for h in s.requests())
-            print(f"crawl {stopping - started:.1f}s, stop {time.monotonic() - stopping:.1f}s")
-            print([(round(t, 2), p) for t, p in hits])
-        for site in sites:
-            site.stop()
     with sqlite3.connect(db) as conn:
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     first = min((h.time for s in sites for h in s.requests("/a/")), default=ended)
@@ -192,6 +189,11 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=40, help="pages per host")
     parser.add_argument("--shape", choices=("latency", "cpu", "both"), default="both")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="small synthetic pages, not the real ones (little extraction work)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a tiny run for the test suite")
     args = parser.parse_args()
     if not os.access(REDIS, os.X_OK):
@@ -205,7 +207,7 @@ def main() -> None:
         rates = {}
         for workers in counts:
             with tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp:
-                r = run(shape, workers, args.hosts, args.pages, Path(tmp))
+                r = run(shape, workers, args.hosts, args.pages, Path(tmp), args.synthetic)
             rates[workers] = r["rate"]
             print(
                 f"{shape:<8} {workers} worker{'s' if workers > 1 else ' '}: "
