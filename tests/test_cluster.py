@@ -364,6 +364,21 @@ def test_a_wrong_password_and_an_unreachable_redis_are_one_line_each(tmp_path):
     assert gone.stderr.count("\n") == 1 and "Redis cannot be reached" in gone.stderr
 
 
+def test_a_crawl_with_an_unreachable_redis_stops_before_it_starts(tmp_path):
+    write_settings(tmp_path / "c")
+    sources = write_sources(
+        tmp_path / "s.toml", [{"name": "s", "url": "http://127.0.0.1:9/f", "kind": "feed"}]
+    )
+    url = f"unix://{tmp_path}/none.sock"
+    out = _culturewatch(
+        "crawl", "--config", str(tmp_path / "c"), "--sources", str(sources),
+        "--db", str(tmp_path / "a.db"), "--cluster", url, "-q",
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and "Redis cannot be reached" in out.stderr
+    assert not (tmp_path / "a.db").exists()  # nothing started
+
+
 def test_a_worker_of_another_version_is_refused_and_status_shows_the_crawl(redis_url):
     import redis
 
