@@ -90,7 +90,7 @@ class ClusterScheduler(Scheduler):
             dupefilter=RFPDupeFilter(server, key=keys.dupefilter),
             serializer=serializer,
         )
-        # no stats: scrapy-redis passes spider= to Scrapy's stats, deprecated in Scrapy 2.19
+        # no stats of its own: a worker's progress is in its heartbeat (cluster status)
         scheduler.crawler = crawler
         return scheduler
 
@@ -98,8 +98,8 @@ class ClusterScheduler(Scheduler):
         due = request.meta.pop(NOT_BEFORE, None)
         if due is not None and due > time.monotonic():  # a retry's backoff: the whole cluster
             self.queue.frontier.hold(host_of(request.url), due - time.monotonic())
-        # scrapy-redis's own enqueue_request, without its df.log (Scrapy 2.19 deprecates
-        # the spider= it passes to the stats): the shared filter, then the gated queue
+        # scrapy-redis's own enqueue_request (the shared filter, then the gated queue),
+        # without its stats and its log of each filtered request
         if not request.dont_filter and self.df.request_seen(request):
             return False
         self.queue.push(request)
