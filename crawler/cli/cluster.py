@@ -59,11 +59,10 @@ def worker(url: str | None, verbose: bool) -> None:
         return
     if ended == "interrupted":
         return
-    # the next crawl in a fresh process (Twisted's reactor runs once per process)
-    os.execv(
-        sys.executable,
-        [sys.executable, "-m", "crawler", "worker", "--cluster", url] + (["-v"] if verbose else []),
-    )
+    # the next crawl in a fresh process (Twisted's reactor runs once per process); the URL
+    # goes in its environment, not its arguments, where `ps` would show a password
+    argv = [sys.executable, "-m", "crawler", "worker"] + (["-v"] if verbose else [])
+    os.execve(sys.executable, argv, {**os.environ, "CULTUREWATCH_CLUSTER": url})
 
 
 @click.group()

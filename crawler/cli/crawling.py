@@ -32,8 +32,9 @@ __all__ = ["crawl", "schedule"]
 @click.option(
     "--cluster",
     metavar="URL",
+    envvar="CULTUREWATCH_CLUSTER",
     help="Share the crawl with workers (`culturewatch worker`) over this Redis "
-    "(default: [cluster] redis_url).",
+    "(default: $CULTUREWATCH_CLUSTER, else [cluster] redis_url).",
 )
 @handle_errors
 def crawl(
