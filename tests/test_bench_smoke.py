@@ -6,6 +6,7 @@ its own in test_parsers.py; the other scripts of tests/bench/ are run here.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -111,3 +112,15 @@ def test_rescore_benchmark_runs_small(tmp_path: Path) -> None:
     out = run_script("rescore_speed.py", "--articles", "300", "--workers", "2", cwd=tmp_path)
     for workers in ("1 process", "2 processes"):
         assert re.search(rf"^rescored 300 articles in [\d.]+s with {workers}: ", out, re.M), out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.access("/usr/bin/redis-server", os.X_OK), reason="needs redis-server")
+def test_cluster_scale_benchmark_runs_small(tmp_path: Path) -> None:
+    out = run_script("cluster_scale.py", "--smoke", cwd=tmp_path)
+    assert re.search(
+        r"^latency  1 worker : 6 articles, [\d.]+ articles/s, smallest gap at a host ([\d.]+) s",
+        out,
+        re.M,
+    ), out
+    assert list(tmp_path.iterdir()) == []

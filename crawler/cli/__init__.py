@@ -11,6 +11,7 @@ import click
 
 from crawler.cli.alerts import alerts
 from crawler.cli.archive import archive
+from crawler.cli.cluster import cluster, worker
 from crawler.cli.configure import init
 from crawler.cli.crawling import crawl, schedule
 from crawler.cli.demo import demo
@@ -37,7 +38,7 @@ def cli() -> None:
 
 for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, demo, init):
     cli.add_command(command)
-for command in (label, labels, evaluate, alerts, archive):
+for command in (label, labels, evaluate, alerts, archive, worker, cluster):
     cli.add_command(command)
 
 

@@ -140,6 +140,19 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             "Seconds between the requests that resolve Google News links to publishers.",
         ),
     },
+    "cluster": {
+        "redis_url": (
+            str,
+            "",
+            "Redis of a crawl shared by workers (`crawl --cluster`); empty: one process crawls.",
+        ),
+        "lease_seconds": (
+            (int, float),
+            15.0,
+            "Seconds a page handed to a worker stays its own without a heartbeat, then "
+            "another worker gets it.",
+        ),
+    },
     "schedule": {
         "timezone": (str, "UTC", "IANA time zone of the cron expressions and of digest dates."),
         "crawl": (str, "*/30 * * * *", "Cron expression (five fields) of the crawls."),
@@ -198,6 +211,7 @@ SETTINGS_BOUNDS: dict[str, Bounds] = {
     "flags.failed_crawls": (1, 10**7),
     "flags.quiet_days": (1, 36500),
     "google_news.resolve_delay": (0, _DAY),
+    "cluster.lease_seconds": (1, _DAY),
 }
 
 
