@@ -29,7 +29,14 @@ from crawler.config import (
 from crawler.progress import CrawlSnapshot, report_progress
 from crawler.session import CrawlSession, SourceReport
 
-__all__ = ["CrawlOptions", "CrawlSnapshot", "CrawlSummary", "run_crawl", "spider_classes"]
+__all__ = [
+    "CrawlOptions",
+    "CrawlSnapshot",
+    "CrawlSummary",
+    "crawler_process_class",
+    "run_crawl",
+    "spider_classes",
+]
 
 
 @dataclass
@@ -151,7 +158,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     from storage.archive import Archive, RetryPolicy
     from storage.connection import retrying
 
-    _CrawlerProcess = _crawler_process_class()
+    _CrawlerProcess = crawler_process_class()
 
     started = time.monotonic()
     enabled = [s for s in options.sources if s.enabled]
@@ -326,7 +333,7 @@ def _start_extractors(settings: Settings, *, verbose: bool) -> Any:
     return pool
 
 
-def _crawler_process_class() -> type:
+def crawler_process_class() -> type:
     from scrapy.crawler import CrawlerProcess
 
     class CrawlerProcessWithDeadline(CrawlerProcess):

@@ -18,6 +18,7 @@ from crawler.cli.evaluate import evaluate
 from crawler.cli.labels import label, labels
 from crawler.cli.options import EXIT_BUSY, fail, handle_errors
 from crawler.cli.outputs import browse, digest
+from crawler.cli.revisits import revisit
 from crawler.cli.scoring import rescore, score
 from crawler.cli.sources import sources
 from crawler.cli.stories import stories
@@ -37,7 +38,7 @@ def cli() -> None:
 
 for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, demo, init):
     cli.add_command(command)
-for command in (label, labels, evaluate, alerts, archive):
+for command in (label, labels, evaluate, alerts, archive, revisit):
     cli.add_command(command)
 
 
