@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,11 +38,19 @@ import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from storage.captures import CaptureMissing
+from storage.connection import Reader
 from storage.formats import parse_iso, utcnow
 from storage.raw_pages import RawPages
 from storage.versions import Change, Snapshot, compare, is_removal_redirect, is_soft_not_found
 
-__all__ = ["Due", "Fetch", "apply_fetch", "due_articles", "first_validators"]
+__all__ = [
+    "Due",
+    "Fetch",
+    "apply_fetch",
+    "changes_since",
+    "due_articles",
+    "first_validators",
+]
 
 
 @dataclass(frozen=True)
@@ -341,3 +350,33 @@ def _schedule(fetched_at: str, after: Sequence[int], now: str) -> dict[str, Any]
         else None
     )
     return {"revisits": done, "next_due_at": due}
+
+
+def changes_since(conn: Reader, since: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Versions after the first written since *since* (ISO 8601): the article, its kinds and
+    summary, newest first."""
+    try:
+        rows = conn.execute(
+            "select a.id, a.title, a.url, a.source, v.version, v.fetched_at, v.changes, "
+            "v.diff_summary, v.http_status from article_versions v "
+            "join articles a on a.id = v.article_id "
+            "where v.version > 1 and julianday(v.fetched_at) >= julianday(?) "
+            "order by v.fetched_at desc, v.id desc limit ?",
+            [since, limit],
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [
+        {
+            "id": r[0],
+            "title": r[1] or r[2],
+            "url": r[2],
+            "source": r[3] or "",
+            "version": r[4],
+            "fetched_at": r[5],
+            "kinds": tuple(json.loads(r[6] or "[]")),
+            "summary": r[7] or "",
+            "http_status": r[8],
+        }
+        for r in rows
+    ]

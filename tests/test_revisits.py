@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browse_helpers import browse_server, get, get_json
 from support import write_settings, write_sources
 from support.server import FixtureServer, Route
 
@@ -168,7 +169,9 @@ def revisited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         states["none_due"] = revisit(config, db)
         # the changes
         p = "/news/culture/"
-        site.routes[f"{p}headline.html"] = Route(page("A softer headline", PARAS["headline"]))
+        site.routes[f"{p}headline.html"] = Route(
+            page("A softer &lt;i&gt;headline&lt;/i&gt; &amp; more", PARAS["headline"])
+        )
         site.routes[f"{p}paragraph.html"] = Route(
             page(TITLES["paragraph"], PARAS["paragraph"][:2] + PARAS["paragraph"][3:])
         )
@@ -234,7 +237,7 @@ def test_edits_become_versions(revisited: dict[str, Any]) -> None:
         "on v1.article_id = v2.article_id and v1.version = 1 join articles a on a.id = v2.article_id "
         "where a.url like '%headline.html' and v2.version = 2",
     )
-    assert title == "A softer headline" and "headline story" in first_title
+    assert title == "A softer <i>headline</i> & more" and "headline story" in first_title
     # the later revisits saw nothing new: no third version
     assert revisited["after_fourth"]["headline"][3] == [[], ["headline"]]
 
@@ -288,6 +291,43 @@ def test_429_is_blocked_never_removed(revisited: dict[str, Any]) -> None:
         assert (outcome, status, kinds) == ("blocked", 429, [])
         assert state in (None, "current")
     assert len(revisited["limited_hits"]) >= 1 + 2 * 4  # crawl, then each revisit retried
+
+
+@pytest.mark.slow
+def test_pages_and_canned_queries_show_the_history(revisited: dict[str, Any]) -> None:
+    db = revisited["db"]
+    ids = {url.rsplit("/", 1)[1]: i for i, url in rows(db, "select id, url from articles")}
+    with browse_server(db) as base:
+        status, html = get(f"{base}/culturewatch/articles/{ids['paragraph.html']}")
+        assert status == 200
+        history = html[html.index('<section class="cw-history">') :]
+        history = history[: history.index("</section>")]
+        assert "Version 2" in history and "Version 1" in history
+        assert f"<del>{PARAS['paragraph'][2]}</del>" in history
+        assert "body edited" in history
+        status, html = get(f"{base}/culturewatch/articles/{ids['gone410.html']}")
+        assert "Removed on 20" in html and "HTTP 410" in html
+        status, html = get(f"{base}/culturewatch/articles/{ids['headline.html']}")
+        assert "&lt;i&gt;headline&lt;/i&gt; &amp; more" in html
+        assert "<i>headline</i>" not in html
+        status, html = get(f"{base}/culturewatch/articles/{ids['widget.html']}")
+        assert "No change seen since it was first archived" in html
+        status, front = get(f"{base}/")
+        changes = front[front.index("Changed or removed since yesterday") :]
+        assert "A softer &lt;i&gt;headline" in changes and "removed" in changes
+        removed = get_json(f"{base}/culturewatch/removed_articles.json?_shape=array")
+        assert sorted(r["url"].rsplit("/", 1)[1] for r in removed) == [
+            "gone410.html",
+            "home.html",
+            "section.html",
+            "soft.html",
+        ]
+        assert {r["http_status"] for r in removed} == {410, 200}
+        edited = get_json(f"{base}/culturewatch/edited_headlines.json?_shape=array")
+        assert [(r["headline_after"], r["version"]) for r in edited] == [
+            ("A softer <i>headline</i> & more", 2)
+        ]
+        assert "headline story" in edited[0]["headline_before"]
 
 
 # ------------------------------------------------------------------ the pure comparison
