@@ -352,18 +352,23 @@ def _schedule(fetched_at: str, after: Sequence[int], now: str) -> dict[str, Any]
     return {"revisits": done, "next_due_at": due}
 
 
-def changes_since(conn: Reader, since: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Versions after the first written since *since* (ISO 8601): the article, its kinds and
-    summary, newest first."""
+def changes_since(
+    conn: Reader, since: str, limit: int = 20, *, until: str | None = None
+) -> list[dict[str, Any]]:
+    """Versions after the first written since *since* (and before *until*; ISO 8601): the
+    article, its kinds and summary, newest first."""
     try:
-        rows = conn.execute(
-            "select a.id, a.title, a.url, a.source, v.version, v.fetched_at, v.changes, "
-            "v.diff_summary, v.http_status from article_versions v "
-            "join articles a on a.id = v.article_id "
-            "where v.version > 1 and julianday(v.fetched_at) >= julianday(?) "
-            "order by v.fetched_at desc, v.id desc limit ?",
-            [since, limit],
-        ).fetchall()
+        rows = list(
+            conn.execute(
+                "select a.id, a.title, a.url, a.source, v.version, v.fetched_at, v.changes, "
+                "v.diff_summary, v.http_status from article_versions v "
+                "join articles a on a.id = v.article_id "
+                "where v.version > 1 and julianday(v.fetched_at) >= julianday(?) "
+                "and (? is null or julianday(v.fetched_at) < julianday(?)) "
+                "order by v.fetched_at desc, v.id desc limit ?",
+                [since, until, until, limit],
+            )
+        )
     except sqlite3.OperationalError:
         return []
     return [
