@@ -359,6 +359,43 @@ def test_digest_lists_the_day_s_changes(revisited: dict[str, Any], tmp_path: Pat
     assert "Changed or removed" not in (tmp_path / "2026-03-04.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+def test_a_change_alert_mails_removals_and_edited_headlines(
+    revisited: dict[str, Any], tmp_path: Path
+) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+    from support.mailbox import Mailbox
+
+    from crawler.cli import cli
+
+    db = tmp_path / "archive.db"
+    with sqlite3.connect(revisited["db"]) as source, sqlite3.connect(db) as copy:
+        source.backup(copy)  # WAL and all
+    config = tmp_path / "config"
+    shutil.copytree(revisited["config"], config)
+    with Mailbox() as box:
+        (config / "alerts.toml").write_text(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {box.port}\nfrom = "cw <cw@example.org>"\n'
+            f'security = "none"\n\n[delivery]\nfeeds = "{tmp_path / "feeds"}"\n\n'
+            '[[alerts]]\nname = "taken-down"\nquery = "spring"\nfrequency = "after_crawl"\n'
+            'changes = ["removed", "headline"]\nemail = ["desk@example.org"]\n',
+            encoding="utf-8",
+        )
+        args = ["alerts", "run", "--config", str(config), "--db", str(db)]
+        done = CliRunner().invoke(cli, args)
+        assert done.exit_code == 0, done.output
+        assert len(box.messages) == 1
+        text = box.messages[0].get_body(("plain",)).get_content()
+        for key in ("gone404", "gone410", "home", "section", "soft", "headline"):
+            assert f"The {key} story" in text, key
+        for key in ("byline", "paragraph", "widget", "same", "limited"):
+            assert f"The {key} story" not in text, key
+        again = CliRunner().invoke(cli, args)  # each change is mailed once
+        assert again.exit_code == 0 and len(box.messages) == 1
+
+
 # ------------------------------------------------------------------ the pure comparison
 def test_normalise_ignores_clock_phrases_and_whitespace() -> None:
     a = "Opera tour abroad.  Updated 3 minutes ago at 10:11.\nThe audience came."
