@@ -239,8 +239,13 @@ def apply_fetch(
             due.last_modified if fetch.status == 304 else None
         )
     values["last_outcome"] = outcome
-    db.table("article_revisits").upsert(
-        {"article_id": due.article_id, "url": due.url, **values}, pk="article_id"
+    row = {"article_id": due.article_id, "url": due.url, **values}
+    names = ", ".join(row)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "article_id")
+    db.execute(
+        f"insert into article_revisits ({names}) values ({', '.join('?' * len(row))}) "
+        f"on conflict (article_id) do update set {updates}",
+        list(row.values()),
     )
     return outcome
 
@@ -257,6 +262,8 @@ def _content(
     if due.state == "removal_pending":
         values.update(state="current", removal_seen_at=None, removal_reason=None)
     restored = due.state == "removed"
+    if fetch.status == 304 and not restored:
+        return "not_modified"  # nothing to read, nothing to compare
     current, _latest = _current(db, due.article_id)
     if fetch.status == 304:
         new = current

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import corpus_dir
 
 BENCH = Path(__file__).resolve().parent / "bench"
 
@@ -107,3 +108,13 @@ def test_rescore_benchmark_runs_small(tmp_path: Path) -> None:
     out = run_script("rescore_speed.py", "--articles", "300", "--workers", "2", cwd=tmp_path)
     for workers in ("1 process", "2 processes"):
         assert re.search(rf"^rescored 300 articles in [\d.]+s with {workers}: ", out, re.M), out
+
+
+@pytest.mark.slow
+def test_revisit_benchmark_runs_small(tmp_path: Path) -> None:
+    if corpus_dir() is None:
+        pytest.skip("../shared/corpus/extraction-benchmark is not available")
+    out = run_script("revisit.py", "--pages", "24", "--hosts", "2", cwd=tmp_path)
+    assert re.search(r"^24 pages served on 2 hosts, 24 archived", out, re.M), out
+    assert re.search(r"24 article requests, 24 answered 304, 0 extracted, 0 versions", out), out
+    assert out.rstrip().endswith("OK"), out

@@ -40,13 +40,15 @@ class RevisitSummary:
     extracted: int = 0  # pages extracted (a 304 or a failed fetch costs none)
     requests: int = 0
     seconds: float = 0.0
+    fetch_seconds: float = 0.0  # of which the Scrapy crawl (robots.txt, requests, answers)
     errors: list[str] = field(default_factory=list)
 
     def print(self) -> None:
         parts = ", ".join(f"{name} {count}" for name, count in sorted(self.outcomes.items()))
         click.echo(
             f"revisits: {self.due} due, {self.requests} requests, "
-            f"{self.extracted} extracted in {self.seconds:.1f}s" + (f": {parts}" if parts else "")
+            f"{self.extracted} extracted in {self.seconds:.1f}s "
+            f"(fetching {self.fetch_seconds:.1f}s)" + (f": {parts}" if parts else "")
         )
         for error in self.errors:
             click.echo(f"  error: {error}")
@@ -86,7 +88,9 @@ def run_revisits(
         process: Any = crawler_process_class()(process_settings)
         crawler = process.create_crawler(RevisitSpider)
         process.crawl(crawler, session=session)
+        fetching = time.monotonic()
         process.start()
+        summary.fetch_seconds = time.monotonic() - fetching
         summary.requests = int(crawler.stats.get_value("downloader/request_count") or 0)
         with archive.transaction():
             for item, fetch in session.answers:
