@@ -396,6 +396,86 @@ def test_a_change_alert_mails_removals_and_edited_headlines(
         assert again.exit_code == 0 and len(box.messages) == 1
 
 
+# ------------------------------------------------------------------ the archive's side
+def _archived(tmp_path: Path) -> tuple[Any, int]:
+    from storage.archive import Archive
+
+    archive = Archive(tmp_path / "a.db")
+    article_id, _ = archive.upsert_article(
+        {
+            "url": "https://news.example/a.html",
+            "title": "Opera abroad",
+            "text": " ".join(PARAS["same"]),
+            "fetched_at": "2026-03-04T08:00:00+00:00",
+            "relevance": 0.9,
+            "relevant": 1,
+        }
+    )
+    archive.upsert_article(
+        {
+            "url": "https://news.example/other.html",
+            "title": "Not relevant",
+            "text": "x",
+            "fetched_at": "2026-03-04T08:00:00+00:00",
+            "relevance": 0.1,
+            "relevant": 0,
+        }
+    )
+    return archive, article_id
+
+
+def test_due_follows_the_schedule_from_first_archived(tmp_path: Path) -> None:
+    from storage.revisits import Fetch, apply_fetch, due_articles
+
+    archive, article_id = _archived(tmp_path)
+    after = [3600, 86400]
+    try:
+        assert due_articles(archive.db, after, now="2026-03-04T08:59:00+00:00") == []
+        (due,) = due_articles(archive.db, after, now="2026-03-04T09:00:00+00:00")
+        assert due.article_id == article_id  # the irrelevant article is never due
+        assert len(due_articles(archive.db, after, now="2026-03-04T08:00:00Z", every=True)) == 1
+        ok = Fetch("ok", due.url, status=304, final_url=due.url, headers=[("ETag", '"v2"')])
+        with archive.transaction():
+            outcome = apply_fetch(
+                archive.db, archive.raw_pages, due, ok, after=after, confirm=3600,
+                now="2026-03-04T09:30:00+00:00",
+            )  # fmt: skip
+        assert outcome == "not_modified"
+        assert due_articles(archive.db, after, now="2026-03-05T07:59:00+00:00") == []
+        (again,) = due_articles(archive.db, after, now="2026-03-05T08:00:00+00:00")
+        assert again.etag == '"v2"' and again.revisits == 1
+        # a 429 spends no step: tried again removal_confirm_after later
+        blocked = Fetch("blocked", due.url, status=429, error="HTTP 429")
+        with archive.transaction():
+            outcome = apply_fetch(
+                archive.db, archive.raw_pages, again, blocked, after=after, confirm=3600,
+                now="2026-03-05T08:00:00+00:00",
+            )  # fmt: skip
+        assert outcome == "blocked"
+        (retry,) = due_articles(archive.db, after, now="2026-03-05T09:00:00+00:00")
+        assert retry.revisits == 1 and retry.etag == '"v2"'  # the validators are kept
+    finally:
+        archive.close()
+
+
+def test_a_page_that_does_not_extract_keeps_the_current_version(tmp_path: Path) -> None:
+    from storage.revisits import Fetch, apply_fetch, due_articles
+
+    archive, article_id = _archived(tmp_path)
+    try:
+        (due,) = due_articles(archive.db, [3600], every=True)
+        empty = Fetch("ok", due.url, status=200, final_url=due.url, body=b"<html></html>")
+        empty.page_title = "Opera abroad"
+        with archive.transaction():
+            outcome = apply_fetch(
+                archive.db, archive.raw_pages, due, empty, after=[3600], confirm=1
+            )
+        assert outcome == "extract_failed"
+        assert archive.db.execute("select count(*) from article_versions").fetchone()[0] == 0
+    finally:
+        archive.close()
+
+
 # ------------------------------------------------------------------ the pure comparison
 def test_normalise_ignores_clock_phrases_and_whitespace() -> None:
     a = "Opera tour abroad.  Updated 3 minutes ago at 10:11.\nThe audience came."
@@ -436,3 +516,22 @@ def test_diff_cuts_long_unchanged_runs() -> None:
 )
 def test_removal_redirects(final: str, removal: bool) -> None:
     assert is_removal_redirect("https://a.example/news/culture/story.html", final) is removal
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[revisit]\nafter = ["1 hour"]\n', "'revisit.after' must be durations such as"),
+        ('[revisit]\nafter = ["1d", "1h"]\n', "'revisit.after' must go from the earliest"),
+        ('[revisit]\nafter = "1h"\n', "'revisit.after' must be a list"),
+        ('[revisit]\nremoval_confirm_after = "0h"\n', "'revisit.removal_confirm_after'"),
+        ("[revisit]\nmax_per_crawl = -1\n", "'revisit.max_per_crawl'"),
+    ],
+)
+def test_bad_revisit_settings_are_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    from crawler.config import ConfigError, load_settings
+
+    (tmp_path / "settings.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path)
+    assert message in str(info.value) and "settings.toml" in str(info.value)
