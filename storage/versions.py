@@ -47,6 +47,7 @@ _NOT_FOUND = re.compile(
     r"no longer (?:available|exists)|(?:page|article) (?:cannot|could not|can't) be found|"
     r"(?:has|have) been (?:removed|deleted)|页面不存在|找不到|已被?删除|不存在|无法找到"
 )
+_SHORT_PAGE = 120  # words: a "not found" page is shorter than this
 _CONTEXT = 8  # words of unchanged text kept on each side of a change in a stored diff
 
 
@@ -169,11 +170,13 @@ def compare(old: Snapshot, new: Snapshot) -> Change:
 
 
 def is_soft_not_found(title: str | None, text: str | None) -> bool:
-    """A "not found" page served with 200: its title says so, or a short text does."""
-    if title and _NOT_FOUND.search(title):
-        return True
+    """A "not found" page served with 200: a short page (or none extracted) whose title or
+    text says so. An article of some length is never one, whatever its title (a story
+    about "the 404 archives" stays an article)."""
     body = normalise_text(text)
-    return bool(body) and len(words(body)) < 60 and bool(_NOT_FOUND.search(body))
+    if len(words(body)) >= _SHORT_PAGE:
+        return False
+    return bool(title and _NOT_FOUND.search(title)) or bool(body and _NOT_FOUND.search(body))
 
 
 def is_removal_redirect(requested: str, final: str) -> bool:

@@ -19,7 +19,14 @@ from support import write_settings, write_sources
 from support.server import FixtureServer, Route
 
 from crawler.demo.feeds import Channel, Item, rss2
-from storage.versions import Snapshot, compare, diff_words, is_removal_redirect, normalise_text
+from storage.versions import (
+    Snapshot,
+    compare,
+    diff_words,
+    is_removal_redirect,
+    is_soft_not_found,
+    normalise_text,
+)
 
 PUBLISHED = "2026-03-04T08:00:00+00:00"
 VOCABULARY = (
@@ -502,6 +509,15 @@ def test_diff_cuts_long_unchanged_runs() -> None:
     assert (added, removed) == (1, 1)
     assert diff[0] == ("…", "") and diff[-1] == ("…", "")
     assert sum(len(w.split()) for op, w in diff if op == "=") == 16  # 8 each side
+
+
+def test_soft_not_found_is_a_short_page_only() -> None:
+    assert is_soft_not_found("Page not found", "Sorry, this page does not exist.")
+    assert is_soft_not_found(None, "404. The article you asked for has been removed.")
+    assert is_soft_not_found("页面不存在", "")
+    long_text = " ".join(PARAS["same"])  # 140 words
+    assert not is_soft_not_found("The 404 archives of China watchers", long_text)
+    assert not is_soft_not_found("Opera abroad", "A short note on the opera tour.")
 
 
 @pytest.mark.parametrize(

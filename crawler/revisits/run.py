@@ -26,7 +26,7 @@ from pipelines.extraction.extract import decode, extract
 from storage.archive import Archive
 from storage.revisits import Due, Fetch, apply_fetch, due_articles, first_validators
 from storage.robots import remember
-from storage.versions import Snapshot
+from storage.versions import Snapshot, is_removal_redirect
 
 __all__ = ["RevisitSummary", "run_revisits"]
 
@@ -94,7 +94,7 @@ def run_revisits(
         summary.requests = int(crawler.stats.get_value("downloader/request_count") or 0)
         with archive.transaction():
             for item, fetch in session.answers:
-                if fetch.kind == "ok" and fetch.status == 200:
+                if fetch.kind == "ok" and fetch.status == 200 and not _home_or_section(fetch):
                     summary.extracted += 1
                     _extract(fetch)
                 outcome = apply_fetch(
@@ -110,6 +110,11 @@ def run_revisits(
         archive.close()
         summary.seconds = time.monotonic() - started
     return summary
+
+
+def _home_or_section(fetch: Fetch) -> bool:
+    """Redirected to the home or a section page: a removal answer, nothing to extract."""
+    return bool(fetch.final_url) and is_removal_redirect(fetch.url, fetch.final_url or "")
 
 
 def _with_first_validators(archive: Archive, due: Due) -> Due:
