@@ -19,6 +19,7 @@ from support import write_settings, write_sources
 from support.server import FixtureServer, Route
 
 from crawler.demo.feeds import Channel, Item, rss2
+from storage.captures import read_capture
 from storage.versions import (
     Snapshot,
     compare,
@@ -247,6 +248,17 @@ def test_edits_become_versions(revisited: dict[str, Any]) -> None:
         "where a.url like '%headline.html' and v2.version = 2",
     )
     assert title == "A softer <i>headline</i> & more" and "headline story" in first_title
+    # the new version's page is a WARC response record of its own; version 1 points at the
+    # first crawl's
+    captures = rows(
+        db,
+        "select v.version, v.warc_filename, v.warc_record_offset, v.warc_record_length "
+        "from article_versions v join articles a on a.id = v.article_id "
+        "where a.url like '%headline.html' order by v.version",
+    )
+    bodies = [read_capture(db.parent, *place) for _version, *place in captures]
+    assert b"A softer &lt;i&gt;headline" in bodies[1]
+    assert b"A softer" not in bodies[0] and TITLES["headline"].encode() in bodies[0]
     # the later revisits saw nothing new: no third version
     assert revisited["after_fourth"]["headline"][3] == [[], ["headline"]]
 
