@@ -30,7 +30,13 @@ from crawler.process import crawler_process_class, start_extractors
 from crawler.progress import CrawlSnapshot, report_progress
 from crawler.session import CrawlSession, SourceReport
 
-__all__ = ["CrawlOptions", "CrawlSnapshot", "CrawlSummary", "run_crawl", "spider_classes"]
+__all__ = [
+    "CrawlOptions",
+    "CrawlSnapshot",
+    "CrawlSummary",
+    "run_crawl",
+    "spider_classes",
+]
 
 
 @dataclass

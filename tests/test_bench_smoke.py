@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import corpus_dir
 
 BENCH = Path(__file__).resolve().parent / "bench"
 
@@ -124,3 +125,13 @@ def test_cluster_scale_benchmark_runs_small(tmp_path: Path) -> None:
         re.M,
     ), out
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_revisit_benchmark_runs_small(tmp_path: Path) -> None:
+    if corpus_dir() is None:
+        pytest.skip("../shared/corpus/extraction-benchmark is not available")
+    out = run_script("revisit.py", "--pages", "24", "--hosts", "2", cwd=tmp_path)
+    assert re.search(r"^24 pages served on 2 hosts, 24 archived", out, re.M), out
+    assert re.search(r"24 article requests, 24 answered 304, 0 extracted, 0 versions", out), out
+    assert out.rstrip().endswith("OK"), out
