@@ -30,6 +30,13 @@ __all__ = ["crawl", "schedule"]
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress display on stderr (the summary remains)."
 )
+@click.option(
+    "--cluster",
+    metavar="URL",
+    envvar="CULTUREWATCH_CLUSTER",
+    help="Share the crawl with workers (`culturewatch worker`) over this Redis "
+    "(default: $CULTUREWATCH_CLUSTER, else [cluster] redis_url).",
+)
 @handle_errors
 def crawl(
     config: Path | None,
@@ -38,6 +45,7 @@ def crawl(
     allow_private_networks: bool,
     verbose: bool,
     quiet: bool,
+    cluster: str | None,
 ) -> None:
     """One crawl of every enabled source; prints a summary.
 
@@ -54,6 +62,14 @@ def crawl(
         allow_private_networks=allow_private_networks,
         verbose=verbose,
     )
+    options.cluster = cluster or options.cluster
+    if options.cluster:  # checked before anything starts: one line, exit 1
+        from crawler.cluster.connect import ClusterError, connect
+
+        try:
+            connect(options.cluster)
+        except ClusterError as exc:
+            fail(str(exc), 1)
     display = None if quiet or verbose else CrawlProgress()
     options.progress = display.update if display else None
     try:

@@ -53,7 +53,19 @@ def existing_archive(db: Path | None, settings: Settings) -> Path:
     path = archive_path(db, settings)
     if not path.exists():
         fail(f"no archive at {path}")
+    _refuse_foreign(path)
     return path
+
+
+def _refuse_foreign(path: Path) -> None:
+    """One line and exit status 1 when *path* is another program's file: before the lock
+    file beside it, before anything is written into it."""
+    from storage.schema import NotAnArchive, refuse_foreign
+
+    try:
+        refuse_foreign(path)
+    except NotAnArchive as exc:
+        fail(str(exc), 1)
 
 
 @contextmanager
@@ -62,6 +74,7 @@ def archive_lock(path: Path, holder: str) -> Iterator[None]:
     when another process holds it, one line and exit status 75 (1 when it cannot be taken)."""
     from crawler.lock import ArchiveBusy, LockError, crawl_lock
 
+    _refuse_foreign(path)
     try:
         with crawl_lock(path, holder=holder):
             yield

@@ -194,6 +194,7 @@ def _run_alert(
         themes=alert.themes,
         languages=alert.languages,
         groups=alert.groups,
+        changes=alert.changes,
     )
     outcomes: list[Outcome] = []
     for target in alert.targets:

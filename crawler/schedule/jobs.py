@@ -187,25 +187,40 @@ class Jobs:
         finally:
             self._crawl_mutex.release()
         if status != "skipped":
+            self.revisit_job()
             self.after_crawl()
+
+    def revisit_job(self) -> None:
+        """The due revisits, after the crawl and at most ``revisit.max_per_crawl`` of them
+        (so that they never take the place of new articles), in a child process too."""
+        budget = int(self.plan.settings["revisit.max_per_crawl"])
+        if self._stop.is_set() or not budget or not self.plan.settings["revisit.after"]:
+            return
+        self._run_crawl_process(
+            self._record_start("revisit", None), action="revisit", extra=["--limit", str(budget)]
+        )
 
     def after_crawl(self) -> None:
         """The ``after_crawl`` alerts, here (the scheduler runs them as a job of their own)."""
         self.alerts_job("after_crawl")
 
-    def _run_crawl_process(self, job_id: int | None) -> str:
-        """One crawl process; returns how it ended (ok, interrupted, skipped, failed)."""
+    def _run_crawl_process(
+        self, job_id: int | None, *, action: str = "crawl", extra: list[str] | None = None
+    ) -> str:
+        """One crawl process (or *action*: revisit); returns how it ended (ok, interrupted,
+        skipped, failed)."""
         from storage.formats import utcnow
 
         command = [
             sys.executable,
             "-m",
             "crawler",
-            "crawl",
+            action,
             "--config",
             str(self.plan.config_dir),
             "--db",
             str(self.plan.db),
+            *(extra or []),
         ]
         log.info("crawl started: %s", " ".join(command[1:]))
         since = utcnow()

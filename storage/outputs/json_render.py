@@ -83,6 +83,18 @@ def render_json(digest: Digest) -> str:
             for s in digest.stories
         ],
     }
+    if digest.changes:  # only when a revisit saw a change that day
+        data["changes"] = [
+            {
+                "url": c.url,
+                "title": c.title,
+                "source": c.source,
+                "kinds": list(c.kinds),
+                "summary": c.summary,
+                "seen": c.seen,
+            }
+            for c in digest.changes
+        ]
     if digest.attention:  # only when a source needs attention: the usual digest is unchanged
         data["sources_needing_attention"] = [
             {"name": f.name, "reason": f.reason} for f in digest.attention

@@ -25,6 +25,7 @@ from storage.formats import parse_iso
 from storage.groups import SOURCE_GROUPS, group_label
 from storage.health import FlagRule, SourceFlag, flags_in
 from storage.labels import LabelledPrecision, labelled_precision
+from storage.outputs.changes import ChangeNote, changes_of_day
 from storage.outputs.grouping import Carrier, Story, group_stories
 from storage.outputs.text import extract, local_time, safe_link, utc_iso, without_title
 from storage.selection import (
@@ -161,6 +162,7 @@ class Digest:
     group_counts: tuple[GroupCount, ...] = ()  # the day's articles per source group
     failing: Failing | None = None  # the sources failing now (the header says so)
     health_page: str | None = None  # URL of the source-health query in Datasette
+    changes: tuple[ChangeNote, ...] = ()  # changed or removed articles seen that day
 
     @property
     def name(self) -> str:
@@ -208,6 +210,7 @@ def build_digest(
     labelled = labelled_precision(db, start, end)
     digest = replace(digest, labelled=labelled, article_pages=article_pages)
     digest = replace(digest, failing=failing, health_page=health_page)
+    digest = replace(digest, changes=changes_of_day(db, day, tz=tz, article_pages=article_pages))
     return replace(digest, attention=tuple(flags_in(db, flags))) if flags else digest
 
 
