@@ -95,15 +95,7 @@ def run(config: Path | None, db: Path | None, names: tuple[str, ...], dry_run: b
         fail(f"no archive at {plan.db}")
     outcomes = run_alerts(plan, names=names, dry_run=dry_run)
     for o in outcomes:
-        counts = f"{o.stories} stor{'y' if o.stories == 1 else 'ies'}, {o.articles} articles"
-        what = {
-            "sent": f"sent {counts}",
-            "would_send": f"would send {counts}" + (f" ({o.detail})" if o.detail else ""),
-            "nothing": "nothing new",
-            "written": f"feed of {counts} -> {o.detail}",
-            "failed": f"FAILED ({counts}): {o.detail}",
-        }.get(o.status, o.status)
-        click.echo(f"{o.alert} -> {o.target}: {what}")
+        click.echo(f"{o.alert} -> {o.target}: {o.described()}")
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
         n = len(failed)
