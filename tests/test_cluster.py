@@ -19,10 +19,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
-from tests.support.configs import crawl_cli, write_settings, write_sources
-from tests.support.paths import REPO
-from tests.support.server import FixtureServer, Route
+from support.configs import crawl_cli, write_settings, write_sources
+from support.paths import REPO
+from support.server import FixtureServer, Route
 
 REDIS = "/usr/bin/redis-server"
 pytestmark = pytest.mark.skipif(
