@@ -419,8 +419,8 @@ plan = SchedulePlan.from_config(config_dir=Path(sys.argv[1]), db=Path(sys.argv[2
 every = IntervalTrigger(seconds=float(sys.argv[3]), timezone=plan.tz)
 plan = dataclasses.replace(plan, crawl_trigger=every)
 
-def stub_crawl(self, job_id):
-    self._record_end(job_id, status="ok", detail="stub crawl")
+def stub_crawl(self, job_id, *, action="crawl", extra=None):
+    self._record_end(job_id, status="ok", detail=f"stub {action}")
     return "ok"
 
 jobs.Jobs._run_crawl_process = stub_crawl
