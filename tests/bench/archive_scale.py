@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -88,11 +89,25 @@ def free_port() -> int:
 
 
 def get(url: str) -> float:
+    """Milliseconds to read *url* whole; an HTTP error (a query past Datasette's time limit
+    answers 400) raises :class:`urllib.error.HTTPError`."""
     started = time.perf_counter()
     with urllib.request.urlopen(url, timeout=120) as response:
         response.read()
-        assert response.status == 200, (url, response.status)
     return (time.perf_counter() - started) * 1000
+
+
+def timed(url: Callable[[], str], runs: int) -> tuple[list[float], str]:
+    """*runs* timings of *url* after a warm-up, and the HTTP error if one answered."""
+    times = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        try:
+            times.append(get(url()))
+        except urllib.error.HTTPError as exc:
+            times.append((time.perf_counter() - started) * 1000)
+            return times[1:] or times, f"HTTP {exc.code}"
+    return times[1:], ""
 
 
 def dashboard_queries(metadata: dict) -> list[tuple[str, str]]:
@@ -217,6 +232,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="build (or reuse) the archive here")
     parser.add_argument("--runs", type=int, default=10, help="timed requests per read")
     parser.add_argument("--write", type=int, default=500, help="pages written for articles/s")
+    parser.add_argument(
+        "--no-http", dest="http", action="store_false", help="time the commands only"
+    )
     args = parser.parse_args()
     tmp_dir = tempfile.TemporaryDirectory(prefix="cw-scale-")
     tmp = Path(tmp_dir.name)
@@ -234,13 +252,12 @@ def main() -> int:
     cfg = config_dir(tmp, tmp / "feeds")
     rng = random.Random(5)
     proc, base = serve(path, cfg, env)
-    rows: list[tuple[str, float, float]] = []
+    rows: list[tuple[str, float, float, str]] = []
     try:
-        for name, url in reads(base, n, rng):
-            get(url())  # warm up
-            times = [get(url()) for _ in range(args.runs)]
-            rows.append((name, statistics.median(times), pct(times, 0.95)))
-            print(f"{name:40}{rows[-1][1]:>9.0f}{rows[-1][2]:>9.0f}", flush=True)
+        for name, url in reads(base, n, rng) if args.http else []:
+            times, error = timed(url, args.runs)
+            rows.append((name, statistics.median(times), pct(times, 0.95), error))
+            print(f"{name:40}{rows[-1][1]:>9.0f}{rows[-1][2]:>9.0f}  {error}", flush=True)
     finally:
         proc.terminate()
         proc.wait(30)
@@ -256,8 +273,9 @@ def main() -> int:
 
     print(f"\n{n:,} articles; {args.runs} requests per read through `culturewatch browse`")
     print(f"{'read':40}{'p50 ms':>9}{'p95 ms':>9}")
-    for name, p50, p95 in rows:
-        print(f"{name:40}{p50:>9.0f}{p95:>9.0f}{'  OVER' if p95 > PAGE_MS else ''}")
+    for name, p50, p95, error in rows:
+        over = error or ("OVER" if p95 > PAGE_MS else "")
+        print(f"{name:40}{p50:>9.0f}{p95:>9.0f}  {over}".rstrip())
     for name, took in commands.items():
         print(f"{'culturewatch ' + name:40}{took:>8.1f}s")
     kb = stats.file_bytes / max(n, 1) / 1e3
@@ -266,9 +284,11 @@ def main() -> int:
         print(f"  {name:36}{kind:>6}{size / max(n, 1) / 1e3:>8.2f} KB/article")
     if rate:
         print(f"write: {rate:,.0f} articles/s (batches of 100, {args.write} generated pages)")
-    worst = max((p95 for _, _, p95 in rows), default=0.0)
+    worst = max((p95 for _, _, p95, _ in rows), default=0.0)
+    failed = [name for name, _, _, error in rows if error]
     checks = {
-        f"pages p95 <= {PAGE_MS} ms (worst {worst:.0f})": worst <= PAGE_MS,
+        f"pages p95 <= {PAGE_MS} ms (worst {worst:.0f}, {len(failed)} failed)": worst <= PAGE_MS
+        and not failed,
         f"digest <= {DIGEST_S} s": commands["digest"] <= DIGEST_S,
         f"alerts run <= {ALERTS_S} s": commands["alerts run"] <= ALERTS_S,
         f"<= {KB_PER_ARTICLE} KB per article": kb <= KB_PER_ARTICLE,
