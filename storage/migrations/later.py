@@ -12,8 +12,7 @@ def m018_archive_scale(db: sqlite_utils.Database) -> None:
     # Reads that stay fast on a million articles (tests/bench/archive_scale.py). An article's
     # text is stored before the columns these read, so reading them row by row reads the
     # text on the way; indexes that hold what a page reads spare it:
-    #   relevance            the articles table's default order (most relevant first), also
-    #                        under a search (the index walked until 100 matches are found)
+    #   relevance            the articles table's default order (most relevant first)
     #   fetched_at, ...      the front page's and the dashboard's counts of the last days
     #   date(published_at)   the articles table's publication day facet (Datasette groups by it)
     #   source, fetched_at   a source's newest article (sources_needing_attention, `sources`)
@@ -27,3 +26,7 @@ def m018_archive_scale(db: sqlite_utils.Database) -> None:
     db.execute(
         "create index if not exists idx_articles_published_day on articles (date(published_at))"
     )
+    #   stories              its facets: first day, languages (per distinct array), first source
+    db.execute("create index if not exists idx_stories_first_day on stories (date(first_seen))")
+    db.table("stories").create_index(["languages"], if_not_exists=True)
+    db.table("stories").create_index(["first_source"], if_not_exists=True)

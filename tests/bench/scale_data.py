@@ -7,8 +7,9 @@
   their share of the stream skewed (a few state outlets carry most of it);
 - text lengths drawn from a log-normal around what real extraction gives (median ~3,500
   characters in English, ~1,500 Han characters in Chinese, a long tail to 60 KB), words drawn
-  Zipf-like from a vocabulary of common English words plus invented ones (so the search index
-  has a realistic long tail), Chinese text from our own list of two-character words;
+  Zipf-like (function words, a long tail of invented words, and the topical words searched
+  for at ranks that put each in ~1.5-15 % of texts), Chinese text likewise from our own lists
+  of two-character words;
 - two years of publication dates up to now (a few hundred archived today);
 - ~4 % relevant, with one to three themes, scorer-shaped evidence and ``article_themes``
   rows (also a weak score on one or two other themes for a share of the rest);
@@ -66,20 +67,45 @@ ZH_WORDS = (
     "品牌 设计 中国 国家 政府 世界 国际 全球 北京 上海 香港 台湾 媒体 政策 历史 艺术 音乐 舞蹈 "
     "剧院 展览 龙年 农历 一带 一路 合作 发展 创新 推动 举办 活动 作品 故事 形象 传播 影响 认同"
 ).split()
+ZH_COMMON = (
+    "我们 他们 这个 一个 没有 因为 所以 但是 可以 进行 已经 表示 认为 目前 通过 相关 方面 问题 "
+    "工作 今年 社会 人们 时间 地方 情况 部分 自己 这些 同时 其中"
+).split()
+ZH_CHARS = "天地人和山水风云日月春秋东西南北金木火土花草书画诗歌城乡家国友新老长光明"
 SENTENCE_END = "。"
+FUNCTION_WORDS = 45  # EN_COMMON's first words: "the" .. "will", the most frequent
+
+
+def _zipf(common: list[str], topical: list[str], tail: list[str]) -> tuple[list[str], list[float]]:
+    """Common words first, then the tail with the topical words spread over ranks 300 to
+    3,000 (each in ~1.5-15 % of texts, as a theme's words are in a real stream); Zipf
+    weights (rank^-1.07)."""
+    words = common + tail
+    step = max(2700 // max(len(topical), 1), 1)
+    for k, word in enumerate(topical):
+        words.insert(min(300 + k * step, len(words)), word)
+    return words, [1 / (rank + 1) ** 1.07 for rank in range(len(words))]
 
 
 def _vocabulary(rng: random.Random, size: int = 6000) -> tuple[list[str], list[float]]:
-    """Common words first, then invented ones; Zipf weights (rank^-1.07)."""
+    """English: function words, invented words (a long tail) and the topical ones."""
     syllables = ["ka", "lo", "mi", "ten", "ra", "vo", "sha", "qui", "den", "por", "li", "na"]
-    words = list(EN_COMMON)
-    seen = set(words)
-    while len(words) < size:
+    seen = set(EN_COMMON)
+    tail: list[str] = []
+    while len(tail) < size:
         word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
         if word not in seen:
             seen.add(word)
-            words.append(word)
-    return words, [1 / (rank + 1) ** 1.07 for rank in range(len(words))]
+            tail.append(word)
+    return _zipf(EN_COMMON[:FUNCTION_WORDS], EN_COMMON[FUNCTION_WORDS:], tail)
+
+
+def _zh_vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """Chinese: common words, invented two-character words and the topical ones."""
+    seen = set(ZH_COMMON) | set(ZH_WORDS)
+    tail = [a + b for a in ZH_CHARS for b in ZH_CHARS if a + b not in seen]
+    rng.shuffle(tail)
+    return _zipf(ZH_COMMON, ZH_WORDS, tail)
 
 
 def _length(rng: random.Random, median: float) -> int:
@@ -92,8 +118,8 @@ def _english(rng: random.Random, words: list[str], cum: list[float], chars: int)
     return ". ".join(sentences) + "."
 
 
-def _chinese(rng: random.Random, chars: int) -> str:
-    picked = rng.choices(ZH_WORDS, k=max(chars // 2, 10))
+def _chinese(rng: random.Random, words: list[str], cum: list[float], chars: int) -> str:
+    picked = rng.choices(words, cum_weights=cum, k=max(chars // 2, 10))
     return SENTENCE_END.join("".join(picked[i : i + 12]) for i in range(0, len(picked), 12))
 
 
@@ -119,6 +145,8 @@ def build(path: Path, n: int, *, seed: int = 11, say: Callable[[str], None] = pr
     now = datetime.now(UTC).replace(microsecond=0)
     words, weights = _vocabulary(rng)
     cum = list(itertools.accumulate(weights))
+    zh_words, zh_weights = _zh_vocabulary(rng)
+    zh_cum = list(itertools.accumulate(zh_weights))
     srcs = sources()
     src_cum = list(itertools.accumulate(float(s["weight"]) for s in srcs))  # type: ignore[arg-type]
     archive = Archive(path)
@@ -146,7 +174,7 @@ def build(path: Path, n: int, *, seed: int = 11, say: Callable[[str], None] = pr
             if rng.random() < 0.04:
                 story_left = rng.randint(1, 7)
             text = (
-                _chinese(rng, _length(rng, 1500))
+                _chinese(rng, zh_words, zh_cum, _length(rng, 1500))
                 if zh
                 else _english(rng, words, cum, _length(rng, 3500))
             )
