@@ -271,7 +271,9 @@ def main() -> int:
     }  # fmt: skip
     rate = write_rate(args.write, tmp) if args.write else 0.0
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n{n:,} articles; {args.runs} requests per read through `culturewatch browse`")
+    print(f"machine load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
     print(f"{'read':40}{'p50 ms':>9}{'p95 ms':>9}")
     for name, p50, p95, error in rows:
         over = error or ("OVER" if p95 > PAGE_MS else "")

@@ -132,7 +132,7 @@ def sources() -> list[dict[str, object]]:
                 {
                     "name": f"{group.replace('_', '-')}-{k:02d}",
                     "group": group,
-                    "language": "zh" if k % 5 == 0 or group == "hk_taiwan" and k % 2 else "en",
+                    "language": "zh" if k % 5 == 1 or group == "hk_taiwan" and k % 2 else "en",
                     "weight": share / count * (3 if k == 0 else 1),
                 }
             )
