@@ -145,7 +145,7 @@ def _front_page(conn: Reader, labels: Mapping[str, str], today: str, week: str) 
     seen: dict[str, set[Any]] = {}
     for row in conn.execute(
         f"select t.theme, {_ARTICLE}, a.story_id, coalesce(s.source_count, 1) as outlets "
-        "from article_themes t join articles a on a.id = t.article_id "
+        "from articles a cross join article_themes t on t.article_id = a.id "
         "left join stories s on s.id = a.story_id "
         "where +a.relevant = 1 and a.fetched_at >= :week "
         "and exists (select 1 from json_each(a.themes) j where j.value = t.theme) "
