@@ -11,11 +11,14 @@ ok / not modified / failed, requests, fetched, new, skipped as known, relevant, 
 pages, time. Failing sources are named in the summary and recorded; the exit status is
 non-zero only when the crawl could not run or had to stop (2: configuration; 1: archive or
 crawl error, such as an archive that cannot be written; 75: another crawl, a rescore or a
-stories rebuild holds the archive). While it runs, the crawl shows its progress on stderr:
+stories rebuild holds the archive), or reached no source at all (69, ``EX_UNAVAILABLE``:
+offline, DNS down; one line with the most common error instead of the summary, each
+source's error recorded for ``culturewatch sources`` and the ``source_health`` query; the
+front page, the digest and the alerts then say every source failed). While it runs, the crawl shows its progress on stderr:
 on a terminal one live line (sources done, pages fetched of queued, new, pages per second,
 elapsed), erased before the summary; when stderr is not a terminal (cron, a log, the
-scheduler) the same as a plain ``progress: ...`` line every 10 seconds; nothing with ``-q``
-(or ``-v``, which shows Scrapy's log).
+scheduler) the same as a plain ``progress: ...`` line every 10 seconds (the scheduler logs
+each as ``crawl progress: ...``); nothing with ``-q`` (or ``-v``, which shows Scrapy's log).
 
 How a crawl behaves
 -------------------

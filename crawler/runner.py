@@ -7,8 +7,10 @@ scheduler starts a fresh process for each.
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +28,17 @@ from crawler.config import (
 from crawler.config import (
     config_dir as config_dir_of,
 )
+from crawler.process import crawler_process_class, start_extractors
 from crawler.progress import CrawlSnapshot, report_progress
 from crawler.session import CrawlSession, SourceReport
 
-__all__ = ["CrawlOptions", "CrawlSnapshot", "CrawlSummary", "run_crawl", "spider_classes"]
+__all__ = [
+    "CrawlOptions",
+    "CrawlSnapshot",
+    "CrawlSummary",
+    "run_crawl",
+    "spider_classes",
+]
 
 
 @dataclass
@@ -44,6 +53,7 @@ class CrawlOptions:
     # called on the reactor thread a few times a second with a CrawlSnapshot (the CLI's
     # progress display); None: nothing is shown
     progress: Callable[[CrawlSnapshot], None] | None = None
+    cluster: str | None = None  # a Redis URL: article pages go to workers (crawler.cluster)
 
     @classmethod
     def from_config(
@@ -74,6 +84,7 @@ class CrawlOptions:
             themes=load_themes(directory / "themes.toml"),
             allow_private_networks=allow_private_networks or settings.allow_private_networks,
             verbose=verbose,
+            cluster=settings["cluster.redis_url"] or None,  # `schedule` shares its crawls too
         )
 
 
@@ -92,6 +103,7 @@ class CrawlSummary:
     requests: int = 0
     errors: list[str] = field(default_factory=list)
     run_id: int | None = None
+    notes: list[str] = field(default_factory=list)  # printed last (the cluster's workers)
 
     def total(self, name: str) -> int:
         return sum(getattr(r, name) for r in self.reports)
@@ -109,6 +121,26 @@ class CrawlSummary:
             "relevant": self.total("relevant"),
             "failed": self.total("failed"),
         }
+
+    @property
+    def reached_none(self) -> bool:
+        """Every source crawled failed (none answered): offline, or a proxy or DNS down."""
+        return bool(self.reports) and all(r.status == "failed" for r in self.reports)
+
+    def unreachable_line(self) -> str:
+        """The one line of a crawl that reached no source, with its most common error."""
+        errors = Counter(
+            re.sub(r"^\S+://\S+: ", "", " ".join((r.error or "no answer").split()))[:160].rstrip(
+                "."
+            )
+            for r in self.reports
+        )  # "URL: reason" -> the reason, the same for every source that is down alike
+        error, times = errors.most_common(1)[0]
+        n = len(self.reports)
+        also = f" ({times} of {n})" if times < n else ""
+        return (
+            f"crawl reached no source: all {n} sources failed, nothing archived; e.g. {error}{also}"
+        )
 
     def print(self) -> None:
         c = self.counts
@@ -140,6 +172,8 @@ class CrawlSummary:
                 click.echo(f"  partly failed {report.source.name}: {report.error}")
         for error in self.errors:
             click.echo(f"  error: {error}")
+        for note in self.notes:
+            click.echo(note)
 
 
 def run_crawl(options: CrawlOptions) -> CrawlSummary:
@@ -151,13 +185,18 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     from storage.archive import Archive, RetryPolicy
     from storage.connection import retrying
 
-    _CrawlerProcess = _crawler_process_class()
+    _CrawlerProcess = crawler_process_class()
 
     started = time.monotonic()
     enabled = [s for s in options.sources if s.enabled]
     settings = options.settings
     # first: the workers import trafilatura while the crawl sets itself up
-    extractors = _start_extractors(settings, verbose=options.verbose) if enabled else None
+    # (not for a cluster's coordinator: its workers extract)
+    extractors = (
+        start_extractors(settings, verbose=options.verbose)
+        if enabled and not options.cluster
+        else None
+    )
     write_retry = float(settings["crawl.write_retry_seconds"])
     # a short busy timeout: a locked archive is waited for by retrying the item later,
     # not by blocking the reactor (downloads, signals) inside SQLite
@@ -181,14 +220,17 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     status = "finished"
     requests = 0
     process: Any = None
+    notes: list[str] = []
     try:
-        process = _CrawlerProcess(
-            scrapy_settings(
-                settings,
-                allow_private_networks=options.allow_private_networks,
-                verbose=options.verbose,
-            ),
+        scrapy_conf = scrapy_settings(
+            settings, allow_private_networks=options.allow_private_networks, verbose=options.verbose
         )
+        if options.cluster:  # only now: a crawl without --cluster never imports redis
+            from crawler.cluster.coordinator import ClusterCoordinator
+
+            session.cluster = ClusterCoordinator(options.cluster, session, options)
+            scrapy_conf["SCHEDULER"] = "crawler.cluster.coordinator.DispatchingScheduler"
+        process = _CrawlerProcess(scrapy_conf)
         session.stop = process.stop
         crawlers = []
         reasons: list[str] = []
@@ -219,10 +261,14 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
             if options.progress is not None:
                 report_progress(options.progress, session, started)
             session.writer = _writer(options, session)
+            if session.cluster is not None:
+                session.cluster.start()
             try:
                 process.start()
             finally:
                 session.writer.close()  # what it still holds is written before the records
+                if session.cluster is not None:
+                    notes = session.cluster.close()
                 if session.writer.stopped is not None and session.fatal is None:
                     # a write that failed while closing: the crawl failed, and no source
                     # keeps validators, so the next crawl lists every page again
@@ -245,6 +291,8 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         status = "failed"
         session.errors.append(f"{type(exc).__name__}: {exc}")
     finally:
+        if session.cluster is not None and not notes:  # it stopped before the crawl ran
+            notes = session.cluster.close()
         summary = CrawlSummary(
             status=status,
             reports=list(session.reports.values()),
@@ -252,6 +300,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
             requests=requests,
             errors=session.errors,
             run_id=run_id,
+            notes=notes,
         )
         # the crawl's own record is worth a longer wait than one item
         end_retry = max(write_retry, _END_RETRY)
@@ -280,8 +329,6 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
 _BUSY_TIMEOUT = 1.0
 # seconds the end of a crawl (source health, validators, the run) retries a failed write
 _END_RETRY = 15.0
-# after SIGINT/SIGTERM, seconds the requests in flight get before the crawl stops anyway
-STOP_GRACE = 7.0
 
 
 def _writer(options: CrawlOptions, session: CrawlSession) -> Any:
@@ -301,52 +348,6 @@ def _writer(options: CrawlOptions, session: CrawlSession) -> Any:
     )
     writer.start()
     return writer
-
-
-def _start_extractors(settings: Settings, *, verbose: bool) -> Any:
-    """The extraction workers, started at once (they load trafilatura while the crawl
-    sets itself up and fetches the listings) and let finish before the reactor stops."""
-    from scrapy.settings.default_settings import TWISTED_REACTOR
-    from scrapy.utils.reactor import install_reactor, is_reactor_installed
-
-    from pipelines.workers.pool import ExtractorPool, default_workers
-
-    if not is_reactor_installed():  # the one Scrapy installs (the crawl keeps its default)
-        install_reactor(TWISTED_REACTOR)
-    from twisted.internet import reactor
-
-    pool = ExtractorPool(
-        int(settings["crawl.extract_workers"]) or default_workers(),
-        timeout=float(settings["crawl.extract_timeout"]),
-        verbose=verbose,
-    )
-    pool.start()  # spawned before the reactor runs: it reads their pipes once it does
-    running: Any = reactor
-    running.addSystemEventTrigger("before", "shutdown", pool.close)
-    return pool
-
-
-def _crawler_process_class() -> type:
-    from scrapy.crawler import CrawlerProcess
-
-    class CrawlerProcessWithDeadline(CrawlerProcess):
-        """Scrapy's CrawlerProcess, whose graceful stop on SIGINT/SIGTERM has a deadline.
-
-        The first signal lets the requests in flight finish, as Scrapy does, but after
-        ``STOP_GRACE`` seconds the reactor is stopped anyway (a page that hangs until its
-        timeout, a host queue held by its download delay); a second signal stops at once.
-        """
-
-        signalled = False
-
-        def _signal_shutdown(self, signum: int, _: Any) -> None:
-            from twisted.internet import reactor
-
-            self.signalled = True
-            super()._signal_shutdown(signum, _)
-            reactor.callFromThread(reactor.callLater, STOP_GRACE, self._stop_reactor)
-
-    return CrawlerProcessWithDeadline
 
 
 def _record(session: CrawlSession, status: str) -> None:

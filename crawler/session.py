@@ -84,6 +84,8 @@ class CrawlSession:
     extractor: ExtractorPool | None = None  # the extraction workers (set by the runner)
     writer: ArchiveWriter | None = None  # the archive's writer thread (set by the runner)
     robots: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # fetched robots.txt
+    # crawl --cluster: the crawler.cluster.coordinator.ClusterCoordinator (set by the runner)
+    cluster: Any = None
 
     def report(self, name: str) -> SourceReport:
         return self.reports[name]

@@ -86,17 +86,26 @@ def matching_articles(
     themes: Sequence[str] = (),
     languages: Sequence[str] = (),
     groups: Sequence[str] = (),
+    changes: Sequence[str] = (),
     limit: int = 2000,
 ) -> list[ArticleRecord]:
     """The articles first archived at *since* or later that match *expression* (FTS5, on
     ``articles_search``) and the filters, newest first: relevance at least *min_relevance*,
     one of *themes* (none: any), a primary language among *languages* (none: any), a source
-    in one of *groups* (none: any)."""
+    in one of *groups* (none: any). *changes*: instead of first archived at *since* or later,
+    a revisit saw the article change in one of these ways since then (``article_versions``)."""
+    when = "a.fetched_at >= ?"
+    if changes:
+        kinds = ", ".join("?" * len(changes))
+        when = (
+            "exists (select 1 from article_versions v, json_each(v.changes) k "
+            f"where v.article_id = a.id and k.value in ({kinds}) and v.fetched_at >= ?)"
+        )
     sql = (
         f"select {_COLUMNS} from articles_search s join articles a on a.id = s.rowid "
-        "where articles_search match ? and a.fetched_at >= ? and coalesce(a.relevance, 0) >= ?"
+        f"where articles_search match ? and {when} and coalesce(a.relevance, 0) >= ?"
     )
-    params: list[Any] = [expression, since, min_relevance]
+    params: list[Any] = [expression, *changes, since, min_relevance]
     if themes:
         marks = ", ".join("?" * len(themes))
         sql += f" and exists (select 1 from json_each(a.themes) j where j.value in ({marks}))"

@@ -25,7 +25,7 @@ from storage.connection import connect, connect_readonly, is_write_failure
 from storage.formats import json_column, utcnow
 from storage.pages import FINAL_OUTCOMES, RETRY_OUTCOMES, RetryPolicy
 from storage.raw_pages import DEFAULT_WARC_MAX_BYTES, RawPages
-from storage.schema import ARTICLE_COLUMNS, migrate
+from storage.schema import ARTICLE_COLUMNS, migrate, refuse_foreign
 from storage.search import index_articles
 from storage.stories import new_story_of_one
 
@@ -55,8 +55,10 @@ class Archive:
         """*busy_timeout*: seconds a statement waits for another connection's write lock
         (a crawl keeps it short and retries the whole item later instead of blocking).
         *readonly*: open it with :func:`storage.connection.connect_readonly`, no migrations.
-        *warc_dir*: where raw captures go (``warc/`` beside the file), :attr:`raw_pages`."""
+        *warc_dir*: where raw captures go (``warc/`` beside the file), :attr:`raw_pages`.
+        Another program's SQLite file is refused, untouched (:class:`storage.schema.NotAnArchive`)."""
         self.path = Path(path)
+        refuse_foreign(self.path)
         if readonly:
             conn = connect_readonly(self.path, busy_timeout=busy_timeout)
         else:

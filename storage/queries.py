@@ -25,6 +25,7 @@ from storage.pages import FINAL_OUTCOMES
 
 __all__ = [
     "SourceHealth",
+    "archived_sources",
     "count",
     "duplicate_of",
     "has_article",
@@ -184,6 +185,28 @@ def source_states(path: str | os.PathLike[str]) -> dict[str, SourceHealth]:
                     entry = health.setdefault(row["source"], {"name": row["source"]})
                     entry.update(articles=row["n"], relevant=row["r"])
     return {name: SourceHealth(**values) for name, values in health.items()}
+
+
+def archived_sources(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The outlets the archive at *path* knows (its ``sources`` table, and the sources of
+    its articles), by name: ``name``, ``url``, ``kind``, ``language``, ``enabled``,
+    ``source_group``. Raises :class:`sqlite3.Error` when it cannot be read."""
+    found: dict[str, dict[str, Any]] = {}
+    with reading(path) as db:
+        tables = set(db.table_names())
+        if "sources" in tables:
+            for row in db.query(
+                "select name, url, kind, language, enabled, source_group from sources"
+            ):
+                found[row["name"]] = row
+        if "articles" in tables:
+            for row in db.query("select distinct source from articles where source is not null"):
+                found.setdefault(
+                    row["source"],
+                    {"name": row["source"], "url": "", "kind": "", "language": None,
+                     "enabled": 1, "source_group": None},
+                )  # fmt: skip
+    return [found[name] for name in sorted(found)]
 
 
 def latest_run(

@@ -60,12 +60,58 @@ Tables
 from __future__ import annotations
 
 import os
+import sqlite3
+from pathlib import Path
 
 import sqlite_utils
 
+from storage.connection import connect, reading
 from storage.migrations import ARTICLE_COLUMNS, migrations
 
-__all__ = ["ARTICLE_COLUMNS", "bring_up_to_date", "migrate", "migrations"]
+__all__ = [
+    "ARTICLE_COLUMNS",
+    "NotAnArchive",
+    "bring_up_to_date",
+    "migrate",
+    "migrations",
+    "refuse_foreign",
+]
+
+
+_SQLITE_NOTADB = 26  # "file is not a database"
+
+
+class NotAnArchive(sqlite3.DatabaseError):
+    """The file given as the archive is another program's (or not SQLite at all)."""
+
+
+def refuse_foreign(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`NotAnArchive` when *path* is a file that is not a culturewatch archive,
+    before anything is written to it (the file is only read, read-only).
+
+    An archive is a SQLite file with culturewatch's migrations recorded in it, or one with
+    no table yet; a missing or empty file becomes a new archive. Another program's
+    database (tables, none of them ours) is never given our tables."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            return
+    except FileNotFoundError:
+        return
+    try:
+        with reading(path) as db:
+            tables = [name for name in db.table_names() if not name.startswith("sqlite_")]
+            if not tables or migrations.applied(db):
+                return
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) != _SQLITE_NOTADB:
+            return  # cannot be read now (locked, a permission): opening it will say so
+        raise NotAnArchive(f"{path} is not a culturewatch archive: {exc}") from exc
+    shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+    raise NotAnArchive(
+        f"{path} is not a culturewatch archive (another program's tables: {shown}); "
+        "it was left as it was: give another --db"
+    )
 
 
 def migrate(db: sqlite_utils.Database) -> None:
@@ -76,9 +122,9 @@ def migrate(db: sqlite_utils.Database) -> None:
 def bring_up_to_date(path: str | os.PathLike[str]) -> None:
     """Apply the pending migrations of the archive at *path*, if any, before a command that
     only reads it (digest, stories): an archive of an older release is read with the new
-    columns. An archive already up to date is only looked at, read-only."""
-    from storage.connection import connect, reading
-
+    columns. An archive already up to date is only looked at, read-only. Another program's
+    file is refused (:func:`refuse_foreign`)."""
+    refuse_foreign(path)
     with reading(path) as db:
         if not migrations.pending(db):
             return

@@ -37,7 +37,7 @@ _ARTICLE_COLUMNS = (
     "a.id, a.url, a.title, a.text, a.source, a.published_at, a.fetched_at, a.language, "
     "a.relevance, a.themes, a.evidence, a.story_id, a.source_group"
 )
-_COPY_COLUMNS = "id, story_id, url, title, source, fetched_at, language"
+_COPY_COLUMNS = "id, story_id, url, title, source, fetched_at, language, published_at"
 _IN_CHUNK = 500  # story ids per query (SQLite's limit on parameters is far higher)
 _VOLUME_COLUMNS = "a.id, a.fetched_at, a.published_at, a.themes"
 
@@ -72,6 +72,7 @@ class Copy:
     source: str | None
     fetched_at: str
     language: str | None
+    published_at: str | None = None
 
 
 def theme_volume(

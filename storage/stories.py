@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import sqlite_utils
 
+from storage.carriers import CarriedCopy, carried_at, carrying_order
 from storage.connection import Reader
 from storage.formats import parse_iso
 from storage.scripts import primary_language
@@ -240,38 +241,42 @@ def move_to_story(db: sqlite_utils.Database, article_id: int, story_id: int) -> 
 def refresh_story(db: sqlite_utils.Database, story_id: int) -> None:
     """Recompute the row of *story_id* from its articles (delete it when it has none).
 
-    The first copy is the earliest by ``published_at`` (else ``fetched_at``); ``sources``
-    and ``languages`` are in the order the copies appeared; ``spread_hours`` is the time
-    from the first copy to the last."""
+    The first copy, ``sources`` and ``languages`` in the order the copies were carried, and
+    ``spread_hours``, are :func:`storage.carriers.carrying_order`'s (publication time where
+    known, else archive time), as the digest and the alerts name them."""
     rows = db.execute(
-        "select id, title, url, source, language, coalesce(published_at, fetched_at) as seen "
-        "from articles where story_id = ? order by seen, id",
+        "select id, source, url, title, published_at, fetched_at, language "
+        "from articles where story_id = ?",
         [story_id],
     ).fetchall()
     if not rows:
         db.execute("delete from stories where id = ?", [story_id])
         return
-    first, last = rows[0], rows[-1]
-    sources = list(dict.fromkeys(r[3] for r in rows if r[3]))
-    languages = list(dict.fromkeys(filter(None, (primary_language(r[4]) for r in rows))))
-    start, end = parse_iso(first[5]), parse_iso(last[5])
-    spread = round((end - start).total_seconds() / 3600, 2) if start and end else 0.0
+    carriers = carrying_order(
+        CarriedCopy(int(r[0]), r[1] or "", r[2] or "", r[3] or "", r[4], r[5] or "", r[6])
+        for r in rows
+    )
+    first, last = carriers.first, carriers.last
+    sources = [c.source for c in carriers.outlets if c.source]
+    languages = list(
+        dict.fromkeys(filter(None, (primary_language(c.language) for c in carriers.copies)))
+    )
     db.execute(
         "insert or replace into stories (id, title, first_seen, first_source, first_url, "
         "last_seen, article_count, source_count, languages, sources, spread_hours) "
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             story_id,
-            first[1],
-            first[5],
-            first[3],
-            first[2],
-            last[5],
+            first.title or None,
+            first.when,
+            first.source or None,
+            first.url,
+            last.when,
             len(rows),
             len(sources),
             json.dumps(languages, ensure_ascii=False),
             json.dumps(sources, ensure_ascii=False),
-            spread,
+            carriers.spread_hours,
         ],
     )
 
@@ -309,10 +314,15 @@ def rebuild_batches(db: Reader, batch_size: int) -> Iterator[list[ArchivedText]]
 def story_rows(
     db: sqlite_utils.Database, *, limit: int = 20, min_sources: int = 1
 ) -> Iterable[dict[str, Any]]:
-    """The most amplified stories: most outlets first, then most copies, then earliest."""
+    """The most amplified stories: most outlets first, then most copies, then earliest;
+    ``first_basis`` says whether ``first_seen`` is the first copy's publication time
+    ("published") or its archive time ("archived"; :mod:`storage.carriers`)."""
+    first_copy = "from articles a where a.story_id = s.id and a.url = s.first_url limit 1"
     cursor = db.execute(
         "select id, title, first_seen, first_source, first_url, article_count, "
-        "source_count, languages, sources, spread_hours from stories "
+        "source_count, languages, sources, spread_hours, "
+        f"(select a.published_at {first_copy}) as first_published_at, "
+        f"(select a.fetched_at {first_copy}) as first_fetched_at from stories s "
         "where source_count >= ? order by source_count desc, article_count desc, "
         "first_seen limit ?",
         [min_sources, limit],
@@ -322,4 +332,6 @@ def story_rows(
         item = dict(zip(names, row, strict=True))
         item["languages"] = json.loads(item["languages"] or "[]")
         item["sources"] = json.loads(item["sources"] or "[]")
+        published, fetched = item.pop("first_published_at"), item.pop("first_fetched_at")
+        item["first_basis"] = carried_at(published, fetched)[1]
         yield item

@@ -6,6 +6,7 @@ its own in test_parsers.py; the other scripts of tests/bench/ are run here.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import corpus_dir
 
 BENCH = Path(__file__).resolve().parent / "bench"
 
@@ -50,9 +52,13 @@ def test_fts_chinese_benchmark_runs_small(tmp_path: Path) -> None:
 def test_relevance_ablation_runs_on_the_probe_set(tmp_path: Path) -> None:
     out = run_script("relevance_ablation.py", "--sets", "probe", cwd=tmp_path)
     lines = out.splitlines()
-    assert len(lines) == 5, out  # the shipped scorer and four ablations
+    assert len(lines) == 10, out  # the shipped scorer and nine ablations
     assert re.match(r"as shipped +probe F1 0\.\d{3} hard-neg FP 0\.\d{3}$", lines[0]), out
-    assert "dev" not in out, out
+    labels = [line[:28].strip() for line in lines]
+    # the subject rules and the headline rule have their rows
+    for label in ("no local subject rule", "no headline weight", "no strong name alone"):
+        assert label in labels, out
+    assert "dev" not in out and "multi" not in out, out
 
 
 @pytest.mark.slow
@@ -138,3 +144,25 @@ def test_archive_scale_benchmark_runs_small(tmp_path: Path) -> None:
         assert conn.execute("select count(*) from articles_search").fetchone()[0] == n
         assert conn.execute("select count(*) from stories where source_count > 1").fetchone()[0]
         assert conn.execute("select count(distinct source) from articles").fetchone()[0] >= 50
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.access("/usr/bin/redis-server", os.X_OK), reason="needs redis-server")
+def test_cluster_scale_benchmark_runs_small(tmp_path: Path) -> None:
+    out = run_script("cluster_scale.py", "--smoke", cwd=tmp_path)
+    assert re.search(
+        r"^latency  1 worker : 6 articles, [\d.]+ articles/s, smallest gap at a host ([\d.]+) s",
+        out,
+        re.M,
+    ), out
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_revisit_benchmark_runs_small(tmp_path: Path) -> None:
+    if corpus_dir() is None:
+        pytest.skip("../shared/corpus/extraction-benchmark is not available")
+    out = run_script("revisit.py", "--pages", "24", "--hosts", "2", cwd=tmp_path)
+    assert re.search(r"^24 pages served on 2 hosts, 24 archived", out, re.M), out
+    assert re.search(r"24 article requests, 24 answered 304, 0 extracted, 0 versions", out), out
+    assert out.rstrip().endswith("OK"), out

@@ -224,8 +224,8 @@ def test_private_network_is_refused_without_the_flag(tmp_path, tmp_config):
             )
             db = tmp_path / f"{host}.db"
             result = crawl("--config", tmp_config, "--sources", sources, "--db", db)
-            assert result.returncode == 0
-            assert "private network address" in result.stdout
+            assert result.returncode == 69  # the only source was not reached (issue 29)
+            assert "private network address" in result.stderr
             error = rows(db, "select last_error from sources where name = 's'")[0][0]
             assert "private network address" in error
         assert srv.log == []

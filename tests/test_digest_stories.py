@@ -49,8 +49,12 @@ def test_one_entry_per_story_with_its_outlets_and_spread(tmp_path: Path) -> None
         "review & co",
     ]
     assert [c.source for c in story.also] == ["state-wire", "asia-daily", "review & co"]
-    assert (story.outlets, story.spread_hours, story.first.source) == (4, 15.0, "state-wire")
-    assert "- Spread: 4 outlets over 15.0 hours, first carried by state-wire" in md
+    # by publication time (issue 29: as the stories table says): 19:00 to 09:00 the next day
+    assert (story.outlets, story.spread_hours, story.first.source) == (4, 14.0, "state-wire")
+    assert (
+        "- Spread: 4 outlets over 14.0 hours, first carried by state-wire "
+        "\\(published 2026-03-03 19:00 UTC\\)" in md
+    )
     assert "- Also carried by: [state-wire](<https://wire.example/nezha-overseas>)" in md
     assert "[review \\& co](<https://review.example/ne-zha-2?ref=%3Cb%3Ex%3C/b%3E>)" in md
     assert '<a href="https://review.example/ne-zha-2?ref=&lt;b&gt;x&lt;/b&gt;">review &amp; co</a>' in html  # fmt: skip
@@ -59,7 +63,8 @@ def test_one_entry_per_story_with_its_outlets_and_spread(tmp_path: Path) -> None
     assert [a["story_id"] for a in data["articles"]][:2] == [story.id, story.id]
     (told,) = [s for s in data["stories"] if s["best_url"] == NEZHA]
     assert told["first_source"] == "state-wire" and told["outlets"] == 4
-    assert told["first_seen"] == "2026-03-03T20:30:00+00:00" and told["spread_hours"] == 15.0
+    assert told["first_seen"].startswith("2026-03-03T19:00:00") and told["spread_hours"] == 14.0
+    assert told["first_basis"] == "published"
     assert (
         told["articles"][0] == "https://wire.example/nezha-overseas" and len(told["articles"]) == 4
     )

@@ -17,6 +17,7 @@ import yaml
 from browse_helpers import ENGLISH_NEZHA, HOSTILE, browse_server, front_archive, get, get_json, url
 from support import REPO
 
+from storage.groups import group_label
 from storage.web.serve import DATABASE_NAME
 
 pytestmark = pytest.mark.slow  # a crawl of the fixture site, a rescore and Datasette
@@ -209,7 +210,10 @@ def test_dashboard_page_and_its_charts(archive: Path, server: str) -> None:
     total = sum(1 for r in rows(archive, "select coalesce(published_at, fetched_at) from articles") if _week(r[0]) == week["week"])  # fmt: skip
     assert week["total"] == total and week["share"] == round(100 * week["relevant"] / total, 2)
     groups = chart(server, "group-share")
-    assert {r["source_group"] for r in groups} >= {"international", "state_media"}
+    labels = {group_label("international"), group_label("state_media")}
+    assert {r["source_group"] for r in groups} >= labels  # human names in the legend
+    themes = {r["theme"] for r in chart(server, "theme-count")}
+    assert "Chinese films and games abroad" in themes and "films_games" not in themes
     films = chart(server, "relevant-period", theme="films_games")[0]["articles"]
     assert films == rows(archive, "select count(*) from articles a, json_each(a.themes) j where relevant = 1 and j.value = 'films_games'")[0][0]  # fmt: skip
 

@@ -7,14 +7,16 @@ The texts are the project's own short sentences, written for these tests.
 
 from __future__ import annotations
 
+import logging
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from crawler.config import ConfigError, load_themes
 from pipelines.scoring.relevance import score
-from pipelines.scoring.themes import Themes
+from pipelines.scoring.themes import THEME_KEYS, Themes
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"
@@ -55,12 +57,66 @@ def test_every_language_has_china_other_countries_and_local_forms() -> None:
         assert size["terms"] + size["context"] >= 80, (lang, size)
 
 
-def test_a_themes_file_without_a_glossary_beside_it_still_loads(tmp_path: Path) -> None:
+def test_a_config_without_a_glossary_reads_the_shipped_one_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a configuration directory written before the glossary existed scores every language
     shutil.copy(CONFIG / "themes.toml", tmp_path / "themes.toml")
-    alone = load_themes(tmp_path / "themes.toml")
+    with caplog.at_level(logging.INFO, logger="culturewatch.config"):
+        old = load_themes(tmp_path / "themes.toml")
+        load_themes(tmp_path / "themes.toml")  # the same files again: compiled once, said once
+    assert set(LANGUAGES) <= set(old.languages)
+    result = score({"title": "中国ドラマが人気", "text": ""}, old)
+    assert "中国ドラマ" in _matched(result, "films_games")
+    lines = [r.getMessage() for r in caplog.records if r.name == "culturewatch.config"]
+    assert len(lines) == 1 and "\n" not in lines[0]
+    assert str(tmp_path / "themes.toml") in lines[0] and "glossary.toml" in lines[0]
+
+
+def test_an_own_themes_file_takes_the_shipped_forms_of_the_concepts_it_has(tmp_path: Path) -> None:
+    # one concept of the shipped themes kept (hanfu), the others the user's own: the shipped
+    # glossary's forms of hanfu come along; those of concepts the file lacks are left out
+    text = '[anchors]\nchina = ["China"]\n'
+    for key in THEME_KEYS:
+        terms = '"hanfu" = 3' if key == "traditional_revival_nationalism" else '"own word" = 1'
+        text += f'[themes.{key}]\nlabel = "L"\ndescription = "D"\n[themes.{key}.terms]\n{terms}\n'
+    (tmp_path / "themes.toml").write_text(text, encoding="utf-8")
+    own = load_themes(tmp_path / "themes.toml")
+    hanfu = next(c for c in own.concepts if c.name == "hanfu")
+    assert {"漢服", "한푸"} <= {written for _alias, written in hanfu.written}
+    assert "Ne Zha 2" not in {c.name for c in own.concepts}
+    result = score({"title": "한푸 열풍", "text": ""}, own)
+    assert "한푸" in _matched(result, "traditional_revival_nationalism")
+
+
+def test_an_empty_glossary_beside_the_themes_scores_english_and_chinese_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shutil.copy(CONFIG / "themes.toml", tmp_path / "themes.toml")
+    (tmp_path / "glossary.toml").write_text("# English and Chinese only\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="culturewatch.config"):
+        alone = load_themes(tmp_path / "themes.toml")
     assert alone.languages == {}
     result = score({"title": "中国ドラマが人気", "text": ""}, alone)
     assert not _matched(result, "films_games")
+    assert not [r for r in caplog.records if r.name == "culturewatch.config"]
+
+
+def test_unchanged_files_are_compiled_once_and_an_edit_is_seen(tmp_path: Path) -> None:
+    for name in ("themes.toml", "glossary.toml"):
+        shutil.copy(CONFIG / name, tmp_path / name)
+    first = load_themes(tmp_path / "themes.toml")
+    start = time.perf_counter()
+    again = load_themes(tmp_path / "themes.toml")
+    assert again is first and time.perf_counter() - start < 0.1
+    glossary = tmp_path / "glossary.toml"
+    # same size, same second: only the text tells the edit apart
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8").replace('name = "Japanese"', 'name = "Japanesf"'),
+        encoding="utf-8",
+    )
+    edited = load_themes(tmp_path / "themes.toml")
+    assert edited is not first and edited.languages["ja"] == "Japanesf"
 
 
 # --------------------------------------------------------------------------- local forms

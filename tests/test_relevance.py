@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import pipelines.scoring.subject as subject
 from crawler.config import SETTINGS_SCHEMA, ConfigError, load_themes
 from pipelines.scoring.relevance import Relevance, score
 from pipelines.scoring.themes import THEME_KEYS, ThemeError, Themes, compile_themes
@@ -204,6 +205,23 @@ def test_china_as_the_market_does_not_unlock_generic_terms(themes: Themes) -> No
     assert not result.relevant
     films = result.evidence["films_games"]
     assert films and all(item["points"] == 0 for item in films if item["context"])
+
+
+def test_a_headline_china_is_the_place_when_the_body_makes_it_a_market(
+    themes: Themes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "China:" in the headline, and a body naming China as a market and a place (the film
+    # market, the box office in China, foreign films selling): domestic news, not an export
+    doc = Doc(
+        "China: animation festival fills the metro with cartoons",
+        "Trains in Hangzhou are painted with cartoon characters ahead of the animation "
+        "festival. The Chinese film market keeps growing for family audiences, distributors "
+        "say: last year the box office in China passed seven billion yuan, and animated films, "
+        "most of them foreign, sold more tickets than ever.",
+    )
+    assert not score(doc, themes).relevant
+    monkeypatch.setattr(subject, "VENUE_BODY", False)  # the rule is what keeps it out
+    assert score(doc, themes).relevant
 
 
 def test_chinese_work_as_the_subject_unlocks_them(themes: Themes) -> None:

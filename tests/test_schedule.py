@@ -171,6 +171,10 @@ def test_scheduler_crawls_writes_digest_and_stops_on_sigterm(news_server, tmp_pa
     assert run["status"] == "finished" and run["new"] > 0
     assert not alive(run["pid"])
     assert all(j["status"] != "running" for j in jobs)
+    # after the crawl, the due revisits (none yet: the first is an hour after archiving)
+    revisit = next(j for j in jobs if j["job"] == "revisit")
+    assert revisit["id"] > crawl["id"] and revisit["status"] == "ok", revisit
+    assert revisit["detail"].startswith("revisits: 0 due"), revisit
 
     articles = rows(db, "select url, fetched_at, relevant from articles")
     assert len(articles) >= 6

@@ -11,6 +11,7 @@ import click
 
 from crawler.cli.alerts import alerts
 from crawler.cli.archive import archive
+from crawler.cli.cluster import cluster, worker
 from crawler.cli.configure import init
 from crawler.cli.crawling import crawl, schedule
 from crawler.cli.demo import demo
@@ -18,6 +19,7 @@ from crawler.cli.evaluate import evaluate
 from crawler.cli.labels import label, labels
 from crawler.cli.options import EXIT_BUSY, fail, handle_errors
 from crawler.cli.outputs import browse, digest
+from crawler.cli.revisits import revisit
 from crawler.cli.scoring import rescore, score
 from crawler.cli.sources import sources
 from crawler.cli.stories import stories
@@ -37,7 +39,7 @@ def cli() -> None:
 
 for command in (crawl, schedule, digest, browse, sources, stories, score, rescore, demo, init):
     cli.add_command(command)
-for command in (label, labels, evaluate, alerts, archive):
+for command in (label, labels, evaluate, alerts, archive, revisit, worker, cluster):
     cli.add_command(command)
 
 

@@ -42,6 +42,8 @@ def alerts(ctx: click.Context, config: Path | None, db: Path | None, list_only: 
     from storage.schema import bring_up_to_date
 
     plan = AlertsPlan.from_config(config_dir_path=config, db=db)
+    for warning in plan.warnings:
+        click.echo(warning, err=True)
     status: dict[tuple[str, str], dict] = {}
     if plan.db.exists():
         bring_up_to_date(plan.db)  # an archive of an older release gets the alert tables
@@ -84,6 +86,8 @@ def run(config: Path | None, db: Path | None, names: tuple[str, ...], dry_run: b
     from crawler.outputs.alert_runs import AlertsPlan, run_alerts
 
     plan = AlertsPlan.from_config(config_dir_path=config, db=db)
+    for warning in plan.warnings:
+        click.echo(warning, err=True)
     if not plan.config.alerts:
         click.echo(f"no alerts in {plan.config.path}")
         return
@@ -91,15 +95,7 @@ def run(config: Path | None, db: Path | None, names: tuple[str, ...], dry_run: b
         fail(f"no archive at {plan.db}")
     outcomes = run_alerts(plan, names=names, dry_run=dry_run)
     for o in outcomes:
-        counts = f"{o.stories} stor{'y' if o.stories == 1 else 'ies'}, {o.articles} articles"
-        what = {
-            "sent": f"sent {counts}",
-            "would_send": f"would send {counts}" + (f" ({o.detail})" if o.detail else ""),
-            "nothing": "nothing new",
-            "written": f"feed of {counts} -> {o.detail}",
-            "failed": f"FAILED ({counts}): {o.detail}",
-        }.get(o.status, o.status)
-        click.echo(f"{o.alert} -> {o.target}: {what}")
+        click.echo(f"{o.alert} -> {o.target}: {o.described()}")
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
         n = len(failed)

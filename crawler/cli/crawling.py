@@ -16,6 +16,7 @@ from crawler.cli.options import (
     handle_errors,
     sources_file_option,
 )
+from crawler.exits import EXIT_UNREACHABLE
 
 __all__ = ["crawl", "schedule"]
 
@@ -29,6 +30,13 @@ __all__ = ["crawl", "schedule"]
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress display on stderr (the summary remains)."
 )
+@click.option(
+    "--cluster",
+    metavar="URL",
+    envvar="CULTUREWATCH_CLUSTER",
+    help="Share the crawl with workers (`culturewatch worker`) over this Redis "
+    "(default: $CULTUREWATCH_CLUSTER, else [cluster] redis_url).",
+)
 @handle_errors
 def crawl(
     config: Path | None,
@@ -37,6 +45,7 @@ def crawl(
     allow_private_networks: bool,
     verbose: bool,
     quiet: bool,
+    cluster: str | None,
 ) -> None:
     """One crawl of every enabled source; prints a summary.
 
@@ -53,6 +62,14 @@ def crawl(
         allow_private_networks=allow_private_networks,
         verbose=verbose,
     )
+    options.cluster = cluster or options.cluster
+    if options.cluster:  # checked before anything starts: one line, exit 1
+        from crawler.cluster.connect import ClusterError, connect
+
+        try:
+            connect(options.cluster)
+        except ClusterError as exc:
+            fail(str(exc), 1)
     display = None if quiet or verbose else CrawlProgress()
     options.progress = display.update if display else None
     try:
@@ -61,6 +78,9 @@ def crawl(
     finally:
         if display:
             display.close()
+    if summary.status != "failed" and summary.reached_none:
+        # every source failed: one line, not one per source (their errors: `sources`)
+        fail(summary.unreachable_line(), EXIT_UNREACHABLE)
     summary.print()
     if summary.status == "failed":
         fail("crawl failed: " + (summary.errors[0] if summary.errors else "see the summary"), 1)
@@ -85,12 +105,17 @@ def schedule(
     """Run crawls and digests on the [schedule] of settings.toml until SIGINT/SIGTERM."""
     from crawler.schedule.scheduler import SchedulePlan, Scheduler, configure_logging, list_jobs
 
+    if list_only and run_now:  # --list prints and exits: nothing would run
+        fail("--list and --run-now do not go together: --list only prints the jobs", 2)
     plan = SchedulePlan.from_config(config_dir=config, db=db)
     if list_only:
-        for job in list_jobs(plan):
+        jobs = list_jobs(plan)
+        name = max(len(job["job"]) for job in jobs)
+        cron = max(len(job["cron"]) for job in jobs)
+        for job in jobs:  # columns as wide as their widest value
             click.echo(
-                f"{job['job']:<7} {job['cron']:<16} next run {job['next_run'].isoformat()}  "
-                f"{job['does']}"
+                f"{job['job']:<{name}}  {job['cron']:<{cron}}  "
+                f"next run {job['next_run'].isoformat()}  {job['does']}"
             )
         return
     configure_logging(verbose)

@@ -6,26 +6,21 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.options import archive_lock, fail, handle_errors, host_option, port_option
+from crawler.cli.options import (
+    DEFAULT_PORT,
+    archive_lock,
+    check_port,
+    fail,
+    handle_errors,
+    host_option,
+    port_option,
+)
 
 __all__ = ["DEFAULT_DEMO_DB", "demo"]
 
 # its own file beside the real archive (data/culturewatch.db): demo articles never mix with
 # monitored ones, and deleting it loses nothing
 DEFAULT_DEMO_DB = Path("data") / "demo.db"
-
-
-def _check_port(host: str, port: int) -> None:
-    """Fail now, before the crawl, when Datasette could not listen on *host*:*port*."""
-    import socket
-
-    try:
-        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-            probe.bind(address)
-    except OSError as exc:
-        fail(f"demo failed: cannot serve on {host}:{port}: {exc.strerror or exc}", 1)
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -46,7 +41,7 @@ def _counts(counts: dict[str, int]) -> str:
 @host_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @handle_errors
-def demo(db: Path, no_browse: bool, port: int, host: str, verbose: bool) -> None:
+def demo(db: Path, no_browse: bool, port: int | None, host: str, verbose: bool) -> None:
     """Build a sample archive from culturewatch's own synthetic news site and browse it.
 
     Six fictional outlets in English and Chinese are served on 127.0.0.1 and crawled by the
@@ -57,8 +52,9 @@ def demo(db: Path, no_browse: bool, port: int, host: str, verbose: bool) -> None
     from crawler.demo.build import NotADemoArchive, crawl_demo, demo_site
     from storage.overview import archive_overview
 
+    port = DEFAULT_PORT if port is None else port
     if not no_browse:
-        _check_port(host, port)
+        check_port(host, port, "demo")
     try:
         with demo_site(db) as build:
             click.echo(

@@ -14,17 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.config import ConfigError, default_db_path
+from crawler.config import ConfigError, default_db_path, load_settings
 
 if TYPE_CHECKING:
     from crawler.config import Settings
 from crawler.exits import EXIT_BUSY  # `crawl` exits with it when another crawl holds the archive
 
 __all__ = [
+    "DEFAULT_PORT",
     "EXIT_BUSY",
     "allow_private_option",
     "archive_lock",
     "archive_path",
+    "check_port",
     "config_option",
     "db_option",
     "existing_archive",
@@ -41,6 +43,8 @@ def fail(message: str, code: int = 1) -> None:
 
 def archive_path(db: Path | None, settings: Settings) -> Path:
     """``--db``, else ``$CULTUREWATCH_DB``, else the ``archive`` setting."""
+    if db and Path(db).is_dir():  # SQLite would say "disk I/O error"
+        raise ConfigError(f"--db: {db} is a directory, not an archive file")
     return Path(db) if db else default_db_path(settings)
 
 
@@ -49,7 +53,19 @@ def existing_archive(db: Path | None, settings: Settings) -> Path:
     path = archive_path(db, settings)
     if not path.exists():
         fail(f"no archive at {path}")
+    _refuse_foreign(path)
     return path
+
+
+def _refuse_foreign(path: Path) -> None:
+    """One line and exit status 1 when *path* is another program's file: before the lock
+    file beside it, before anything is written into it."""
+    from storage.schema import NotAnArchive, refuse_foreign
+
+    try:
+        refuse_foreign(path)
+    except NotAnArchive as exc:
+        fail(str(exc), 1)
 
 
 @contextmanager
@@ -58,6 +74,7 @@ def archive_lock(path: Path, holder: str) -> Iterator[None]:
     when another process holds it, one line and exit status 75 (1 when it cannot be taken)."""
     from crawler.lock import ArchiveBusy, LockError, crawl_lock
 
+    _refuse_foreign(path)
     try:
         with crawl_lock(path, holder=holder):
             yield
@@ -86,6 +103,31 @@ def _os_error(exc: OSError) -> str:
     return " ".join(text.split())
 
 
+def check_port(host: str, port: int, command: str) -> None:
+    """Fail now, in one line, when Datasette could not listen on *host*:*port* (before a
+    demo's crawl, before ``browse`` says it serves)."""
+    import socket
+
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        fail(f"{command} failed: cannot serve on {host}:{port}: {exc.strerror or exc}", 1)
+
+
+def _archive_named(kwargs: dict[str, Any]) -> str:
+    """ "FILE: " for the archive a command was given (``--db``, else ``$CULTUREWATCH_DB`` or
+    the ``archive`` setting of its ``--config``), so that "file is not a database" names it."""
+    try:
+        db = kwargs.get("db")
+        path = Path(db) if db else default_db_path(load_settings(kwargs.get("config")))
+    except (ConfigError, OSError):
+        return ""
+    return f"{path}: "
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn configuration errors into one line and exit status 2, archive errors into 1.
 
@@ -102,7 +144,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except ConfigError as exc:
             fail(f"config error: {exc}", 2)
         except sqlite3.DatabaseError as exc:  # not a SQLite file, corrupt, read-only...
-            fail(f"archive error: {exc}", 1)
+            fail(f"archive error: {_archive_named(kwargs)}{exc}", 1)
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 raise
@@ -132,12 +174,13 @@ sources_file_option = click.option(
     help="Sources file (default: sources.toml in the configuration directory).",
 )
 # where Datasette serves the archive (browse, demo)
+DEFAULT_PORT = 8001
 port_option = click.option(
     "--port",
     type=click.IntRange(0, 65535),
-    default=8001,
-    show_default=True,
-    help="Port Datasette listens on.",
+    default=None,
+    help="Port Datasette listens on [default: the port of the 'digest.browse_url' setting "
+    "when it is on this machine, else 8001].",
 )
 host_option = click.option(
     "--host",

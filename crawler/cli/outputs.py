@@ -8,7 +8,9 @@ from typing import Any
 import click
 
 from crawler.cli.options import (
+    DEFAULT_PORT,
     archive_path,
+    check_port,
     config_option,
     db_option,
     fail,
@@ -63,13 +65,18 @@ def digest(config: Path | None, day: Any, out: Path | None, db: Path | None) -> 
 @port_option
 @host_option
 @handle_errors
-def browse(config: Path | None, db: Path | None, port: int, host: str) -> None:
+def browse(config: Path | None, db: Path | None, port: int | None, host: str) -> None:
     """Serve the archive with Datasette (metadata and canned queries: config/metadata.yml)."""
     from crawler.config import config_file, load_settings
+    from crawler.outputs.digests import browse_port
     from storage.web.serve import METADATA_FILE
 
-    path = archive_path(db, load_settings(config))
+    settings = load_settings(config)
+    path = archive_path(db, settings)
+    port = browse_port(settings, DEFAULT_PORT) if port is None else port
     metadata = config_file(METADATA_FILE, config)  # else the one shipped with culturewatch
+    if path.is_file():  # a missing archive is its own line, from serve()
+        check_port(host, port, "browse")  # one line, not "Serving..." then a server error
     serve_archive(path, config=config, metadata=metadata, host=host, port=port)
 
 

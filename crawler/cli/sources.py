@@ -42,13 +42,19 @@ def sources(
         return
     from crawler.config import config_dir, load_settings, load_sources
     from crawler.sources.report import print_states
-    from crawler.sources.state import flag_rule, source_states
+    from crawler.sources.state import archive_sources, flag_rule, source_states
 
     directory = config_dir(config)
     settings = load_settings(directory)
-    configured = load_sources(sources_file or directory / "sources.toml")
     path = archive_path(db, settings)
-    print_states(source_states(configured, path, flag_rule(settings)), path)
+    if db is not None and sources_file is None:
+        # an archive named: its own outlets (a demo's six), not the configured sources
+        if not db.is_file():
+            fail(f"no archive at {db}" + (" (a directory)" if db.is_dir() else ""), 1)
+        listed = archive_sources(db)
+    else:
+        listed = load_sources(sources_file or directory / "sources.toml")
+    print_states(source_states(listed, path, flag_rule(settings)), path)
 
 
 # one fetch of each source: how long a DNS lookup, connection or read may take

@@ -55,10 +55,10 @@ def stories(ctx: click.Context, config: Path | None, db: Path | None, limit: int
     for row in rows:
         table.add_row(
             row["title"] or "",
-            f"{row['first_source']} ({row['first_seen']})",
+            f"{row['first_source']} ({row['first_basis']} {row['first_seen']})",
             ", ".join(row["sources"]),
             str(row["article_count"]),
-            f"{row['spread_hours'] or 0:g}",
+            f"{row['spread_hours'] or 0:.1f}",
             ", ".join(row["languages"]),
         )
     Console(width=140).print(table)

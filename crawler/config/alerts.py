@@ -26,6 +26,7 @@ from crawler.config.settings import type_name
 from pipelines.scoring.themes import THEME_KEYS
 from storage.concepts import ConceptQueryError, Concepts, concept_query
 from storage.groups import SOURCE_GROUPS
+from storage.versions import CHANGE_KINDS
 
 __all__ = [
     "ALERTS_BOUNDS",
@@ -37,6 +38,7 @@ __all__ = [
     "Alert",
     "AlertsConfig",
     "Smtp",
+    "check_alert",
     "load_alerts",
     "webhook_label",
 ]
@@ -82,6 +84,13 @@ ALERT_FIELDS: Fields = {
     "webhook": (str, False, None, "URL to POST the new stories to."),
     "webhook_format": (str, False, "json", "json (a generic body) or slack."),
     "feed": (bool, False, True, "Write the alert's Atom feed (the pull option)."),
+    "changes": (
+        list,
+        False,
+        [],
+        "Watch changes instead of new articles: articles a revisit saw changed in one of "
+        "these ways (removed, restored, headline, body, byline, date).",
+    ),
 }
 
 # Bounds of every number (key as in messages -> (minimum, maximum)), checked with nan,
@@ -129,6 +138,9 @@ class Alert:
     webhook: str | None = None
     webhook_format: str = "json"
     feed: bool = True
+    changes: tuple[
+        str, ...
+    ] = ()  # watch these kinds of change (storage.versions), not new articles
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -248,6 +260,12 @@ def _smtp(table: Any, where: str) -> Smtp:
     )
 
 
+def check_alert(entry: Any, where: str, concepts: Concepts) -> Alert:
+    """One alert from its table (an ``[[alerts]]`` entry, or a saved alert's row) at *where*;
+    a ConfigError line says what is wrong."""
+    return _alert(entry, where, concepts)
+
+
 def _alert(entry: Any, where: str, concepts: Concepts) -> Alert:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each alert must be a table ([[alerts]])")
@@ -281,6 +299,12 @@ def _alert(entry: Any, where: str, concepts: Concepts) -> Alert:
                 f"{where}: 'groups' has {group!r}, not a source group "
                 f"(one of: {', '.join(SOURCE_GROUPS)})"
             )
+    for kind in v["changes"]:
+        if kind not in CHANGE_KINDS:
+            raise ConfigError(
+                f"{where}: 'changes' has {kind!r}, not a kind of change "
+                f"(one of: {', '.join(CHANGE_KINDS)})"
+            )
     emails = tuple(dict.fromkeys(_address(a, where, "email") for a in v["email"]))
     webhook = v["webhook"]
     if webhook is not None:
@@ -307,6 +331,7 @@ def _alert(entry: Any, where: str, concepts: Concepts) -> Alert:
         webhook=webhook,
         webhook_format=v["webhook_format"],
         feed=v["feed"],
+        changes=tuple(dict.fromkeys(v["changes"])),
     )
 
 

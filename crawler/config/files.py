@@ -6,6 +6,8 @@ the line, key or byte), which the CLI prints before exiting with status 2.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
 import os
 import tomllib
@@ -29,6 +31,7 @@ __all__ = [
     "default_db_path",
     "defaults_dir",
     "editable",
+    "glossary_for",
     "is_number_type",
     "load_themes",
     "parse_toml",
@@ -151,8 +154,14 @@ def default_db_path(settings: Settings | None = None) -> Path:
     """The archive path: ``$CULTUREWATCH_DB``, else the ``archive`` setting."""
     env = os.environ.get("CULTUREWATCH_DB")
     if env:
+        if Path(env).is_dir():  # SQLite would say "disk I/O error"
+            raise ConfigError(f"CULTUREWATCH_DB: {env} is a directory, not an archive file")
         return Path(env)
-    return Path(settings.archive if settings else DEFAULT_DB)
+    path = Path(settings.archive if settings else DEFAULT_DB)
+    if path.is_dir():
+        where = f"{settings.path}: 'archive'" if settings and settings.path else "'archive'"
+        raise ConfigError(f"{where}: {path} is a directory, not an archive file")
+    return path
 
 
 def read_text(path: Path, *, missing_ok: bool = False) -> str:
@@ -200,20 +209,75 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 GLOSSARY = "glossary.toml"
+log = logging.getLogger("culturewatch.config")
+# Compiled themes by what they were compiled from: the path and a digest of the text of
+# themes.toml and of the glossary. Compiling the matchers of every language takes about half a second; a process
+# that loads the same files again (rescore workers, the web app, the schedule, the quality
+# scripts) gets the same Themes back. An edited file (other text) is compiled again.
+_THEMES_CACHE: dict[tuple[str, str, str, str], Themes] = {}
+_THEMES_CACHE_SIZE = 8
+
+
+def glossary_for(path: Path) -> Path | None:
+    """The glossary read with the themes file *path*: ``glossary.toml`` beside it, else the
+    one shipped with culturewatch (a configuration written before the glossary existed scores
+    every language, not English and Chinese only; the forms of concepts it does not have are
+    left out), else None."""
+    beside = path.with_name(GLOSSARY)
+    if beside.is_file():
+        return beside
+    shipped = defaults_dir()
+    if shipped is None or not (shipped / GLOSSARY).is_file():
+        return None
+    return shipped / GLOSSARY
 
 
 def load_themes(path: str | os.PathLike) -> Themes:
-    """Read ``themes.toml``, and ``glossary.toml`` beside it when there is one (the local
+    """Read ``themes.toml``, and ``glossary.toml`` beside it (:func:`glossary_for`: the local
     forms of the concepts in other languages), and compile them
-    (:func:`pipelines.scoring.themes.compile_themes`).
+    (:func:`pipelines.scoring.themes.compile_themes`); unchanged files already compiled in
+    this process are not compiled again.
 
     Any problem is a one-line :class:`ConfigError` naming the file and the key.
     """
     path = Path(path)
-    raw = read_toml(path)
-    glossary_path = path.with_name(GLOSSARY)
-    glossary = read_toml(glossary_path) if glossary_path.is_file() else None
+    glossary_path = glossary_for(path)
+    text = read_text(path)
+    glossary_text = read_text(glossary_path) if glossary_path is not None else None
+    key = (str(path), _digest(text), str(glossary_path), _digest(glossary_text or ""))
+    cached = _THEMES_CACHE.get(key)
+    if cached is not None:
+        return cached
+    if glossary_path is not None and glossary_path != path.with_name(GLOSSARY):
+        log.info(
+            "%s: no %s beside it; using the glossary shipped with culturewatch (%s); an "
+            "empty %s there scores English and Chinese only",
+            path,
+            GLOSSARY,
+            glossary_path,
+            GLOSSARY,
+        )
+    raw = parse_toml(path, text)
+    glossary = (
+        parse_toml(glossary_path, glossary_text)
+        if glossary_path and glossary_text is not None
+        else None
+    )
     try:
-        return compile_themes(raw, path=path, glossary=glossary, glossary_path=glossary_path)
+        themes = compile_themes(
+            raw,
+            path=path,
+            glossary=glossary,
+            glossary_path=glossary_path,
+            partial_glossary=glossary_path != path.with_name(GLOSSARY),
+        )
     except ThemeError as exc:
         raise ConfigError(str(exc)) from None
+    if len(_THEMES_CACHE) >= _THEMES_CACHE_SIZE:
+        _THEMES_CACHE.clear()
+    _THEMES_CACHE[key] = themes
+    return themes
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -4,6 +4,7 @@ bounds; :func:`load_settings` checks a whole file against them."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from crawler.config.files import (
     read_text,
 )
 
-__all__ = ["SETTINGS_SCHEMA", "Settings", "load_settings", "type_name"]
+__all__ = ["SETTINGS_SCHEMA", "Settings", "load_settings", "parse_duration", "type_name"]
 
 # Settings are declared once, as data: section -> key -> (type, default, help).
 # ``None`` is the top-level table. The help text is what `config/settings.toml` explains.
@@ -147,6 +148,38 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             "Seconds between the requests that resolve Google News links to publishers.",
         ),
     },
+    "cluster": {
+        "redis_url": (
+            str,
+            "",
+            "Redis of a crawl shared by workers (`crawl --cluster`); empty: one process crawls.",
+        ),
+        "lease_seconds": (
+            (int, float),
+            15.0,
+            "Seconds a page handed to a worker stays its own without a heartbeat, then "
+            "another worker gets it.",
+        ),
+    },
+    "revisit": {
+        "after": (
+            list,
+            ["1h", "1d", "7d", "30d"],
+            "When a relevant article is fetched again, counted from when it was first archived "
+            '(durations: "30m", "1h", "1d", "7d"); [] for no revisits.',
+        ),
+        "max_per_crawl": (
+            int,
+            200,
+            "At most this many revisits after each scheduled crawl (the most overdue first).",
+        ),
+        "removal_confirm_after": (
+            str,
+            "1h",
+            "A removal (404, 410, a redirect to the home page, a soft 'not found') is called only "
+            "when a second fetch at least this long after the first says so too.",
+        ),
+    },
     "schedule": {
         "timezone": (str, "UTC", "IANA time zone of the cron expressions and of digest dates."),
         "crawl": (str, "*/30 * * * *", "Cron expression (five fields) of the crawls."),
@@ -206,7 +239,25 @@ SETTINGS_BOUNDS: dict[str, Bounds] = {
     "flags.failed_crawls": (1, 10**7),
     "flags.quiet_days": (1, 36500),
     "google_news.resolve_delay": (0, _DAY),
+    "cluster.lease_seconds": (1, _DAY),
+    "revisit.max_per_crawl": (0, 10**7),
 }
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": _DAY, "w": 7 * _DAY}
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+
+
+def parse_duration(value: object, *, where: object = "settings", key: str = "duration") -> int:
+    """Seconds of a duration such as ``"30m"``, ``"1h"``, ``"7d"`` or ``"2w"`` (at most a
+    year); a ConfigError line naming *where* and *key* otherwise."""
+    found = _DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
+    seconds = int(found[1]) * _UNITS[found[2]] if found else 0
+    if not found or seconds <= 0 or seconds > 366 * _DAY:
+        raise ConfigError(
+            f'{where}: \'{key}\' must be durations such as "1h", "1d" or "7d" '
+            f"(s, m, h, d, w; at most a year), not {value!r}"
+        )
+    return seconds
 
 
 # Settings that take one of a few words.
@@ -218,6 +269,12 @@ def _check_value(where: object, dotted: str, value: Any) -> None:
     if dotted in SETTINGS_CHOICES and value not in SETTINGS_CHOICES[dotted]:
         words = " or ".join(f'"{c}"' for c in SETTINGS_CHOICES[dotted])
         raise ConfigError(f"{where}: '{dotted}' must be {words}, not {value!r}")
+    if dotted == "revisit.after":
+        seconds = [parse_duration(item, where=where, key=dotted) for item in value]
+        if seconds != sorted(seconds):
+            raise ConfigError(f"{where}: '{dotted}' must go from the earliest to the latest")
+    if dotted == "revisit.removal_confirm_after":
+        parse_duration(value, where=where, key=dotted)
     if dotted in ("schedule.crawl", "schedule.digest"):
         # checked for every command, not only by `schedule`
         cron_trigger(value, ZoneInfo("UTC"), key=dotted, where=where)
@@ -283,7 +340,13 @@ def _types(typ: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def type_name(typ: type | tuple[type, ...]) -> str:
-    names = {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}
+    names = {
+        int: "a whole number",
+        float: "a number",
+        str: "a string",
+        bool: "true or false",
+        list: "a list",
+    }
     types = _types(typ)
     if float in types:
         return "a number"

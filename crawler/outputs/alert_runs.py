@@ -38,6 +38,8 @@ from zoneinfo import ZoneInfo
 
 from crawler.config import ConfigError, config_dir, default_db_path, load_settings, load_themes
 from crawler.config.alerts import Alert, AlertsConfig, load_alerts
+from crawler.config.saved_alerts import with_saved_alerts
+from crawler.outputs.alert_outcomes import Outcome
 from crawler.outputs.deliveries import DeliveryError, build_message, post_json, send_mail
 from pipelines.scoring.themes import Themes
 from storage.alert_state import (
@@ -53,6 +55,7 @@ from storage.alert_state import (
 from storage.archive import Archive
 from storage.concepts import Concepts
 from storage.connection import retrying
+from storage.failing import failing_sources
 from storage.files import atomic_write
 from storage.formats import to_utc_iso, utcnow
 from storage.outputs.alert_render import (
@@ -65,6 +68,7 @@ from storage.outputs.alert_render import (
     render_alert_text,
     subject,
 )
+from storage.saved_alerts import is_muted, load_mutes
 from storage.selection import ArticleRecord, story_copies
 
 __all__ = ["ALERTS_FILE", "AlertsPlan", "Outcome", "run_alerts", "theme_concepts"]
@@ -85,19 +89,6 @@ def theme_concepts(themes: Themes) -> Concepts:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What one run did for one alert and target (``feed`` for its Atom feed)."""
-
-    alert: str
-    target: str
-    status: str  # sent | failed | nothing | would_send | written | not_run
-    stories: int = 0
-    articles: int = 0
-    detail: str = ""  # the error, or the feed's path
-    send_id: str = ""
-
-
-@dataclass(frozen=True)
 class AlertsPlan:
     """The alerts and everything they need, read from the configuration."""
 
@@ -110,6 +101,8 @@ class AlertsPlan:
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
     stop: threading.Event | None = None  # set: no delivery starts, one under way is abandoned
     until: float | None = None  # monotonic time: the run's deadline (None: each attempt's only)
+    warnings: tuple[str, ...] = ()  # saved alerts left out (crawler.config.saved_alerts)
+    health_page: str | None = None  # the source-health query's URL (digest.browse_url)
 
     def halted(self) -> str:
         """Why no delivery may start now ("" when one may)."""
@@ -124,19 +117,25 @@ class AlertsPlan:
         cls, *, config_dir_path: Path | None = None, db: Path | None = None
     ) -> AlertsPlan:
         """Settings, themes and ``alerts.toml`` of the configuration directory (ConfigError)."""
-        from crawler.outputs.digests import digest_timezone, theme_labels
+        from crawler.outputs.digests import digest_timezone, health_page, theme_labels
 
         directory = config_dir(config_dir_path)
         settings = load_settings(directory)
         themes = load_themes(directory / "themes.toml")
-        config = load_alerts(directory / ALERTS_FILE, theme_concepts(themes))
+        concepts = theme_concepts(themes)
+        db = Path(db) if db else default_db_path(settings)
+        config, warnings = with_saved_alerts(
+            load_alerts(directory / ALERTS_FILE, concepts), db, concepts
+        )
         return cls(
             config=config,
-            db=Path(db) if db else default_db_path(settings),
+            db=db,
+            warnings=warnings,
             tz=digest_timezone(settings),
             labels=theme_labels(directory),
             feeds=config.feeds or Path(settings["digest.out"]) / "alerts",
             user_agent=settings.user_agent,
+            health_page=health_page(settings),
         )
 
     def chosen(self, names: Sequence[str] = (), frequency: str | None = None) -> list[Alert]:
@@ -183,7 +182,7 @@ def run_alerts(
                 log.exception("alert %s failed", alert.name)
                 outcomes.append(Outcome(alert.name, "*", "failed", detail=_one_line(exc)))
     for o in outcomes:  # the caller reports failures (the CLI's lines, the scheduler's log)
-        log.info("alert %s -> %s: %s %s", o.alert, o.target, o.status, o.detail or "")
+        log.info("alert %s -> %s: %s", o.alert, o.target, o.described())
     return outcomes
 
 
@@ -203,7 +202,10 @@ def _run_alert(
         themes=alert.themes,
         languages=alert.languages,
         groups=alert.groups,
+        changes=alert.changes,
     )
+    mutes = load_mutes(archive.db.conn)  # a muted source or term is never sent
+    records = [r for r in records if not is_muted(mutes, r.source, r.title, r.text)]
     outcomes: list[Outcome] = []
     for target in alert.targets:
         if halted := plan.halted():
@@ -245,6 +247,8 @@ def _view(
         labels=plan.labels,
         now=now,
         delivery_id=send_id,
+        failing=failing_sources(archive.db.conn),
+        health_page=plan.health_page,
     )
 
 

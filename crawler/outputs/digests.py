@@ -10,15 +10,25 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from crawler.config import ConfigError, Settings, default_db_path, load_settings, load_themes
 from crawler.config import config_dir as config_dir_of
 from crawler.sources.state import flag_rule
 from pipelines.scoring.themes import THEME_KEYS
+from storage.failing import HEALTH_QUERY
 from storage.outputs import Digest, default_labels, write_digest
+from storage.web.loopback import is_loopback
 
-__all__ = ["article_pages", "digest_from_config", "digest_timezone", "theme_labels"]
+__all__ = [
+    "article_pages",
+    "browse_port",
+    "digest_from_config",
+    "digest_timezone",
+    "health_page",
+    "theme_labels",
+]
 
 
 def digest_timezone(settings: Settings) -> ZoneInfo:
@@ -33,6 +43,30 @@ def article_pages(settings: Settings) -> str | None:
 
     base = str(settings["digest.browse_url"]).strip().rstrip("/")
     return f"{base}/{DATABASE_NAME}/articles" if base else None
+
+
+def browse_port(settings: Settings, default: int) -> int:
+    """The port ``culturewatch browse`` listens on without ``--port``: the one of
+    ``digest.browse_url`` when that URL is on this machine (127.0.0.1, localhost, ::1), so
+    that the digest's "label it" links reach it; else *default*."""
+    base = str(settings["digest.browse_url"]).strip()
+    try:
+        url = urlsplit(base)
+        port = url.port
+    except ValueError:
+        return default
+    if port is None or not url.hostname or not is_loopback(url.hostname):
+        return default
+    return port
+
+
+def health_page(settings: Settings) -> str | None:
+    """The source-health query where `culturewatch browse` serves it (``digest.browse_url``),
+    for the digest's and the alerts' word on failing sources; None when the setting is empty."""
+    from storage.web.serve import DATABASE_NAME
+
+    base = str(settings["digest.browse_url"]).strip().rstrip("/")
+    return f"{base}/{DATABASE_NAME}/{HEALTH_QUERY}" if base else None
 
 
 def theme_labels(config_dir: str | os.PathLike | None) -> dict[str, str]:
@@ -79,4 +113,5 @@ def digest_from_config(
         labels=theme_labels(directory),
         article_pages=article_pages(settings),
         flags=flag_rule(settings),
+        health_page=health_page(settings),
     )

@@ -28,6 +28,7 @@ its grace time) is a ``skipped`` row with the reason (:meth:`Jobs.record_skipped
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sqlite3
 import subprocess
@@ -186,25 +187,40 @@ class Jobs:
         finally:
             self._crawl_mutex.release()
         if status != "skipped":
+            self.revisit_job()
             self.after_crawl()
+
+    def revisit_job(self) -> None:
+        """The due revisits, after the crawl and at most ``revisit.max_per_crawl`` of them
+        (so that they never take the place of new articles), in a child process too."""
+        budget = int(self.plan.settings["revisit.max_per_crawl"])
+        if self._stop.is_set() or not budget or not self.plan.settings["revisit.after"]:
+            return
+        self._run_crawl_process(
+            self._record_start("revisit", None), action="revisit", extra=["--limit", str(budget)]
+        )
 
     def after_crawl(self) -> None:
         """The ``after_crawl`` alerts, here (the scheduler runs them as a job of their own)."""
         self.alerts_job("after_crawl")
 
-    def _run_crawl_process(self, job_id: int | None) -> str:
-        """One crawl process; returns how it ended (ok, interrupted, skipped, failed)."""
+    def _run_crawl_process(
+        self, job_id: int | None, *, action: str = "crawl", extra: list[str] | None = None
+    ) -> str:
+        """One crawl process (or *action*: revisit); returns how it ended (ok, interrupted,
+        skipped, failed)."""
         from storage.formats import utcnow
 
         command = [
             sys.executable,
             "-m",
             "crawler",
-            "crawl",
+            action,
             "--config",
             str(self.plan.config_dir),
             "--db",
             str(self.plan.db),
+            *(extra or []),
         ]
         log.info("crawl started: %s", " ".join(command[1:]))
         since = utcnow()
@@ -220,7 +236,9 @@ class Jobs:
                 start_new_session=True,
             )
             forwarded, asked_at = 0, 0.0
+            shown = 0  # bytes of the child's stderr already logged
             while child.poll() is None:
+                shown = _log_progress(err.fileno(), shown)
                 wanted = self._signals if self._stop.is_set() else 0
                 if wanted > forwarded:
                     child.send_signal(signal.SIGTERM)
@@ -236,6 +254,7 @@ class Jobs:
                 except subprocess.TimeoutExpired:
                     pass
             seconds = time.monotonic() - started
+            _log_progress(err.fileno(), shown)
             out.seek(0)
             err.seek(0)
             stdout = out.read().decode("utf-8", "replace")
@@ -285,7 +304,7 @@ class Jobs:
 
     def digest_job(self, due: datetime | None = None) -> None:
         """The digest of the day that ended before *due* (or of that day, ``digest.day = today``)."""
-        from crawler.outputs.digests import article_pages, flag_rule, theme_labels
+        from crawler.outputs.digests import article_pages, flag_rule, health_page, theme_labels
         from storage.outputs import DigestError, write_digest
 
         if self._stop.is_set():
@@ -308,6 +327,7 @@ class Jobs:
                 labels=theme_labels(self.plan.config_dir),
                 article_pages=article_pages(self.plan.settings),
                 flags=flag_rule(self.plan.settings),
+                health_page=health_page(self.plan.settings),
             )
         except (DigestError, ConfigError) as exc:
             log.error("digest failed: %s", exc)
@@ -338,6 +358,8 @@ class Jobs:
             return
         try:  # read again: an alert edited or added since the start counts
             plan = AlertsPlan.from_config(config_dir_path=self.plan.config_dir, db=self.plan.db)
+            for warning in plan.warnings:  # saved alerts left out (alerts.toml wins a name)
+                log.warning("%s", warning)
             if not plan.config.of(frequency):
                 return
             job_id = self._record_start("alerts", due)
@@ -370,3 +392,16 @@ class Jobs:
         status = "interrupted" if self._stop.is_set() else "failed" if failed else "ok"
         log.log(logging.INFO if status == "ok" else logging.WARNING, "alerts ended: %s", detail)
         self._record_end(job_id, status=status, detail=detail[:2000])
+
+
+def _log_progress(fd: int, shown: int) -> int:
+    """Log the lines the crawl wrote to its stderr (*fd*) after byte *shown*: its plain
+    progress line every 10 s (``progress: sources 3/61 done, ...``), as README says; returns
+    the bytes logged so far. ``os.pread`` leaves the file's offset, which the child writes
+    at, alone."""
+    data = os.pread(fd, 1 << 16, shown)
+    end = data.rfind(b"\n") + 1  # whole lines only; the rest waits for its end
+    for line in data[:end].decode("utf-8", "replace").splitlines():
+        if line.startswith("progress: "):
+            log.info("crawl %s", line.strip())
+    return shown + end

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CheckResult",
     "SourceState",
+    "archive_sources",
     "check_sources",
     "flag_rule",
     "source_states",
@@ -57,6 +58,24 @@ class SourceState:
     @property
     def relevant_share(self) -> float | None:
         return self.relevant / self.articles if self.articles else None
+
+
+def archive_sources(db: Path) -> list[Source]:
+    """The outlets the archive at *db* knows, as sources (``sources --db``). Raises
+    :class:`sqlite3.Error` when it cannot be read."""
+    from storage.queries import archived_sources
+
+    return [
+        Source(
+            r["name"],
+            r["url"] or "",
+            r["kind"] or "",
+            r["language"],
+            enabled=bool(r["enabled"] if r["enabled"] is not None else 1),
+            group=r["source_group"],
+        )  # fmt: skip
+        for r in archived_sources(db)
+    ]
 
 
 def source_states(

@@ -14,6 +14,7 @@ from trafilatura.settings import DEFAULT_CONFIG, Document, set_date_params, use_
 from trafilatura.utils import load_html
 
 from pipelines.extraction.article import MIN_WORDS, Article, merge_hints, word_count
+from pipelines.extraction.fallbacks import deeper_tree, redecoded
 from pipelines.extraction.metadata import (
     choose_authors,
     page_metadata,
@@ -46,12 +47,15 @@ _CJK_MIN_EXTRACTED = 100
 def decode(body: str | bytes, encoding: str | None) -> str | bytes:
     """*body* as Scrapy's ``response.text`` has it: w3lib's ``html_to_unicode`` with the
     response's *encoding* (a byte-order mark wins); bytes as they are without one
-    (trafilatura then finds the encoding)."""
+    (trafilatura then finds the encoding). When that encoding is wrong (many U+FFFD in the
+    text: GBK served as UTF-8), with the one detected in the bytes
+    (:func:`pipelines.extraction.fallbacks.redecoded`)."""
     if isinstance(body, str) or not encoding:
         return body
     from w3lib.encoding import html_to_unicode
 
-    return html_to_unicode(f"charset={encoding}", body)[1]
+    text = html_to_unicode(f"charset={encoding}", body)[1]
+    return redecoded(body, text) or text
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
@@ -173,13 +177,28 @@ def extract(html: str | bytes, url: str, *, language: str | None = None) -> Arti
     *language*: what the feed or sitemap declares, trusted like the page's own declaration
     when the page declares none (so that a guess is made only when nobody says).
 
-    Returns None when no main text can be found. The returned URL is the page's
+    Returns None when no main text can be found, also in the page parsed again when the
+    first parse lost text to lxml's nesting limit
+    (:func:`pipelines.extraction.fallbacks.deeper_tree`). The returned URL is the page's
     ``rel=canonical`` when it points elsewhere on the same site (never to the home
     page, a common template mistake), else the canonical form of *url*.
     """
     tree = _parse(html)
     if tree is None:
         return None
+    article = _from_tree(tree, url, language)
+    if article is None:
+        try:
+            deeper = deeper_tree(html, tree)
+        except Exception:  # noqa: BLE001 - hostile markup: only a missed second try
+            deeper = None
+        if deeper is not None:
+            article = _from_tree(deeper, url, language)
+    return article
+
+
+def _from_tree(tree: Any, url: str, language: str | None) -> Article | None:
+    """:func:`extract` of a parsed page."""
     try:
         meta = page_metadata(tree, url)
     except Exception:  # noqa: BLE001 - hostile markup must not lose the article

@@ -74,7 +74,9 @@ it off, to show what it buys.
 Languages: the glossary
 -----------------------
 ``config/glossary.toml``, beside ``themes.toml`` and read with it
-(:mod:`pipelines.scoring.glossary`), gives each concept its local forms in the languages the
+(:mod:`pipelines.scoring.glossary`; a configuration directory without one reads the glossary
+shipped with culturewatch, and says so in one info line; an empty one keeps English and
+Chinese only), gives each concept its local forms in the languages the
 analysts read (Japanese, Korean, Vietnamese, Thai, Indonesian, French, Spanish, Portuguese,
 Italian, German, Dutch, Polish, Russian, Ukrainian, Turkish, Arabic, Hindi): local release
 titles, genre words, soft-power terms, and per language the words for China, for China as a

@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.scoring.keys import check_keys
+
 __all__ = ["ANCHOR_KINDS", "Glossary", "LocalForms", "read_glossary"]
 
 ANCHOR_KINDS = ("china", "venue", "other")
@@ -81,12 +83,7 @@ def read_glossary(raw: Mapping[str, Any], fail: Callable[[str, str], Exception])
             raise fail(lang, "is not a language code (ja, ko, pt-br ...: one table per language)")
         if not isinstance(table, dict):
             raise fail(lang, "must be a table ([LANG])")
-        for field in table:
-            if field not in _LANG_FIELDS:
-                raise fail(
-                    f"{lang}.{field}",
-                    "is not a known key (name, china, venue, other, terms, context)",
-                )
+        check_keys(table, _LANG_FIELDS, lang, fail)
         name = table.get("name", lang)
         if not isinstance(name, str) or not name.strip():
             raise fail(f"{lang}.name", "must be a non-empty string")

@@ -209,13 +209,6 @@ def _specificity(token: str) -> int:
     return 2 if token.startswith("(?!") else 1 if token == _ANY else 0
 
 
-def _words(node: _Trie) -> int:
-    """How many more words the longest alias under *node* has (spaces on its deepest path)."""
-    return max(
-        (_words(child) + (token == "\\ ") for token, child in node.items() if token), default=0
-    )
-
-
 def _trie_regex(node: _Trie) -> str:
     """Regex of a trie node: its branches as one alternation, made optional (greedily, so the
     longest alias wins) when an alias may also end here. Branches go from the one that leads
@@ -223,14 +216,21 @@ def _trie_regex(node: _Trie) -> str:
     specific to the least (a character, then a wildcard, then an end-of-word check), so that
     the longer alias is tried first: "китайск* кинорын*" before "китайск*", "china's market"
     before "china" ends, "chinesischen kinos" before "chinesisch*" takes the whole word."""
-    tokens = sorted(
-        (t for t in node if t), key=lambda t: (-_words(node[t]) - (t == "\\ "), _specificity(t))
-    )
-    branches = [token + _trie_regex(node[token]) for token in tokens]
+    return _node_regex(node)[0]
+
+
+def _node_regex(node: _Trie) -> tuple[str, int]:
+    """:func:`_trie_regex` of *node*, and how many more words the longest alias under it has
+    (spaces on its deepest path), both computed in one walk of the trie."""
+    below = {token: _node_regex(child) for token, child in node.items() if token}
+    words = {token: sub_words + (token == "\\ ") for token, (_r, sub_words) in below.items()}
+    tokens = sorted(below, key=lambda t: (-words[t], _specificity(t)))
+    branches = [token + below[token][0] for token in tokens]
+    deepest = max(words.values(), default=0)
     ends = "" in node
     if not branches:
-        return ""
+        return "", deepest
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     if ends:
-        return f"(?:{body})?" if len(branches) == 1 else body + "?"
-    return body
+        return (f"(?:{body})?" if len(branches) == 1 else body + "?"), deepest
+    return body, deepest

@@ -4,6 +4,7 @@ archive again (``culturewatch rescore``), with no fetching."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.extraction.extract import extract, merge_hints
+from pipelines.parent_death import die_with_parent
 from pipelines.scoring.relevance import score
 from pipelines.scoring.themes import Themes
 from storage.archive import Archive
@@ -84,6 +86,14 @@ def _set_scoring(themes: Themes, threshold: float) -> None:
     _SCORING = (themes, threshold)
 
 
+def _start_scoring(parent: int, themes: Themes, threshold: float) -> None:
+    """A scoring process's start: it dies with *parent*, the rescore (``kill -9`` of the
+    rescore leaves no process behind), then keeps what it scores with."""
+    if not die_with_parent(parent):  # the rescore died before that took hold
+        os._exit(0)
+    _set_scoring(themes, threshold)
+
+
 def _score_rows(rows: list[dict[str, Any]]) -> _Scores:
     assert _SCORING is not None, "a scoring process starts with _set_scoring"
     themes, threshold = _SCORING
@@ -94,15 +104,20 @@ def _score_rows(rows: list[dict[str, Any]]) -> _Scores:
 def _scorer(
     themes: Themes, threshold: float, workers: int
 ) -> Iterator[Callable[[list[dict[str, Any]]], _Scores]]:
-    """A function scoring a batch of rows: here, or in *workers* processes (forkserver: a
-    fork of this process could inherit a lock held by one of its threads, e.g. rich's)."""
+    """A function scoring a batch of rows: here, or in *workers* processes (spawned, not
+    forked: a fork of this process could inherit a lock held by one of its threads, e.g.
+    rich's; and not from multiprocessing's fork server, which a killed rescore would leave
+    running with its workers: spawned, they are this process's children and die with it)."""
     if workers <= 1:
         _set_scoring(themes, threshold)
         yield _score_rows
         return
-    context = multiprocessing.get_context("forkserver")
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_set_scoring, initargs=(themes, threshold)
+        workers,
+        mp_context=context,
+        initializer=_start_scoring,
+        initargs=(os.getpid(), themes, threshold),
     ) as pool:
 
         def spread(rows: list[dict[str, Any]]) -> _Scores:

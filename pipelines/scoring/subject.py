@@ -20,7 +20,11 @@ about: "K-dramas are popular again in China" is about K-dramas). So "Japanese an
 the box office in China" leaves "box office" uncounted, while "the Chinese animated film
 drew crowds at the box office in Paris" counts it. With too little near a word
 (``MIN_NEAR``), the article decides: its headline names China and no other country, or it
-mentions China at least as often as the others. On top of that, as before, the article must
+mentions China at least as often as the others. A body that names China more often as a
+market or a place than as the subject (``VENUE_BODY``: "the Chinese film market", "box office
+in China") makes the headline's bare "China" a place too: it neither weighs near the body's
+words nor decides where nothing is near (domestic news: a festival in Hangzhou, foreign films
+selling in China). On top of that, as before, the article must
 mention China often enough for its length (:meth:`Subject.article_factor`).
 """
 
@@ -41,6 +45,7 @@ LOCAL_SUBJECT = True  # False: the article-level rule alone (the scorer before i
 NEAREST = 3.0  # an anchor this many words away weighs half as much as one next to the word
 HEADLINE = 1.0  # what each anchor of the headline weighs near every generic word of the body
 MIN_NEAR = 0.25  # less than this near a word (an anchor over ~9 words away): the article decides
+VENUE_BODY = True  # False: a headline's China counts whatever the body makes of China
 VENUE_WEIGHT = 0.0  # how much a venue anchor ("in China") weighs against China as the subject
 
 
@@ -101,12 +106,18 @@ class Subject:
         t, b = self._title, self._body
         self.china = len(t.china) + len(b.china) + len(t.venue) + len(b.venue)
         self.other = len(t.other) + len(b.other)
-        self._headline = len(t.china) >= 1 and not t.other
-        self._article = len(t.china) + len(b.china) >= 1 and (
-            len(t.china) + len(b.china) >= len(t.other) + len(b.other)
+        # a body that names China more as a market or a place than as the subject ("the
+        # Chinese film market", "box office in China") makes a bare "China" of the headline
+        # the place too: it neither weighs near the body's words nor decides where none is near
+        venue_body = VENUE_BODY and len(b.venue) > len(self._body_near.china)
+        self._headline = len(t.china) >= 1 and not t.other and not venue_body
+        self._article = (
+            not venue_body
+            and len(t.china) + len(b.china) >= 1
+            and (len(t.china) + len(b.china) >= len(t.other) + len(b.other))
         )
         # what the headline is about weighs on every generic word of the body
-        self._title_china = HEADLINE * len(self._title_near.china)
+        self._title_china = 0.0 if venue_body else HEADLINE * len(self._title_near.china)
         self._title_other = HEADLINE * len(t.other)
 
     def article_factor(self) -> float:

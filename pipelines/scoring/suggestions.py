@@ -2,8 +2,8 @@
 
 - :func:`alias_suggestions`: the concepts whose aliases matched most often in false
   positives (and rarely in true positives), each with a lower weight to put in its line.
-- :func:`term_suggestions`: words frequent in the missed relevant articles (false
-  negatives), rare in the archive as a whole (the search index counts them), and named by no
+- :func:`term_suggestions`: words of at least two missed relevant articles (false
+  negatives; one missed article suggests nothing), rare in the archive as a whole (the search index counts them), and named by no
   theme or anchor: candidates for a new line. Chinese is split into words with jieba.
 
 Each suggestion carries the line to paste and where (``[themes.KEY.terms]``).
@@ -29,6 +29,7 @@ from storage.search import han_words
 __all__ = ["Suggestion", "alias_suggestions", "term_suggestions"]
 
 SHOWN = 10
+MIN_MISSED = 2  # a term is suggested when at least this many missed articles have it
 CANDIDATES = 60  # terms of the missed articles whose archive frequency is looked up
 _LATIN_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _STOPWORDS = frozenset(
@@ -99,7 +100,7 @@ def alias_suggestions(evaluation: Evaluation, themes: Themes) -> list[Suggestion
 def term_suggestions(conn: Reader, evaluation: Evaluation, themes: Themes) -> list[Suggestion]:
     """Frequent, distinctive terms of the missed relevant articles that no theme names."""
     missed = [c for c in evaluation.false_negatives if c.theme is None]
-    if not missed:
+    if len(missed) < MIN_MISSED:  # one article's ordinary words are no pattern
         return []
     by_id = {a["id"]: a for a in evaluation.articles}
     docs: Counter[str] = Counter()
@@ -111,7 +112,7 @@ def term_suggestions(conn: Reader, evaluation: Evaluation, themes: Themes) -> li
         key = _theme_hint(evaluation, article, themes)
         for term in terms:
             theme_of.setdefault(term, Counter())[key or ""] += 1
-    least = 2 if len(missed) > 1 else 1
+    least = MIN_MISSED
     candidates = [
         t
         for t, n in sorted(docs.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.scoring.glossary import ANCHOR_KINDS, LocalForms, read_glossary
+from pipelines.scoring.keys import check_keys
 from pipelines.scoring.matcher import Matcher, normalise
 
 __all__ = [
@@ -152,24 +153,23 @@ def compile_themes(
     path: str | os.PathLike[str] | None = None,
     glossary: Mapping[str, Any] | None = None,
     glossary_path: str | os.PathLike[str] | None = None,
+    partial_glossary: bool = False,
 ) -> Themes:
     """Validate the data of a themes file (*raw*, as TOML gives it) and of the glossary beside
-    it (*glossary*, optional), and compile the matchers.
+    it (*glossary*, optional), and compile the matchers. With *partial_glossary* (the shipped
+    glossary read with a themes file of the user's own), the local forms of concepts the
+    themes file does not have are left out instead of being an error.
 
     Any problem raises :class:`ThemeError` with one line naming the file (*path* or
     *glossary_path*, when given) and the key.
     """
     where = Path(path) if path is not None else None
     fail = _Fail(where)
-    for key in raw:
-        if key not in ("anchors", "themes"):
-            raise fail(key, "is not a known key (expected [anchors] and [themes.*])")
+    check_keys(raw, ("anchors", "themes"), "", fail, expected="[anchors] and [themes.*]")
     anchors = raw.get("anchors", {})
     if not isinstance(anchors, dict):
         raise fail("anchors", "must be a table ([anchors])")
-    for key in anchors:
-        if key not in ANCHOR_KINDS:
-            raise fail(f"anchors.{key}", "is not a known key (expected china, venue, other)")
+    check_keys(anchors, ANCHOR_KINDS, "anchors", fail)
     words = {
         kind: _string_list(anchors.get(kind), f"anchors.{kind}", fail, required=kind == "china")
         for kind in ANCHOR_KINDS
@@ -180,9 +180,7 @@ def compile_themes(
         raise fail("themes", "is missing (one [themes.KEY] table per theme)")
     if not isinstance(table, dict):
         raise fail("themes", "must be a table of themes ([themes.KEY])")
-    for key in table:
-        if key not in THEME_KEYS:
-            raise fail(f"themes.{key}", f"is not a known theme (one of: {', '.join(THEME_KEYS)})")
+    check_keys(table, THEME_KEYS, "themes", fail, what="theme")
     themes: list[Theme] = []
     for key in THEME_KEYS:
         if key not in table:
@@ -193,7 +191,7 @@ def compile_themes(
     if glossary is not None:
         fail_glossary = _Fail(Path(glossary_path) if glossary_path is not None else None)
         local = read_glossary(glossary, fail_glossary)
-        themes = _with_local_forms(themes, local.forms, fail_glossary)
+        themes = _with_local_forms(themes, local.forms, fail_glossary, partial_glossary)
         for kind in ANCHOR_KINDS:
             words[kind] = words[kind] + local.words(kind)
         languages = dict(local.languages)
@@ -224,16 +222,25 @@ def compile_themes(
     )
 
 
-def _with_local_forms(themes: list[Theme], forms: Sequence[LocalForms], fail: _Fail) -> list[Theme]:
-    """*themes* with the glossary's local *forms* added to the concepts they name."""
+def _with_local_forms(
+    themes: list[Theme], forms: Sequence[LocalForms], fail: _Fail, partial: bool = False
+) -> list[Theme]:
+    """*themes* with the glossary's local *forms* added to the concepts they name (with
+    *partial*, the forms of concepts *themes* lacks are left out)."""
     added: dict[str, list[tuple[str, str, bool]]] = {}  # concept name -> (norm, written, ctx)
     names = {c.name for theme in themes for c in theme.concepts}
     for entry in forms:
-        if entry.name not in names:
-            raise fail(
-                entry.key,
-                "names no concept of themes.toml (a concept is named by its first alias)",
-            )
+        if entry.name not in names and partial:
+            continue
+        section = "context" if entry.needs_china else "terms"
+        check_keys(
+            (entry.name,),
+            sorted(names),
+            f"{entry.lang}.{section}",
+            fail,
+            what="concept",
+            expected="a concept of themes.toml, named by its first alias",
+        )
         for alias in entry.aliases:
             norm = normalise(alias).strip()
             if not norm.replace("*", "").strip():
@@ -282,12 +289,7 @@ def _theme(key: str, entry: Any, fail: _Fail) -> Theme:
     where = f"themes.{key}"
     if not isinstance(entry, dict):
         raise fail(where, "must be a table")
-    for name in entry:
-        if name not in _THEME_FIELDS:
-            raise fail(
-                f"{where}.{name}",
-                "is not a known key (label, description, terms, context, threshold, secondary)",
-            )
+    check_keys(entry, tuple(_THEME_FIELDS), where, fail)
     for name in _REQUIRED:
         if name not in entry:
             raise fail(f"{where}.{name}", "is missing")

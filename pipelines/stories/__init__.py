@@ -8,7 +8,9 @@ cut or added paragraph. Every archived article belongs to exactly one story
 carried it first and how far it spread: ``first_seen``, ``first_source`` and ``first_url``
 (the earliest copy by ``published_at``, else ``fetched_at``), ``last_seen``,
 ``article_count``, ``source_count``, ``sources`` (in the order they carried it),
-``languages`` and ``spread_hours`` (hours from the first copy to the last).
+``languages`` and ``spread_hours`` (hours from the first copy to the last). The rule is
+:mod:`storage.carriers`' (a publication time after the copy was archived is not believed),
+and the digest, the alerts and the ``stories`` command name the same first carrier.
 
 How copies are grouped
 ----------------------

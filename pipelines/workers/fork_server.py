@@ -1,4 +1,5 @@
-"""The extraction workers' fork server: ``python -m pipelines.workers.fork_server SOCKET``.
+"""The extraction workers' fork server: ``python -m pipelines.workers.fork_server SOCKET PID``
+(PID: the crawl's process, which it dies with).
 
 Each extraction worker would otherwise be a fresh interpreter importing trafilatura, lxml's
 cleaner, htmldate, justext's stoplists, the language models and numpy: ~1 s of CPU and
@@ -36,7 +37,8 @@ import socket
 import sys
 from typing import Any
 
-from pipelines.workers.loop import die_with_parent, frame, quiet, serve
+from pipelines.parent_death import die_with_parent
+from pipelines.workers.loop import frame, quiet, serve
 
 __all__ = ["main", "serve_forks", "warm_up"]
 
@@ -132,8 +134,7 @@ def _worker(key: int, path: str, inherited: list[int], server: int) -> None:
         os.close(devnull)
         sys.stdout = sys.stderr
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        die_with_parent()
-        if os.getppid() != server:  # the server died before that took hold
+        if not die_with_parent(server):  # the server died before that took hold
             return
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.connect(path)
@@ -194,7 +195,8 @@ def serve_forks(path: str, commands: Any, out: Any) -> None:
 
 
 def main() -> None:
-    die_with_parent()
+    if not die_with_parent(int(sys.argv[2]) if len(sys.argv) > 2 else None):
+        return  # the crawl died before that took hold
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the crawl stops its workers itself
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the frames

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, BinaryIO
 
-__all__ = ["HEADER", "TEST_HOOKS", "die_with_parent", "frame", "quiet", "serve"]
+__all__ = ["HEADER", "TEST_HOOKS", "frame", "quiet", "serve"]
 
 TEST_HOOKS = "CULTUREWATCH_WORKER_TEST_HOOKS"
 HEADER = struct.Struct(">I")
@@ -114,14 +114,3 @@ def serve(
             reply = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         send(frame(json.dumps(reply, ensure_ascii=False).encode("utf-8")))
         give_back()
-
-
-def die_with_parent() -> None:
-    """Linux: this worker is killed when the crawl dies (prctl PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass

@@ -121,7 +121,13 @@ class ExtractorPool:
         _reactor().spawnProcess(
             server,
             sys.executable,
-            [sys.executable, "-m", "pipelines.workers.fork_server", self._socket_path()],
+            [
+                sys.executable,
+                "-m",
+                "pipelines.workers.fork_server",
+                self._socket_path(),
+                str(os.getpid()),
+            ],
             env=env,
             childFDs={0: "w", 1: "r", 2: 2},
         )

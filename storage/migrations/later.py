@@ -8,6 +8,99 @@ from storage.migrations.registry import migrations
 
 
 @migrations()
+def m016_article_versions(db: sqlite_utils.Database) -> None:
+    # Revisits (storage/revisits.py, crawler/revisits/): relevant articles fetched again.
+    #   article_versions  one row per version of an article, never updated: version 1 is what
+    #                     was first archived (written when the first change is seen), each
+    #                     later one a change (its kinds, a word-level diff against the one
+    #                     before) or a removal / restoration; WARC pointer of its capture
+    #   article_revisits  per article: revisits done, when the next is due, the validators
+    #                     of the last fetch (ETag, Last-Modified), a removal awaiting its
+    #                     confirmation, the current state
+    versions = db.table("article_versions")
+    versions.create(
+        {
+            "id": int,
+            "article_id": int,
+            "version": int,
+            "fetched_at": str,
+            "http_status": int,
+            "url": str,
+            "title": str,
+            "text": str,
+            "author": str,
+            "authors": str,
+            "published_at": str,
+            "changes": str,
+            "diff_summary": str,
+            "diff": str,
+            "share_changed": float,
+            "words_added": int,
+            "words_removed": int,
+            "warc_filename": str,
+            "warc_record_offset": int,
+            "warc_record_length": int,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        if_not_exists=True,
+    )
+    versions.create_index(["article_id", "version"], unique=True, if_not_exists=True)
+    versions.create_index(["fetched_at"], if_not_exists=True)
+    revisits = db.table("article_revisits")
+    revisits.create(
+        {
+            "article_id": int,
+            "url": str,
+            "revisits": int,
+            "next_due_at": str,
+            "last_revisit_at": str,
+            "last_status": int,
+            "last_outcome": str,
+            "last_error": str,
+            "etag": str,
+            "last_modified": str,
+            "state": str,
+            "removal_seen_at": str,
+            "removal_status": int,
+            "removal_reason": str,
+            "removed_at": str,
+        },
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+        if_not_exists=True,
+    )
+    revisits.create_index(["next_due_at"], if_not_exists=True)
+    revisits.create_index(["state"], if_not_exists=True)
+
+
+@migrations()
+def m017_saved_alerts_and_mutes(db: sqlite_utils.Database) -> None:
+    # Alerts saved from the web pages (storage/saved_alerts.py), run beside those of
+    # alerts.toml, and mutes: a source or a term hidden from the front page, the digest
+    # and the alerts. With them, the index that lets attention over time for a search
+    # (storage/attention.py) count a day's articles per language and source group without
+    # reading their text: 645 -> 55 ms for a year of 100,000 articles.
+    db.table("saved_alerts").create(
+        {
+            "name": str, "query": str, "frequency": str, "email": str, "webhook": str,
+            "created_by": str, "created_at": str,
+        },
+        pk="name", not_null={"query", "frequency", "created_at"}, if_not_exists=True,
+    )  # fmt: skip
+    db.table("mutes").create(
+        {"id": int, "kind": str, "value": str, "created_by": str, "created_at": str},
+        pk="id", not_null={"kind", "value", "created_at"}, if_not_exists=True,
+    )  # fmt: skip
+    db.table("mutes").create_index(["kind", "value"], unique=True, if_not_exists=True)
+    db.table("articles").create_index(
+        ["published_at", "fetched_at", "language", "source_group"],
+        index_name="articles_day_slices",
+        if_not_exists=True,
+    )
+
+
+@migrations()
 def m018_archive_scale(db: sqlite_utils.Database) -> None:
     # Reads that stay fast on a million articles (tests/bench/archive_scale.py). An article's
     # text is stored before the columns these read, so reading them row by row reads the

@@ -30,10 +30,13 @@ themes, the first two or three sentences (without a first line that repeats the 
 and without bylines, source and date lines such as ``来源：新华网 2025-03-04``, ``记者 张三`` or
 ``By Jane Doe``), why it matched (per theme, the words found, such as ``ReelShort`` or
 ``短剧出海``, and how often in the title and body), and for a story carried by several
-outlets the spread (``4 outlets over 15.0 hours, first carried by state-wire (2026-03-03
-20:30 UTC)``) and **also carried by**: the other outlets, each linked to its copy. The
-outlets and the spread count every copy archived by the end of the day, relevant or not, and
-a copy archived later never changes an old day's digest. At the top: the number of articles
+outlets the spread (``4 outlets over 14.0 hours, first carried by state-wire (published
+2026-03-03 19:00 UTC)``: by publication time where known, else archive time, as the
+``stories`` table: :mod:`storage.carriers`) and **also carried by**: the other outlets, each
+linked to its copy. The outlets and the spread count every copy archived by the end of the
+day, relevant or not, and a copy archived later never changes an old day's digest. When
+sources fail, the header says how many, since when, and links the source-health query
+(:mod:`storage.failing`). At the top: the number of articles
 and of stories touching each theme against the average of the previous 7 days (articles),
 the day's articles per source group, and a chart of theme volume over the last 30 days. A
 day with nothing relevant gives a digest that says so. With labels, the labelled precision

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storage.failing import Failing
 from storage.outputs.feed import FeedEntry, atom_feed
 from storage.outputs.grouping import Story
 from storage.outputs.templating import environment
@@ -51,6 +52,15 @@ class AlertView:
     stories: tuple[Story, ...]
     generated: str  # ISO 8601, UTC
     delivery_id: str = ""
+    failing: Failing | None = None  # the sources failing when it was sent
+    health_page: str | None = None  # URL of the source-health query in Datasette
+
+    @property
+    def failing_line(self) -> str:
+        """The word on failing sources ("" when none failed)."""
+        if not self.failing or not self.failing.count:
+            return ""
+        return self.failing.sentence()
 
     @property
     def articles(self) -> int:
@@ -67,9 +77,12 @@ def alert_view(
     labels: Mapping[str, str],
     now: datetime,
     delivery_id: str = "",
+    failing: Failing | None = None,
+    health_page: str | None = None,
 ) -> AlertView:
     """The stories of *records* (ranked as the digest ranks them), with the other outlets
-    of each story among *copies*."""
+    of each story among *copies*; *failing*: the sources failing now (said on top, linked
+    to *health_page*)."""
     digest = digest_view(
         now.astimezone(tz).date(),
         tz=tz,
@@ -85,6 +98,8 @@ def alert_view(
         stories=tuple(digest.stories),
         generated=now.astimezone(ZoneInfo("UTC")).isoformat(timespec="seconds"),
         delivery_id=delivery_id,
+        failing=failing,
+        health_page=health_page,
     )
 
 
@@ -100,6 +115,9 @@ def subject(view: AlertView) -> str:
 
 def render_alert_text(view: AlertView) -> str:
     out = [subject(view), f"Search: {plain(view.query)}", ""]
+    if view.failing_line:
+        health = f" Source health: {view.health_page}" if view.health_page else ""
+        out += [f"{plain(view.failing_line)}{health}", ""]
     for number, story in enumerate(view.stories, 1):
         e = story.best
         out.append(f"{number}. {plain(e.title)}")
@@ -108,6 +126,8 @@ def render_alert_text(view: AlertView) -> str:
             f"   {plain(e.source) or 'unknown source'} · {plain(e.published)} · "
             f"language {plain(e.language or 'unknown')} · relevance {e.relevance:.2f}"
         )
+        if story.spread:
+            out.append(f"   Spread: {plain(story.spread)}")
         if story.also:
             also = ", ".join(f"{plain(c.source or 'unknown')} ({plain(c.url)})" for c in story.also)
             out.append(f"   Also carried by: {also}")
@@ -137,8 +157,13 @@ def _story_data(story: Story) -> dict[str, Any]:
         "themes": list(story.themes),
         "extract": plain(e.extract),
         "outlets": [
-            {"source": plain(c.source), "url": c.url, "first_seen": c.seen} for c in story.carriers
+            {"source": plain(c.source), "url": c.url, "first_seen": c.seen, "basis": c.basis}
+            for c in story.carriers
         ],
+        "first_source": plain(story.first.source),
+        "first_seen": story.first.seen,
+        "first_basis": story.first.basis,
+        "spread_hours": story.spread_hours,
         "articles": [entry.url for entry in story.entries],
     }
 
@@ -146,7 +171,7 @@ def _story_data(story: Story) -> dict[str, Any]:
 def render_alert_json(view: AlertView) -> dict[str, Any]:
     """The generic webhook body (JSON escapes what it carries; text loses control and
     format characters, as in the other renderings)."""
-    return {
+    body: dict[str, Any] = {
         "alert": view.name,
         "query": view.query,
         "delivery_id": view.delivery_id,
@@ -155,6 +180,16 @@ def render_alert_json(view: AlertView) -> dict[str, Any]:
         "article_count": view.articles,
         "stories": [_story_data(s) for s in view.stories],
     }
+    if view.failing_line and view.failing:
+        body["failing_sources"] = {
+            "count": view.failing.count,
+            "of": view.failing.enabled,
+            "every": view.failing.every,
+            "since": view.failing.since,
+            "names": list(view.failing.names),
+            "source_health": view.health_page,
+        }
+    return body
 
 
 def _slack(text: object) -> str:
@@ -178,12 +213,18 @@ def render_alert_slack(view: AlertView) -> dict[str, Any]:
             "elements": [{"type": "mrkdwn", "text": f"Search: {_slack(view.query)}"}],
         },
     ]
+    if view.failing_line:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": _slack(view.failing_line)}]}
+        )
     for story in view.stories[:SLACK_STORIES]:
         e = story.best
         lines = [
             f"*{_slack_link(e.title, e.href)}*",
             f"{_slack(e.source or 'unknown source')} · {_slack(e.published)} · relevance {e.relevance:.2f}",
         ]
+        if story.spread:
+            lines.append(f"Spread: {_slack(story.spread)}")
         if story.also:
             lines.append(
                 "Also carried by: "

@@ -5,7 +5,9 @@ A story's *copies* are its articles first archived up to the end of the digest d
 day's entries (relevant, recent enough) and the other articles of the story
 (:func:`storage.selection.story_copies`, relevant or not). Its *carriers* are the
 outlets (sources) in the order they first carried it, each with its first copy; the *spread*
-is how many outlets over how many hours (first copy to the latest outlet's first copy).
+is how many outlets over how many hours (first copy to the last). The order and the hours are
+:func:`storage.carriers.carrying_order`'s, as the ``stories`` table's: a copy counts at its
+publication time where known, else at its archive time, and the digest says which.
 An article without a story (an archive from before stories) is a story of its own.
 """
 
@@ -17,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from storage.carriers import CarriedCopy, carrying_order
 from storage.formats import parse_iso
 from storage.outputs.text import local_time, safe_link
 from storage.selection import Copy
@@ -34,8 +37,9 @@ class Carrier:
     source: str
     url: str
     href: str | None  # the URL when it is safe to link (http or https)
-    seen: str  # when the copy was first archived (fetched_at, as stored)
+    seen: str  # when it carried the story: published_at where known, else fetched_at
     shown: str  # the same for a reader, in the digest's time zone
+    basis: str = "archived"  # which time *seen* is: "published" or "archived"
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class Story:
     entries: tuple[Entry, ...]  # the day's copies in this digest, best first
     carriers: tuple[Carrier, ...]  # every outlet, in the order it first carried the story
     urls: tuple[str, ...]  # every copy up to the end of the day, in the order first seen
-    spread_hours: float  # first copy to the latest outlet's first copy, 1 decimal
+    spread_hours: float  # first copy to the last (storage.carriers), 1 decimal
     number: int = 0  # position in the digest, counted through its sections
 
     @property
@@ -75,12 +79,14 @@ class Story:
 
     @property
     def spread(self) -> str:
-        """E.g. "3 outlets over 5.5 hours, first carried by xinhua (2026-03-04 06:00 UTC)"."""
+        """E.g. "3 outlets over 5.5 hours, first carried by xinhua (published 2026-03-04
+        06:00 UTC)"; "archived" instead when its publication time is unknown."""
         if self.outlets < 2:
             return ""
         return (
             f"{self.outlets} outlets over {self.spread_hours:.1f} hours, "
-            f"first carried by {self.first.source or 'unknown'} ({self.first.shown})"
+            f"first carried by {self.first.source or 'unknown'} "
+            f"({self.first.basis} {self.first.shown})"
         )
 
 
@@ -107,30 +113,27 @@ def group_stories(entries: Iterable[Entry], copies: Iterable[Copy], tz: ZoneInfo
 def _story(
     story_id: int | None, group: Sequence[Entry], extra: Sequence[Copy], tz: ZoneInfo
 ) -> Story:
-    # every copy as (first seen, id, source, url, title), oldest first
-    rows = [(_moment(e.fetched_at), e.id, e.source, e.url, e.title, e.fetched_at) for e in group]
-    rows += [
-        (_moment(c.fetched_at), c.id, c.source or "", c.url, c.title or "", c.fetched_at)
+    copies = [
+        CarriedCopy(e.id, e.source, e.url, e.title, e.published_at, e.fetched_at) for e in group
+    ]
+    copies += [
+        CarriedCopy(c.id, c.source or "", c.url, c.title or "", c.published_at, c.fetched_at)
         for c in extra
     ]
-    rows.sort(key=lambda r: (r[0], r[1]))
-    carriers: dict[str, Carrier] = {}
-    for _when, _id, source, url, _title, seen in rows:
-        if source not in carriers:
-            carriers[source] = Carrier(
-                source, url, safe_link(url), seen, local_time(seen, tz, seen)
-            )
-    first_seen = rows[0][0]
-    latest = max(_moment(c.seen) for c in carriers.values())
-    title = " ".join(str(rows[0][4] or "").split()) or group[0].title
+    carriers = carrying_order(copies)
+    outlets = tuple(
+        Carrier(c.source, c.url, safe_link(c.url), c.when, local_time(c.when, tz, c.when), c.basis)
+        for c in carriers.outlets
+    )
+    title = " ".join(str(carriers.first.title or "").split()) or group[0].title
     return Story(
         id=story_id,
         title=title,
         best=group[0],
         entries=tuple(group),
-        carriers=tuple(carriers.values()),
-        urls=tuple(r[3] for r in rows),
-        spread_hours=round((latest - first_seen).total_seconds() / 3600, 1),
+        carriers=outlets,
+        urls=tuple(c.url for c in carriers.copies),
+        spread_hours=carriers.spread_hours,
     )
 
 

@@ -71,6 +71,7 @@ def render_json(digest: Digest) -> str:
                 "themes": list(s.themes),
                 "first_source": s.first.source,
                 "first_seen": s.first.seen,
+                "first_basis": s.first.basis,
                 "first_url": s.first.url,
                 "outlets": s.outlets,
                 "sources": [c.source for c in s.carriers],
@@ -82,8 +83,30 @@ def render_json(digest: Digest) -> str:
             for s in digest.stories
         ],
     }
+    if digest.changes:  # only when a revisit saw a change that day
+        data["changes"] = [
+            {
+                "url": c.url,
+                "title": c.title,
+                "source": c.source,
+                "kinds": list(c.kinds),
+                "summary": c.summary,
+                "seen": c.seen,
+            }
+            for c in digest.changes
+        ]
     if digest.attention:  # only when a source needs attention: the usual digest is unchanged
         data["sources_needing_attention"] = [
             {"name": f.name, "reason": f.reason} for f in digest.attention
         ]
+    failing = digest.failing
+    if failing and failing.count:  # only when sources fail: the usual digest is unchanged
+        data["failing_sources"] = {
+            "count": failing.count,
+            "of": failing.enabled,
+            "every": failing.every,
+            "since": failing.since,
+            "names": list(failing.names),
+            "source_health": digest.health_page,
+        }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

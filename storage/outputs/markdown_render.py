@@ -24,6 +24,7 @@ def render_markdown(digest: Digest) -> str:
             "first, with the outlets that also carried it."
         ),
         "",
+        *_failing(digest),
         *_labelled(digest),
         "## Themes",
         "",
@@ -48,11 +49,21 @@ def render_markdown(digest: Digest) -> str:
         out += [f"## {_md(section.label)} ({len(section.stories)})", ""]
         for story in section.stories:
             out += _story(story)
+    out += _changes(digest)
     if digest.attention:
         out += ["## Sources needing attention", ""]
         out += [f"- {_md(flag.name)}: {_md(flag.reason)}" for flag in digest.attention]
         out += [""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _failing(digest: Digest) -> list[str]:
+    """The header's word on failing sources (nothing when none failed)."""
+    failing = digest.failing
+    if not failing or not failing.count:
+        return []
+    health = f" {_link('Source health', digest.health_page)}." if digest.health_page else ""
+    return [f"**{_md(failing.sentence())}**{health}", ""]
 
 
 def _labelled(digest: Digest) -> list[str]:
@@ -113,3 +124,18 @@ def _story(story: Story) -> list[str]:
     if entry.extract:
         out += [f"> {_md(entry.extract)}", ""]
     return out
+
+
+def _changes(digest: Digest) -> list[str]:
+    """ "Changed or removed since yesterday", only when a revisit saw something that day."""
+    if not digest.changes:
+        return []
+    out = ["## Changed or removed since yesterday", ""]
+    for change in digest.changes:
+        kinds = ", ".join(change.kinds)
+        page = f" ([history](<{change.page}>))" if change.page else ""
+        out.append(
+            f"- {_link(change.title, change.href)} ({_md(change.source or 'unknown')}, "
+            f"{_md(change.seen)}): **{_md(kinds)}**, {_md(change.summary)}{page}"
+        )
+    return [*out, ""]

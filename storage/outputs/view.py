@@ -20,12 +20,15 @@ from zoneinfo import ZoneInfo
 
 from storage.connection import Reader
 from storage.evidence import ShownTerm, shown_evidence, why_text
+from storage.failing import Failing
 from storage.formats import parse_iso
 from storage.groups import SOURCE_GROUPS, group_label
 from storage.health import FlagRule, SourceFlag, flags_in
 from storage.labels import LabelledPrecision, labelled_precision
+from storage.outputs.changes import ChangeNote, changes_of_day
 from storage.outputs.grouping import Carrier, Story, group_stories
 from storage.outputs.text import extract, local_time, safe_link, utc_iso, without_title
+from storage.saved_alerts import is_muted, load_mutes
 from storage.selection import (
     UNTHEMED,
     ArticleRecord,
@@ -158,6 +161,9 @@ class Digest:
     article_pages: str | None = None  # URL of the articles' pages in Datasette ("{}/ID")
     attention: tuple[SourceFlag, ...] = ()  # sources needing attention (the footer)
     group_counts: tuple[GroupCount, ...] = ()  # the day's articles per source group
+    failing: Failing | None = None  # the sources failing now (the header says so)
+    health_page: str | None = None  # URL of the source-health query in Datasette
+    changes: tuple[ChangeNote, ...] = ()  # changed or removed articles seen that day
 
     @property
     def name(self) -> str:
@@ -174,17 +180,23 @@ def build_digest(
     labels: Mapping[str, str],
     article_pages: str | None = None,
     flags: FlagRule | None = None,
+    failing: Failing | None = None,
+    health_page: str | None = None,
 ) -> Digest:
     """The digest of *day* from an open archive connection (read only).
 
     *labels* maps theme keys to labels, in display order (a theme without a label shows
     :func:`default_label`); the sources flagged under *flags*, if given, make its footer.
     *article_pages*: the URL of the articles' pages in Datasette
-    (``http://127.0.0.1:8001/culturewatch/articles``), where the HTML links each entry to.
+    (``http://127.0.0.1:8001/culturewatch/articles``), where the HTML links each entry to;
+    *failing* (:func:`storage.failing.failing_sources`) makes the header's word on failing
+    sources, linked to *health_page* (the source-health query).
     """
     first = day - timedelta(days=CHART_DAYS - 1)
     volume = theme_volume(db, first, day, tz=tz, max_age_days=max_age_days)
+    mutes = load_mutes(db)  # a muted source or term is left out of the digest
     records = articles_of_day(db, day, tz=tz, max_age_days=max_age_days)
+    records = [r for r in records if not is_muted(mutes, r.source, r.title, r.text)]
     copies = story_copies(db, records, day, tz=tz)
     # fetched_at is ISO 8601 in UTC as the archive writes it: the bounds compare as text
     start = day_start_utc(day - timedelta(days=LABELLED_DAYS - 1), tz).isoformat()
@@ -200,6 +212,8 @@ def build_digest(
     )
     labelled = labelled_precision(db, start, end)
     digest = replace(digest, labelled=labelled, article_pages=article_pages)
+    digest = replace(digest, failing=failing, health_page=health_page)
+    digest = replace(digest, changes=changes_of_day(db, day, tz=tz, article_pages=article_pages))
     return replace(digest, attention=tuple(flags_in(db, flags))) if flags else digest
 
 

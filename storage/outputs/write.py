@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage.connection import connect_readonly
+from storage.failing import failing_sources
 from storage.files import atomic_write
 from storage.health import FlagRule
 from storage.outputs.chart import render_chart
@@ -79,12 +80,14 @@ def write_digest(
     labels: Mapping[str, str],
     article_pages: str | None = None,
     flags: FlagRule | None = None,
+    health_page: str | None = None,
 ) -> tuple[Digest, list[Path]]:
     """Write the digest files of *day* from the archive at *db_path* into *out_dir*.
 
     *labels* maps theme keys to labels, in display order; *article_pages* is where the
     articles' pages are served (the HTML links each entry there, to label it); sources
-    flagged under *flags* are listed at the digest's foot. Returns the digest and the files
+    flagged under *flags* are listed at the digest's foot; sources failing now are said in
+    its header, linked to *health_page* (the source-health query). Returns the digest and the files
     written, in registry order. Raises :class:`DigestError` (one line) when the archive
     cannot be read or a file cannot be written.
     """
@@ -105,6 +108,8 @@ def write_digest(
             labels=labels,
             article_pages=article_pages,
             flags=flags,
+            failing=failing_sources(conn),
+            health_page=health_page,
         )
     except sqlite3.Error as exc:
         raise DigestError(f"cannot read the archive {db_path}: {exc}") from None

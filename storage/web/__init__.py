@@ -95,10 +95,27 @@ Every request has a bounded cost (issue 27), whoever sends it:
 - an error page costs no more than a page: no traceback with locals in the log
   (:mod:`storage.web.errors`).
 
+Stories, attention, alerts and mutes (issue 29)
+-----------------------------------------------
+- A **story's page** (``/culturewatch/stories/<id>``, :mod:`storage.web.story_page`): its
+  amplification on top (outlets, copies, languages, spread, first carrier), then a timeline
+  of every copy: outlet, source group, language, time (publication time, else archive time,
+  said so), a link to its article's page. The stories table lists the most carried first.
+- **One row per story**: ``/culturewatch/articles?_per_story=1`` (:mod:`storage.web.per_story`)
+  and the canned query ``search_stories``; a toggle on both pages.
+- **Attention over time for any search** (``/-/culturewatch/attention?q=``,
+  :mod:`storage.web.attention`): daily counts and shares of all archived, by language and
+  source group, CSV; linked under every search's results.
+- **Saved alerts and mutes** (``/-/culturewatch/mutes``, :mod:`storage.web.saved_alerts`):
+  a search saved as an alert, a source or term muted or unmuted, guarded as labels are.
+- Times read ``6 Dec 2026, 12:18 UTC``, scores ``0.99``, themes by their names
+  (:mod:`storage.web.readable`).
+
 Screenshots
 -----------
 ``tests/test_browser.py`` and ``tests/test_front_browser.py`` take the README's screenshots
-(1400x1000 for the front page, search, article and dashboard) in headless Chromium; they
+(1400x1000 for the front page, search, article and dashboard; ``tests/test_day_browser.py``
+the story, attention and mutes pages) in headless Chromium; they
 write to a temporary directory unless ``CULTUREWATCH_UPDATE_SCREENSHOT=1`` is set, which
 refreshes ``tests/screenshots/``.
 """

@@ -13,8 +13,12 @@ only, except the search's and the stories' (``any_database``), which hold in any
   :data:`storage.search.MARK_START`/``MARK_END``) is rendered with
   :func:`storage.search.highlight_html`: the article's text is HTML-escaped and only the
   matches are wrapped in ``<mark>``, so markup in a crawled page never reaches the browser.
-- A URL shows its host, an article's text is an excerpt, themes are chips, evidence a
-  short "why", a source group its label.
+- A URL shows its host, an article's text is an excerpt, themes are chips (with their
+  human names), evidence a short "why", a source group its label.
+- A story's ``languages`` and ``sources`` (JSON lists) read as lists in words; in a query's
+  results an ``outlets`` count beside a ``story`` links to the story's timeline.
+- Times read ``6 Dec 2026, 12:18 UTC`` and scores ``0.99`` (:mod:`storage.web.readable`),
+  the stored value in the cell's title.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from storage.web.front_page import json_list
 from storage.web.hooks import hookimpl
 from storage.web.names import DATABASE_NAME
 from storage.web.pages import theme_labels
+from storage.web.readable import readable_score, readable_time
 
 __all__ = ["EXCERPT", "RULES", "Cell", "Render", "Rule", "render_cell"]
 
@@ -177,7 +182,7 @@ def _themes(cell: Cell) -> Markup | None:
 def _chips(themes: tuple[str, ...], labels: Mapping[str, str]) -> Markup:
     return Markup("").join(
         Markup('<span class="cw-chip cw-theme-{}" title="{}">{}</span>').format(
-            key, labels.get(key, key), key
+            key, key, labels.get(key, key)
         )
         for key in themes
     )
@@ -229,3 +234,45 @@ def _why(cell: Cell) -> Markup | None:
         if words:
             parts.append(f"{theme}: {', '.join(words[:4])}")
     return Markup('<span class="cw-why">{}</span>').format("; ".join(parts) or "no evidence")
+
+
+# --------------------------------------------------------------------------- stories, times, scores
+@_rule("languages", None, "stories")
+@_rule("sources", None, "stories")
+def _word_list(cell: Cell) -> Markup | None:
+    if not (isinstance(cell.value, str) and cell.value.startswith("[")):
+        return None
+    return Markup('<span class="cw-list">{}</span>').format(", ".join(json_list(cell.value)))
+
+
+@_rule("outlets", None)
+def _outlets(cell: Cell) -> Markup | None:
+    story = cell.get("story")
+    if not (_is_id(story) and _is_id(cell.value)):
+        return None
+    return _story_link(cell, story, f"{cell.value} outlet{'' if cell.value == 1 else 's'}")
+
+
+_TIMES = ("published_at", "fetched_at", "first_seen", "last_seen", "labelled_at")
+
+
+def _time(cell: Cell) -> Markup | None:
+    if not isinstance(cell.value, str) or not cell.value:
+        return None
+    shown = readable_time(cell.value)
+    return Markup('<span class="cw-time" title="{}">{}</span>').format(cell.value, shown)
+
+
+def _score(cell: Cell) -> Markup | None:
+    if isinstance(cell.value, bool) or not isinstance(cell.value, float):
+        return None
+    return Markup('<span class="cw-score" title="{}">{}</span>').format(
+        cell.value, readable_score(cell.value)
+    )
+
+
+for _column in _TIMES:
+    _rule(_column, None, "articles", "stories", "labels", "current_labels")(_time)
+_rule("relevance", None, "articles")(_score)
+_rule("theme_score", None)(_score)
+_rule("score", None, "article_themes")(_score)

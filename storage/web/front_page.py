@@ -3,7 +3,8 @@
 "Today" is the UTC day so far and "this week" the last seven UTC days, both by when an
 article was first archived (``fetched_at``, as the ``todays_relevant`` query counts). Per
 theme: how many relevant articles, and the strongest ones of the week (by their score on
-that theme), one per story. Read only; :func:`front_page` takes a sqlite3 connection (the
+that theme), one per story; a muted source or term (:mod:`storage.saved_alerts`) is not
+listed (the counts keep it). Read only; :func:`front_page` takes a sqlite3 connection (the
 plugin runs it in Datasette's thread with ``execute_fn``).
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 from storage.connection import Reader
 from storage.groups import group_label
+from storage.saved_alerts import load_mutes, mute_clause
 
 __all__ = ["Article", "FrontPage", "ThemeBlock", "front_page", "json_list"]
 
@@ -123,6 +125,7 @@ def _front_page(conn: Reader, labels: Mapping[str, str], today: str, week: str) 
     # columns counted), 2 s at 100,000 articles. ``+relevant`` below keeps SQLite on that
     # index rather than the one on relevant (every relevant article ever).
     total = conn.execute("select count(*) from articles").fetchone()[0]
+    muted, hidden = mute_clause(load_mutes(conn))  # muted sources and terms are not listed
     counts = conn.execute(
         "select count(*) as archived_week, "
         "coalesce(sum(fetched_at >= :today), 0) as archived_today, "
@@ -147,10 +150,10 @@ def _front_page(conn: Reader, labels: Mapping[str, str], today: str, week: str) 
         f"select t.theme, {_ARTICLE}, a.story_id, coalesce(s.source_count, 1) as outlets "
         "from articles a cross join article_themes t on t.article_id = a.id "
         "left join stories s on s.id = a.story_id "
-        "where +a.relevant = 1 and a.fetched_at >= :week "
-        "and exists (select 1 from json_each(a.themes) j where j.value = t.theme) "
+        "where +a.relevant = 1 and a.fetched_at >= ? "
+        "and exists (select 1 from json_each(a.themes) j where j.value = t.theme)" + muted + " "
         "order by t.theme, t.score desc, a.relevance desc, a.id desc",
-        {"week": week},
+        [week, *hidden],
     ):
         story = row["story_id"] if row["story_id"] is not None else -row["id"]
         picked = top.setdefault(row["theme"], [])
@@ -171,10 +174,10 @@ def _front_page(conn: Reader, labels: Mapping[str, str], today: str, week: str) 
         _article(row, row["source_count"])
         for row in conn.execute(
             f"select {_ARTICLE}, s.source_count from stories s join articles a on a.id = s.id "
-            "where +s.source_count >= 2 and s.first_seen >= :week "
+            "where +s.source_count >= 2 and s.first_seen >= ?" + muted + " "
             "order by s.source_count desc, s.article_count desc, s.first_seen desc "
             f"limit {TOP_STORIES}",
-            {"week": week},
+            [week, *hidden],
         )
     )
     groups = tuple(

@@ -47,7 +47,7 @@ from storage.web.hooks import hookimpl
 from storage.web.loopback import is_local
 from storage.web.names import DATABASE_NAME
 
-__all__ = ["ACTION", "LOCAL_KEY", "PLUGIN", "ROUTE"]
+__all__ = ["ACTION", "LOCAL_KEY", "PLUGIN", "ROUTE", "check_write"]
 
 PLUGIN = "culturewatch-labelling"  # the plugin's configuration in Datasette's metadata
 ACTION = "culturewatch-label"  # the permission to write a label
@@ -110,6 +110,21 @@ def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -
     return bool(actor_matches_allow(actor, _config(datasette).get("label_allow", {"id": "*"})))
 
 
+async def check_write(request: Any, datasette: Any, what: str) -> None:
+    """Raise Forbidden unless *request* may write *what* (labels, saved alerts, mutes): the
+    CSRF cookie (and no bearer token), the permission :data:`ACTION`, and for the local
+    actor this server's own origin."""
+    if "ds_csrftoken" not in request.cookies or request.headers.get("authorization", "").startswith(
+        "Bearer "
+    ):
+        raise Forbidden(f"{what} are written from the archive's pages (CSRF token missing)")
+    if not await datasette.permission_allowed(request.actor, ACTION, default=False):
+        raise Forbidden(f"you may not write {what} here: sign in first (README, Labelling)")
+    elsewhere = _from_elsewhere(request) if request.actor.get(LOCAL_KEY) else None
+    if elsewhere is not None:
+        raise Forbidden(f"{what} are written from this archive's own pages, not {elsewhere}")
+
+
 @hookimpl()
 def register_routes() -> list[tuple[str, Any]]:
     return [(f"^{ROUTE}$", label_view)]
@@ -119,15 +134,7 @@ async def label_view(request: Any, datasette: Any) -> Response:
     """POST ``article_id``, ``label`` (1 or 0), optional ``theme`` and ``note``."""
     if request.method != "POST":
         return Response.text("POST a label here from an article's page", status=405)
-    if "ds_csrftoken" not in request.cookies or request.headers.get("authorization", "").startswith(
-        "Bearer "
-    ):
-        raise Forbidden("labels are written from the article's page (CSRF token missing)")
-    if not await datasette.permission_allowed(request.actor, ACTION, default=False):
-        raise Forbidden("you may not label articles here: sign in first (README, Labelling)")
-    elsewhere = _from_elsewhere(request) if request.actor.get(LOCAL_KEY) else None
-    if elsewhere is not None:
-        raise Forbidden(f"labels are written from this archive's own pages, not {elsewhere}")
+    await check_write(request, datasette, "labels")
     form = await request.post_vars()
     article = str(form.get("article_id") or "")
     label = str(form.get("label") or "")

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from storage.groups import group_label
+from storage.revisits import changes_since
 from storage.web.article_page import article_page
 from storage.web.front_page import front_page
+from storage.web.history import article_history, since_yesterday
 from storage.web.hooks import hookimpl
 from storage.web.names import DATABASE_NAME, PLUGIN
 
@@ -71,11 +73,17 @@ def extra_template_vars(
             out["cw_dashboard"] = datasette.urls.path(DASHBOARD)
             queries = (datasette.metadata(database=DATABASE_NAME) or {}).get("queries", {})
             out["cw_queries"] = queries
+            out["cw_changes"] = await db.execute_fn(
+                lambda conn: changes_since(conn, since_yesterday())
+            )
         elif view_name == "row" and table == "articles" and request is not None:
             pks = request.url_vars.get("pks", "")
             if pks.isdigit():
                 page = await db.execute_fn(lambda conn: article_page(conn, int(pks), labels))
                 out["cw_article"] = page
+                out["cw_history"] = await db.execute_fn(
+                    lambda conn: article_history(conn, int(pks))
+                )
         return out
 
     return inner
@@ -83,7 +91,10 @@ def extra_template_vars(
 
 @hookimpl()
 def extra_css_urls(datasette: Any) -> list[str]:
-    return [datasette.urls.path(f"/{STATIC_MOUNT}/culturewatch.css")]
+    return [
+        datasette.urls.path(f"/{STATIC_MOUNT}/culturewatch.css"),
+        datasette.urls.path(f"/{STATIC_MOUNT}/culturewatch-day.css"),
+    ]
 
 
 @hookimpl()

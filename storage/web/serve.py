@@ -11,7 +11,8 @@ what it adds: :mod:`storage.web.sql_functions` (the Chinese-aware search box and
 search; jieba loaded at startup), :mod:`storage.web.cells` (readable cells, one rule per
 cell), :mod:`storage.web.pages` (the front page and the article page, with templates
 ``storage/web/templates/`` and static files ``storage/web/static/``),
-:mod:`storage.web.atom` (empty Atom feeds), :mod:`storage.web.theme_parameters` (unknown
+:mod:`storage.web.atom` (empty Atom feeds), :mod:`storage.web.failing_sources` (the front
+page's banner when sources fail), :mod:`storage.web.theme_parameters` (unknown
 themes refused) and :mod:`storage.web.labelling` (the analysts' labels). The themes reach
 them as plugin configuration (``plugins: culturewatch:``): ``themes`` (key -> label) and
 ``concepts`` (alias groups), passed in by the caller, which reads themes.toml. Whether a
@@ -25,7 +26,8 @@ limit, :func:`build_datasette` puts the archive under it), :mod:`storage.web.sea
 the person at the machine and signed-in actors; anyone only with ``anonymous_sql: true``),
 :mod:`storage.web.request_limits` (body size, sign-ins, server time and requests at once
 per client: the ``limits`` of ``plugins: culturewatch:``),
-:mod:`storage.web.response_headers` (HttpOnly cookies, referrer policy ``same-origin``) and
+:mod:`storage.web.response_headers` (HttpOnly cookies, referrer policy ``same-origin``),
+:mod:`storage.web.csv_marks` (CSV exports without the search's match marks) and
 :mod:`storage.web.errors` (no traceback with locals for a 404).
 :func:`serve` tells them whether it listens on loopback (``loopback``) and lets uvicorn
 hold at most :data:`CONNECTIONS` connections at once.
@@ -50,6 +52,7 @@ __all__ = [
     "MetadataError",
     "SHIPPED_METADATA",
     "build_datasette",
+    "front_page_url",
     "labelling_config",
     "load_metadata",
     "metadata_path",
@@ -111,15 +114,22 @@ def build_datasette(
     from storage.web import (
         arbitrary_sql,
         atom,
+        attention,
         cells,
+        csv_marks,
         errors,
         facets,
+        failing_sources,
         pages,
+        per_story,
+        readable,
         request_limits,
         response_headers,
+        saved_alerts,
         search_size,
         sql_functions,
         sql_limits,
+        story_page,
         theme_parameters,
     )
     from storage.web import labelling as labels_plugin
@@ -131,11 +141,18 @@ def build_datasette(
         (facets, "culturewatch-facets"),
         (atom, "culturewatch-atom"),
         (pages, "culturewatch-pages"),
+        (readable, "culturewatch-readable"),
+        (story_page, "culturewatch-story-page"),
+        (per_story, "culturewatch-per-story"),
+        (attention, "culturewatch-attention"),
+        (saved_alerts, "culturewatch-saved-alerts"),
+        (failing_sources, "culturewatch-failing-sources"),
         (theme_parameters, "culturewatch-theme-parameters"),
         (search_size, "culturewatch-search-size"),
         (arbitrary_sql, "culturewatch-arbitrary-sql"),
         (request_limits, "culturewatch-request-limits"),
         (response_headers, "culturewatch-response-headers"),
+        (csv_marks, "culturewatch-csv-marks"),
         (labels_plugin, labels_plugin.PLUGIN),
     ):
         if not pm.is_registered(plugin):
@@ -221,7 +238,7 @@ def serve(
     if not is_loopback(host):
         echo(f"warning: serving on {host}: anyone who can reach it can read the archive")
         echo("labels can be written only by a signed-in analyst (README, Labelling and evaluation)")
-    echo(f"Serving {db} at http://{_url_host(host)}:{port}/{DATABASE_NAME} (Ctrl-C to stop)")
+    echo(f"Serving {db} at {front_page_url(host, port)} (Ctrl-C to stop)")
     uvicorn.run(
         ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1,
         limit_concurrency=CONNECTIONS,
@@ -236,6 +253,12 @@ def labelling_config(host: str, labelling: dict[str, Any] | None) -> dict[str, A
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def front_page_url(host: str, port: int) -> str:
+    """The URL a person opens: the front page (``http://127.0.0.1:8001/``), which links the
+    database page (``/culturewatch``, the SQL box) one click away."""
+    return f"http://{_url_host(host)}:{port}/"
 
 
 def _check_setting(path: str | os.PathLike[str], key: str, value: object, default: object) -> None:

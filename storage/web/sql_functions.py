@@ -16,6 +16,9 @@
   query's snippet is FTS5's ``snippet()`` on a text it is cheap on, else
   :func:`storage.search_excerpts.excerpt` (``snippet()`` costs the square of a row's matches, in
   one step the time limit cannot interrupt).
+- ``theme_label(key)`` and ``group_label(key)``: a theme's human name (the themes file's
+  label, from the plugin configuration's ``themes``) and a source group's, for the
+  dashboard's legends and filters.
 - At startup jieba's dictionary is loaded (about a second), so the first Chinese search does
   not pay for it inside Datasette's time limit on a query (``sql_time_limit_ms``).
 """
@@ -28,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from storage.concepts import Concepts, bounded_concept_query
+from storage.groups import group_label
 from storage.search import bounded_fts_query, han_words
 from storage.search_excerpts import excerpt, snippet_fits
 from storage.web.hooks import hookimpl
@@ -42,6 +46,8 @@ def prepare_connection(conn: sqlite3.Connection, datasette: Any) -> None:
     conn.create_function("concept_fts", 1, _concept_fts(datasette), deterministic=True)
     conn.create_function("snippet_fits", 1, snippet_fits, deterministic=True)
     conn.create_function("search_excerpt", 3, _excerpt, deterministic=True)
+    conn.create_function("theme_label", 1, _theme_label(datasette), deterministic=True)
+    conn.create_function("group_label", 1, _group_label, deterministic=True)
 
 
 @hookimpl()
@@ -73,3 +79,17 @@ def _excerpt(text: str | None, expression: str | None, tokens: int | None) -> st
 @functools.lru_cache(maxsize=4)
 def _concepts(groups: tuple[tuple[str, ...], ...]) -> Concepts:
     return Concepts(groups)
+
+
+def _theme_label(datasette: Any) -> Callable[[str | None], str | None]:
+    themes = (datasette.plugin_config(PLUGIN) or {}).get("themes") or {}
+    labels = {str(k): str(v) for k, v in themes.items()} if isinstance(themes, dict) else {}
+
+    def theme_label(key: str | None) -> str | None:
+        return labels.get(key, key) if isinstance(key, str) else key
+
+    return theme_label
+
+
+def _group_label(key: str | None) -> str:
+    return group_label(key) if key else "no group"

@@ -62,6 +62,7 @@ ABLATIONS: list[tuple[str, Any, dict[str, Any]]] = [
     ("no local subject rule", subject, {"LOCAL_SUBJECT": False}),
     ("no headline weight", subject, {"HEADLINE": 0.0}),
     ("venue counts against China", subject, {"VENUE_WEIGHT": 1.0}),
+    ("headline China, venue body", subject, {"VENUE_BODY": False}),
     ("no strong name alone", relevance, {"STRONG_ALONE": False}),
     ("no passing-mention damping", relevance, {"LONE_MENTION": 1.0}),
 ]

@@ -1,0 +1,131 @@
+"""The workers' results to the one archive writer: a Redis Stream with a consumer group.
+
+A worker adds one entry per finished page (:meth:`ResultStream.send`), in the same
+transaction that releases the page's lease, so a page is always either leased, queued or
+in the stream. The coordinator reads them (:meth:`ResultStream.read`) and acknowledges an
+entry only after the archive committed it (:meth:`ResultStream.ack`): entries a dead
+coordinator left pending are claimed by the next one (:meth:`ResultStream.claim`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.cluster import serializer
+from crawler.cluster.frontier import Frontier, Keys
+from pipelines.extraction.article import Article
+from pipelines.items import FetchedPage
+from pipelines.scoring.relevance import Relevance
+
+__all__ = ["Result", "ResultStream", "page_from_dict", "page_to_dict"]
+
+GROUP = "writer"
+
+
+@dataclass
+class Result:
+    """One stream entry: a page's outcome, from which worker, for which request."""
+
+    entry: str  # the stream entry's id
+    request_id: str
+    worker: str
+    host: str
+    fetched: bool  # a response was received (the local crawl's "fetched" counter)
+    page: FetchedPage | None  # None: the request ended without a page (dropped)
+
+
+def page_to_dict(page: FetchedPage) -> dict[str, Any]:
+    return dataclasses.asdict(page)
+
+
+def page_from_dict(data: dict[str, Any]) -> FetchedPage:
+    article = data.pop("article", None)
+    relevance = data.pop("relevance", None)
+    data["headers"] = [tuple(h) for h in data.get("headers") or []]
+    data["request_headers"] = [tuple(h) for h in data.get("request_headers") or []]
+    page = FetchedPage(**data)
+    if article is not None:
+        page.article = Article(**article)
+    if relevance is not None:
+        page.relevance = Relevance(**relevance)
+    return page
+
+
+class ResultStream:
+    def __init__(self, server: Any, keys: Keys | None = None):
+        self.server = server
+        self.keys = keys or Keys()
+
+    # -- the workers' side
+    def send(
+        self,
+        frontier: Frontier,
+        request_id: str,
+        *,
+        worker: str,
+        host: str,
+        page: FetchedPage | None,
+        fetched: bool,
+    ) -> None:
+        """Add the result and release its lease, in one MULTI/EXEC."""
+        body = {
+            "id": request_id,
+            "worker": worker,
+            "host": host,
+            "fetched": fetched,
+            "page": page_to_dict(page) if page is not None else None,
+        }
+        pipe = self.server.pipeline(transaction=True)
+        pipe.xadd(self.keys.results, {"r": serializer.dumps(body)})
+        frontier.acknowledge(request_id, pipe=pipe)
+        pipe.execute()
+
+    # -- the coordinator's side
+    def create_group(self) -> None:
+        import redis
+
+        try:
+            self.server.xgroup_create(self.keys.results, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:  # BUSYGROUP: it exists (a crawl that was stopped)
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def claim(self, consumer: str) -> list[Result]:
+        """Entries read but never acknowledged (by a coordinator that died), now ours."""
+        claimed: list[Result] = []
+        start = "0-0"
+        while True:
+            start, entries, *_ = self.server.xautoclaim(
+                self.keys.results, GROUP, consumer, min_idle_time=0, start_id=start, count=500
+            )
+            claimed += [self._result(entry_id, fields) for entry_id, fields in entries]
+            if not entries or start in (b"0-0", "0-0"):
+                return claimed
+
+    def read(self, consumer: str, count: int = 200) -> list[Result]:
+        """New entries (none: at once, without blocking the reactor)."""
+        found = self.server.xreadgroup(GROUP, consumer, {self.keys.results: ">"}, count=count)
+        if not found:
+            return []
+        return [self._result(entry_id, fields) for entry_id, fields in found[0][1]]
+
+    def ack(self, entry: str) -> None:
+        pipe = self.server.pipeline(transaction=True)
+        pipe.xack(self.keys.results, GROUP, entry)
+        pipe.xdel(self.keys.results, entry)
+        pipe.execute()
+
+    @staticmethod
+    def _result(entry_id: Any, fields: dict[Any, Any]) -> Result:
+        body = serializer.loads(fields[b"r"])
+        page = body["page"]
+        return Result(
+            entry=entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id),
+            request_id=body["id"],
+            worker=body["worker"],
+            host=body["host"],
+            fetched=bool(body["fetched"]),
+            page=page_from_dict(page) if page is not None else None,
+        )

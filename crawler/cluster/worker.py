@@ -1,0 +1,272 @@
+"""``culturewatch worker --cluster URL``: fetch, extract and score a coordinator's pages.
+
+A worker waits for a crawl published in Redis (:mod:`.coordinator`), takes its settings and
+themes from there (a worker needs only the URL), and runs Scrapy with the same middlewares
+as a local crawl (private-network guard, robots.txt, backoff, size limits, user agent) on
+the gated queue (:mod:`.queue`), its own fork-server extraction pool and the scorer. Each
+finished page goes to the result stream with its lease's release (:mod:`.stream`). When
+the crawl ends it is ready for the next one (the CLI starts it afresh: Twisted's reactor
+runs once per process). SIGTERM: it stops taking pages and gives back the ones it holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
+
+from crawler.cluster.connect import ClusterError, connect, culturewatch_version
+from crawler.cluster.frontier import Frontier, Keys
+from crawler.cluster.queue import LEASE, host_of
+from crawler.cluster.stream import ResultStream
+from crawler.config import load_settings, load_themes
+from crawler.crawl_settings import scrapy_settings
+from crawler.kinds.base import SourceSpider
+from crawler.process import crawler_process_class, start_extractors
+from pipelines.items import FetchedPage
+from pipelines.stages import STOPPED
+from storage.archive import RetryPolicy
+
+__all__ = ["run_worker", "worker_id"]
+
+# seconds between a worker's heartbeats (lease renewals, its liveness key)
+HEARTBEAT = 1.0
+CONFIG_FILES = ("settings.toml", "themes.toml", "glossary.toml")
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class WorkerSession:
+    """What the spider and pipelines need of a crawl, in a worker (no archive here)."""
+
+    themes: Any
+    threshold: float
+    extractor: Any = None
+    cross_language: bool = False
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    write_retry_seconds: float = 60.0
+    writer: Any = None
+    archive: Any = None
+    fatal: str | None = None
+    robots: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    stop: Any = None
+
+    def report(self, name: str) -> Any:
+        return _Counters()  # a worker counts nothing: the coordinator does, once written
+
+    def abort(self, reason: str) -> None:
+        if self.fatal is None:
+            self.fatal = reason
+            if self.stop is not None:
+                self.stop()
+
+
+class _Counters:
+    fetched = new = relevant = duplicates = rejected = failed = deferred = 0
+    given_up = unwritten = 0
+    incomplete = False
+
+
+class ClusterSpider(SourceSpider):
+    """Article pages from the shared queue, answered as a local crawl answers them."""
+
+    name = "culturewatch-cluster"
+    kind = "cluster"
+
+    async def start(self) -> AsyncIterator[Request]:
+        for _ in ():
+            yield _  # nothing of its own: every request comes from the queue
+
+    def parse_article(self, response: Response) -> Iterator[FetchedPage]:
+        for page in super().parse_article(response):
+            yield _leased(page, response.meta, fetched=page.outcome is None)
+
+    def article_failed(self, failure: Failure) -> Iterator[FetchedPage]:
+        meta = failure.request.meta  # type: ignore[attr-defined]  # set by Scrapy
+        for page in super().article_failed(failure):
+            yield _leased(page, meta, fetched=False)
+
+
+def _leased(page: FetchedPage, meta: dict[str, Any], *, fetched: bool) -> FetchedPage:
+    setattr(page, "cluster_lease", meta[LEASE])  # noqa: B010 - not a field: never archived
+    setattr(page, "cluster_fetched", fetched)  # noqa: B010
+    return page
+
+
+class StreamPipeline:
+    """The last stage in a worker: the page to the result stream, its lease released."""
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.server = connect(settings["CULTUREWATCH_CLUSTER_URL"])
+        self.keys = Keys(settings.get("CULTUREWATCH_CLUSTER_PREFIX", Keys().prefix))
+        self.frontier = Frontier(self.server, self.keys)
+        self.stream = ResultStream(self.server, self.keys)
+        self.worker = settings["CULTUREWATCH_WORKER_ID"]
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StreamPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        lease = getattr(item, "cluster_lease", None)
+        queue = _queue(self.crawler)
+        if queue is not None and lease is not None:
+            queue.held.discard(lease)
+        if lease is None or item.outcome == STOPPED:  # stopping: the lease ends, reclaimed
+            if lease is not None:
+                self.frontier.expire([lease])
+            return item
+        self.stream.send(
+            self.frontier,
+            lease,
+            worker=self.worker,
+            host=host_of(item.requested_url),
+            page=item,
+            fetched=bool(getattr(item, "cluster_fetched", False)),
+        )
+        return item
+
+
+def _queue(crawler: Any) -> Any:
+    slot = getattr(crawler.engine, "_slot", None)
+    return getattr(getattr(slot, "scheduler", None), "queue", None)
+
+
+def wait_for_run(server: Any, keys: Keys, stopping: list[bool]) -> dict[str, Any] | None:
+    """The published crawl, once there is one (None: asked to stop while waiting)."""
+    while not stopping:
+        raw = server.get(keys.run)
+        if raw:
+            run: dict[str, Any] = json.loads(raw)
+            mine = culturewatch_version()
+            if run.get("version") != mine:
+                raise ClusterError(
+                    f"this worker runs culturewatch {mine}, the coordinator "
+                    f"{run.get('version')}: refused (install the same version on both)"
+                )
+            return run
+        time.sleep(0.2)
+    return None
+
+
+def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
+    """Serve one published crawl until it ends; returns how it ended."""
+    server = connect(url)
+    keys = Keys()
+    me = worker_id()
+    with tempfile.TemporaryDirectory(prefix="culturewatch-worker-") as tmp:
+        for name, text in run["config"].items():
+            if name in CONFIG_FILES:
+                Path(tmp, name).write_text(text, encoding="utf-8")
+        settings = load_settings(tmp)
+        themes = load_themes(Path(tmp, "themes.toml"))
+    session = WorkerSession(themes=themes, threshold=float(settings["relevance.threshold"]))
+    session.extractor = start_extractors(settings, verbose=verbose)
+    scrapy = scrapy_settings(
+        settings, allow_private_networks=bool(run["allow_private_networks"]), verbose=verbose
+    )
+    concurrency = scrapy["CONCURRENT_REQUESTS"]
+    scrapy.update(
+        {
+            "SCHEDULER": "crawler.cluster.queue.ClusterScheduler",
+            # the cluster's gate spaces a host's requests: a request handed out leaves at
+            # once (a local slot that held it would send it late, next to another worker's)
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+            "CULTUREWATCH_ROBOTS_MAX_AGE": 0,
+            "DOWNLOAD_HANDLERS": {
+                **scrapy["DOWNLOAD_HANDLERS"],
+                "http": "crawler.cluster.queue.GatedDownloadHandler",
+                "https": "crawler.cluster.queue.GatedDownloadHandler",
+            },  # no archive here: robots.txt fetched afresh
+            "ITEM_PIPELINES": {
+                "pipelines.stages.ExtractPipeline": 100,
+                "pipelines.stages.ScorePipeline": 200,
+                "crawler.cluster.worker.StreamPipeline": 300,
+            },
+            "CULTUREWATCH_CLUSTER_URL": url,
+            "CULTUREWATCH_CLUSTER_LEASE": float(run["lease"]),
+            "CULTUREWATCH_WORKER_ID": me,
+        }
+    )
+    process = crawler_process_class()(scrapy)
+    session.stop = process.stop
+    crawler = process.create_crawler(ClusterSpider)
+    frontier = Frontier(server, keys, lease=float(run["lease"]))
+    state = {"over": False, "fetched": 0}
+
+    def heartbeat() -> None:
+        queue = _queue(crawler)
+        held = sorted(queue.held) if queue is not None else []
+        frontier.renew(held)
+        pipe = server.pipeline()
+        pipe.hset(
+            keys.worker(me),
+            mapping={
+                "version": culturewatch_version(),
+                "pid": os.getpid(),
+                "held": len(held),
+                "pages": int(crawler.stats.get_value("item_scraped_count") or 0)
+                if crawler.stats
+                else 0,
+                "seen": time.time(),
+            },
+        )
+        pipe.expire(keys.worker(me), int(HEARTBEAT * 5))
+        pipe.get(keys.run)
+        *_, current = pipe.execute()
+        if not current or json.loads(current).get("id") != run["id"]:
+            state["over"] = True
+
+    def idle(spider: Any) -> None:
+        if not state["over"]:
+            raise DontCloseSpider
+
+    def closed(spider: Any, reason: str) -> None:
+        queue = _queue(crawler)
+        if queue is not None and queue.held:  # stopped with pages in hand: given back
+            frontier.expire(sorted(queue.held))
+
+    stream = ResultStream(server, keys)
+
+    def dropped(request: Request, spider: Any) -> None:
+        """A redirect to a page this crawl fetched already (the shared filter): the
+        request ends without a page, as in a local crawl; its lease is released."""
+        lease = request.meta.get(LEASE)
+        queue = _queue(crawler)
+        if lease is not None:
+            if queue is not None:
+                queue.held.discard(lease)
+            host = host_of(request.url)
+            stream.send(frontier, lease, worker=me, host=host, page=None, fetched=False)
+
+    crawler.signals.connect(dropped, signal=signals.request_dropped, weak=False)
+    crawler.signals.connect(idle, signal=signals.spider_idle, weak=False)
+    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+    beat = LoopingCall(heartbeat)
+    process.crawl(crawler, sources=[], session=session)
+    from twisted.internet import reactor
+
+    running: Any = reactor
+    running.callWhenRunning(beat.start, HEARTBEAT)
+    process.start()
+    server.delete(keys.worker(me))
+    return "interrupted" if process.signalled else "finished"

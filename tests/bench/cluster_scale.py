@@ -1,0 +1,224 @@
+"""A crawl shared by 1 and by 2 workers (`crawl --cluster`, `worker --cluster`), on loopback.
+
+    python tests/bench/cluster_scale.py [--hosts H] [--pages P] [--shape latency|cpu|both]
+        [--workers 1,2] [--synthetic] [--smoke]
+
+The pages of ``../shared/corpus/extraction-benchmark`` (real articles; our own synthetic
+pages when it is not there) are served on H loopback hosts (127.0.0.1, .2, ...), P pages
+each, every host listing its pages in one RSS feed. A real ``redis-server`` runs on a unix
+socket in a temporary directory. Two shapes:
+
+- ``latency``: pages answer after 2.5 s and each host takes one request per 0.5 s; a worker
+  has 4 requests in flight at most, so one worker is held by its in-flight slots while
+  the hosts could take more;
+- ``cpu``: fast pages, no delay: extraction is the work (one extraction process per worker).
+
+For each shape and worker count: articles per second (articles archived over the time from
+the first article request a host received to the end of the crawl), the smallest gap between two
+requests to one host as the host received them, and the peak resident memory of each
+worker process tree and of Redis. ``--smoke`` is a tiny run for the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import pairwise
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from support import FixtureServer, Route, corpus_dir, write_settings, write_sources
+
+REDIS = "/usr/bin/redis-server"
+SHAPES = {
+    # page answer delay (s), per-host delay (s), requests in flight per worker
+    "latency": (2.5, 0.5, 4),
+    "cpu": (0.0, 0.0, 8),
+}
+
+
+def _pages(count: int, synthetic: bool = False) -> list[bytes]:
+    corpus = None if synthetic else corpus_dir()
+    if corpus is None:
+        return [
+            (
+                f"<html><head><title>Piece {n}</title></head><body><article>"
+                + "".join(
+                    f"<p>Paragraph {i} of piece {n}: a touring ensemble, its programme, "
+                    f"its audiences in city {n * 31 + i} and what critics wrote.</p>"
+                    for i in range(30)
+                )
+                + "</article></body></html>"
+            ).encode()
+            for n in range(count)
+        ]
+    files = sorted((corpus / "html").glob("*.html.gz"))
+    pages = []
+    for n in range(count):
+        body = gzip.decompress(files[n % len(files)].read_bytes())
+        # each copy distinct: the archive would keep a repeated text as a duplicate
+        pages.append(body.replace(b"</p>", f" [{n}]</p>".encode(), 1 + n // len(files)))
+    return pages
+
+
+def _sites(hosts: int, per_host: int, page_delay: float, synthetic: bool) -> list[FixtureServer]:
+    pages = _pages(hosts * per_host, synthetic)
+    sites = []
+    for h in range(hosts):
+        site = FixtureServer(host=f"127.0.0.{h + 1}")
+        items = ""
+        for n in range(per_host):
+            path = f"/a/{n}.html"
+            site.routes[path] = Route(pages[h * per_host + n], delay=page_delay)
+            items += f"<item><title>Piece {n}</title><link>{site.url(path)}</link></item>"
+        site.routes["/feed.xml"] = Route(
+            f"<?xml version='1.0'?><rss version='2.0'><channel><title>h{h}</title>{items}"
+            "</channel></rss>",
+            content_type="application/rss+xml",
+        )
+        sites.append(site.start())
+    return sites
+
+
+def _rss_kib(pid: int) -> int:
+    """Resident KiB of *pid* and its children (extraction processes)."""
+    total = 0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    except OSError:
+        return 0
+    return total + sum(_rss_kib(int(c)) for c in children)
+
+
+def run(
+    shape: str, workers: int, hosts: int, per_host: int, tmp: Path, synthetic: bool = False
+) -> dict[str, float]:
+    page_delay, delay, in_flight = SHAPES[shape]
+    sock = tmp / "redis.sock"
+    redis = subprocess.Popen(
+        [REDIS, "--port", "0", "--unixsocket", str(sock), "--dir", str(tmp), "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    while not sock.exists():
+        time.sleep(0.05)
+    url = f"unix://{sock}"
+    sites = _sites(hosts, per_host, page_delay, synthetic)
+    config = tmp / "config"
+    write_settings(
+        config,
+        politeness={
+            "download_delay": delay,
+            "concurrent_requests": in_flight,
+            "concurrent_requests_per_domain": in_flight,
+            "obey_robots_txt": False,
+        },
+        **{"crawl.extract_workers": 1, "crawl.max_items_per_source": per_host},
+    )
+    sources = write_sources(
+        tmp / "sources.toml",
+        [{"name": f"h{i}", "url": s.url("/feed.xml"), "kind": "feed"} for i, s in enumerate(sites)],
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "crawler", "worker", "--cluster", url],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    db = tmp / "archive.db"
+    peak = dict.fromkeys(range(workers), 0)
+    redis_peak = 0
+    try:
+        crawl = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--sources",
+             str(sources), "--db", str(db), "--allow-private-networks", "-q", "--cluster", url],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        while crawl.poll() is None:
+            for i, p in enumerate(procs):
+                peak[i] = max(peak[i], _rss_kib(p.pid))
+            redis_peak = max(redis_peak, _rss_kib(redis.pid))
+            time.sleep(0.1)
+        ended = time.monotonic()
+        out, err = crawl.communicate()
+        if crawl.returncode != 0:
+            raise SystemExit(f"the crawl failed: {err or out}")
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(30)
+        redis.terminate()
+        redis.wait(10)
+    with sqlite3.connect(db) as conn:
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    first = min((h.time for s in sites for h in s.requests("/a/")), default=ended)
+    gaps = [b - a for s in sites for a, b in pairwise(sorted(h.time for h in s.requests("/a/")))]
+    span = ended - first  # from the first article request to the end of the crawl
+    return {
+        "articles": articles,
+        "rate": articles / span if span else float("nan"),
+        "min_gap": min(gaps) if gaps else float("nan"),
+        "delay": delay,
+        "worker_mib": max(peak.values()) / 1024,
+        "redis_mib": redis_peak / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=3)
+    parser.add_argument("--pages", type=int, default=40, help="pages per host")
+    parser.add_argument("--shape", choices=("latency", "cpu", "both"), default="both")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="small synthetic pages, not the real ones (little extraction work)",
+    )
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for the test suite")
+    args = parser.parse_args()
+    if not os.access(REDIS, os.X_OK):
+        raise SystemExit(f"needs {REDIS} (apt-get install redis-server)")
+    shapes = ["latency", "cpu"] if args.shape == "both" else [args.shape]
+    if args.smoke:  # one small crawl of one worker, the latency shape made quick
+        args.hosts, args.pages, args.workers, shapes = 2, 3, "1", ["latency"]
+        SHAPES["latency"] = (0.2, 0.2, 4)
+    counts = [int(w) for w in args.workers.split(",")]
+    for shape in shapes:
+        rates = {}
+        for workers in counts:
+            with tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp:
+                r = run(shape, workers, args.hosts, args.pages, Path(tmp), args.synthetic)
+            rates[workers] = r["rate"]
+            print(
+                f"{shape:<8} {workers} worker{'s' if workers > 1 else ' '}: "
+                f"{r['articles']} articles, {r['rate']:.2f} articles/s, "
+                f"smallest gap at a host {r['min_gap']:.3f} s (delay {r['delay']} s), "
+                f"worker peak {r['worker_mib']:.0f} MiB, redis peak {r['redis_mib']:.1f} MiB",
+                flush=True,
+            )
+        if 1 in rates and 2 in rates:
+            print(f"{shape:<8} 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()

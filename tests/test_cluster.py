@@ -1,0 +1,443 @@
+"""More than one machine: a coordinator and two workers sharing one crawl over a real Redis.
+
+A real ``redis-server`` on a unix socket in a temporary directory (stopped by PID), the
+coordinator (``crawl --cluster``) and two workers (``worker --cluster``) as processes, and a
+loopback site of three hosts with a per-host delay, answered slowly enough that both
+workers fetch from every host at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from support.configs import crawl_cli, write_settings, write_sources
+from support.paths import REPO
+from support.server import FixtureServer, Route
+
+REDIS = "/usr/bin/redis-server"
+pytestmark = pytest.mark.skipif(
+    not os.access(REDIS, os.X_OK),
+    reason="needs Debian's redis-server (apt-get install redis-server; .ci/run installs it)",
+)
+
+HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+DELAY = 1.0  # seconds between two requests to one host, for the whole cluster
+PER_HOST = 10
+
+_WORDS = (
+    "The travelling exhibition of porcelain opened with a talk by its curator, who spoke "
+    "about the kilns, the glazes and the trade routes that carried them across oceans. "
+)
+
+
+def _article(host: str, n: int) -> str:
+    body = "".join(f"<p>{_WORDS} Paragraph {i} of piece {n} on {host}.</p>" for i in range(6))
+    return (
+        f"<html><head><title>Piece {n} on {host}</title></head><body><article>"
+        f"<h1>Piece {n} on {host}</h1>{body}</article></body></html>"
+    )
+
+
+def _site(host: str) -> FixtureServer:
+    server = FixtureServer(host=host)
+    items = "".join(
+        f"<item><title>Piece {n}</title><link>{server.url(f'/a/{n}')}</link></item>"
+        for n in range(PER_HOST)
+    )
+    server.routes["/feed.xml"] = Route(
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>{host}</title>{items}"
+        "</channel></rss>",
+        content_type="application/rss+xml",
+    )
+    for n in range(PER_HOST):
+        # slow pages: one worker alone could not keep every host busy
+        server.routes[f"/a/{n}"] = Route(_article(host, n), delay=1.5)
+    return server
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    sock = tmp_path / "redis.sock"
+    proc = subprocess.Popen(
+        [
+            REDIS,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--dir",
+            str(tmp_path),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--maxmemory-policy",
+            "noeviction",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.05)
+        yield f"unix://{sock}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "crawler", "worker", "--cluster", url],
+            env=_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _redis_keys(url: str) -> list[str]:
+    import redis
+
+    server = redis.Redis.from_url(url)
+    return sorted(k.decode() for k in server.scan_iter(match="culturewatch:*"))
+
+
+@pytest.fixture
+def cluster_site(tmp_path: Path) -> Iterator[dict[str, object]]:
+    sites = [_site(host).start() for host in HOSTS]
+    config = tmp_path / "config"
+    write_settings(
+        config,
+        politeness={
+            "download_delay": DELAY,
+            "concurrent_requests": 8,
+            "concurrent_requests_per_domain": 4,
+        },
+        **{"cluster.lease_seconds": 3},
+    )
+    sources = write_sources(
+        tmp_path / "sources.toml",
+        [
+            {"name": f"site-{i}", "url": s.url("/feed.xml"), "kind": "feed"}
+            for i, s in enumerate(sites)
+        ],
+    )
+    try:
+        yield {"sites": sites, "config": config, "sources": sources, "db": tmp_path / "a.db"}
+    finally:
+        for site in sites:
+            site.stop()
+
+
+def _crawl(site: dict[str, object], url: str) -> subprocess.CompletedProcess[str]:
+    result: subprocess.CompletedProcess[str] = crawl_cli(
+        site["config"],
+        site["sources"],
+        site["db"],
+        "--allow-private-networks",
+        "-q",
+        "--cluster",
+        url,
+        timeout=240,
+    )
+    return result
+
+
+def _archived(db: object) -> tuple[list[str], list[tuple[str, str]]]:
+    with sqlite3.connect(str(db)) as conn:
+        urls = [r[0] for r in conn.execute("SELECT url FROM articles")]
+        pages = list(conn.execute("SELECT url, outcome FROM pages"))
+    return urls, pages
+
+
+def _expected(site: dict[str, object]) -> set[str]:
+    return {s.url(f"/a/{n}") for s in site["sites"] for n in range(PER_HOST)}  # type: ignore[attr-defined]
+
+
+def _article_hits(server: FixtureServer) -> list[float]:
+    return sorted(h.time for h in server.requests("/a/"))
+
+
+@pytest.mark.slow
+def test_two_workers_share_one_crawl_politely_and_archive_every_page_once(cluster_site, redis_url):
+    log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
+    workers = [_worker(redis_url, log) for _ in range(2)]
+    try:
+        result = _crawl(cluster_site, redis_url)
+    finally:
+        for w in workers:
+            _stop(w)
+    assert result.returncode == 0, result.stderr + result.stdout
+    urls, pages = _archived(cluster_site["db"])
+    expected = _expected(cluster_site)
+    assert sorted(urls) == sorted(expected)  # every listed article, exactly once
+    article_pages = [p for p in pages if "/a/" in p[0]]
+    assert sorted(u for u, _ in article_pages) == sorted(expected)  # one outcome per URL
+    assert {o for _, o in article_pages} == {"archived"}
+    # both workers fetched from every host
+    lines = [line for line in result.stdout.splitlines() if line.startswith("  worker ")]
+    assert len(lines) == 2 and all("from 3 hosts" in line for line in lines), result.stdout
+    for server in cluster_site["sites"]:
+        hits = _article_hits(server)
+        assert len(hits) == PER_HOST  # no page fetched twice
+        gaps = [b - a for a, b in pairwise(hits)]
+        assert min(gaps) >= 0.9 * DELAY, (server.host, [round(g, 3) for g in gaps])
+    # the crawl's keys are gone; only the workers' liveness (they were running) may remain
+    assert [k for k in _redis_keys(redis_url) if ":worker:" not in k] == []
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_crawl_loses_nothing(cluster_site, redis_url):
+    log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
+    victim, survivor = _worker(redis_url, log), _worker(redis_url, log)
+    try:
+        coordinator = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler",
+                "crawl",
+                "--config",
+                str(cluster_site["config"]),
+                "--sources",
+                str(cluster_site["sources"]),
+                "--db",
+                str(cluster_site["db"]),
+                "--allow-private-networks",
+                "-q",
+                "--cluster",
+                redis_url,
+            ],
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # mid-crawl: some pages fetched, not all
+            if sum(len(_article_hits(s)) for s in cluster_site["sites"]) >= 8:
+                break
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        out, err = coordinator.communicate(timeout=240)
+    finally:
+        _stop(victim)
+        _stop(survivor)
+    assert coordinator.returncode == 0, err + out
+    urls, pages = _archived(cluster_site["db"])
+    expected = _expected(cluster_site)
+    assert sorted(urls) == sorted(expected)
+    article_pages = [p for p in pages if "/a/" in p[0]]
+    assert sorted(u for u, _ in article_pages) == sorted(expected)
+    assert {o for _, o in article_pages} == {"archived"}
+    assert [k for k in _redis_keys(redis_url) if ":worker:" not in k] == []
+
+
+@pytest.mark.slow
+def test_a_coordinator_killed_mid_crawl_then_a_new_crawl_loses_and_duplicates_nothing(
+    cluster_site, redis_url
+):
+    log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
+    workers = [_worker(redis_url, log) for _ in range(2)]
+    try:
+        killed = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler",
+                "crawl",
+                "--config",
+                str(cluster_site["config"]),
+                "--sources",
+                str(cluster_site["sources"]),
+                "--db",
+                str(cluster_site["db"]),
+                "--allow-private-networks",
+                "-q",
+                "--cluster",
+                redis_url,
+            ],
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # results coming in, not all written
+            if sum(len(_article_hits(s)) for s in cluster_site["sites"]) >= 10:
+                break
+            time.sleep(0.05)
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+        time.sleep(5)  # its heartbeat runs out: the next coordinator may take over
+        result = _crawl(cluster_site, redis_url)
+    finally:
+        for w in workers:
+            _stop(w)
+    assert result.returncode == 0, result.stderr + result.stdout
+    urls, pages = _archived(cluster_site["db"])
+    expected = _expected(cluster_site)
+    assert sorted(urls) == sorted(expected)  # every article once: none lost, none twice
+    article_pages = sorted(u for u, _ in pages if "/a/" in u)
+    assert article_pages == sorted(expected)
+    assert [k for k in _redis_keys(redis_url) if ":worker:" not in k] == []
+    assert "Deprecat" not in log.read_text(errors="replace")  # scrapy-redis warnings handled
+
+
+def _culturewatch(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _redis(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[bytes], str]:
+    sock = tmp_path / "other.sock"
+    proc = subprocess.Popen(
+        [REDIS, "--port", "0", "--unixsocket", str(sock), "--save", "", *options],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        if sock.exists():
+            break
+        time.sleep(0.05)
+    return proc, f"unix://{sock}"
+
+
+def test_a_redis_that_evicts_keys_is_refused(tmp_path):
+    proc, url = _redis(tmp_path, "--maxmemory-policy", "allkeys-lru")
+    try:
+        out = _culturewatch("worker", "--cluster", url)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        f"culturewatch: --cluster {url}: Redis evicts keys (maxmemory-policy allkeys-lru); "
+        "queued requests would vanish: set maxmemory-policy noeviction"
+    ]
+
+
+def test_a_wrong_password_and_an_unreachable_redis_are_one_line_each(tmp_path):
+    proc, url = _redis(tmp_path, "--requirepass", "right")
+    try:
+        wrong = _culturewatch(
+            "cluster", "status", "--cluster", url.replace("unix://", "unix://:wrong@")
+        )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert wrong.returncode == 1
+    assert wrong.stderr.count("\n") == 1 and "Redis refused the password" in wrong.stderr
+    assert ":wrong@" not in wrong.stderr and ":***@" in wrong.stderr  # never the password
+    gone = _culturewatch("worker", "--cluster", f"unix://{tmp_path}/none.sock")
+    assert gone.returncode == 1
+    assert gone.stderr.count("\n") == 1 and "Redis cannot be reached" in gone.stderr
+
+
+def test_a_crawl_with_an_unreachable_redis_stops_before_it_starts(tmp_path):
+    write_settings(tmp_path / "c")
+    sources = write_sources(
+        tmp_path / "s.toml", [{"name": "s", "url": "http://127.0.0.1:9/f", "kind": "feed"}]
+    )
+    url = f"unix://{tmp_path}/none.sock"
+    out = _culturewatch(
+        "crawl", "--config", str(tmp_path / "c"), "--sources", str(sources),
+        "--db", str(tmp_path / "a.db"), "--cluster", url, "-q",
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and "Redis cannot be reached" in out.stderr
+    assert not (tmp_path / "a.db").exists()  # nothing started
+
+
+def test_a_worker_of_another_version_is_refused_and_status_shows_the_crawl(redis_url):
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    server.set("culturewatch:run", '{"id": "0123456789abcdef", "version": "0.0.1", "config": {}}')
+    status = _culturewatch("cluster", "status", "--cluster", redis_url)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.splitlines()[:2] == [
+        "crawl: 0123456789ab (culturewatch 0.0.1)",
+        "workers alive: 0",
+    ]
+    assert "queued: 0 pages on 0 hosts" in status.stdout
+    out = _culturewatch("worker", "--cluster", redis_url)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        f"culturewatch: this worker runs culturewatch {_version()}, the coordinator 0.0.1: "
+        "refused (install the same version on both)"
+    ]
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("culturewatch")
+
+
+def test_a_crawl_without_cluster_never_imports_redis(tmp_path):
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from crawler.cli import cli\n"
+        f"r = CliRunner().invoke(cli, ['crawl', '--config', {str(tmp_path / 'c')!r}, "
+        f"'--sources', {str(tmp_path / 's.toml')!r}, '--db', {str(tmp_path / 'a.db')!r}, '-q', '--allow-private-networks'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('redis', 'scrapy_redis')]\n"
+        "print('IMPORTED', bad)\n"
+    )
+    write_settings(tmp_path / "c")
+    site = FixtureServer().start()
+    try:
+        site.routes["/feed.xml"] = Route(
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>x</title><item>"
+            f"<title>a</title><link>{site.url('/a')}</link></item></channel></rss>",
+            content_type="application/rss+xml",
+        )
+        site.routes["/a"] = Route(_article("127.0.0.1", 0))
+        write_sources(
+            tmp_path / "s.toml", [{"name": "s", "url": site.url("/feed.xml"), "kind": "feed"}]
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        site.stop()
+    assert out.returncode == 0, out.stderr
+    assert "IMPORTED []" in out.stdout
+    with sqlite3.connect(tmp_path / "a.db") as conn:  # it did crawl
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
