@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -113,6 +114,36 @@ def test_rescore_benchmark_runs_small(tmp_path: Path) -> None:
     out = run_script("rescore_speed.py", "--articles", "300", "--workers", "2", cwd=tmp_path)
     for workers in ("1 process", "2 processes"):
         assert re.search(rf"^rescored 300 articles in [\d.]+s with {workers}: ", out, re.M), out
+
+
+@pytest.mark.slow
+def test_archive_scale_benchmark_runs_small(tmp_path: Path) -> None:
+    """10,000 generated articles, every read timed once through `culturewatch browse`."""
+    result = subprocess.run(
+        [sys.executable, "-W", "error", str(BENCH / "archive_scale.py"), "--articles", "10000",
+         "--runs", "1", "--write", "100", "--keep", str(tmp_path / "scale.db")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert re.search(r"^10,000 articles; 1 requests per read", out, re.M), out
+    for read in ("front page /", "articles table + facets", "search zh 2-char (table)",
+                 "concept search", "article page", "stories table", "dashboard page",
+                 "chart theme-share", "query search"):  # fmt: skip
+        assert re.search(rf"^{re.escape(read)} +\d+ +\d+", out, re.M), (read, out)
+    for command in ("digest", "alerts run", "evaluate", "sources"):
+        assert re.search(rf"^culturewatch {command} +[\d.]+s$", out, re.M), (command, out)
+    assert re.search(r"^SQLite file: [\d.,]+ MB, [\d.]+ KB per article$", out, re.M), out
+    assert re.search(r"^write: [\d,]+ articles/s", out, re.M), out
+    assert re.search(r"^targets: pages p95", out, re.M), out
+    with sqlite3.connect(tmp_path / "scale.db") as conn:  # a real archive, as generated
+        n, zh, relevant = conn.execute(
+            "select count(*), sum(language = 'zh'), sum(relevant) from articles"
+        ).fetchone()
+        assert n == 10_000 and 0.1 < zh / n < 0.35 and 0.02 < relevant / n < 0.07
+        assert conn.execute("select count(*) from articles_search").fetchone()[0] == n
+        assert conn.execute("select count(*) from stories where source_count > 1").fetchone()[0]
+        assert conn.execute("select count(distinct source) from articles").fetchone()[0] >= 50
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""The ``archive`` group: ``archive stats``, ``archive backup DEST``, ``archive migrate``."""
+"""The ``archive`` group: ``archive stats``, ``backup DEST``, ``migrate``, ``prune``."""
 
 from __future__ import annotations
 
@@ -126,4 +126,52 @@ def migrate(config: Path | None, db: Path | None) -> None:
         f"moved {counts['moved']:,} raw pages ({_mb(counts['bytes'])}) to WARC files in "
         f"{warc_dir or path.parent / 'warc'}; the SQLite file: {_mb(before)} -> "
         f"{_mb(path.stat().st_size)}"
+    )
+
+
+@archive.command()
+@config_option
+@db_option
+@click.option(
+    "--days",
+    type=click.IntRange(1, 36500),
+    default=None,
+    help="Prune articles older than this many days (default: the retention_days setting).",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be pruned; change nothing.")
+@handle_errors
+def prune(config: Path | None, db: Path | None, days: int | None, dry_run: bool) -> None:
+    """Drop the text, search entry and raw capture of the articles neither relevant nor
+    labelled that were first archived more than retention_days ago; their row, URL, title,
+    scores, themes and story stay. A WARC file goes once no article points into it.
+
+    Off while retention_days is 0 (the default) and no --days is given. Takes the crawl lock.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from crawler.config import config_dir, load_settings
+    from storage.archive import Archive
+    from storage.retention import prune as prune_archive
+    from storage.retention import prune_candidates
+
+    days = days or int(load_settings(config_dir(config))["retention_days"])
+    path, warc_dir = _settings(config, db)
+    if not days:
+        click.echo("retention is off (retention_days = 0 in settings.toml): nothing pruned")
+        return
+    with archive_lock(path, "prune"), Archive(path, warc_dir=warc_dir) as opened:
+        if dry_run:
+            cutoff = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+            n, last = 0, 0
+            while ids := prune_candidates(opened.db, cutoff, last):
+                n, last = n + len(ids), ids[-1]
+            click.echo(f"would prune {n:,} articles first archived before {cutoff}")
+            return
+        done = prune_archive(
+            opened.db, days=days, base=path.parent, warc_dir=opened.raw_pages.warc_dir
+        )
+    click.echo(
+        f"pruned {done.articles:,} articles first archived before {done.cutoff} (text, "
+        f"search entry, raw capture; rows kept); {len(done.warc_files)} WARC files deleted "
+        f"({_mb(done.warc_bytes)})"
     )

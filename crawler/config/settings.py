@@ -43,6 +43,13 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             1000,
             "A new WARC file is started when the current one reaches this size (MB), or a new month.",
         ),
+        "retention_days": (
+            int,
+            0,
+            "Days the text and raw capture of a non-relevant, unlabelled article are kept "
+            "(0: for ever); `culturewatch archive prune` drops older ones but keeps the row, "
+            "URL, scores, themes and story.",
+        ),
         "allow_private_networks": (
             bool,
             False,
@@ -220,6 +227,7 @@ SETTINGS_BOUNDS: dict[str, Bounds] = {
     "politeness.retry_backoff_max": (0, _DAY),
     "politeness.max_response_size": (1024, 1024**3),
     "warc_file_max_mb": (1, 10**6),
+    "retention_days": (0, 36500),
     "crawl.max_items_per_source": (1, 10**7),
     "crawl.page_attempts": (1, 20),
     "crawl.page_retry_spacing": (0, _DAY),

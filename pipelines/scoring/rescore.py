@@ -61,8 +61,10 @@ def rescore_archive(
     """
     counts = {"articles": 0, "relevant": 0, "changed": 0}
     with _scorer(themes, threshold, workers) as score_rows:
-        for batch in _batches(archive, batch_size):
-            scores = score_rows(batch)
+        for rows in _batches(archive, batch_size):
+            # a pruned article (retention: its text dropped) keeps the scores it had
+            batch = [row for row in rows if row["text"] is not None]
+            scores = score_rows(batch) if batch else []
             for row, (_id, result) in zip(batch, scores, strict=True):
                 counts["articles"] += 1
                 counts["relevant"] += int(result["relevant"])
@@ -71,7 +73,7 @@ def rescore_archive(
                 )
             archive.set_relevances(scores)  # the batch in one transaction
             if progress:
-                progress(len(batch))
+                progress(len(rows))
     return counts
 
 
