@@ -12,14 +12,20 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from support import FixtureServer, Route, write_settings, write_sources
 
+from crawler.cli import cli
 from crawler.demo.feeds import Item, rss2
+from storage.web.article_page import article_page
 
 REPO = Path(__file__).resolve().parents[1]
+# an hour ago: the day's digest lists it
+PUBLISHED = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
 
 # Our own words: a Polish article on a Chinese game abroad (no title, forum or brand that
 # themes.toml knows) and a recipe.
@@ -49,7 +55,7 @@ def _page(title: str, paras: list[str]) -> str:
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paras)
     return (
         f'<!DOCTYPE html><html lang="pl"><head><meta charset="utf-8"><title>{html.escape(title)}'
-        '</title><meta property="article:published_time" content="2025-03-04T08:00:00+00:00">'
+        f'</title><meta property="article:published_time" content="{PUBLISHED}">'
         f"</head><body><article><h1>{html.escape(title)}</h1>{body}</article></body></html>"
     )
 
@@ -57,9 +63,7 @@ def _page(title: str, paras: list[str]) -> str:
 def _publish(outlet: FixtureServer) -> None:
     for path, (title, paras) in PAGES.items():
         outlet.routes[path] = Route(_page(title, paras))
-    items = [
-        Item(outlet.url(p), t, t, "2025-03-04T08:00:00Z", [], "pl") for p, (t, _) in PAGES.items()
-    ]
+    items = [Item(outlet.url(p), t, t, PUBLISHED, [], "pl") for p, (t, _) in PAGES.items()]
     outlet.routes["/feed.xml"] = Route(
         rss2(outlet.base_url, items), content_type="application/rss+xml; charset=utf-8"
     )
@@ -141,6 +145,18 @@ def test_the_workers_measure_the_meaning_and_the_evidence_says_what_decided(
                 rows[name] = conn.execute(
                     "select url, relevant, evidence from articles order by url"
                 ).fetchall()
+                if on:  # what a reader sees: the article page, and the day's digest
+                    [(recipe,)] = conn.execute(
+                        "select id from articles where url like '%gulasz%'"
+                    ).fetchall()
+                    page = article_page(conn, recipe, {})
+            if on:
+                out = tmp_path / "digests"
+                done = CliRunner().invoke(
+                    cli, ["digest", "--config", str(config), "--db", str(db), "--out", str(out)]
+                )
+                assert done.exit_code == 0, done.output
+                digest = "".join(f.read_text(encoding="utf-8") for f in out.glob("*.md"))
     assert len(rows["off"]) == len(rows["on"]) == 2
     off = {url.rsplit("/", 1)[1]: (relevant, evidence) for url, relevant, evidence in rows["off"]}
     on = {url.rsplit("/", 1)[1]: (relevant, evidence) for url, relevant, evidence in rows["on"]}
@@ -159,3 +175,9 @@ def test_the_workers_measure_the_meaning_and_the_evidence_says_what_decided(
     # the meaning only ever adds: what the words found relevant keeps its words' evidence
     if off["studio.html"][0] == 1:
         assert on["studio.html"] == off["studio.html"]
+    # the article page and the digest say why: "similar to theme X (0.83)"
+    assert page is not None and page.relevant
+    shown = [m for theme in page.why for t in theme.terms for m in t.matched]
+    assert term["term"] in shown, shown
+    plain = digest.replace("\\", "")  # Markdown escapes the parentheses
+    assert "Gulasz na deszczowy weekend" in plain and term["term"] in plain, digest[:2000]
