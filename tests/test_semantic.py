@@ -212,7 +212,7 @@ def test_the_shipped_calibration_keeps_the_on_theme_articles_and_adds_no_offtopi
         if not result.relevant:
             missed.append(theme)
         elif not words.relevant:  # the meaning decided: its closest theme, and why
-            assert result.themes == [found.theme]
+            assert found.theme is not None and result.themes == [found.theme]
             assert result.evidence[found.theme][0]["term"] == found.explain()
             assert result.evidence[found.theme][0]["similarity"] == found.similarity
         else:

@@ -159,13 +159,13 @@ def test_the_workers_measure_the_meaning_and_the_evidence_says_what_decided(
                 digest = "".join(f.read_text(encoding="utf-8") for f in out.glob("*.md"))
     assert len(rows["off"]) == len(rows["on"]) == 2
     off = {url.rsplit("/", 1)[1]: (relevant, evidence) for url, relevant, evidence in rows["off"]}
-    on = {url.rsplit("/", 1)[1]: (relevant, evidence) for url, relevant, evidence in rows["on"]}
+    meant = {url.rsplit("/", 1)[1]: (relevant, evidence) for url, relevant, evidence in rows["on"]}
     # words alone: the recipe is not relevant, and nothing says "similar to"
     assert off["gulasz.html"][0] == 0
     assert all("similar to theme" not in (evidence or "") for _, evidence in off.values())
     # with the meaning (and a calibration that lets it decide): the recipe's evidence names
     # its closest theme and the similarity the worker measured
-    relevant, evidence = on["gulasz.html"]
+    relevant, evidence = meant["gulasz.html"]
     assert relevant == 1
     terms = [t for items in json.loads(evidence).values() for t in items]
     [term] = [t for t in terms if "similarity" in t]
@@ -174,7 +174,7 @@ def test_the_workers_measure_the_meaning_and_the_evidence_says_what_decided(
     assert 0.0 < term["similarity"] < 1.0
     # the meaning only ever adds: what the words found relevant keeps its words' evidence
     if off["studio.html"][0] == 1:
-        assert on["studio.html"] == off["studio.html"]
+        assert meant["studio.html"] == off["studio.html"]
     # the article page and the digest say why: "similar to theme X (0.83)"
     assert page is not None and page.relevant
     shown = [m for theme in page.why for t in theme.terms for m in t.matched]
