@@ -3,6 +3,7 @@ and the extraction workers it starts first (a local crawl, or a cluster's worker
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from crawler.config import Settings
@@ -13,9 +14,13 @@ __all__ = ["STOP_GRACE", "crawler_process_class", "start_extractors"]
 STOP_GRACE = 7.0
 
 
-def start_extractors(settings: Settings, *, verbose: bool) -> Any:
+def start_extractors(
+    settings: Settings, *, verbose: bool, semantic: str | os.PathLike[str] | None = None
+) -> Any:
     """The extraction workers, started at once (they load trafilatura while the crawl
-    sets itself up and fetches the listings) and let finish before the reactor stops."""
+    sets itself up and fetches the listings) and let finish before the reactor stops.
+    *semantic*: the prototypes file (``semantic.toml``) the workers compare each article
+    with (``relevance.semantic``); None: they do not."""
     from scrapy.settings.default_settings import TWISTED_REACTOR
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
@@ -29,6 +34,7 @@ def start_extractors(settings: Settings, *, verbose: bool) -> Any:
         int(settings["crawl.extract_workers"]) or default_workers(),
         timeout=float(settings["crawl.extract_timeout"]),
         verbose=verbose,
+        semantic=None if semantic is None else os.fspath(semantic),
     )
     pool.start()  # spawned before the reactor runs: it reads their pipes once it does
     running: Any = reactor

@@ -54,6 +54,8 @@ class CrawlOptions:
     # progress display); None: nothing is shown
     progress: Callable[[CrawlSnapshot], None] | None = None
     cluster: str | None = None  # a Redis URL: article pages go to workers (crawler.cluster)
+    # relevance.semantic = true: crawler.config.semantic.SemanticSetup (None: words alone)
+    semantic: Any = None
 
     @classmethod
     def from_config(
@@ -70,21 +72,24 @@ class CrawlOptions:
         ``themes.toml`` is required: the archive keeps every article with its score.
         """
         from crawler.config import load_themes
+        from crawler.config.semantic import load_semantic
 
         directory = config_dir_of(config_dir)
         settings = load_settings(directory)
         sources = load_sources(sources_file or directory / "sources.toml")
         default_max = settings["crawl.max_items_per_source"]
         sources = [dataclasses.replace(s, max_items=s.max_items or default_max) for s in sources]
+        themes = load_themes(directory / "themes.toml")
         return cls(
             settings=settings,
             sources=sources,
             db=Path(db) if db else default_db_path(settings),
             config_dir=directory,
-            themes=load_themes(directory / "themes.toml"),
+            themes=themes,
             allow_private_networks=allow_private_networks or settings.allow_private_networks,
             verbose=verbose,
             cluster=settings["cluster.redis_url"] or None,  # `schedule` shares its crawls too
+            semantic=load_semantic(settings, directory, themes),  # checked before anything runs
         )
 
 
@@ -193,7 +198,11 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     # first: the workers import trafilatura while the crawl sets itself up
     # (not for a cluster's coordinator: its workers extract)
     extractors = (
-        start_extractors(settings, verbose=options.verbose)
+        start_extractors(
+            settings,
+            verbose=options.verbose,
+            semantic=options.semantic.path if options.semantic else None,
+        )
         if enabled and not options.cluster
         else None
     )
@@ -215,6 +224,9 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         write_retry_seconds=write_retry,
         flag_rule=flag_rule(settings),
         extractor=extractors,
+        semantic=options.semantic.prototypes.calibration
+        if extractors and options.semantic
+        else None,
     )
     run_id = retrying(archive.start_run, write_retry)
     status = "finished"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.config import Source
+from pipelines.scoring.semantic import Calibration
 from pipelines.scoring.themes import Themes
 from pipelines.workers.pool import ExtractorPool
 from pipelines.writer import ArchiveWriter
@@ -82,6 +83,8 @@ class CrawlSession:
     stop: Callable[[], Any] | None = None  # stops every spider (set by the runner)
     flag_rule: FlagRule = field(default_factory=FlagRule)  # when a source needs attention
     extractor: ExtractorPool | None = None  # the extraction workers (set by the runner)
+    # relevance.semantic: the calibration of the meaning the workers measure (None: off)
+    semantic: Calibration | None = None
     writer: ArchiveWriter | None = None  # the archive's writer thread (set by the runner)
     robots: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # fetched robots.txt
     # crawl --cluster: the crawler.cluster.coordinator.ClusterCoordinator (set by the runner)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from pipelines.scoring.semantic import Calibration
 from pipelines.scoring.themes import Themes
 from pipelines.workers.pool import ExtractorPool
 
@@ -47,6 +48,12 @@ class CrawlContext(Protocol):
 
     @property
     def threshold(self) -> float: ...
+
+    @property
+    def semantic(self) -> Calibration | None:
+        """relevance.semantic: how the meaning the extraction workers measured decides
+        (None: the words alone)."""
+        ...
 
     @property
     def cross_language(self) -> bool:

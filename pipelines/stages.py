@@ -16,6 +16,7 @@ from pipelines.extraction.article import merge_hints
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url
 from pipelines.scoring.relevance import score
+from pipelines.scoring.semantic import read_semantic, with_meaning
 from pipelines.workers.pool import ExtractionFailed, ExtractionStopped, PoolBroken
 from pipelines.writer import WriteStopped
 
@@ -83,8 +84,13 @@ class ScorePipeline(_Stage):
     """Article -> Relevance, against the configured themes."""
 
     def process_item(self, item: FetchedPage) -> FetchedPage:
-        if item.article is not None and self.session.themes is not None:
-            item.relevance = score(item.article, self.session.themes, self.session.threshold)
+        session = self.session
+        if item.article is not None and session.themes is not None:
+            item.relevance = score(item.article, session.themes, session.threshold)
+            if session.semantic is not None and item.article.semantic is not None:
+                labels = {theme.key: theme.label for theme in session.themes.themes}
+                found = read_semantic(item.article.semantic)
+                item.relevance = with_meaning(item.relevance, found, session.semantic, labels)
         return item
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 __all__ = [
     "EVIDENCE_TERMS",
@@ -37,6 +37,10 @@ class TermEvidence(TypedDict):
     weight: float  # the concept's weight
     context: bool  # a generic (context) term, which counts only in an article about China
     points: float  # what it added to the theme's points (0: a context term that did not count)
+    # the semantic signal decided (relevance.semantic): the article's cosine similarity to the
+    # theme; ``term`` and ``matched`` then read "similar to theme X (0.83)", ``points`` holds
+    # the calibrated probability
+    similarity: NotRequired[float]
 
 
 Evidence = dict[str, list[TermEvidence]]

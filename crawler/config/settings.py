@@ -120,6 +120,12 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
     },
     "relevance": {
         "threshold": ((int, float), 0.5, "An article is relevant when its relevance >= this."),
+        "semantic": (
+            bool,
+            False,
+            "Also compare each article's meaning with the themes (config/semantic.toml), in the "
+            "extraction workers; needs the `semantic` extra and ~0.4 s of CPU per article.",
+        ),
     },
     "stories": {
         "cross_language": (

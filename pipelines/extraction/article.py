@@ -43,6 +43,10 @@ class Article:
     # the story signature of *text* (pipelines.stories.signatures), when an extraction worker computed
     # it already: the crawl's process need not; not a column (the archive stores it apart)
     signature: list[int] | None = field(default=None, repr=False, compare=False)
+    # how the article reads against the themes (pipelines.scoring.semantic.Semantic.to_dict()),
+    # when the extraction worker measured it (relevance.semantic); not a column: the scorer
+    # reads it, and the evidence keeps it where it decided
+    semantic: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def word_count(self) -> int:
@@ -51,7 +55,11 @@ class Article:
     def to_record(self) -> dict[str, Any]:
         # shallow (asdict copies deeply, the signature's 128 numbers included); the lists are
         # the article's own, which the archive only reads (it stores them as JSON)
-        record = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "signature"}
+        record = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("signature", "semantic")
+        }
         record["word_count"] = self.word_count
         return record
 

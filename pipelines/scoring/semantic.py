@@ -36,12 +36,13 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.scoring.encoders import DEFAULT_MODEL, MODELS, Encoder, load_encoder
-from pipelines.scoring.relevance import article_field, field_text
+from pipelines.scoring.relevance import Relevance, article_field, field_text
+from storage.evidence import TermEvidence
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,7 +65,9 @@ __all__ = [
     "fit_logistic",
     "load_prototypes",
     "parse_prototypes",
+    "read_semantic",
     "similarity",
+    "with_meaning",
 ]
 
 DEFAULT_EXCERPT_CHARS = 1000
@@ -300,6 +303,47 @@ def decide(
     if found is None or found.theme is None or calibration is None:
         return False
     return calibration.probability(*features(relevance, found)) >= calibration.threshold
+
+
+def read_semantic(value: object) -> Semantic | None:
+    """A :class:`Semantic` from its :meth:`Semantic.to_dict` (as a worker sends it), None when
+    *value* is not one."""
+    if not isinstance(value, Mapping):
+        return None
+    try:
+        found = Semantic(**{f.name: value[f.name] for f in fields(Semantic)})
+    except (KeyError, TypeError):
+        return None
+    return found if isinstance(found.similarities, Mapping) else None
+
+
+def with_meaning(
+    result: Relevance,
+    found: Semantic | None,
+    calibration: Calibration | None,
+    labels: Mapping[str, str] | None = None,
+) -> Relevance:
+    """*result* (the alias scorer's) made relevant when the meaning decides (:func:`decide`):
+    its closest theme listed, and first in that theme's evidence a term that reads "similar
+    to theme X (0.83)" (the calibrated probability as its points, the cosine as
+    ``similarity``). The relevance itself stays the words' score. Otherwise *result* as is."""
+    if result.relevant or not decide(result.relevance, False, found, calibration):
+        return result
+    assert found is not None and found.theme is not None and calibration is not None
+    shown = found.explain(labels)
+    term = TermEvidence(
+        term=shown,
+        matched=[shown],
+        title=0,
+        body=0,
+        weight=0.0,
+        context=False,
+        points=round(calibration.probability(*features(result.relevance, found)), 3),
+        similarity=found.similarity,
+    )
+    evidence = dict(result.evidence)
+    evidence[found.theme] = [term, *evidence.get(found.theme, [])]
+    return replace(result, relevant=True, themes=[found.theme], evidence=evidence)
 
 
 def fit_logistic(

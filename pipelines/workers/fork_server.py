@@ -38,7 +38,7 @@ import sys
 from typing import Any
 
 from pipelines.parent_death import die_with_parent
-from pipelines.workers.loop import frame, quiet, serve
+from pipelines.workers.loop import frame, prepare_semantic, quiet, serve
 
 __all__ = ["main", "serve_forks", "warm_up"]
 
@@ -73,6 +73,7 @@ def warm_up() -> None:
         signature(article.text)
     _justext_stoplist()
     _date_parser()
+    prepare_semantic()  # relevance.semantic: the model and the prototypes, once for all
     # not py3langid: its model takes ~75 MiB, and CLD2 settles nearly every page without it
 
 

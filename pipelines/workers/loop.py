@@ -7,6 +7,11 @@ frames (a 4-byte big-endian length and a payload): it sends a pickle of
 the worker decodes them), the worker answers JSON, ``{"article": {...} | null}`` or
 ``{"error": "..."}``, after a first ``{"ready": true}`` once its imports are done. This
 module imports neither Twisted nor Scrapy: a worker holds only what extraction needs.
+
+With ``relevance.semantic`` on, the crawl names the prototypes file (``semantic.toml``) in
+``CULTUREWATCH_SEMANTIC`` (:data:`SEMANTIC_ENV`): the fork server embeds the prototypes once
+(:func:`prepare_semantic`, one thread: safe to fork after) and each worker adds the article's
+similarities to the themes to its reply (``article.semantic``, :mod:`pipelines.scoring.semantic`).
 """
 
 from __future__ import annotations
@@ -20,10 +25,34 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, BinaryIO
 
-__all__ = ["HEADER", "TEST_HOOKS", "frame", "quiet", "serve"]
+__all__ = ["HEADER", "SEMANTIC_ENV", "TEST_HOOKS", "frame", "prepare_semantic", "quiet", "serve"]
 
 TEST_HOOKS = "CULTUREWATCH_WORKER_TEST_HOOKS"
+SEMANTIC_ENV = "CULTUREWATCH_SEMANTIC"
 HEADER = struct.Struct(">I")
+
+_SPACE: list[Any] = []  # the embedded prototypes (pipelines.scoring.semantic.ThemeSpace), if on
+
+
+def prepare_semantic() -> None:
+    """Load the model and embed the prototypes of ``$CULTUREWATCH_SEMANTIC``, once per
+    process (the fork server: its workers share them); nothing when it is not set."""
+    path = os.environ.get(SEMANTIC_ENV)
+    if not path or _SPACE:
+        return
+    from pipelines.scoring.semantic import build_space, load_prototypes, similarity
+
+    space = build_space(load_prototypes(path))
+    similarity({"title": "Warm-up", "text": "A sentence to embed once."}, space)
+    _SPACE.append(space)
+
+
+def _semantic(article: Any) -> dict[str, Any] | None:
+    if not _SPACE:
+        return None
+    from pipelines.scoring.semantic import similarity
+
+    return similarity(article, _SPACE[0]).to_dict()
 
 
 def frame(payload: bytes) -> bytes:
@@ -96,6 +125,7 @@ def serve(
     """Answer frames from *stdin* until it ends (the worker loop); the first frame sent
     is ``{"ready": true}`` and *hello*."""
     quiet()
+    prepare_semantic()  # at once in a worker of its own; forked ones have it already
     from pipelines.extraction.extract import decode, extract
 
     hooks = os.environ.get(TEST_HOOKS) == "1"
@@ -109,6 +139,7 @@ def serve(
             article = extract(decode(html, encoding), url, language=language)
             if article is not None:
                 article.signature = _signature(article.text)
+                article.semantic = _semantic(article)
             reply: dict[str, Any] = {"article": asdict(article) if article else None}
         except Exception as exc:  # noqa: BLE001 - reported as the page's failure
             reply = {"error": f"{type(exc).__name__}: {exc}"[:300]}

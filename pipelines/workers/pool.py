@@ -53,6 +53,7 @@ from pipelines.workers.links import (
     _reactor,
     link_factory,
 )
+from pipelines.workers.loop import SEMANTIC_ENV
 
 __all__ = [
     "ExtractionFailed",
@@ -79,10 +80,19 @@ def default_workers() -> int:
 class ExtractorPool:
     """*workers* extraction processes; :meth:`extract` gives a page to the next free one."""
 
-    def __init__(self, workers: int, *, timeout: float = 60.0, verbose: bool = False):
+    def __init__(
+        self,
+        workers: int,
+        *,
+        timeout: float = 60.0,
+        verbose: bool = False,
+        semantic: str | None = None,
+    ):
         self.size = max(int(workers), 1)
         self.timeout = float(timeout)
         self.verbose = verbose
+        # the prototypes file (semantic.toml) the workers compare articles with, or None
+        self.semantic = semantic
         self._server: ForkServer | None = None
         self._socket_dir: str | None = None
         self._listener: Any = None
@@ -118,6 +128,9 @@ class ExtractorPool:
         env = dict(os.environ)
         if self.verbose:
             env["CULTUREWATCH_WORKER_VERBOSE"] = "1"
+        env.pop(SEMANTIC_ENV, None)
+        if self.semantic:
+            env[SEMANTIC_ENV] = self.semantic
         _reactor().spawnProcess(
             server,
             sys.executable,

@@ -2,6 +2,7 @@
 
     python tests/bench/crawl_vs_trafilatura.py [--hosts N] [--copies C] [--repeats R]
         [--pages P] [--growth C1,C2,...] [--only crawl|peer] [--processes] [--smoke]
+        [--semantic]
 
 The pages of ``../shared/corpus/extraction-benchmark`` (121 real articles) are served on
 N loopback hosts (port 80 of 127.X.0.1, 127.X.0.2, ...), each page in C copies made
@@ -27,7 +28,8 @@ then the medians and the crawl/peer ratios. ``--growth 1,20`` instead runs one c
 peer per copy count (121 -> 2,420 pages) and prints the time per article and the start-up
 cost of each (a least-squares line). ``--processes`` also prints, for the moment of the
 largest Pss, each process of the tree with its Pss and its private pages. ``--smoke`` is a
-tiny run for the test suite.
+tiny run for the test suite. ``--semantic`` crawls with ``[relevance] semantic = true`` (the
+extraction workers also embed each article: the ``semantic`` extra must be installed).
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from support import FixtureServer, Route, corpus_dir, write_settings, write_sources
+
+# settings of the crawl beyond the bench's own (--semantic)
+EXTRA_SETTINGS: dict[str, object] = {}
 
 _PARAGRAPH_END = re.compile(rb"</p>", re.I)
 _LINE_BREAK = re.compile(rb"<br\b", re.I)
@@ -303,7 +308,7 @@ def setup(
     write_settings(
         config,
         politeness={"download_delay": 0, "autothrottle": False, "timeout": 30},
-        **{"crawl.max_items_per_source": max(per_source, 1)},
+        **{"crawl.max_items_per_source": max(per_source, 1), **EXTRA_SETTINGS},
     )
     sources = write_sources(
         work / "sources.toml",
@@ -434,7 +439,12 @@ def main() -> None:
         "--processes", action="store_true", help="each process's memory at the peak"
     )
     parser.add_argument("--smoke", action="store_true", help="tiny: 2 hosts, 6 pages, 1 run")
+    parser.add_argument(
+        "--semantic", action="store_true", help="crawl with [relevance] semantic = true"
+    )
     args = parser.parse_args()
+    if args.semantic:
+        EXTRA_SETTINGS["relevance.semantic"] = True
     if args.smoke:
         args.hosts, args.copies, args.repeats, args.pages = 2, 1, 1, 6
     corpus = corpus_dir()
