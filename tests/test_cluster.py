@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
-DELAY = 1.0  # seconds between two requests to one host, for the whole cluster
+DELAY = 0.5  # seconds between two requests to one host, for the whole cluster
 PER_HOST = 10
 
 _WORDS = (
@@ -185,6 +185,8 @@ def _article_hits(server: FixtureServer) -> list[float]:
 
 @pytest.mark.slow
 def test_two_workers_share_one_crawl_politely_and_archive_every_page_once(cluster_site, redis_url):
+    slow = cluster_site["sites"][2]  # its robots.txt asks for more than the crawl's delay
+    slow.routes["/robots.txt"] = Route("User-agent: *\nCrawl-delay: 1\n", content_type="text/plain")
     log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
     workers = [_worker(redis_url, log) for _ in range(2)]
     try:
@@ -206,7 +208,10 @@ def test_two_workers_share_one_crawl_politely_and_archive_every_page_once(cluste
         hits = _article_hits(server)
         assert len(hits) == PER_HOST  # no page fetched twice
         gaps = [b - a for a, b in pairwise(hits)]
-        assert min(gaps) >= 0.9 * DELAY, (server.host, [round(g, 3) for g in gaps])
+        delay = 1.0 if server is slow else DELAY  # a robots Crawl-delay holds for everyone
+        assert min(gaps) >= 0.9 * delay, (server.host, [round(g, 3) for g in gaps])
+        # robots.txt fetched once for the whole cluster (the coordinator's copy, shared)
+        assert len(server.requests("/robots.txt")) == 1
     # the crawl's keys are gone; only the workers' liveness (they were running) may remain
     assert [k for k in _redis_keys(redis_url) if ":worker:" not in k] == []
 
@@ -441,3 +446,21 @@ def test_a_crawl_without_cluster_never_imports_redis(tmp_path):
     assert "IMPORTED []" in out.stdout
     with sqlite3.connect(tmp_path / "a.db") as conn:  # it did crawl
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_a_host_is_claimed_again_only_its_delay_after_the_last_request_was_written(redis_url):
+    import redis
+
+    from crawler.cluster.frontier import Frontier
+
+    frontier = Frontier(redis.Redis.from_url(redis_url))
+    frontier.set_delay("a.example", 0.3)
+    assert frontier.claim("a.example") == 0
+    # on its way, not yet written (a busy reactor): no one else may claim the host
+    time.sleep(0.4)
+    assert frontier.claim("a.example") >= 0.3
+    frontier.sent("a.example")  # written now: the next one waits its delay from here
+    assert 0.25 <= frontier.claim("a.example") <= 0.3
+    assert frontier.claim("b.example") == 0  # another host is not held
+    time.sleep(0.31)
+    assert frontier.claim("a.example") == 0

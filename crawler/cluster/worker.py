@@ -30,6 +30,7 @@ from twisted.python.failure import Failure
 from crawler.cluster.connect import ClusterError, connect, culturewatch_version
 from crawler.cluster.frontier import Frontier, Keys
 from crawler.cluster.queue import LEASE, host_of
+from crawler.cluster.robots import shared_robots
 from crawler.cluster.stream import ResultStream
 from crawler.config import load_settings, load_themes
 from crawler.crawl_settings import scrapy_settings
@@ -191,22 +192,23 @@ def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
             "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
-            "CULTUREWATCH_ROBOTS_MAX_AGE": 0,
             "DOWNLOAD_HANDLERS": {
                 **scrapy["DOWNLOAD_HANDLERS"],
-                "http": "crawler.cluster.queue.GatedDownloadHandler",
-                "https": "crawler.cluster.queue.GatedDownloadHandler",
-            },  # no archive here: robots.txt fetched afresh
+                "http": "crawler.cluster.gate.GatedDownloadHandler",
+                "https": "crawler.cluster.gate.GatedDownloadHandler",
+            },
             "ITEM_PIPELINES": {
                 "pipelines.stages.ExtractPipeline": 100,
                 "pipelines.stages.ScorePipeline": 200,
                 "crawler.cluster.worker.StreamPipeline": 300,
             },
+            "CULTUREWATCH_ROBOTS_MAX_AGE": 0,  # no archive here: the cluster's copy
             "CULTUREWATCH_CLUSTER_URL": url,
             "CULTUREWATCH_CLUSTER_LEASE": float(run["lease"]),
             "CULTUREWATCH_WORKER_ID": me,
         }
     )
+    shared_robots(scrapy, url)  # no archive here: robots.txt from the cluster's copy
     process = crawler_process_class()(scrapy)
     session.stop = process.stop
     crawler = process.create_crawler(ClusterSpider)
