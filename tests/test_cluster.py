@@ -9,6 +9,7 @@ workers fetch from every host at once.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -154,13 +155,15 @@ def cluster_site(tmp_path: Path) -> Iterator[dict[str, object]]:
             site.stop()
 
 
-def _crawl(site: dict[str, object], url: str) -> subprocess.CompletedProcess[str]:
+def _crawl(
+    site: dict[str, object], url: str, *, quiet: bool = True
+) -> subprocess.CompletedProcess[str]:
     result: subprocess.CompletedProcess[str] = crawl_cli(
         site["config"],
         site["sources"],
         site["db"],
         "--allow-private-networks",
-        "-q",
+        *(["-q"] if quiet else []),
         "--cluster",
         url,
         timeout=240,
@@ -190,11 +193,13 @@ def test_two_workers_share_one_crawl_politely_and_archive_every_page_once(cluste
     log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
     workers = [_worker(redis_url, log) for _ in range(2)]
     try:
-        result = _crawl(cluster_site, redis_url)
+        result = _crawl(cluster_site, redis_url, quiet=False)
     finally:
         for w in workers:
             _stop(w)
     assert result.returncode == 0, result.stderr + result.stdout
+    # its progress lines (every 10 s when not on a terminal) count the workers' pages
+    assert re.search(r"workers: \d+ pushed, \d+ in flight, \d+ done", result.stderr), result.stderr
     urls, pages = _archived(cluster_site["db"])
     expected = _expected(cluster_site)
     assert sorted(urls) == sorted(expected)  # every listed article, exactly once

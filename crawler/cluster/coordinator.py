@@ -73,6 +73,7 @@ class ClusterCoordinator:
         self.done: set[str] = set()
         self.by_worker: Counter[tuple[str, str]] = Counter()  # (worker, host) -> pages
         self.pushed = 0
+        self.in_flight = 0  # leases held by workers, as of the last look (once a second)
         self._loop: LoopingCall | None = None
         self._ticks = 0
         self._claim_leftovers()
@@ -126,6 +127,7 @@ class ClusterCoordinator:
         self._ticks += 1
         if self._ticks % 10 == 1:
             self.server.set(self.keys.coordinator, self.name, ex=COORDINATOR_TTL)
+            self.in_flight = int(self.server.zcard(self.keys.inflight))
             for request_id, data in self.frontier.reclaim(MAX_ATTEMPTS):
                 self._given_up(request_id, data)
         for result in self.stream.read(self.name):
@@ -186,6 +188,10 @@ class ClusterCoordinator:
             error=f"no worker finished it ({MAX_ATTEMPTS} leases ended)",
         )
         self._write(page, request_id, None, fetched=False)
+
+    def progress(self) -> tuple[int, int, int]:
+        """Pages pushed to the workers, in a worker's hands, and done (written or failed)."""
+        return self.pushed, self.in_flight, self.pushed - len(self.outstanding)
 
     def _finished(self, request_id: str) -> None:
         self.outstanding.pop(request_id, None)
