@@ -469,3 +469,51 @@ def test_a_host_is_claimed_again_only_its_delay_after_the_last_request_was_writt
     assert frontier.claim("b.example") == 0  # another host is not held
     time.sleep(0.31)
     assert frontier.claim("a.example") == 0
+
+
+def _appendonly_redis(tmp: Path, sock: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [REDIS, "--port", "0", "--unixsocket", str(sock), "--dir", str(tmp), "--save", "",
+         "--appendonly", "yes", "--maxmemory-policy", "noeviction"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(200):
+        if sock.exists():
+            break
+        time.sleep(0.05)
+    return proc
+
+
+@pytest.mark.slow
+def test_redis_restarted_mid_crawl_the_cluster_carries_on(cluster_site, tmp_path):
+    import threading
+
+    sock = tmp_path / "restart.sock"
+    redis = _appendonly_redis(tmp_path, sock)
+    url = f"unix://{sock}"
+    log = tmp_path / "workers.log"
+    workers = [_worker(url, log) for _ in range(2)]
+    results: list[subprocess.CompletedProcess[str]] = []
+    crawl = threading.Thread(target=lambda: results.append(_crawl(cluster_site, url)))
+    try:
+        crawl.start()
+        hits = lambda: sum(len(_article_hits(s)) for s in cluster_site["sites"])  # noqa: E731
+        while hits() < 6 and crawl.is_alive():
+            time.sleep(0.05)
+        redis.terminate()  # a clean restart: the append-only file has every write
+        redis.wait(10)
+        time.sleep(1.0)
+        redis = _appendonly_redis(tmp_path, sock)
+        crawl.join(240)
+        alive = [w.poll() is None for w in workers]  # the restart stopped no worker
+    finally:
+        for w in workers:
+            _stop(w)
+        redis.terminate()
+        redis.wait(10)
+    assert results and results[0].returncode == 0, results and results[0].stderr
+    urls, pages = _archived(cluster_site["db"])
+    assert sorted(urls) == sorted(_expected(cluster_site))  # none lost, none twice
+    article_pages = [p for p in pages if "/a/" in p[0]]
+    assert sorted(u for u, _ in article_pages) == sorted(_expected(cluster_site))
+    assert alive == [True, True], log.read_text()

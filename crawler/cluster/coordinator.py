@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
+import redis
 from scrapy import Request
 from twisted.internet.task import LoopingCall
 
@@ -124,6 +125,17 @@ class ClusterCoordinator:
         self.pushed += 1
 
     def _tick(self) -> None:
+        try:
+            self._read()
+        except redis.RedisError as exc:  # gone longer than connect.RIDE_OUT: stop, one line
+            if self._loop is not None and self._loop.running:
+                self._loop.stop()
+            self.session.abort(
+                f"the crawl stopped: Redis went away ({exc}); what the workers sent and was "
+                "not written stays there for the next crawl, and its sources are listed again"
+            )
+
+    def _read(self) -> None:
         self._ticks += 1
         if self._ticks % 10 == 1:
             self.server.set(self.keys.coordinator, self.name, ex=COORDINATOR_TTL)
@@ -206,10 +218,13 @@ class ClusterCoordinator:
             report = self.session.reports.get(source)
             if report is not None:
                 report.incomplete = True
-        self.frontier.clear()
-        self.server.delete(self.keys.coordinator)
-        if not self.server.xlen(self.keys.results):
-            self.server.delete(self.keys.results)
+        try:
+            self.frontier.clear()
+            self.server.delete(self.keys.coordinator)
+            if not self.server.xlen(self.keys.results):
+                self.server.delete(self.keys.results)
+        except redis.RedisError:  # gone (said once, by the crawl's error): its keys stay
+            pass
         return self.describe()
 
     def describe(self) -> list[str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import redis
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
@@ -153,7 +154,10 @@ def _queue(crawler: Any) -> Any:
 def wait_for_run(server: Any, keys: Keys, stopping: list[bool]) -> dict[str, Any] | None:
     """The published crawl, once there is one (None: asked to stop while waiting)."""
     while not stopping:
-        raw = server.get(keys.run)
+        try:
+            raw = server.get(keys.run)
+        except redis.RedisError as exc:
+            raise ClusterError(f"Redis went away ({exc}): the worker stopped") from None
         if raw:
             run: dict[str, Any] = json.loads(raw)
             mine = culturewatch_version()
@@ -213,9 +217,18 @@ def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
     session.stop = process.stop
     crawler = process.create_crawler(ClusterSpider)
     frontier = Frontier(server, keys, lease=float(run["lease"]))
-    state = {"over": False, "fetched": 0}
+    state: dict[str, Any] = {"over": False, "lost": None}
 
     def heartbeat() -> None:
+        try:
+            beat_once()
+        except redis.RedisError as exc:  # gone longer than connect.RIDE_OUT: stop
+            state["lost"] = (
+                f"Redis went away ({exc}): the worker stopped; the pages it held go back to the queue when their leases end"
+            )
+            process.stop()
+
+    def beat_once() -> None:
         queue = _queue(crawler)
         held = sorted(queue.held) if queue is not None else []
         frontier.renew(held)
@@ -270,5 +283,7 @@ def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
     running: Any = reactor
     running.callWhenRunning(beat.start, HEARTBEAT)
     process.start()
+    if state["lost"]:
+        raise ClusterError(state["lost"])
     server.delete(keys.worker(me))
     return "interrupted" if process.signalled else "finished"
