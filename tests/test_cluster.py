@@ -469,6 +469,10 @@ def test_a_host_is_claimed_again_only_its_delay_after_the_last_request_was_writt
     assert frontier.claim("b.example") == 0  # another host is not held
     time.sleep(0.31)
     assert frontier.claim("a.example") == 0
+    frontier.sent("a.example")
+    # a Retry-After (or a retry's backoff) holds the host at the wire too, for everyone
+    frontier.hold("c.example", 0.6)
+    assert 0.5 <= frontier.claim("c.example") <= 0.6
 
 
 def _appendonly_redis(tmp: Path, sock: Path) -> subprocess.Popen[bytes]:

@@ -97,7 +97,9 @@ return {false, 10}
 """
 )
 
-# KEYS: hosts next; ARGV: host hold_ms -> the host's next time
+# KEYS: hosts next sent delay; ARGV: host hold_ms default_delay_ms -> the host's next time
+# (nothing handed out before it, and at the wire nothing sent: a request handed out already
+# waits too, as if the last one had left a delay before that time)
 _HOLD = (
     _NOW
     + """
@@ -106,6 +108,10 @@ local known = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0)
 if until_ > known then
   redis.call('HSET', KEYS[2], ARGV[1], until_)
   redis.call('ZADD', KEYS[1], 'XX', 'GT', until_, ARGV[1])
+end
+local gate = until_ - tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or ARGV[3])
+if gate > tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or -1e15) then
+  redis.call('HSET', KEYS[3], ARGV[1], gate)
 end
 return until_
 """
@@ -228,7 +234,11 @@ class Frontier:
 
     def hold(self, host: str, seconds: float) -> None:
         """Hand out nothing of *host* for *seconds* (a Retry-After, a backoff)."""
-        self._hold(keys=[self.keys.hosts, self.keys.next], args=[host, int(seconds * 1000)])
+        k = self.keys
+        default = self.server.get(k.default_delay) or 0
+        self._hold(
+            keys=[k.hosts, k.next, k.sent, k.delay], args=[host, int(seconds * 1000), int(default)]
+        )
 
     # -- taking
     def get_due(self) -> Due:

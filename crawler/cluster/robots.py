@@ -82,7 +82,19 @@ class ClusterRobotsTxtMiddleware(SharedRobotsTxtMiddleware):
             site = f"{urlparse_cached(request).scheme}://{netloc}"
             body = response.body if response.status < 300 else b""
             self.server.set(self.keys.robots(site), body, ex=KEEP)
+        else:
+            self._unlock(netloc)
         await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        self._unlock(netloc)
+        super()._robots_error(exc, netloc)
+
+    def _unlock(self, netloc: str) -> None:
+        """Its fetch failed: the processes waiting for it go on (each asks for itself)."""
+        self.server.delete(
+            *(self.keys.robots(f"fetching:{scheme}://{netloc}") for scheme in ("http", "https"))
+        )
 
 
 def shared_robots(conf: dict[str, Any], url: str) -> None:
