@@ -26,6 +26,8 @@ class CrawlSnapshot:
     queued: int  # article requests made
     fetched: int  # article responses received
     new: int
+    # a crawl shared by workers: pages pushed to them, in their hands, done
+    cluster: tuple[int, int, int] | None = None
 
     @classmethod
     def of(cls, session: CrawlSession, started: float) -> CrawlSnapshot:
@@ -37,6 +39,7 @@ class CrawlSnapshot:
             queued=sum(r.queued for r in reports),
             fetched=sum(r.fetched for r in reports),
             new=sum(r.new for r in reports),
+            cluster=session.cluster.progress() if session.cluster is not None else None,
         )
 
 

@@ -239,9 +239,11 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         )
         if options.cluster:  # only now: a crawl without --cluster never imports redis
             from crawler.cluster.coordinator import ClusterCoordinator
+            from crawler.cluster.robots import shared_robots
 
             session.cluster = ClusterCoordinator(options.cluster, session, options)
             scrapy_conf["SCHEDULER"] = "crawler.cluster.coordinator.DispatchingScheduler"
+            shared_robots(scrapy_conf, options.cluster)  # fetched once for the whole cluster
         process = _CrawlerProcess(scrapy_conf)
         session.stop = process.stop
         crawlers = []

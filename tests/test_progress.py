@@ -22,6 +22,17 @@ def test_a_snapshot_reads_as_one_line() -> None:
     )
 
 
+def test_a_crawl_shared_by_workers_counts_their_pages() -> None:
+    snap = CrawlSnapshot(
+        elapsed=65.0, sources=4, sources_done=4, queued=300, fetched=130, new=120,
+        cluster=(300, 8, 130),
+    )  # fmt: skip
+    assert display.describe(snap) == (
+        "sources 4/4 done, pages 130 fetched of 300 queued, 120 new, "
+        "workers: 300 pushed, 8 in flight, 130 done, 2.0 pages/s, 1:05 elapsed"
+    )
+
+
 def test_plain_lines_when_not_a_terminal(monkeypatch) -> None:
     out = io.StringIO()
     shown = display.CrawlProgress(out)

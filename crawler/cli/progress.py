@@ -23,9 +23,15 @@ def describe(snap: Any) -> str:
     """One line: sources done, pages fetched of queued, new, rate, elapsed."""
     rate = snap.fetched / snap.elapsed if snap.elapsed > 0 else 0.0
     minutes, seconds = divmod(int(snap.elapsed), 60)
+    cluster = getattr(snap, "cluster", None)
+    workers = (
+        f"workers: {cluster[0]} pushed, {cluster[1]} in flight, {cluster[2]} done, "
+        if cluster
+        else ""
+    )
     return (
         f"sources {snap.sources_done}/{snap.sources} done, pages {snap.fetched} fetched "
-        f"of {snap.queued} queued, {snap.new} new, {rate:.1f} pages/s, "
+        f"of {snap.queued} queued, {snap.new} new, {workers}{rate:.1f} pages/s, "
         f"{minutes}:{seconds:02d} elapsed"
     )
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-__all__ = ["ClusterError", "connect", "culturewatch_version"]
+__all__ = ["RIDE_OUT", "ClusterError", "connect", "culturewatch_version"]
+
+# seconds a lost Redis (restarted, loading its append-only file) is waited for, each call
+# retried, before the command gives up with one line
+RIDE_OUT = 30
 
 
 class ClusterError(Exception):
@@ -51,6 +55,12 @@ def connect(url: str) -> Any:
             f"--cluster {shown}: Redis evicts keys (maxmemory-policy {policy}); queued requests "
             "would vanish: set maxmemory-policy noeviction"
         )
+    # checked: from now on a Redis that goes away (a restart) is waited for, not fatal
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
+
+    lost = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
+    server.set_retry(Retry(ExponentialBackoff(cap=1.0, base=0.05), RIDE_OUT, lost))
     return server
 
 

@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
+import redis
 from scrapy import Request
 from twisted.internet.task import LoopingCall
 
@@ -73,6 +74,7 @@ class ClusterCoordinator:
         self.done: set[str] = set()
         self.by_worker: Counter[tuple[str, str]] = Counter()  # (worker, host) -> pages
         self.pushed = 0
+        self.in_flight = 0  # leases held by workers, as of the last look (once a second)
         self._loop: LoopingCall | None = None
         self._ticks = 0
         self._claim_leftovers()
@@ -123,9 +125,21 @@ class ClusterCoordinator:
         self.pushed += 1
 
     def _tick(self) -> None:
+        try:
+            self._read()
+        except redis.RedisError as exc:  # gone longer than connect.RIDE_OUT: stop, one line
+            if self._loop is not None and self._loop.running:
+                self._loop.stop()
+            self.session.abort(
+                f"the crawl stopped: Redis went away ({exc}); what the workers sent and was "
+                "not written stays there for the next crawl, and its sources are listed again"
+            )
+
+    def _read(self) -> None:
         self._ticks += 1
         if self._ticks % 10 == 1:
             self.server.set(self.keys.coordinator, self.name, ex=COORDINATOR_TTL)
+            self.in_flight = int(self.server.zcard(self.keys.inflight))
             for request_id, data in self.frontier.reclaim(MAX_ATTEMPTS):
                 self._given_up(request_id, data)
         for result in self.stream.read(self.name):
@@ -187,6 +201,10 @@ class ClusterCoordinator:
         )
         self._write(page, request_id, None, fetched=False)
 
+    def progress(self) -> tuple[int, int, int]:
+        """Pages pushed to the workers, in a worker's hands, and done (written or failed)."""
+        return self.pushed, self.in_flight, self.pushed - len(self.outstanding)
+
     def _finished(self, request_id: str) -> None:
         self.outstanding.pop(request_id, None)
 
@@ -200,10 +218,13 @@ class ClusterCoordinator:
             report = self.session.reports.get(source)
             if report is not None:
                 report.incomplete = True
-        self.frontier.clear()
-        self.server.delete(self.keys.coordinator)
-        if not self.server.xlen(self.keys.results):
-            self.server.delete(self.keys.results)
+        try:
+            self.frontier.clear()
+            self.server.delete(self.keys.coordinator)
+            if not self.server.xlen(self.keys.results):
+                self.server.delete(self.keys.results)
+        except redis.RedisError:  # gone (said once, by the crawl's error): its keys stay
+            pass
         return self.describe()
 
     def describe(self) -> list[str]:

@@ -21,6 +21,9 @@ from typing import Any
 
 __all__ = ["Due", "Frontier", "Keys"]
 
+# ms a claimed host waits for its request to be written (then it is free: the claimer died)
+SENDING_MS = 5000
+
 
 @dataclass(frozen=True)
 class Keys:
@@ -36,13 +39,17 @@ class Keys:
     def queue(self, host: str) -> str:
         return f"{self.prefix}q:{host}"
 
+    def robots(self, site: str) -> str:
+        """A site's robots.txt, shared by the crawl (see :mod:`crawler.cluster.robots`)."""
+        return f"{self.prefix}robots:{site}"
+
     def worker(self, name: str) -> str:
         """A worker's liveness hash (it expires when the worker stops beating)."""
         return f"{self.prefix}worker:{name}"
 
     def run_keys(self) -> list[str]:
         """The keys of one crawl (deleted at its end; host queues are found by pattern)."""
-        names = ("run", "hosts", "next", "sent", "delay", "req", "reqhost", "inflight", "attempts")
+        names = "run hosts next sent sending delay req reqhost inflight attempts".split()
         return [getattr(self, n) for n in names] + [self.dupefilter, self.default_delay]
 
 
@@ -90,7 +97,9 @@ return {false, 10}
 """
 )
 
-# KEYS: hosts next; ARGV: host hold_ms -> the host's next time
+# KEYS: hosts next sent delay; ARGV: host hold_ms default_delay_ms -> the host's next time
+# (nothing handed out before it, and at the wire nothing sent: a request handed out already
+# waits too, as if the last one had left a delay before that time)
 _HOLD = (
     _NOW
     + """
@@ -100,22 +109,45 @@ if until_ > known then
   redis.call('HSET', KEYS[2], ARGV[1], until_)
   redis.call('ZADD', KEYS[1], 'XX', 'GT', until_, ARGV[1])
 end
+local gate = until_ - tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or ARGV[3])
+if gate > tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or -1e15) then
+  redis.call('HSET', KEYS[3], ARGV[1], gate)
+end
 return until_
 """
 )
 
-# KEYS: sent delay; ARGV: host default_delay_ms -> 0 (the host is ours: send now) or the
-# ms until it may be (nothing taken: a caller late to its turn never squeezes the next one)
+# KEYS: sent delay sending; ARGV: host default_delay_ms sending_ms -> 0 (the host is ours:
+# send now, then say so with _SENT) or the ms until it may be. While one request to a host
+# is on its way (claimed, not yet written), no other is: the delay counts from the moment
+# the last one was *written*, so one held up between its claim and the wire (a busy reactor,
+# a starved process) never squeezes the next. A claim never confirmed (its worker died)
+# lets the host go after sending_ms.
 _CLAIM = (
     _NOW
     + """
-local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or -1e15)
 local delay = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or ARGV[2])
+local taken = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or -1e15)
+if now < taken + tonumber(ARGV[3]) then
+  return math.max(delay, 10)
+end
+local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or -1e15)
 if now >= last + delay then
-  redis.call('HSET', KEYS[1], ARGV[1], now)
+  redis.call('HSET', KEYS[3], ARGV[1], now)
   return 0
 end
 return last + delay - now
+"""
+)
+
+# KEYS: sent sending; ARGV: host -> the request claimed for host is written: the next one
+# waits its delay from now
+_SENT = (
+    _NOW
+    + """
+redis.call('HSET', KEYS[1], ARGV[1], now)
+redis.call('HDEL', KEYS[2], ARGV[1])
+return now
 """
 )
 
@@ -180,6 +212,7 @@ class Frontier:
         self._hold = server.register_script(_HOLD)
         self._renew = server.register_script(_RENEW)
         self._claim = server.register_script(_CLAIM)
+        self._sent = server.register_script(_SENT)
         self._reclaim = server.register_script(_RECLAIM)
 
     # -- adding
@@ -201,7 +234,11 @@ class Frontier:
 
     def hold(self, host: str, seconds: float) -> None:
         """Hand out nothing of *host* for *seconds* (a Retry-After, a backoff)."""
-        self._hold(keys=[self.keys.hosts, self.keys.next], args=[host, int(seconds * 1000)])
+        k = self.keys
+        default = self.server.get(k.default_delay) or 0
+        self._hold(
+            keys=[k.hosts, k.next, k.sent, k.delay], args=[host, int(seconds * 1000), int(default)]
+        )
 
     # -- taking
     def get_due(self) -> Due:
@@ -228,11 +265,17 @@ class Frontier:
         return max(first[0][1] - (now_s * 1000 + now_us // 1000), 0) / 1000
 
     def claim(self, host: str) -> float:
-        """0: send a request to *host* now (its delay has passed since the last one anyone
-        sent, and this one counts from now); else the seconds to wait before asking again."""
-        default = self.server.get(self.keys.default_delay) or 0
-        wait = self._claim(keys=[self.keys.sent, self.keys.delay], args=[host, int(default)])
+        """0: send a request to *host* now, then call :meth:`sent` once it is written (no
+        one else may send to *host* in between, and its delay counts from then); else the
+        seconds to wait before asking again."""
+        k = self.keys
+        default = self.server.get(k.default_delay) or 0
+        wait = self._claim(keys=[k.sent, k.delay, k.sending], args=[host, int(default), SENDING_MS])
         return int(wait) / 1000
+
+    def sent(self, host: str) -> None:
+        """The request claimed for *host* is written: the host's delay counts from now."""
+        self._sent(keys=[self.keys.sent, self.keys.sending], args=[host])
 
     def renew(self, ids: list[str]) -> int:
         """Extend the leases of *ids* (held by a live worker)."""
@@ -283,6 +326,7 @@ class Frontier:
     def clear(self) -> None:
         """Delete every key of the crawl (its queues too), but its result stream."""
         keys = self.keys.run_keys()
-        keys += list(self.server.scan_iter(match=self.keys.queue("*"), count=1000))
+        for pattern in (self.keys.queue("*"), self.keys.robots("*")):
+            keys += list(self.server.scan_iter(match=pattern, count=1000))
         if keys:
             self.server.delete(*keys)

@@ -17,20 +17,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from scrapy.http import Response
-from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
-from twisted.internet.task import deferLater
 
 from crawler.cluster import serializer
 from crawler.cluster.connect import connect
 from crawler.cluster.frontier import Frontier, Keys
 from crawler.delays import NOT_BEFORE
 
-__all__ = ["LEASE", "ClusterScheduler", "GatedDownloadHandler", "GatedQueue", "host_of"]
+__all__ = ["LEASE", "ClusterScheduler", "GatedQueue", "host_of"]
 
 LEASE = "cluster_id"  # request meta: the id of the request's lease in the frontier
 # longest wait before the engine asks Redis again when nothing was due
@@ -127,26 +123,3 @@ class ClusterScheduler(Scheduler):
                 slot.nextcall.schedule()
 
             call_later(delay, wake)
-
-
-class GatedDownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP handler, whose request leaves no sooner than its host's delay after
-    the last one any worker sent. The queue already hands a host out at that pace; this
-    holds it where it counts, at the wire, after everything that may hold a request on
-    its way (robots.txt, a busy reactor, the downloader's queue). The host is claimed
-    only when the request leaves, so one that is late never squeezes the next."""
-
-    def __init__(self, crawler: Any):
-        super().__init__(crawler)
-        settings = crawler.settings
-        server = connect(settings["CULTUREWATCH_CLUSTER_URL"])
-        prefix = settings.get("CULTUREWATCH_CLUSTER_PREFIX", Keys().prefix)
-        self.frontier = Frontier(server, Keys(prefix))
-
-    async def download_request(self, request: Request) -> Response:
-        from twisted.internet import reactor  # the running one (importing it installs one)
-
-        host = host_of(request.url)
-        while (wait := self.frontier.claim(host)) > 0:
-            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
-        return await super().download_request(request)

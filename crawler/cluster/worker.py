@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import redis
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
@@ -30,6 +31,7 @@ from twisted.python.failure import Failure
 from crawler.cluster.connect import ClusterError, connect, culturewatch_version
 from crawler.cluster.frontier import Frontier, Keys
 from crawler.cluster.queue import LEASE, host_of
+from crawler.cluster.robots import shared_robots
 from crawler.cluster.stream import ResultStream
 from crawler.config import load_settings, load_themes
 from crawler.crawl_settings import scrapy_settings
@@ -152,7 +154,10 @@ def _queue(crawler: Any) -> Any:
 def wait_for_run(server: Any, keys: Keys, stopping: list[bool]) -> dict[str, Any] | None:
     """The published crawl, once there is one (None: asked to stop while waiting)."""
     while not stopping:
-        raw = server.get(keys.run)
+        try:
+            raw = server.get(keys.run)
+        except redis.RedisError as exc:
+            raise ClusterError(f"Redis went away ({exc}): the worker stopped") from None
         if raw:
             run: dict[str, Any] = json.loads(raw)
             mine = culturewatch_version()
@@ -191,29 +196,39 @@ def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
             "DOWNLOAD_DELAY": 0,
             "AUTOTHROTTLE_ENABLED": False,
             "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
-            "CULTUREWATCH_ROBOTS_MAX_AGE": 0,
             "DOWNLOAD_HANDLERS": {
                 **scrapy["DOWNLOAD_HANDLERS"],
-                "http": "crawler.cluster.queue.GatedDownloadHandler",
-                "https": "crawler.cluster.queue.GatedDownloadHandler",
-            },  # no archive here: robots.txt fetched afresh
+                "http": "crawler.cluster.gate.GatedDownloadHandler",
+                "https": "crawler.cluster.gate.GatedDownloadHandler",
+            },
             "ITEM_PIPELINES": {
                 "pipelines.stages.ExtractPipeline": 100,
                 "pipelines.stages.ScorePipeline": 200,
                 "crawler.cluster.worker.StreamPipeline": 300,
             },
+            "CULTUREWATCH_ROBOTS_MAX_AGE": 0,  # no archive here: the cluster's copy
             "CULTUREWATCH_CLUSTER_URL": url,
             "CULTUREWATCH_CLUSTER_LEASE": float(run["lease"]),
             "CULTUREWATCH_WORKER_ID": me,
         }
     )
+    shared_robots(scrapy, url)  # no archive here: robots.txt from the cluster's copy
     process = crawler_process_class()(scrapy)
     session.stop = process.stop
     crawler = process.create_crawler(ClusterSpider)
     frontier = Frontier(server, keys, lease=float(run["lease"]))
-    state = {"over": False, "fetched": 0}
+    state: dict[str, Any] = {"over": False, "lost": None}
 
     def heartbeat() -> None:
+        try:
+            beat_once()
+        except redis.RedisError as exc:  # gone longer than connect.RIDE_OUT: stop
+            state["lost"] = (
+                f"Redis went away ({exc}): the worker stopped; the pages it held go back to the queue when their leases end"
+            )
+            process.stop()
+
+    def beat_once() -> None:
         queue = _queue(crawler)
         held = sorted(queue.held) if queue is not None else []
         frontier.renew(held)
@@ -268,5 +283,7 @@ def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
     running: Any = reactor
     running.callWhenRunning(beat.start, HEARTBEAT)
     process.start()
+    if state["lost"]:
+        raise ClusterError(state["lost"])
     server.delete(keys.worker(me))
     return "interrupted" if process.signalled else "finished"
