@@ -34,7 +34,7 @@ from crawler.config.settings import SETTINGS_SCHEMA
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 PROG = "culturewatch"
-MAX_LINES = 420  # a door, not the house: the reference lives beside the code
+MAX_LINES = 430  # a door, not the house: the reference lives beside the code
 PACKAGES = ("crawler", "pipelines", "storage")
 
 # command -> the README section that tells more about it
