@@ -11,7 +11,8 @@ Every write is guarded exactly as a label is (:func:`storage.web.labelling.check
 the person at the machine or a signed-in analyst, the CSRF token, this server's own origin.
 The forms are ``templates/_search_actions.html`` (under a search) and ``cw_mutes.html``.
 The ``saved_alerts`` table is shown only to those who may write (its e-mail addresses and
-webhook URLs are not for every visitor); the page shows a webhook as "a webhook".
+webhook URLs are not for every visitor), and so is the page's list of them; the page shows
+a webhook as "a webhook".
 """
 
 from __future__ import annotations
@@ -130,12 +131,15 @@ async def mutes_view(request: Any, datasette: Any) -> Response:
         datasette.add_message(request, f"{done} the {kind} {value!r}.", datasette.INFO)
         return Response.redirect(datasette.urls.path(MUTES))
 
+    # the saved alerts' addresses and webhooks only for those who may write (as the table)
+    can = await datasette.permission_allowed(request.actor, ACTION, default=False)
+
     def read(conn: sqlite3.Connection) -> dict[str, Any]:
         sources = [r[0] for r in conn.execute("select name from sources order by name")]
-        return {"alerts": saved_alerts(conn), "mutes": load_mutes(conn), "sources": sources}
+        alerts = saved_alerts(conn) if can else []
+        return {"alerts": alerts, "mutes": load_mutes(conn), "sources": sources}
 
     data = await db.execute_fn(read)
-    can = await datasette.permission_allowed(request.actor, ACTION, default=False)
     return Response.html(
         await datasette.render_template(
             "cw_mutes.html",
