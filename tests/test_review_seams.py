@@ -73,6 +73,12 @@ def archive(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             )  # fmt: skip
         add_mute(conn, "source", "demo-huawen", by="local")
         conn.execute(
+            "insert into alert_sends (id, alert, target, status, created_at, sent_at, attempts, "
+            "stories, articles) values ('s1', 'nezha', 'email:analyst-secret@example.org', "
+            "'sent', ?, ?, 1, 1, 1)",
+            [now, now],
+        )
+        conn.execute(
             "update articles set fetched_at = '2026-01-05T00:00:00+00:00' where relevant = 0"
         )
     result = CliRunner().invoke(cli, ["archive", "prune", "--days", "30", "--db", str(db)])
@@ -142,3 +148,27 @@ def test_the_health_and_revisit_queries_read_times_as_people_do(server: str) -> 
     assert status == 200
     cell = page.split('<td class="col-last_success_at')[1].split("</td>")[0]
     assert "UTC" in cell and "+00:00</span>" not in cell
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{DB}/alert_sends", f"{DB}/alert_sends.json", f"{DB}/alert_sends.csv",
+        f"{DB}/alert_sends/s1", f"{DB}/alert_deliveries", f"{DB}/alert_deliveries.json",
+        f"{DB}/alert_deliveries.csv", f"{DB}/saved_alerts.csv", f"{DB}/saved_alerts/1.json",
+        f"{DB}/alert_items.json", f"{DB}.json", "/",
+    ],
+)  # fmt: skip
+def test_what_the_alerts_sent_to_whom_is_not_for_anonymous_visitors(server: str, path: str) -> None:
+    status, page = get_as(f"{server}{path}", REMOTE)
+    assert status in (200, 403), (status, page[:300])
+    assert "analyst-secret@example.org" not in page and "SECRET-PATH" not in page
+    if path == "/":
+        assert "alert_deliveries" not in page and "Alert deliveries" not in page
+        assert "removed_articles" in page  # the other queries stay listed
+
+
+def test_the_person_at_the_machine_sees_the_alerts_deliveries(server: str) -> None:
+    status, page = get(f"{server}{DB}/alert_deliveries")
+    assert status == 200 and "analyst-secret@example.org" in page
+    assert f"{DB}/alert_deliveries" in get(f"{server}/")[1]

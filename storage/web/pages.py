@@ -72,7 +72,14 @@ def extra_template_vars(
             out["cw_front"] = await db.execute_fn(lambda conn: front_page(conn, labels))
             out["cw_dashboard"] = datasette.urls.path(DASHBOARD)
             queries = (datasette.metadata(database=DATABASE_NAME) or {}).get("queries", {})
-            out["cw_queries"] = queries
+            actor = request.actor if request is not None else None
+            out["cw_queries"] = {  # those this visitor may open (alert_deliveries: not all)
+                name: query
+                for name, query in queries.items()
+                if await datasette.permission_allowed(
+                    actor, "view-query", (DATABASE_NAME, name), default=True
+                )
+            }
             out["cw_changes"] = await db.execute_fn(
                 lambda conn: changes_since(conn, since_yesterday())
             )

@@ -11,8 +11,9 @@ Every write is guarded exactly as a label is (:func:`storage.web.labelling.check
 the person at the machine or a signed-in analyst, the CSRF token, this server's own origin.
 The forms are ``templates/_search_actions.html`` (under a search) and ``cw_mutes.html``.
 The ``saved_alerts`` table is shown only to those who may write (its e-mail addresses and
-webhook URLs are not for every visitor), and so is the page's list of them; the page shows
-a webhook as "a webhook".
+webhook URLs are not for every visitor), and so are the page's list of them and what the
+alerts sent to whom (``alert_sends``, ``alert_items``, the query ``alert_deliveries``:
+:data:`PRIVATE`); the page shows a webhook as "a webhook".
 """
 
 from __future__ import annotations
@@ -41,18 +42,32 @@ from storage.web.labelling import ACTION, check_write
 from storage.web.names import DATABASE_NAME
 from storage.web.sql_functions import concepts_of
 
-__all__ = ["ALERTS", "MUTES", "register_routes"]
+__all__ = ["ALERTS", "MUTES", "PRIVATE", "register_routes"]
 
 ALERTS = "/-/culturewatch/alerts"
 MUTES = "/-/culturewatch/mutes"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # as alerts.toml's names
 
 
+# what holds the alerts' e-mail addresses and webhooks: the saved alerts, and the record of
+# what was sent to whom (alert_sends.target is email:ADDRESS) with its canned query
+PRIVATE = {
+    "view-table": ("saved_alerts", "alert_sends", "alert_items"),
+    "view-query": ("alert_deliveries",),
+}
+
+
 @hookimpl()
 def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -> Any:
-    """The ``saved_alerts`` table (e-mail addresses; a webhook's URL is often its own secret)
-    only for those who may write alerts; the mutes stay readable."""
-    if action != "view-table" or resource != (DATABASE_NAME, "saved_alerts"):
+    """The ``saved_alerts`` table (e-mail addresses; a webhook's URL is often its own secret),
+    and what the alerts sent to whom, only for those who may write alerts; the mutes stay
+    readable."""
+    if not (
+        isinstance(resource, tuple)
+        and len(resource) == 2
+        and resource[0] == DATABASE_NAME
+        and resource[1] in PRIVATE.get(action, ())
+    ):
         return None
 
     async def inner() -> bool | None:
