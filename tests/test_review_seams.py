@@ -7,8 +7,11 @@ real ``archive prune`` and ``rescore`` through the CLI.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -172,3 +175,56 @@ def test_the_person_at_the_machine_sees_the_alerts_deliveries(server: str) -> No
     status, page = get(f"{server}{DB}/alert_deliveries")
     assert status == 200 and "analyst-secret@example.org" in page
     assert f"{DB}/alert_deliveries" in get(f"{server}/")[1]
+
+
+def test_archive_stats_counts_the_pruned_articles(archive: Path) -> None:
+    pruned = rows(archive, "select count(*) from articles where text is null")[0][0]
+    result = CliRunner().invoke(cli, ["archive", "stats", "--db", str(archive)])
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.endswith(f"articles ({pruned} with their text dropped by retention)"), first
+    for table in ("article_versions", "article_revisits", "saved_alerts", "mutes"):
+        assert f"  {table} " in result.output  # the new tables have their sizes
+    assert "retention" in CliRunner().invoke(cli, ["archive", "--help"]).output
+
+
+def test_a_revisit_of_a_site_that_is_down_records_failures_and_says_none_is_removed(
+    archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "revisit.db"
+    shutil.copy(archive, db)  # the demo's site is gone: every revisit is refused
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CULTUREWATCH_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "revisit", "--db", str(db), "--all", "--limit", "1",
+         "--allow-private-networks"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stdout.splitlines()
+    assert line.startswith("revisits: 1 due") and "failed 1" in line, line
+    assert "never called removed" in line, line
+    assert rows(db, "select count(*) from article_revisits where state = 'removed'") == [(0,)]
+    assert rows(db, "select last_outcome from article_revisits") == [("failed",)]
+
+
+def test_sources_of_another_programs_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    foreign = tmp_path / "other.db"
+    with closing(sqlite3.connect(foreign)) as conn, conn:
+        conn.execute("create table notes (body text)")
+    before = foreign.read_bytes()
+    result = CliRunner().invoke(cli, ["sources", "--db", str(foreign)])
+    assert result.exit_code == 1, result.output
+    assert "is not a culturewatch archive" in result.output
+    assert foreign.read_bytes() == before
+
+
+def test_a_saved_alert_with_a_webhook_keeps_it_without_smtp(archive: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(Path(__file__).parents[1] / "config", config)
+    (config / "alerts.toml").write_text("", encoding="utf-8")  # no alerts, no [smtp]
+    args = ["alerts", "run", "--dry-run", "--config", str(config), "--db", str(archive)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "nezha -> webhook:" in result.output, result.output
+    assert "posts to its webhook only: there is no [smtp]" in result.output
+    assert "nezha -> email:" not in result.output
