@@ -169,12 +169,16 @@ def test_what_the_alerts_sent_to_whom_is_not_for_anonymous_visitors(server: str,
     if path == "/":
         assert "alert_deliveries" not in page and "Alert deliveries" not in page
         assert "removed_articles" in page  # the other queries stay listed
+        # the dashboard's charts fetch their data with ?sql=, refused here: no link to it
+        assert get_as(f"{server}/-/dashboards/attention", REMOTE)[0] == 403
+        assert "/-/dashboards/attention" not in page
 
 
 def test_the_person_at_the_machine_sees_the_alerts_deliveries(server: str) -> None:
     status, page = get(f"{server}{DB}/alert_deliveries")
     assert status == 200 and "analyst-secret@example.org" in page
     assert f"{DB}/alert_deliveries" in get(f"{server}/")[1]
+    assert 'href="/-/dashboards/attention"' in get(f"{server}/")[1]
 
 
 def test_archive_stats_counts_the_pruned_articles(archive: Path) -> None:
