@@ -232,3 +232,13 @@ def test_a_saved_alert_with_a_webhook_keeps_it_without_smtp(archive: Path, tmp_p
     assert "nezha -> webhook:" in result.output, result.output
     assert "posts to its webhook only: there is no [smtp]" in result.output
     assert "nezha -> email:" not in result.output
+
+
+def test_the_searchs_alert_form_is_for_those_who_may_save_it(server: str) -> None:
+    path = f"{server}{DB}/search?q=animation"
+    status, page = get_as(path, REMOTE)
+    assert status == 200
+    assert 'class="cw-alert-form"' not in page and 'class="cw-mute-form"' not in page
+    assert "needs a signed-in analyst here" in page
+    status, page = get(path)  # the person at the machine
+    assert 'class="cw-alert-form"' in page and "needs a signed-in analyst" not in page

@@ -77,6 +77,20 @@ def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -
 
 
 @hookimpl()
+def extra_template_vars(database: str | None, request: Any, datasette: Any) -> Any:
+    """``cw_may_write``: the search's alert and mute forms (``_search_actions.html``) are
+    for those who may save them; others get a link to log in."""
+    if database != DATABASE_NAME or request is None or not request.args.get("q"):
+        return {}
+
+    async def inner() -> dict[str, Any]:
+        may = await datasette.permission_allowed(request.actor, ACTION, default=False)
+        return {"cw_may_write": may, "cw_login": datasette.urls.path("/-/login")}
+
+    return inner
+
+
+@hookimpl()
 def register_routes() -> list[tuple[str, Any]]:
     return [(f"^{ALERTS}$", alerts_view), (f"^{MUTES}$", mutes_view)]
 
