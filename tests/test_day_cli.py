@@ -304,7 +304,10 @@ def test_an_archive_that_is_a_directory_or_not_a_database_is_named(tmp_path: Pat
     for args, env in ((("--db", str(junk)), None), ((), {"CULTUREWATCH_DB": str(junk)})):
         result = run("stories", *args, env=env, cwd=tmp_path)
         assert result.returncode == 1
-        assert result.stderr == f"culturewatch: archive error: {junk}: file is not a database\n"
+        # the foreign-file refusal names it first, before the lock file, before any write
+        assert result.stderr == (
+            f"culturewatch: {junk} is not a culturewatch archive: file is not a database\n"
+        )
 
 
 def test_one_missed_article_suggests_no_theme_terms(demo_db: Path, tmp_path: Path) -> None:
