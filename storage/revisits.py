@@ -41,6 +41,7 @@ from storage.captures import CaptureMissing
 from storage.connection import Reader
 from storage.formats import parse_iso, utcnow
 from storage.raw_pages import RawPages
+from storage.saved_alerts import load_mutes, mute_clause
 from storage.versions import Change, Snapshot, compare, is_removal_redirect, is_soft_not_found
 
 __all__ = [
@@ -363,17 +364,20 @@ def changes_since(
     conn: Reader, since: str, limit: int = 20, *, until: str | None = None
 ) -> list[dict[str, Any]]:
     """Versions after the first written since *since* (and before *until*; ISO 8601): the
-    article, its kinds and summary, newest first."""
+    article, its kinds and summary, newest first. An article of a muted source, or with a
+    muted term (:mod:`storage.saved_alerts`), is left out, as from the rest of the front
+    page and the digest."""
     try:
+        muted, hidden = mute_clause(load_mutes(conn))
         rows = list(
             conn.execute(
                 "select a.id, a.title, a.url, a.source, v.version, v.fetched_at, v.changes, "
                 "v.diff_summary, v.http_status from article_versions v "
                 "join articles a on a.id = v.article_id "
                 "where v.version > 1 and julianday(v.fetched_at) >= julianday(?) "
-                "and (? is null or julianday(v.fetched_at) < julianday(?)) "
+                "and (? is null or julianday(v.fetched_at) < julianday(?))" + muted + " "
                 "order by v.fetched_at desc, v.id desc limit ?",
-                [since, until, until, limit],
+                [since, until, until, *hidden, limit],
             )
         )
     except sqlite3.OperationalError:

@@ -37,6 +37,7 @@ class ArchiveStats:
     articles: int
     raw_html_rows: int  # pages of an earlier release still in the file (archive migrate)
     warc_dir: Path = field(default_factory=Path)
+    pruned: int = 0  # articles whose text retention dropped (archive prune): text NULL
 
 
 def _warc_dir(path: Path, warc_dir: Path | None) -> Path:
@@ -59,7 +60,9 @@ def archive_stats(path: Path, *, warc_dir: Path | None = None) -> ArchiveStats:
             "select substr(fetched_at, 1, 7), count(*), sum(relevant = 1) from articles "
             "group by 1 order by 1"
         ).fetchall()
-        articles = conn.execute("select count(*) from articles").fetchone()[0]
+        articles, pruned = conn.execute(
+            "select count(*), count(*) - count(text) from articles"
+        ).fetchone()
         raw = 0
         if "raw_html" in kinds:
             raw = conn.execute("select count(*) from raw_html").fetchone()[0]
@@ -74,6 +77,7 @@ def archive_stats(path: Path, *, warc_dir: Path | None = None) -> ArchiveStats:
         articles=int(articles),
         raw_html_rows=int(raw),
         warc_dir=directory,
+        pruned=int(pruned or 0),
     )
 
 

@@ -85,7 +85,7 @@ def test_re_extraction_from_the_warc_reproduces_the_archived_text(
     before = dict(rows(db, "select url, text from articles"))
     with Archive(db) as archive:
         counts = reextract_archive(archive)
-    assert counts == {"articles": len(before), "extracted": len(before), "missing": 0}
+    assert counts == {"articles": len(before), "extracted": len(before), "missing": 0, "pruned": 0}
     assert dict(rows(db, "select url, text from articles")) == before
 
 

@@ -50,7 +50,7 @@ def alerts(ctx: click.Context, config: Path | None, db: Path | None, list_only: 
         with reading(plan.db) as database:
             status = {(r["alert"], r["target"]): r for r in delivery_status(database)}
     if not plan.config.alerts:
-        click.echo(f"no alerts in {plan.config.path}")
+        click.echo(f"no alerts in {plan.config.path} nor saved in {plan.db}")
         return
     table = Table(title=f"alerts of {plan.config.path}, deliveries in {plan.db}")
     for name in ("alert", "frequency", "target", "last delivery", "stories sent", "last error"):
@@ -89,7 +89,7 @@ def run(config: Path | None, db: Path | None, names: tuple[str, ...], dry_run: b
     for warning in plan.warnings:
         click.echo(warning, err=True)
     if not plan.config.alerts:
-        click.echo(f"no alerts in {plan.config.path}")
+        click.echo(f"no alerts in {plan.config.path} nor saved in {plan.db}")
         return
     if not plan.db.exists():
         fail(f"no archive at {plan.db}")

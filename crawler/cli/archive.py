@@ -33,7 +33,8 @@ def _mb(n: int) -> str:
 
 @click.group()
 def archive() -> None:
-    """Look after the archive: its size, a backup, moving raw pages out to WARC files."""
+    """Look after the archive: its size, a backup, moving raw pages out to WARC files,
+    dropping old texts (retention)."""
 
 
 @archive.command()
@@ -47,7 +48,8 @@ def stats(config: Path | None, db: Path | None) -> None:
     path, warc_dir = _settings(config, db)
     s = archive_stats(path, warc_dir=warc_dir)
     per = s.articles or 1
-    click.echo(f"archive {path}: {_mb(s.file_bytes)}, {s.articles:,} articles")
+    pruned = f" ({s.pruned:,} with their text dropped by retention)" if s.pruned else ""
+    click.echo(f"archive {path}: {_mb(s.file_bytes)}, {s.articles:,} articles{pruned}")
     click.echo(f"  {s.file_bytes / per / 1e3:,.1f} KB per article in the SQLite file")
     click.echo(f"WARC files in {s.warc_dir}: {s.warc_files}, {_mb(s.warc_bytes)}")
     click.echo(f"  {s.warc_bytes / per / 1e3:,.1f} KB per article in WARC")

@@ -115,10 +115,16 @@ def rescore(config: Path | None, db: Path | None, batch_size: int, reextract: bo
             # one process per core once starting them (~1 s) is worth it
             workers=default_workers() if total >= _PARALLEL_FROM else 1,
         )
+    pruned = f"; {counts['pruned']} skipped: text dropped by retention" if counts["pruned"] else ""
     if reextract:
-        missing = f" ({done['missing']} skipped: raw capture missing)" if done["missing"] else ""
-        click.echo(f"re-extracted {done['extracted']} of {done['articles']} articles{missing}")
+        skipped = [
+            f"{done['missing']} skipped: raw capture missing" if done["missing"] else "",
+            f"{done['pruned']} skipped: text dropped by retention" if done["pruned"] else "",
+        ]
+        why = "; ".join(s for s in skipped if s)
+        why = f" ({why})" if why else ""
+        click.echo(f"re-extracted {done['extracted']} of {done['articles']} articles{why}")
     click.echo(
         f"rescored {counts['articles']} articles: {counts['relevant']} relevant, "
-        f"{counts['changed']} changed their verdict"
+        f"{counts['changed']} changed their verdict{pruned}"
     )

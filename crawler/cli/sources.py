@@ -12,6 +12,7 @@ from crawler.cli.options import (
     archive_path,
     config_option,
     db_option,
+    existing_archive,
     fail,
     handle_errors,
     sources_file_option,
@@ -51,6 +52,7 @@ def sources(
         # an archive named: its own outlets (a demo's six), not the configured sources
         if not db.is_file():
             fail(f"no archive at {db}" + (" (a directory)" if db.is_dir() else ""), 1)
+        path = existing_archive(db, settings)  # another program's file: one line, exit 1
         listed = archive_sources(db)
     else:
         listed = load_sources(sources_file or directory / "sources.toml")

@@ -4,7 +4,8 @@
 (:mod:`storage.saved_alerts`), checked as alerts.toml's are (:func:`check_alert`; they
 write no feed). On a name clash **alerts.toml wins**: the saved alert is left out, with one
 warning line; so is a saved alert that is no longer valid (its search no longer reads with
-the themes' names, or it mails but alerts.toml has no ``[smtp]``).
+the themes' names, or it mails but alerts.toml has no ``[smtp]``: then one with a webhook
+too keeps its webhook alone, with a warning line).
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ def with_saved_alerts(
             warnings.append(f"warning: left out: {exc}")
             continue
         if alert.email and config.smtp is None:
-            warnings.append(f"warning: {where} is left out: it mails, but there is no [smtp]")
-            continue
+            if not alert.webhook:
+                warnings.append(f"warning: {where} is left out: it mails, but there is no [smtp]")
+                continue
+            warnings.append(f"warning: {where} posts to its webhook only: there is no [smtp]")
+            alert = replace(alert, email=())
         alerts.append(alert)
     return replace(config, alerts=tuple(alerts)), tuple(warnings)

@@ -45,6 +45,8 @@ class RevisitSummary:
 
     def print(self) -> None:
         parts = ", ".join(f"{name} {count}" for name, count in sorted(self.outcomes.items()))
+        if self.outcomes["failed"] or self.outcomes["blocked"]:  # a site down, or refusing
+            parts += " (failed or blocked: recorded and tried again later, never called removed)"
         click.echo(
             f"revisits: {self.due} due, {self.requests} requests, "
             f"{self.extracted} extracted in {self.seconds:.1f}s "

@@ -57,13 +57,15 @@ def rescore_archive(
 
     With *workers* > 1 the scoring (~1 ms an article, all of it Python) is spread over that
     many processes, each batch in even parts; the writes stay here, in this process.
-    Returns counts: ``articles``, ``relevant``, ``changed`` (relevant flag flipped).
+    Returns counts: ``articles``, ``relevant``, ``changed`` (relevant flag flipped),
+    ``pruned`` (its text dropped by retention: left as it was).
     """
-    counts = {"articles": 0, "relevant": 0, "changed": 0}
+    counts = {"articles": 0, "relevant": 0, "changed": 0, "pruned": 0}
     with _scorer(themes, threshold, workers) as score_rows:
         for rows in _batches(archive, batch_size):
             # a pruned article (retention: its text dropped) keeps the scores it had
             batch = [row for row in rows if row["text"] is not None]
+            counts["pruned"] += len(rows) - len(batch)
             scores = score_rows(batch) if batch else []
             for row, (_id, result) in zip(batch, scores, strict=True):
                 counts["articles"] += 1
@@ -136,13 +138,18 @@ def reextract_archive(
     The row keeps its URL; text and metadata are replaced when the extraction gives a
     text (the feed's date, ``feed_published_at``, is merged as at the crawl). Counts:
     ``articles`` seen, ``extracted`` (updated), ``missing`` (its raw capture's WARC record
-    is gone, deleted or truncated: skipped).
+    is gone, deleted or truncated: skipped), ``pruned`` (its text and raw capture dropped by
+    retention: skipped, never brought back).
     """
-    counts = {"articles": 0, "extracted": 0, "missing": 0}
-    for batch in _batches(archive, batch_size, "id, url, feed_published_at"):
+    counts = {"articles": 0, "extracted": 0, "missing": 0, "pruned": 0}
+    columns = "id, url, feed_published_at, text is null as pruned"
+    for batch in _batches(archive, batch_size, columns):
         with archive.transaction():
             for row in batch:
                 counts["articles"] += 1
+                if row["pruned"]:
+                    counts["pruned"] += 1
+                    continue
                 try:
                     html = archive.raw_html(row["url"])
                 except CaptureMissing:  # its WARC file deleted or truncated: skipped

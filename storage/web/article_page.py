@@ -68,6 +68,7 @@ class ArticlePage:
     story_id: int | None
     outlets: int
     capture_problem: str = ""  # its raw capture's WARC file is gone or truncated
+    pruned: bool = False  # its text was dropped by retention (storage.retention): NULL
 
     @property
     def group_label(self) -> str | None:
@@ -164,6 +165,7 @@ def article_page(conn: Reader, article_id: int, labels: Mapping[str, str]) -> Ar
         story_id=story_id,
         outlets=int(outlets or 1),
         capture_problem=_capture_problem(conn, article_id),
+        pruned=text is None,
     )
 
 

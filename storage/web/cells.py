@@ -18,7 +18,8 @@ only, except the search's and the stories' (``any_database``), which hold in any
 - A story's ``languages`` and ``sources`` (JSON lists) read as lists in words; in a query's
   results an ``outlets`` count beside a ``story`` links to the story's timeline.
 - Times read ``6 Dec 2026, 12:18 UTC`` and scores ``0.99`` (:mod:`storage.web.readable`),
-  the stored value in the cell's title.
+  the stored value in the cell's title: the articles', stories' and labels' times, and those
+  of sources, revisits, versions, alerts and runs (and of the canned queries showing them).
 """
 
 from __future__ import annotations
@@ -273,6 +274,21 @@ def _score(cell: Cell) -> Markup | None:
 
 for _column in _TIMES:
     _rule(_column, None, "articles", "stories", "labels", "current_labels")(_time)
+# the times of the tables and canned queries of sources, revisits, alerts and mutes
+_MORE_TIMES: dict[str | None, tuple[str, ...]] = {
+    None: ("last_success_at", "last_attempt_at", "removed_at", "changed_at", "first_archived",
+           "created_at", "sent_at", "last_revisit_at", "next_due_at", "started_at", "ended_at"),
+    "sources": ("last_success_at", "last_attempt_at", "first_attempt_at", "flagged_at"),
+    "article_versions": ("fetched_at", "published_at"),
+    "article_revisits": ("next_due_at", "last_revisit_at", "removal_seen_at", "removed_at"),
+    "alert_sends": ("created_at", "sent_at"),
+    "saved_alerts": ("created_at",),
+    "mutes": ("created_at",),
+    "runs": ("started_at", "ended_at"),
+}  # fmt: skip
+for _table, _columns in _MORE_TIMES.items():
+    for _column in _columns:
+        _rule(_column, _table)(_time)
 _rule("relevance", None, "articles")(_score)
 _rule("theme_score", None)(_score)
 _rule("score", None, "article_themes")(_score)

@@ -70,9 +70,20 @@ def extra_template_vars(
         db = datasette.get_database(DATABASE_NAME)
         if view_name == "index":
             out["cw_front"] = await db.execute_fn(lambda conn: front_page(conn, labels))
-            out["cw_dashboard"] = datasette.urls.path(DASHBOARD)
+            actor = request.actor if request is not None else None
+            # the dashboard's charts fetch their data with ?sql=: for those who may run it
+            sql = await datasette.permission_allowed(
+                actor, "execute-sql", DATABASE_NAME, default=True
+            )
+            out["cw_dashboard"] = datasette.urls.path(DASHBOARD) if sql else None
             queries = (datasette.metadata(database=DATABASE_NAME) or {}).get("queries", {})
-            out["cw_queries"] = queries
+            out["cw_queries"] = {  # those this visitor may open (alert_deliveries: not all)
+                name: query
+                for name, query in queries.items()
+                if await datasette.permission_allowed(
+                    actor, "view-query", (DATABASE_NAME, name), default=True
+                )
+            }
             out["cw_changes"] = await db.execute_fn(
                 lambda conn: changes_since(conn, since_yesterday())
             )

@@ -11,7 +11,9 @@ Every write is guarded exactly as a label is (:func:`storage.web.labelling.check
 the person at the machine or a signed-in analyst, the CSRF token, this server's own origin.
 The forms are ``templates/_search_actions.html`` (under a search) and ``cw_mutes.html``.
 The ``saved_alerts`` table is shown only to those who may write (its e-mail addresses and
-webhook URLs are not for every visitor); the page shows a webhook as "a webhook".
+webhook URLs are not for every visitor), and so are the page's list of them and what the
+alerts sent to whom (``alert_sends``, ``alert_items``, the query ``alert_deliveries``:
+:data:`PRIVATE`); the page shows a webhook as "a webhook".
 """
 
 from __future__ import annotations
@@ -40,22 +42,50 @@ from storage.web.labelling import ACTION, check_write
 from storage.web.names import DATABASE_NAME
 from storage.web.sql_functions import concepts_of
 
-__all__ = ["ALERTS", "MUTES", "register_routes"]
+__all__ = ["ALERTS", "MUTES", "PRIVATE", "register_routes"]
 
 ALERTS = "/-/culturewatch/alerts"
 MUTES = "/-/culturewatch/mutes"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # as alerts.toml's names
 
 
+# what holds the alerts' e-mail addresses and webhooks: the saved alerts, and the record of
+# what was sent to whom (alert_sends.target is email:ADDRESS) with its canned query
+PRIVATE = {
+    "view-table": ("saved_alerts", "alert_sends", "alert_items"),
+    "view-query": ("alert_deliveries",),
+}
+
+
 @hookimpl()
 def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -> Any:
-    """The ``saved_alerts`` table (e-mail addresses; a webhook's URL is often its own secret)
-    only for those who may write alerts; the mutes stay readable."""
-    if action != "view-table" or resource != (DATABASE_NAME, "saved_alerts"):
+    """The ``saved_alerts`` table (e-mail addresses; a webhook's URL is often its own secret),
+    and what the alerts sent to whom, only for those who may write alerts; the mutes stay
+    readable."""
+    if not (
+        isinstance(resource, tuple)
+        and len(resource) == 2
+        and resource[0] == DATABASE_NAME
+        and resource[1] in PRIVATE.get(action, ())
+    ):
         return None
 
     async def inner() -> bool | None:
         return None if await datasette.permission_allowed(actor, ACTION, default=False) else False
+
+    return inner
+
+
+@hookimpl()
+def extra_template_vars(database: str | None, request: Any, datasette: Any) -> Any:
+    """``cw_may_write``: the search's alert and mute forms (``_search_actions.html``) are
+    for those who may save them; others get a link to log in."""
+    if database != DATABASE_NAME or request is None or not request.args.get("q"):
+        return {}
+
+    async def inner() -> dict[str, Any]:
+        may = await datasette.permission_allowed(request.actor, ACTION, default=False)
+        return {"cw_may_write": may, "cw_login": datasette.urls.path("/-/login")}
 
     return inner
 
@@ -130,12 +160,15 @@ async def mutes_view(request: Any, datasette: Any) -> Response:
         datasette.add_message(request, f"{done} the {kind} {value!r}.", datasette.INFO)
         return Response.redirect(datasette.urls.path(MUTES))
 
+    # the saved alerts' addresses and webhooks only for those who may write (as the table)
+    can = await datasette.permission_allowed(request.actor, ACTION, default=False)
+
     def read(conn: sqlite3.Connection) -> dict[str, Any]:
         sources = [r[0] for r in conn.execute("select name from sources order by name")]
-        return {"alerts": saved_alerts(conn), "mutes": load_mutes(conn), "sources": sources}
+        alerts = saved_alerts(conn) if can else []
+        return {"alerts": alerts, "mutes": load_mutes(conn), "sources": sources}
 
     data = await db.execute_fn(read)
-    can = await datasette.permission_allowed(request.actor, ACTION, default=False)
     return Response.html(
         await datasette.render_template(
             "cw_mutes.html",
