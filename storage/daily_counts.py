@@ -53,7 +53,7 @@ def _themes(row: str) -> str:
 
 # Every article is counted in two rows (theme ''), plus two per theme it lists; the base
 # rows by their keys alone, no JSON read for an article without themes. Measured: the
-# triggers add ~0.4 ms of CPU to an article's insert (~0.2 ms without them), ~6 % of the
+# triggers add ~0.45 ms of CPU to an article's insert (~0.25 ms without them), ~6 % of the
 # crawl's write path (~7 ms of CPU an article, tests/bench/archive_write.py).
 _COLUMNS = "(basis, day, source, source_group, language, theme, articles, relevant)"
 _MORE = (
