@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from storage.daily_counts import create_daily_counts
 from storage.migrations.registry import migrations
 
 
@@ -123,3 +124,40 @@ def m018_archive_scale(db: sqlite_utils.Database) -> None:
     db.execute("create index if not exists idx_stories_first_day on stories (date(first_seen))")
     db.table("stories").create_index(["languages"], if_not_exists=True)
     db.table("stories").create_index(["first_source"], if_not_exists=True)
+
+
+@migrations()
+def m019_daily_counts(db: sqlite_utils.Database) -> None:
+    # Articles counted per day x source x language x theme (storage/daily_counts.py), kept
+    # exact by triggers on articles: the dashboard's charts and the front page's counts
+    # read a few thousand rows of it instead of every article of the period.
+    create_daily_counts(db)
+    # With them, the lists filtered on one column (a facet clicked: ?language=zh,
+    # ?relevant=1, ?source=..., ?source_group=...): an index per column that holds what the
+    # facets count and the default order reads, so neither reads the matching articles'
+    # rows (their text comes first); it replaces the index on that column alone.
+    counted = ["source", "source_group", "language", "relevant", "themes", "published_at"]
+    for column, replaced in (
+        ("language", "idx_articles_language"),
+        ("relevant", "idx_articles_relevant_relevance"),
+        ("source", "idx_articles_source"),
+        ("source_group", "idx_articles_source_group"),
+    ):
+        rest = [c for c in counted if c != column]
+        db.table("articles").create_index(
+            [column, "relevance", *rest], index_name=f"articles_{column}_list", if_not_exists=True
+        )
+        db.execute(f"drop index if exists {replaced}")
+    # stories?source_count__gte=2: its facets from one index; the indexes of m018 on
+    # first_source and date(first_seen) made SQLite scan them whole (reading each story)
+    # rather than the stories that spread.
+    db.table("stories").create_index(
+        ["source_count", "first_source", "first_seen", "languages"],
+        index_name="stories_source_count_list",
+        if_not_exists=True,
+    )
+    for replaced in (
+        "idx_stories_source_count", "idx_stories_first_source", "idx_stories_first_day",
+        "idx_stories_languages",
+    ):  # fmt: skip
+        db.execute(f"drop index if exists {replaced}")

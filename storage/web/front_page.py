@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage.connection import Reader
+from storage.daily_counts import TABLE as DAILY_COUNTS
 from storage.groups import group_label
 from storage.saved_alerts import load_mutes, mute_clause
 
@@ -120,27 +121,31 @@ def front_page(
 
 
 def _front_page(conn: Reader, labels: Mapping[str, str], today: str, week: str) -> FrontPage:
-    # The week's rows only, from the index on (fetched_at, relevant, ...) (m018): a scan of
-    # the table would read every article's text on the way (it is stored before the
-    # columns counted), 2 s at 100,000 articles. ``+relevant`` below keeps SQLite on that
-    # index rather than the one on relevant (every relevant article ever).
-    total = conn.execute("select count(*) from articles").fetchone()[0]
+    # The counts from the daily counts (m019, storage/daily_counts.py: the articles
+    # counted per day of first archiving); the top articles from the week's rows only,
+    # by the index on (fetched_at, relevant, ...) (m018): a scan of the table would read
+    # every article's text on the way. ``+relevant`` keeps SQLite on that index rather
+    # than the one on relevant (every relevant article ever).
+    days = f"from {DAILY_COUNTS} where basis = 'fetched' and day >= :week"
+    total = conn.execute(
+        f"select coalesce(sum(articles), 0) from {DAILY_COUNTS} "
+        "where basis = 'fetched' and theme = ''"
+    ).fetchone()[0]
     muted, hidden = mute_clause(load_mutes(conn))  # muted sources and terms are not listed
     counts = conn.execute(
-        "select count(*) as archived_week, "
-        "coalesce(sum(fetched_at >= :today), 0) as archived_today, "
-        "coalesce(sum(relevant = 1), 0) as relevant_week, "
-        "coalesce(sum(relevant = 1 and fetched_at >= :today), 0) as relevant_today "
-        "from articles where fetched_at >= :week",
+        "select coalesce(sum(articles), 0) as archived_week, "
+        "coalesce(sum(case when day >= :today then articles end), 0) as archived_today, "
+        "coalesce(sum(relevant), 0) as relevant_week, "
+        "coalesce(sum(case when day >= :today then relevant end), 0) as relevant_today "
+        f"{days} and theme = ''",
         {"today": today, "week": week},
     ).fetchone()
     per_theme = {
         row["theme"]: (row["today"], row["week"])
         for row in conn.execute(
-            "select j.value as theme, sum(a.fetched_at >= :today) as today, count(*) as week "
-            "from articles a, json_each(a.themes) j "
-            "where +a.relevant = 1 and a.fetched_at >= :week "
-            "group by j.value",
+            "select theme, coalesce(sum(case when day >= :today then relevant end), 0) "
+            f"as today, sum(relevant) as week {days} and theme <> '' "
+            "group by theme having sum(relevant) > 0",
             {"today": today, "week": week},
         )
     }
@@ -183,9 +188,9 @@ def _front_page(conn: Reader, labels: Mapping[str, str], today: str, week: str) 
     groups = tuple(
         (group_label(row[0]), row[1])
         for row in conn.execute(
-            "select source_group, count(*) from articles "
-            "where +relevant = 1 and fetched_at >= :week group by +source_group "
-            "order by count(*) desc, source_group",
+            f"select nullif(source_group, ''), sum(relevant) {days} and theme = '' "
+            "group by source_group having sum(relevant) > 0 "
+            "order by sum(relevant) desc, source_group",
             {"week": week},
         )
     )
