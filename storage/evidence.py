@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict
 
 __all__ = [
     "EVIDENCE_TERMS",
@@ -27,8 +27,8 @@ __all__ = [
 ]
 
 
-class TermEvidence(TypedDict):
-    """One concept found in an article, as the scorer writes it."""
+class _TermFound(TypedDict):
+    """The keys every concept found carries (:class:`TermEvidence`)."""
 
     term: str  # the concept's name: its first alias, as written in themes.toml
     matched: list[str]  # the aliases found in the title or body, as themes.toml writes them, sorted
@@ -37,10 +37,17 @@ class TermEvidence(TypedDict):
     weight: float  # the concept's weight
     context: bool  # a generic (context) term, which counts only in an article about China
     points: float  # what it added to the theme's points (0: a context term that did not count)
+
+
+class TermEvidence(_TermFound, total=False):
+    """One concept found in an article, as the scorer writes it. (``total=False`` rather
+    than ``NotRequired``: under postponed annotations Python 3.11 counts the latter as
+    required.)"""
+
     # the semantic signal decided (relevance.semantic): the article's cosine similarity to the
     # theme; ``term`` and ``matched`` then read "similar to theme X (0.83)", ``points`` holds
     # the calibrated probability
-    similarity: NotRequired[float]
+    similarity: float
 
 
 Evidence = dict[str, list[TermEvidence]]

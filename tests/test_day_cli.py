@@ -398,8 +398,10 @@ def test_schedule_list_aligns_its_columns_and_refuses_run_now(tmp_path: Path) ->
 
 def test_the_scheduler_logs_progress_lines_during_a_crawl(news_server, tmp_path: Path) -> None:
     srv, site = news_server
-    for url in site.articles:  # slow article pages: the crawl lasts past its first 10 s
-        srv.routes[urlsplit(url).path].delay = 8  # under the 10 s timeout
+    # a slow feed, then slow article pages (fetched side by side): the crawl lasts past its
+    # first 10 s whatever the machine's speed (8 s each, under the 10 s timeout)
+    for url in [site.feeds["rss2"], *site.articles]:
+        srv.routes[urlsplit(url).path].delay = 8
     config = make_config(tmp_path, [site.feeds["rss2"]], digest="0 7 * * *")
     db = tmp_path / "archive.db"
     proc = start_scheduler(config, db, "--run-now")

@@ -59,6 +59,7 @@ class WorkerSession:
     themes: Any
     threshold: float
     extractor: Any = None
+    semantic: Any = None  # relevance.semantic is not measured in a cluster's workers (words only)
     cross_language: bool = False
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
     write_retry_seconds: float = 60.0
