@@ -33,7 +33,17 @@ def cli() -> None:
     """Monitor media coverage of China's cultural exports and soft power.
 
     Crawl configured sources, extract and score articles, archive them in SQLite,
-    write daily digests and browse the archive with Datasette.
+    write daily digests and browse the archive with Datasette. `culturewatch COMMAND
+    --help` tells what each command does; config/settings.toml's comments what each
+    setting does.
+
+    Defaults: configuration from ./config (or $CULTUREWATCH_CONFIG), else the one shipped
+    with culturewatch; archive ./data/culturewatch.db (or $CULTUREWATCH_DB). Errors are
+    one line on stderr: a configuration error (a bad key or value, a file not UTF-8 or
+    unreadable, a bad cron expression) names the file and key or line, exit status 2;
+    any other system error (a full disk, a permission denied) reads `culturewatch:
+    COMMAND failed: FILE: reason`, exit 1; a --db that is another program's SQLite file
+    (or not SQLite) is refused untouched.
     """
 
 

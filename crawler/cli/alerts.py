@@ -81,7 +81,12 @@ def run(config: Path | None, db: Path | None, names: tuple[str, ...], dry_run: b
     """Deliver what is new now for every alert (or --name), whatever its frequency.
 
     Each target gets the stories none of whose copies it was sent before; a failed delivery
-    is recorded and sent with the next run. Exit status 1 when a delivery failed.
+    is recorded and sent with the next run. Every delivery has an id made before its first
+    attempt (the e-mail's Message-ID, the webhook's Idempotency-Key header and delivery_id):
+    one that may have arrived (a timeout, a drop before the server's final 250) goes again
+    first, same stories, same id. Each attempt has a total deadline (delivery.timeout per
+    webhook attempt, smtp.timeout per SMTP session) and reads at most 64 KiB of an answer.
+    Exit status 1 when a delivery failed.
     """
     from crawler.outputs.alert_runs import AlertsPlan, run_alerts
 

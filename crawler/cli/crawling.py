@@ -50,7 +50,10 @@ def crawl(
     """One crawl of every enabled source; prints a summary.
 
     While it runs: a live progress line on a terminal, a plain line every 10 s on stderr
-    otherwise (not with -q or -v).
+    otherwise (not with -q or -v). A second crawl fetches only what is new. Exit status 2
+    for a configuration error, 1 when the crawl could not run or had to stop, 69 when no
+    source could be reached at all (offline: one line), 75 when another crawl, a rescore
+    or a stories rebuild holds the archive.
     """
     from crawler.cli.progress import CrawlProgress
     from crawler.runner import CrawlOptions, run_crawl

@@ -39,7 +39,7 @@ def _scoring_config(config: Path | None) -> tuple[Any, Any, float]:
 @config_option
 @handle_errors
 def score(paths: tuple[Path, ...], config: Path | None) -> None:
-    """Score files against the themes without archiving them.
+    """Score PATHS (files) against the themes without archiving them.
 
     An .html file is extracted first; a .txt file is the title on line 1, then the body.
     Prints one JSON object per file: path, title, relevance, relevant, themes,

@@ -132,7 +132,7 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             bool,
             False,
             "Also join an English and a Chinese article of one story (theme concepts, numbers "
-            "and Latin names in common, published within 72 hours). Off: see README, Stories.",
+            "and Latin names in common, published within 72 hours). Off: pipelines/stories says why.",
         ),
     },
     "flags": {
