@@ -7,13 +7,13 @@ The fixture news site has one story on 哪吒 (in Chinese); a second outlet of o
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import FixtureServer, Route, crawl_cli, write_settings, write_sources
+from support import FixtureServer, crawl_cli, write_settings, write_sources
 from support.mailbox import Mailbox, WebhookReceiver
+from support.outlet import publish
 from test_schedule import (  # noqa: F401 - the fixture stops a scheduler a failed test left
     _no_scheduler_left_behind,
     make_config,
@@ -24,7 +24,6 @@ from test_schedule import (  # noqa: F401 - the fixture stops a scheduler a fail
 )
 
 from crawler.cli import cli
-from crawler.demo.feeds import Item, rss2
 
 STORIES = {
     "/film/ne-zha-sydney.html": (
@@ -61,26 +60,9 @@ STORIES = {
 }
 
 
-def page(title: str, paras: list[str]) -> str:
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in paras)
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}'
-        '</title><meta property="article:published_time" content="2025-03-04T08:00:00+00:00">'
-        f"</head><body><article><h1>{html.escape(title)}</h1>{body}</article></body></html>"
-    )
-
-
-def publish(outlet: FixtureServer, paths: list[str]) -> None:
-    """The outlet's pages and an RSS feed listing *paths*."""
-    for path in paths:
-        outlet.routes[path] = Route(page(*STORIES[path]))
-    items = [
-        Item(outlet.url(p), STORIES[p][0], STORIES[p][0], "2025-03-04T08:00:00Z", [], "en")
-        for p in paths
-    ]
-    outlet.routes["/feed.xml"] = Route(
-        rss2(outlet.base_url, items), content_type="application/rss+xml; charset=utf-8"
-    )
+def publish_stories(outlet: FixtureServer, paths: list[str]) -> None:
+    """The outlet's pages of *paths* and an RSS feed listing them."""
+    publish(outlet, {path: STORIES[path] for path in paths})
 
 
 ALERTS = """
@@ -119,7 +101,7 @@ def test_an_alert_mails_the_new_matching_stories_after_each_crawl_and_nothing_mo
         Mailbox() as box,
         WebhookReceiver([500]) as hook,
     ):
-        publish(outlet, ["/film/ne-zha-sydney.html", "/food/winter-stew.html"])
+        publish_stories(outlet, ["/film/ne-zha-sydney.html", "/food/winter-stew.html"])
         write_settings(
             config, allow_private_networks=True, digest={"out": str(tmp_path / "digests")}
         )
@@ -146,7 +128,7 @@ def test_an_alert_mails_the_new_matching_stories_after_each_crawl_and_nothing_mo
         assert "nothing new" in alerts_run(config, db)  # a second run: nothing new
         assert len(box.messages) == 1 and len(hook.accepted) == 1
 
-        publish(outlet, [*STORIES])  # and a third story
+        publish_stories(outlet, [*STORIES])  # and a third story
         assert crawl_cli(config, sources, db, "--allow-private-networks").returncode == 0
         alerts_run(config, db)
         assert len(box.messages) == 2 and len(hook.accepted) == 2

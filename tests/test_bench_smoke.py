@@ -41,6 +41,16 @@ def test_canned_queries_benchmark_runs_small(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_attention_benchmark_runs_small(tmp_path: Path) -> None:
+    out = run_script("attention.py", "--articles", "200", "--runs", "1", cwd=tmp_path)
+    assert re.search(r"^200 articles; 哪吒 \(concept search\); median of 1 runs$", out, re.M), out
+    for days in (90, 365):
+        line = rf"^ *{days} days: +\d+ rows, SQL +[\d.]+ ms, page \(CSV\) +[\d.]+ ms$"
+        assert re.search(line, out, re.M), out
+    assert list(tmp_path.iterdir()) == []  # its archive lives in a temporary directory
+
+
+@pytest.mark.slow
 def test_fts_chinese_benchmark_runs_small(tmp_path: Path) -> None:
     out = run_script("fts_chinese.py", "--docs", "150", cwd=tmp_path)
     assert re.search(r"^\d+ Chinese texts, \d+ characters$", out, re.M), out

@@ -13,19 +13,18 @@ from pathlib import Path
 
 import pytest
 from browse_helpers import browse_server, crawl_fixture_archive
-from support.browser import HAVE_CHROMIUM, chromium
-
-TRACKED_SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "browse.png"
-UPDATE_SCREENSHOT = "CULTUREWATCH_UPDATE_SCREENSHOT"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from support.browser import (
+    HAVE_CHROMIUM,
+    NO_CHROMIUM,
+    PNG_SIGNATURE,
+    SCREENSHOTS,
+    UPDATE_SCREENSHOT,
+    chromium,
+)
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not HAVE_CHROMIUM,
-        reason="chromium and chromium-driver are not installed "
-        "(apt-get install chromium chromium-driver)",
-    ),
+    pytest.mark.skipif(not HAVE_CHROMIUM, reason=NO_CHROMIUM),
 ]
 
 
@@ -37,7 +36,7 @@ def test_search_in_the_browser(tmp_path: Path) -> None:
 
     db = crawl_fixture_archive(tmp_path)
     update = os.environ.get(UPDATE_SCREENSHOT, "") == "1"
-    screenshot = TRACKED_SCREENSHOT if update else tmp_path / "browse.png"
+    screenshot = SCREENSHOTS / "browse.png" if update else tmp_path / "browse.png"
     with browse_server(db) as base:
         driver = chromium(tmp_path / "chromium-profile", width=1280, height=1100)
         try:

@@ -15,36 +15,21 @@ from typing import Any
 
 import pytest
 from browse_helpers import browse_server
-from support.browser import HAVE_CHROMIUM, chromium
+from support.browser import HAVE_CHROMIUM, NO_CHROMIUM, screen, screenshot, wait
 from test_day_web import WIRE_ORDER, demo_archive
-from test_front_browser import HEIGHT, WIDTH, screenshot, wait
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not HAVE_CHROMIUM,
-        reason="chromium and chromium-driver are not installed "
-        "(apt-get install chromium chromium-driver)",
-    ),
+    pytest.mark.skipif(not HAVE_CHROMIUM, reason=NO_CHROMIUM),
 ]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any, Path]]:
     tmp = tmp_path_factory.mktemp("day-browser")
-    db = demo_archive(tmp)
-    with browse_server(db) as base:
-        driver = chromium(
-            tmp / "chromium-profile", width=WIDTH, height=HEIGHT, flags=("--hide-scrollbars",)
-        )
-        try:
-            driver.set_window_size(WIDTH, HEIGHT)
-            inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-            driver.set_window_size(2 * WIDTH - inner[0], 2 * HEIGHT - inner[1])
-            yield base, driver, tmp
-        finally:
-            driver.quit()
+    with browse_server(demo_archive(tmp)) as base, screen(tmp / "chromium-profile") as driver:
+        yield base, driver, tmp
 
 
 def test_a_story_timeline_from_the_stories_table(site: tuple[str, Any, Path]) -> None:

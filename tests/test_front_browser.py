@@ -8,64 +8,26 @@ Screenshots of the first screen at 1400x1000 go to the test's temporary director
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browse_helpers import ENGLISH_NEZHA, browse_server, front_archive
-from support.browser import HAVE_CHROMIUM, chromium
-from test_browser import PNG_SIGNATURE, UPDATE_SCREENSHOT
-
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-WIDTH, HEIGHT = 1400, 1000
+from support.browser import HAVE_CHROMIUM, NO_CHROMIUM, screen, screenshot, wait
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not HAVE_CHROMIUM,
-        reason="chromium and chromium-driver are not installed "
-        "(apt-get install chromium chromium-driver)",
-    ),
+    pytest.mark.skipif(not HAVE_CHROMIUM, reason=NO_CHROMIUM),
 ]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any, Path]]:
     tmp = tmp_path_factory.mktemp("front-browser")
-    db = front_archive(tmp)
-    with browse_server(db) as base:
-        profile = tmp / "chromium-profile"
-        driver = chromium(profile, width=WIDTH, height=HEIGHT, flags=("--hide-scrollbars",))
-        try:
-            driver.set_window_size(WIDTH, HEIGHT)
-            # the viewport, not the window, must be 1400x1000 for the screenshots
-            inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-            driver.set_window_size(2 * WIDTH - inner[0], 2 * HEIGHT - inner[1])
-            yield base, driver, tmp
-        finally:
-            driver.quit()
-
-
-def screenshot(driver: Any, tmp: Path, name: str) -> None:
-    update = os.environ.get(UPDATE_SCREENSHOT, "") == "1"
-    path = SCREENSHOTS / name if update else tmp / name
-    path.parent.mkdir(exist_ok=True)
-    assert driver.save_screenshot(str(path))
-    png = path.read_bytes()
-    assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    assert (width, height) == (WIDTH, HEIGHT), (width, height)
-
-
-def wait(driver: Any, css: str) -> Any:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+    with browse_server(front_archive(tmp)) as base, screen(tmp / "chromium-profile") as driver:
+        yield base, driver, tmp
 
 
 def test_front_page_and_a_concept_search(site: tuple[str, Any, Path]) -> None:

@@ -9,22 +9,18 @@ the test's temporary directory, or with ``CULTUREWATCH_UPDATE_SCREENSHOT=1`` to
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browse_helpers import browse_server
-from support.browser import HAVE_CHROMIUM, chromium
-from test_browser import PNG_SIGNATURE, UPDATE_SCREENSHOT
+from support.browser import HAVE_CHROMIUM, NO_CHROMIUM, screen, screenshot
 
 from storage.archive import Archive
 from storage.revisits import Due, Fetch, apply_fetch
 from storage.versions import Snapshot
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-WIDTH, HEIGHT = 1400, 1000
 URL = "https://state-news.example/culture/2026/ne-zha-abroad.html"
 TITLE = "Ne Zha 2 draws crowds in forty countries, a triumph of cultural confidence"
 TEXT = (
@@ -37,11 +33,7 @@ TEXT = (
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not HAVE_CHROMIUM,
-        reason="chromium and chromium-driver are not installed "
-        "(apt-get install chromium chromium-driver)",
-    ),
+    pytest.mark.skipif(not HAVE_CHROMIUM, reason=NO_CHROMIUM),
 ]
 
 
@@ -100,15 +92,8 @@ def history_archive(directory: Path) -> tuple[Path, int]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any, Path, int]]:
     tmp = tmp_path_factory.mktemp("history-browser")
     db, article_id = history_archive(tmp)
-    with browse_server(db) as base:
-        driver = chromium(tmp / "profile", width=WIDTH, height=HEIGHT, flags=("--hide-scrollbars",))
-        try:
-            driver.set_window_size(WIDTH, HEIGHT)
-            inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-            driver.set_window_size(2 * WIDTH - inner[0], 2 * HEIGHT - inner[1])
-            yield base, driver, tmp, article_id
-        finally:
-            driver.quit()
+    with browse_server(db) as base, screen(tmp / "profile") as driver:
+        yield base, driver, tmp, article_id
 
 
 def test_article_page_shows_its_history(site: tuple[str, Any, Path, int]) -> None:
@@ -137,8 +122,4 @@ def test_article_page_shows_its_history(site: tuple[str, Any, Path, int]) -> Non
     )
     assert "line-through" in style
     driver.execute_script("arguments[0].scrollIntoView()", history)
-    update = os.environ.get(UPDATE_SCREENSHOT, "") == "1"
-    path = SCREENSHOTS / "history.png" if update else tmp / "history.png"
-    assert driver.save_screenshot(str(path))
-    png = path.read_bytes()
-    assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
+    screenshot(driver, tmp, "history.png")

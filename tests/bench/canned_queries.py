@@ -15,12 +15,10 @@ Not run by the test suite.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
 import re
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -28,8 +26,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for where in (str(ROOT), str(ROOT / "tests" / "bench")):
+    if where not in sys.path:
+        sys.path.insert(0, where)
+
+from timing import client_median_ms, median_ms
 
 from crawler.config import load_themes
 from storage.archive import Archive
@@ -152,27 +153,28 @@ def params_for(sql: str) -> dict[str, str]:
     return {name: PARAMS[name] for name in set(re.findall(r"(?<!:):([a-z_]+)", sql))}
 
 
-def median_ms(func, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def archive_arguments(doc: str, runs: int) -> argparse.Namespace:
+    """The command line of a benchmark on this archive: --articles N, --db PATH, --runs K."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=None, help="archive to build or reuse")
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
+    parser.add_argument("--runs", type=int, default=runs)
+    return parser.parse_args()
 
-    tmp = tempfile.TemporaryDirectory()
-    path = args.db or Path(tmp.name) / "bench.db"
+
+def bench_archive(args: argparse.Namespace, scratch: Path) -> Path:
+    """--db when it exists; else an archive of --articles built there (or in *scratch*)."""
+    path: Path = args.db or scratch / "bench.db"
     if not path.exists():
         print(f"building {args.articles} articles in {path} ...", flush=True)
         build(path, args.articles)
+    return path
+
+
+def main() -> int:
+    args = archive_arguments(__doc__, runs=7)
+    tmp = tempfile.TemporaryDirectory()
+    path = bench_archive(args, Path(tmp.name))
     metadata, _ = load_metadata(ROOT / "config" / "metadata.yml")
     queries = metadata["databases"][DATABASE_NAME]["queries"]
 
@@ -184,19 +186,6 @@ def main() -> int:
     ds = build_datasette(path, themes=labels, concepts=groups)
     prepare_connection(conn, ds)  # the SQL functions the browse connections have
 
-    async def via_datasette(name: str) -> float:
-        url = f"/{DATABASE_NAME}/{name}.json?_shape=objects&" + "&".join(
-            f"{k}={v}" for k, v in params_for(queries[name]["sql"]).items()
-        )
-        await ds.client.get(url)  # warm up
-        times = []
-        for _ in range(args.runs):
-            start = time.perf_counter()
-            response = await ds.client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200 and response.json()["ok"], response.text
-        return statistics.median(times)
-
     print(f"\n{count} articles; median of {args.runs} runs (target < 200 ms)")
     print(f"{'canned query':24}{'rows':>7}{'SQL ms':>9}{'HTTP ms':>9}")
     worst = 0.0
@@ -207,7 +196,12 @@ def main() -> int:
             lambda sql=query["sql"], params=params: conn.execute(sql, params).fetchall(),
             args.runs,
         )
-        http_ms = asyncio.run(via_datasette(name))
+        url = f"/{DATABASE_NAME}/{name}.json?_shape=objects&" + "&".join(
+            f"{k}={v}" for k, v in params.items()
+        )
+        http_ms = client_median_ms(
+            ds, url, args.runs, ok=lambda r: r.status_code == 200 and r.json()["ok"]
+        )
         worst = max(worst, sql_ms, http_ms)
         print(f"{name:24}{rows:>7}{sql_ms:>9.1f}{http_ms:>9.1f}")
     print(f"\nslowest: {worst:.1f} ms -> {'OK' if worst < 200 else 'OVER TARGET'}")

@@ -18,7 +18,8 @@ modules, one job each:
 - ``metrics``: the benchmark's shingle F1;
 - ``paths``: the repository and data directories;
 - ``snippets``: a snippet of Python in a fresh interpreter;
-- ``browser``: a real headless Chromium for the browser tests.
+- ``outlet``: an outlet of a test's own words, its article pages and RSS feed;
+- ``browser``: a real headless Chromium for the browser tests, its screenshots.
 """
 
 from __future__ import annotations
