@@ -124,7 +124,7 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
             bool,
             False,
             "Also compare each article's meaning with the themes (config/semantic.toml), in the "
-            "extraction workers; needs the `semantic` extra and ~0.4 s of CPU per article.",
+            "extraction workers; needs the `semantic` extra and ~0.6 s of CPU per article.",
         ),
     },
     "stories": {
