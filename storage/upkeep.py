@@ -118,6 +118,7 @@ def backup_archive(path: Path, dest: Path, *, warc_dir: Path | None = None) -> B
             if status != "ok":
                 raise BackupError(f"the copy of {path} failed integrity_check: {status}")
             out.execute("pragma journal_mode = delete")
+            _point_into_copy(out)
             ends = dict(
                 out.execute(
                     "select warc_filename, max(warc_record_offset + warc_record_length) "
@@ -143,8 +144,25 @@ def backup_archive(path: Path, dest: Path, *, warc_dir: Path | None = None) -> B
     return Backup(target, target.stat().st_size, len(files), copied)
 
 
-def _has_warc_columns(conn: sqlite3.Connection) -> bool:
-    return any(r[1] == "warc_filename" for r in conn.execute("pragma table_info(articles)"))
+def _point_into_copy(conn: sqlite3.Connection) -> None:
+    """Make the copy's capture pointers name ``warc/<file>``, where the backup puts every WARC
+    file: a ``warc_dir`` elsewhere is stored absolute (or relative to another folder), and a
+    restored backup must not read the original's files."""
+    tables = [t for t in ("articles", "article_versions") if _has_warc_columns(conn, t)]
+    for table in tables:
+        names = [r[0] for r in conn.execute(f"select distinct warc_filename from {table}")]
+        for name in names:
+            if name and name != f"warc/{Path(name).name}":
+                conn.execute(
+                    f"update {table} set warc_filename = ? where warc_filename = ?",
+                    (f"warc/{Path(name).name}", name),
+                )
+    conn.commit()
+
+
+def _has_warc_columns(conn: sqlite3.Connection, table: str = "articles") -> bool:
+    info = conn.execute(f"pragma table_info({table})")
+    return any(r[1] == "warc_filename" for r in info)
 
 
 def _same(a: Path, b: Path) -> bool:

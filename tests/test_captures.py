@@ -23,6 +23,7 @@ from storage import captures
 from storage.archive import Archive
 from storage.captures import CaptureMissing, CaptureWriter
 from storage.raw_pages import move_raw_html
+from storage.upkeep import backup_archive
 from storage.web.article_page import article_page
 
 
@@ -230,6 +231,23 @@ def test_backup_copies_a_checked_archive_and_its_warc_files(crawled: Path, tmp_p
             assert archive.raw_html(url)
     again = CliRunner().invoke(cli, ["archive", "backup", str(dest), "--db", str(crawled)])
     assert again.exit_code == 0 and "(0.0 MB copied this time)" in again.output
+
+
+def test_a_backup_of_warc_files_kept_elsewhere_reads_its_own_copies(
+    crawled: Path, tmp_path: Path
+) -> None:
+    db = copy_archive(crawled, tmp_path / "live")
+    elsewhere = tmp_path / "disk2" / "captures"  # warc_dir outside the archive's folder
+    shutil.move(db.parent / "warc", elsewhere)
+    with closing(sqlite3.connect(db)) as conn, conn:  # as the writer stores such a folder
+        conn.execute("update articles set warc_filename = ? || '/' || replace(warc_filename, "
+                     "'warc/', '') where warc_filename is not null", (str(elsewhere),))  # fmt: skip
+    urls = [u for (u,) in rows(db, "select url from articles where warc_filename is not null")]
+    assert urls and rows(db, "select warc_filename from articles limit 1")[0][0].startswith("/")
+    done = backup_archive(db, tmp_path / "backup", warc_dir=elsewhere)
+    shutil.rmtree(elsewhere)  # the original captures gone: the backup must stand alone
+    with Archive(done.path, readonly=True) as archive:
+        assert all(archive.raw_html(url) for url in urls)
 
 
 @pytest.mark.parametrize("where", ["itself", "its directory", "not writable"])
