@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, overload
 
-__all__ = ["json_column", "parse_iso", "to_utc_iso", "utcnow"]
+__all__ = ["json_column", "parse_iso", "readable_day", "readable_time", "to_utc_iso", "utcnow"]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -62,6 +62,26 @@ def to_utc_iso(value: str | datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def readable_time(value: object) -> str:
+    """A stored time as people read it, ``6 Dec 2026, 12:18 UTC`` (a bare date: ``6 Dec
+    2026``); ``""`` for nothing, the value itself when it is not a time."""
+    if value is None or value == "":
+        return ""
+    when = parse_iso(value)
+    if when is None:
+        return str(value)
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):  # a day, no time of day
+        return f"{when.day} {when:%b %Y}"
+    when = when.astimezone(UTC)
+    return f"{when.day} {when:%b %Y, %H:%M} UTC"
+
+
+def readable_day(value: object) -> str:
+    """``6 Dec 2026``; ``""`` for nothing, the value itself when not a date."""
+    when = parse_iso(value) if value not in (None, "") else None
+    return f"{when.day} {when:%b %Y}" if when is not None else str(value or "")
 
 
 def json_column(value: Any) -> Any:

@@ -30,7 +30,7 @@ from test_alerts import smtp_table
 from test_schedule import _no_scheduler_left_behind, make_config, start_scheduler, stop, wait_for
 from test_schedule import rows as sched_rows
 
-from storage.formats import parse_iso
+from storage.formats import parse_iso, readable_time
 
 pytestmark = pytest.mark.slow
 __all__ = ["_no_scheduler_left_behind"]  # test_schedule's fixture: no scheduler left running
@@ -227,7 +227,13 @@ def test_one_first_carrier_and_spread_everywhere(demo_db: Path, tmp_path: Path) 
     listed = run("stories", "--db", str(db), "--limit", "1")  # the stories command
     assert listed.returncode == 0, listed.stderr
     flat = " ".join(listed.stdout.split())
-    assert f"{first} (published" in flat and f" {spread:.1f} " in flat
+    cell = " ".join(  # the "first source" column, its wrapped lines joined (no blank)
+        part
+        for line in listed.stdout.splitlines()
+        if line.count("│") > 2 and (part := line.split("│")[2].strip())
+    )
+    assert cell == f"{first} (published {readable_time(first_seen)})", listed.stdout
+    assert f" {spread:.1f} " in flat and first_seen not in flat  # read as people read times
 
     config = tmp_path / "config"
     write_settings(config, schedule={"timezone": "UTC"})

@@ -42,6 +42,7 @@ def stories(ctx: click.Context, config: Path | None, db: Path | None, limit: int
 
     from crawler.config import config_dir, load_settings
     from storage.archive import Archive
+    from storage.formats import readable_time
     from storage.schema import bring_up_to_date
     from storage.stories import story_rows
 
@@ -55,7 +56,7 @@ def stories(ctx: click.Context, config: Path | None, db: Path | None, limit: int
     for row in rows:
         table.add_row(
             row["title"] or "",
-            f"{row['first_source']} ({row['first_basis']} {row['first_seen']})",
+            f"{row['first_source']} ({row['first_basis']} {readable_time(row['first_seen'])})",
             ", ".join(row["sources"]),
             str(row["article_count"]),
             f"{row['spread_hours'] or 0:.1f}",
