@@ -176,6 +176,12 @@ def test_schedule_list_shows_the_daily_and_weekly_alerts(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["schedule", "--list", "--config", str(config)])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert [line.split()[0] for line in lines] == ["crawl", "digest", "alerts-daily"]
+    assert [line.split()[0] for line in lines] == [
+        "crawl",
+        "digest",
+        "alerts-daily",
+        "alerts-weekly",
+    ]
+    assert lines[3].endswith("run the weekly alerts (none yet)")  # one saved later still runs
     assert "then 1 after_crawl alert" in lines[0]
     assert lines[2].split()[1:6] == ["30", "6", "*", "*", "*"] and "T06:30:00" in lines[2]

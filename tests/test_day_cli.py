@@ -393,9 +393,16 @@ def test_schedule_list_aligns_its_columns_and_refuses_run_now(tmp_path: Path) ->
     listed = run("schedule", "--list", "--config", str(config), "--db", str(tmp_path / "a.db"))
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["crawl", "digest", "alerts-daily"]
+    assert [line.split()[0] for line in lines] == [
+        "crawl",
+        "digest",
+        "alerts-daily",
+        "alerts-weekly",
+    ]
     assert len({line.index("next run") for line in lines}) == 1  # one column
-    crons = {line.index(cron) for line, cron in zip(lines, ("*/30", "0 7", "0 8"), strict=True)}
+    crons = {
+        line.index(cron) for line, cron in zip(lines, ("*/30", "0 7", "0 8", "0 7"), strict=True)
+    }
     assert len(crons) == 1
     both = run("schedule", "--list", "--run-now", "--config", str(config))
     assert both.returncode == 2 and both.stdout == ""

@@ -336,7 +336,9 @@ def test_list_prints_both_jobs_with_next_run_times(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert [line.split()[0] for line in lines] == ["crawl", "digest"]
+    jobs = [line.split()[0] for line in lines]
+    assert jobs == ["crawl", "digest", "alerts-daily", "alerts-weekly"]
+    assert all(line.endswith("alerts (none yet)") for line in lines[2:])  # saved ones count
     crawl_next = datetime.fromisoformat(lines[0].split("next run ")[1].split()[0])
     digest_next = datetime.fromisoformat(lines[1].split("next run ")[1].split()[0])
     assert before < crawl_next <= before + timedelta(seconds=61) and crawl_next.second == 0

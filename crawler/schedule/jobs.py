@@ -112,9 +112,8 @@ class SchedulePlan:
                     key=f"schedule.{frequency}",
                     where=alerts_where,
                 )
-                for frequency in ("daily", "weekly")
-                if alerts.config.of(frequency)
-            },
+                for frequency in ("daily", "weekly")  # both, even with none of one now: the
+            },  # job reads alerts.toml and the saved alerts again, so one saved later runs
         )
 
     def digest_date(self, now: datetime | None = None) -> date:

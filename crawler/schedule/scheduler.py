@@ -63,7 +63,8 @@ def list_jobs(plan: SchedulePlan, now: datetime | None = None) -> list[dict[str,
                 "job": f"alerts-{frequency}",
                 "cron": getattr(plan.alerts.config, frequency) if plan.alerts else "",
                 "next_run": trigger.get_next_fire_time(None, now),
-                "does": f"run the {frequency} alerts",
+                "does": f"run the {frequency} alerts"
+                + ("" if plan.alerts and plan.alerts.config.of(frequency) else " (none yet)"),
             }
             for frequency, trigger in plan.alert_triggers.items()
         ),
