@@ -32,6 +32,7 @@ from twisted.internet.defer import Deferred
 from pipelines.context import SourceCounters
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
+from pipelines.prepare import fetch_of
 from pipelines.scoring.themes import Themes
 from pipelines.stories.assign import assign_story
 from pipelines.stories.crosslang import CrossLanguage
@@ -212,7 +213,7 @@ def write_item(
         # already archived: under its canonical URL (through a redirect, a rel=canonical
         # or another spider in this crawl), or with the same text under another URL
         known = archive.has_article(article.url)
-        text_print = fingerprint(article.text)
+        text_print = article.text_print or fingerprint(article.text)
         twin = None if known else archive.duplicate_of(text_print, article.url)
         if known or twin:
             outcome = "duplicate"
@@ -227,25 +228,32 @@ def write_item(
                 fingerprint=text_print,
                 first_url=item.requested_url if item.requested_url != article.url else None,
             )
-            article_id, _ = archive.upsert_article(record)
-            # in the same transaction: a crash leaves the article and its story, or neither
+            theme_scores = None
+            if item.relevance is not None:  # in the row as inserted: counted once (daily_counts)
+                score = item.relevance.to_dict()
+                theme_scores = score.pop("theme_scores")
+                record.update(score, relevant=int(bool(score["relevant"])))
+                counts["relevant"] = record["relevant"]
+            # placed in its story below, in the same transaction: a crash leaves the article
+            # and its story, or neither
+            article_id, _ = archive.upsert_article(record, placed=True)
+            if theme_scores is not None:
+                archive.set_theme_scores((article_id, theme_scores))
             known_sig = None
             if article.signature is not None and len(article.signature) == NUM_PERM:
                 known_sig = tuple(article.signature)
             brief = (article.title or "", article.language)  # as archived just now
             assign_story(archive, article_id, article.text, cross=cross, sig=known_sig, brief=brief)
+            fetch = fetch_of(item)
             archive.raw_pages.save(
                 article_id,
-                item.url or article.url,
+                fetch.url or article.url,
                 item.body,
-                status=item.status,
-                headers=item.headers or _content_type(item.content_type),
-                request_headers=item.request_headers,
+                status=fetch.status,
+                headers=fetch.headers,
+                request_headers=fetch.request_headers,
+                records=article.records,  # built by the extraction worker: appended as they are
             )
-            if item.relevance is not None:
-                rel = item.relevance
-                archive.set_relevance(article_id, **rel.to_dict())
-                counts["relevant"] = int(bool(rel.relevant))
             counts["new"] = 1
     stored = archive.record_page(
         item.requested_url,
@@ -279,7 +287,3 @@ def write_item(
             article_url=article.url,
         )
     return Written(outcome=stored, duplicate_of=duplicate_of, counts=counts)
-
-
-def _content_type(content_type: str | None) -> list[tuple[str, str]]:
-    return [("Content-Type", content_type)] if content_type else []
