@@ -51,7 +51,8 @@ class ExtractPipeline(_Stage):
             return item
         session = self.session
         session.report(item.source).fetched += 1
-        url = canonical_url(item.url) or item.url
+        item.canonical = canonical_url(item.url)  # the writer's too (a redirect's row)
+        url = item.canonical or item.url
         language = item.hints.get("language")
         try:
             fetch = fetch_of(item)  # for the WARC records the worker builds beside

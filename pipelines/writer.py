@@ -8,6 +8,11 @@ of :mod:`storage.captures` and synced to disk before the commit (a crash leaves 
 records no row points at). So the reactor never waits for SQLite or the disk, and a commit
 and an fsync are paid per batch rather than per page.
 
+The writer is one thread for the whole crawl (a cluster's too), so it does only what needs
+the archive: what needs none was computed beside the extraction, in parallel
+(:mod:`pipelines.prepare`: the gzipped WARC records, the fingerprint, the word count), and
+the score is inserted with the row (the daily counts' triggers count it once).
+
 Nothing is lost: a batch is committed whole or not at all. A write that fails for a reason
 that may pass (the database locked by another program, the disk full) is retried, the whole
 batch, with backoff for *retry_seconds*; then, or at once for a failure that will not pass
@@ -164,6 +169,9 @@ class ArchiveWriter:
                     archive.raw_pages.sync()  # the WARC records on disk before their rows
             except Exception as exc:  # noqa: BLE001 - whatever it is, the batch is not written
                 if is_write_failure(exc) and (pause := next(pauses, None)) is not None:
+                    for item, _ in batch:  # records of this try may be on disk: built anew,
+                        if item.article is not None:  # so no WARC-Record-ID is there twice
+                            item.article.records = None
                     time.sleep(pause)
                     continue
                 # tried for retry_seconds, or one that will not pass (read-only archive,
@@ -229,10 +237,14 @@ def write_item(
                 first_url=item.requested_url if item.requested_url != article.url else None,
             )
             theme_scores = None
-            if item.relevance is not None:  # in the row as inserted: counted once (daily_counts)
-                score = item.relevance.to_dict()
-                theme_scores = score.pop("theme_scores")
-                record.update(score, relevant=int(bool(score["relevant"])))
+            if (rel := item.relevance) is not None:  # in the row inserted: counted once
+                record.update(
+                    relevance=rel.relevance,
+                    relevant=int(bool(rel.relevant)),
+                    themes=rel.themes,
+                    evidence=rel.evidence,  # plain dicts and lists: JSON as they are
+                )
+                theme_scores = rel.theme_scores
                 counts["relevant"] = record["relevant"]
             # placed in its story below, in the same transaction: a crash leaves the article
             # and its story, or neither
@@ -277,7 +289,7 @@ def write_item(
         }.get(stored, "failed")
         counts[kind] = 1
     # the final URL of a redirect is known too, so a feed listing it is not refetched
-    final = canonical_url(item.url) if item.url else None
+    final = item.canonical if item.canonical is not None else canonical_url(item.url or "")
     if article is not None and final and final not in (item.requested_url, article.url):
         archive.record_page(
             final,

@@ -13,6 +13,10 @@ Files: ``warc/`` beside the archive file by default (``data/warc/``), named
 passes its size limit. ``warc_filename`` is relative to the archive's directory (absolute
 when the WARC directory is elsewhere), so a copy of both reads as the original.
 
+A fetch's records are built apart from the file (:func:`build_response`, in the crawl's
+extraction workers) and appended as they are (:meth:`CaptureWriter.append`): their place is
+only known then, and being gzip members of their own, they need none to be built.
+
 Nothing is lost: records are appended under an exclusive ``flock`` and a failed write (disk
 full) is cut off again, so a file never holds half a record; :meth:`CaptureWriter.sync`
 (``fsync``) runs before the transaction of the rows pointing at them commits. A crash in

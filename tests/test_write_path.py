@@ -10,6 +10,7 @@ stories and daily counts are the same either way, and the counts equal a recount
 
 from __future__ import annotations
 
+import errno
 import io
 import pickle
 import struct
@@ -17,8 +18,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_daily_counts import counted, direct
 from test_faults import article_html
+from twisted.internet.defer import Deferred
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cluster import serializer
 from crawler.cluster.stream import page_from_dict, page_to_dict
@@ -29,7 +33,7 @@ from pipelines.prepare import Fetch, fetch_of, prepare
 from pipelines.scoring.relevance import score
 from pipelines.workers.links import _article, _Frames
 from pipelines.workers.loop import serve
-from pipelines.writer import write_item
+from pipelines.writer import ArchiveWriter, write_item
 from storage import captures
 from storage.archive import Archive, RetryPolicy
 from storage.captures import Records
@@ -170,3 +174,42 @@ def test_a_cluster_workers_page_keeps_its_records_through_the_stream(tmp_path: P
     write(tmp_path / "a.db", [again])
     with Archive(tmp_path / "a.db", readonly=True) as archive:
         assert archive.raw_html(again.article.url) == item.body
+
+
+class Counters:
+    """A source's counters (pipelines.context.SourceCounters), from 0."""
+
+    def __getattr__(self, name: str) -> int:
+        return 0
+
+
+def test_a_batch_retried_after_a_full_disk_writes_no_record_id_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first try's records are on disk (orphans); the retry appends records of its own."""
+    batch = items(3, prepared=True)
+    calls: list[int] = []
+    real_fsync = captures.os.fsync
+
+    def full_once(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(captures.os, "fsync", full_once)
+    writer = ArchiveWriter(
+        tmp_path / "a.db", report=lambda source: Counters(), retry_seconds=5, policy=POLICY
+    )
+    with Archive(tmp_path / "a.db") as archive:
+        writer._commit(archive, [(item, Deferred()) for item in batch])
+        assert writer.stopped is None and len(calls) == 2
+        for item in batch:
+            assert item.article is not None
+            assert archive.raw_html(item.article.url) == item.body
+    ids = []
+    for path in (tmp_path / "warc").glob("*.warc.gz"):
+        with open(path, "rb") as handle:
+            ids += [r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(handle)]
+    assert len(ids) == 1 + 2 * 2 * len(batch)  # warcinfo, and each fetch's pair twice
+    assert len(set(ids)) == len(ids)
