@@ -37,3 +37,4 @@ class FetchedPage:
     relevance: Relevance | None = None
     duplicate_of: str | None = None
     retry_at: str | None = None  # deferred: not to be fetched again before (ISO 8601, UTC)
+    canonical: str | None = None  # canonical_url(url), once the extraction stage computed it

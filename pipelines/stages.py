@@ -12,9 +12,10 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from pipelines.context import CrawlContext, HasCrawlContext, SourceCounters
-from pipelines.extraction.article import merge_hints
+from pipelines.extraction.article import Article, merge_hints
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url
+from pipelines.prepare import fetch_of, prepare
 from pipelines.scoring.relevance import score
 from pipelines.scoring.semantic import read_semantic, with_meaning
 from pipelines.workers.pool import ExtractionFailed, ExtractionStopped, PoolBroken
@@ -50,18 +51,23 @@ class ExtractPipeline(_Stage):
             return item
         session = self.session
         session.report(item.source).fetched += 1
-        url = canonical_url(item.url) or item.url
+        item.canonical = canonical_url(item.url)  # the writer's too (a redirect's row)
+        url = item.canonical or item.url
         language = item.hints.get("language")
         try:
+            fetch = fetch_of(item)  # for the WARC records the worker builds beside
             if session.extractor is not None:  # in a worker process: the reactor downloads on
-                found = session.extractor.extract(item.body, url, language, item.encoding)
+                found = session.extractor.extract(item.body, url, language, item.encoding, fetch)
             else:
                 from pipelines.extraction.extract import decode, extract
 
                 body, encoding = item.body, item.encoding
-                found = deferToThread(
-                    lambda: extract(decode(body, encoding), url, language=language)
-                )
+
+                def extracted() -> Article | None:
+                    article = extract(decode(body, encoding), url, language=language)
+                    return None if article is None else prepare(article, body, fetch)
+
+                found = deferToThread(extracted)
             article = await maybe_deferred_to_future(found)
         except PoolBroken as exc:
             session.abort(f"the crawl stopped: {exc}")

@@ -8,6 +8,11 @@ of :mod:`storage.captures` and synced to disk before the commit (a crash leaves 
 records no row points at). So the reactor never waits for SQLite or the disk, and a commit
 and an fsync are paid per batch rather than per page.
 
+The writer is one thread for the whole crawl (a cluster's too), so it does only what needs
+the archive: what needs none was computed beside the extraction, in parallel
+(:mod:`pipelines.prepare`: the gzipped WARC records, the fingerprint, the word count), and
+the score is inserted with the row (the daily counts' triggers count it once).
+
 Nothing is lost: a batch is committed whole or not at all. A write that fails for a reason
 that may pass (the database locked by another program, the disk full) is retried, the whole
 batch, with backoff for *retry_seconds*; then, or at once for a failure that will not pass
@@ -32,6 +37,7 @@ from twisted.internet.defer import Deferred
 from pipelines.context import SourceCounters
 from pipelines.items import FetchedPage
 from pipelines.normalize import canonical_url, fingerprint
+from pipelines.prepare import fetch_of
 from pipelines.scoring.themes import Themes
 from pipelines.stories.assign import assign_story
 from pipelines.stories.crosslang import CrossLanguage
@@ -163,6 +169,9 @@ class ArchiveWriter:
                     archive.raw_pages.sync()  # the WARC records on disk before their rows
             except Exception as exc:  # noqa: BLE001 - whatever it is, the batch is not written
                 if is_write_failure(exc) and (pause := next(pauses, None)) is not None:
+                    for item, _ in batch:  # records of this try may be on disk: built anew,
+                        if item.article is not None:  # so no WARC-Record-ID is there twice
+                            item.article.records = None
                     time.sleep(pause)
                     continue
                 # tried for retry_seconds, or one that will not pass (read-only archive,
@@ -212,7 +221,7 @@ def write_item(
         # already archived: under its canonical URL (through a redirect, a rel=canonical
         # or another spider in this crawl), or with the same text under another URL
         known = archive.has_article(article.url)
-        text_print = fingerprint(article.text)
+        text_print = article.text_print or fingerprint(article.text)
         twin = None if known else archive.duplicate_of(text_print, article.url)
         if known or twin:
             outcome = "duplicate"
@@ -227,25 +236,36 @@ def write_item(
                 fingerprint=text_print,
                 first_url=item.requested_url if item.requested_url != article.url else None,
             )
-            article_id, _ = archive.upsert_article(record)
-            # in the same transaction: a crash leaves the article and its story, or neither
+            theme_scores = None
+            if (rel := item.relevance) is not None:  # in the row inserted: counted once
+                record.update(
+                    relevance=rel.relevance,
+                    relevant=int(bool(rel.relevant)),
+                    themes=rel.themes,
+                    evidence=rel.evidence,  # plain dicts and lists: JSON as they are
+                )
+                theme_scores = rel.theme_scores
+                counts["relevant"] = record["relevant"]
+            # placed in its story below, in the same transaction: a crash leaves the article
+            # and its story, or neither
+            article_id, _ = archive.upsert_article(record, placed=True)
+            if theme_scores is not None:
+                archive.set_theme_scores((article_id, theme_scores))
             known_sig = None
             if article.signature is not None and len(article.signature) == NUM_PERM:
                 known_sig = tuple(article.signature)
             brief = (article.title or "", article.language)  # as archived just now
             assign_story(archive, article_id, article.text, cross=cross, sig=known_sig, brief=brief)
+            fetch = fetch_of(item)
             archive.raw_pages.save(
                 article_id,
-                item.url or article.url,
+                fetch.url or article.url,
                 item.body,
-                status=item.status,
-                headers=item.headers or _content_type(item.content_type),
-                request_headers=item.request_headers,
+                status=fetch.status,
+                headers=fetch.headers,
+                request_headers=fetch.request_headers,
+                records=article.records,  # built by the extraction worker: appended as they are
             )
-            if item.relevance is not None:
-                rel = item.relevance
-                archive.set_relevance(article_id, **rel.to_dict())
-                counts["relevant"] = int(bool(rel.relevant))
             counts["new"] = 1
     stored = archive.record_page(
         item.requested_url,
@@ -269,7 +289,7 @@ def write_item(
         }.get(stored, "failed")
         counts[kind] = 1
     # the final URL of a redirect is known too, so a feed listing it is not refetched
-    final = canonical_url(item.url) if item.url else None
+    final = item.canonical if item.canonical is not None else canonical_url(item.url or "")
     if article is not None and final and final not in (item.requested_url, article.url):
         archive.record_page(
             final,
@@ -279,7 +299,3 @@ def write_item(
             article_url=article.url,
         )
     return Written(outcome=stored, duplicate_of=duplicate_of, counts=counts)
-
-
-def _content_type(content_type: str | None) -> list[tuple[str, str]]:
-    return [("Content-Type", content_type)] if content_type else []

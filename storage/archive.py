@@ -124,11 +124,13 @@ class Archive:
         return queries.duplicate_of(self.db, fingerprint, url)
 
     # ------------------------------------------------------------------ writes
-    def upsert_article(self, record: dict[str, Any]) -> tuple[int, bool]:
+    def upsert_article(self, record: dict[str, Any], *, placed: bool = False) -> tuple[int, bool]:
         """Insert or update the article keyed by ``record['url']``.
 
         Returns ``(id, inserted)``. An update keeps ``fetched_at`` (first archived)
-        and never overwrites a known value with an empty one.
+        and never overwrites a known value with an empty one. A new article is a story of
+        one, unless *placed*: the caller puts it in its story in the same transaction
+        (:func:`pipelines.stories.assign.assign_story`).
         """
         record = {k: json_column(v) for k, v in record.items() if k in ARTICLE_COLUMNS}
         record.pop("id", None)
@@ -139,7 +141,8 @@ class Archive:
             if existing is None:
                 row_id = rows.insert(self.db, "articles", record)
                 index_articles(self.db, [row_id])
-                new_story_of_one(self.db, row_id)  # until pipelines.stories.assign finds its story
+                if not placed:  # until pipelines.stories.assign finds its story
+                    new_story_of_one(self.db, row_id)
                 return row_id, True
             changes = {
                 k: v
@@ -231,13 +234,18 @@ class Archive:
                     for i, s in scores
                 ],
             )
-            self.db.conn.executemany(
-                "delete from article_themes where article_id = ?", [(i,) for i, _ in scores]
-            )
-            self.db.conn.executemany(
-                "insert into article_themes (article_id, theme, score) values (?, ?, ?)",
-                [(i, t, v) for i, s in scores for t, v in s["theme_scores"].items() if v > 0],
-            )
+            self.set_theme_scores(*((i, s["theme_scores"]) for i, s in scores))
+
+    def set_theme_scores(self, *scores: tuple[int, dict[str, float]]) -> None:
+        """The article x theme rows of articles whose other score columns are written
+        already (the crawl's writer inserts them with the article)."""
+        self.db.conn.executemany(
+            "delete from article_themes where article_id = ?", [(i,) for i, _ in scores]
+        )
+        self.db.conn.executemany(
+            "insert into article_themes (article_id, theme, score) values (?, ?, ?)",
+            [(i, t, v) for i, theme_scores in scores for t, v in theme_scores.items() if v > 0],
+        )
 
     # ------------------------------------------------------------------ sources
     def sync_sources(self, sources: Iterable[Any]) -> None:

@@ -13,6 +13,10 @@ Files: ``warc/`` beside the archive file by default (``data/warc/``), named
 passes its size limit. ``warc_filename`` is relative to the archive's directory (absolute
 when the WARC directory is elsewhere), so a copy of both reads as the original.
 
+A fetch's records are built apart from the file (:func:`build_response`, in the crawl's
+extraction workers) and appended as they are (:meth:`CaptureWriter.append`): their place is
+only known then, and being gzip members of their own, they need none to be built.
+
 Nothing is lost: records are appended under an exclusive ``flock`` and a failed write (disk
 full) is cut off again, so a file never holds half a record; :meth:`CaptureWriter.sync`
 (``fsync``) runs before the transaction of the rows pointing at them commits. A crash in
@@ -39,6 +43,8 @@ from warcio.warcwriter import WARCWriter
 
 __all__ = [
     "Capture",
+    "Records",
+    "build_response",
     "CaptureMissing",
     "CaptureWriter",
     "capture_problem",
@@ -71,6 +77,55 @@ def _gzip(data: bytes) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
+@dataclass(frozen=True)
+class Records:
+    """The request and response records of one fetch as they go in a WARC file: *data*,
+    two gzip members (so they need no place to be built: an extraction worker builds them
+    and the writer only appends them), the response's *start* and *length* in *data*, and
+    its payload digest."""
+
+    data: bytes
+    start: int
+    length: int
+    digest: str
+
+
+_BUILDER = RecordBuilder(warc_version="1.1")
+
+
+def build_response(
+    url: str,
+    body: bytes,
+    *,
+    status: int | None,
+    headers: Iterable[tuple[str, str]] = (),
+    request_headers: Iterable[tuple[str, str]] = (),
+) -> Records:
+    """The request and response records of fetching *url* (the body, HTTP status and headers
+    as received, the request's headers), dated now."""
+    kept = [(k, v) for k, v in headers if k.lower() not in _WIRE_HEADERS]
+    kept += [(f"X-Crawler-{k}", v) for k, v in headers if k.lower() in _WIRE_HEADERS]
+    kept.append(("Content-Length", str(len(body))))
+    http = StatusAndHeaders(f"{status or 200} {_reason(status)}", kept, protocol="HTTP/1.1")
+    response = _BUILDER.create_warc_record(
+        url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http
+    )
+    response_id = response.rec_headers.get_header("WARC-Record-ID")
+    request_http = StatusAndHeaders(
+        f"GET {_target(url)} HTTP/1.1", list(request_headers), is_http_request=True
+    )
+    request = _BUILDER.create_warc_record(
+        url,
+        "request",
+        http_headers=request_http,
+        warc_headers_dict={"WARC-Concurrent-To": response_id},
+    )
+    first = _serialize(request)
+    second = _serialize(response)
+    digest = response.rec_headers.get_header("WARC-Payload-Digest") or ""
+    return Records(first + second, len(first), len(second), digest)
+
+
 class CaptureWriter:
     """Appends records to the WARC files of *directory*; *base*: the archive's directory."""
 
@@ -95,29 +150,16 @@ class CaptureWriter:
         request_headers: Iterable[tuple[str, str]] = (),
     ) -> Capture:
         """Append the request and response records of one fetch; returns the response's place."""
-        kept = [(k, v) for k, v in headers if k.lower() not in _WIRE_HEADERS]
-        kept += [(f"X-Crawler-{k}", v) for k, v in headers if k.lower() in _WIRE_HEADERS]
-        kept.append(("Content-Length", str(len(body))))
-        http = StatusAndHeaders(f"{status or 200} {_reason(status)}", kept, protocol="HTTP/1.1")
-        response = self._builder.create_warc_record(
-            url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http
+        return self.append(
+            build_response(
+                url, body, status=status, headers=headers, request_headers=request_headers
+            )
         )
-        response_id = response.rec_headers.get_header("WARC-Record-ID")
-        path = _target(url)
-        request_http = StatusAndHeaders(
-            f"GET {path} HTTP/1.1", list(request_headers), is_http_request=True
-        )
-        request = self._builder.create_warc_record(
-            url,
-            "request",
-            http_headers=request_http,
-            warc_headers_dict={"WARC-Concurrent-To": response_id},
-        )
-        first = _serialize(request)
-        second = _serialize(response)
-        file, offset = self._append(first + second)
-        digest = response.rec_headers.get_header("WARC-Payload-Digest") or ""
-        return Capture(file, offset + len(first), len(second), digest)
+
+    def append(self, records: Records) -> Capture:
+        """Append records built already (:func:`build_response`); returns the response's place."""
+        file, offset = self._append(records.data)
+        return Capture(file, offset + records.start, records.length, records.digest)
 
     def revisit(self, url: str, *, digest: str, refers_to: str, refers_to_date: str) -> Capture:
         """Append a revisit record: *url* fetched again, its payload identical to a capture's."""

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import sqlite_utils
 
-from storage.captures import Capture, CaptureMissing, CaptureWriter, read_capture, read_record
+from storage.captures import (
+    Capture,
+    CaptureMissing,
+    CaptureWriter,
+    Records,
+    build_response,
+    read_capture,
+    read_record,
+)
 
 __all__ = ["RawPages", "has_raw_html_table", "move_raw_html"]
 
@@ -57,13 +65,18 @@ class RawPages:
         status: int | None = 200,
         headers: Iterable[tuple[str, str]] = (),
         request_headers: Iterable[tuple[str, str]] = (),
+        records: Records | None = None,
     ) -> Capture:
         """Append the fetch of *url* to the WARC files and point the article at it (in the
-        caller's transaction; call :meth:`sync` before it commits)."""
+        caller's transaction; call :meth:`sync` before it commits). *records*: its WARC
+        records built already (:func:`storage.captures.build_response`, by an extraction
+        worker), appended as they are."""
         outer = self.db.conn.in_transaction
-        capture = self.writer.response(
-            url, body, status=status, headers=headers, request_headers=request_headers
-        )
+        if records is None:
+            records = build_response(
+                url, body, status=status, headers=headers, request_headers=request_headers
+            )
+        capture = self.writer.append(records)
         if not outer:  # a write of its own: on disk before the row, committed at once
             self.sync()
         self.point(article_id, capture)

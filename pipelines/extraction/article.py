@@ -13,10 +13,13 @@ from typing import Any
 
 from pipelines.extraction.authors import split_authors
 from pipelines.extraction.dates import valid_date
+from storage.captures import Records
 from storage.formats import to_utc_iso
 from storage.scripts import HAN_CHAR
 
 __all__ = ["Article", "MIN_WORDS", "merge_hints", "word_count"]
+
+_NOT_COLUMNS = ("signature", "semantic", "text_print", "words", "records")
 
 # Fewer words than this is a menu, a paywall stub or an error page, not an article.
 MIN_WORDS = 20
@@ -47,19 +50,24 @@ class Article:
     # when the extraction worker measured it (relevance.semantic); not a column: the scorer
     # reads it, and the evidence keeps it where it decided
     semantic: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    # what the extraction worker computed for the archive's writer (pipelines.prepare), so
+    # that the writer only appends bytes and inserts rows; None: the writer computes it
+    text_print: str | None = field(default=None, repr=False, compare=False)  # fingerprint(text)
+    words: int | None = field(default=None, repr=False, compare=False)  # word_count(text)
+    records: Records | None = field(default=None, repr=False, compare=False)  # WARC records
+
+    def __post_init__(self) -> None:
+        if isinstance(self.records, dict):  # as a stream of JSON carries it (the cluster's)
+            self.records = Records(**self.records)
 
     @property
     def word_count(self) -> int:
-        return word_count(self.text)
+        return word_count(self.text) if self.words is None else self.words
 
     def to_record(self) -> dict[str, Any]:
         # shallow (asdict copies deeply, the signature's 128 numbers included); the lists are
         # the article's own, which the archive only reads (it stores them as JSON)
-        record = {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if f.name not in ("signature", "semantic")
-        }
+        record = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_COLUMNS}
         record["word_count"] = self.word_count
         return record
 

@@ -38,6 +38,7 @@ import sys
 from typing import Any
 
 from pipelines.parent_death import die_with_parent
+from pipelines.prepare import Fetch, prepare
 from pipelines.workers.loop import frame, prepare_semantic, quiet, serve
 
 __all__ = ["main", "serve_forks", "warm_up"]
@@ -68,9 +69,11 @@ def warm_up() -> None:
     from pipelines.stories.signatures import signature
 
     html = _PAGE.format(paragraphs="".join(_PARAGRAPH.format(n=n) for n in range(12)))
-    article = extract(html, "https://example.org/2026/01/02/warm-up-page.html")
+    url = "https://example.org/2026/01/02/warm-up-page.html"
+    article = extract(html, url)
     if article is not None:
         signature(article.text)
+        prepare(article, html, Fetch(url, 200, [], []))  # the WARC records' builder
     _justext_stoplist()
     _date_parser()
     prepare_semantic()  # relevance.semantic: the model and the prototypes, once for all

@@ -24,6 +24,7 @@ from twisted.protocols import basic
 
 from pipelines.extraction.article import Article
 from pipelines.workers.loop import frame as _frame
+from storage.captures import Records
 
 if TYPE_CHECKING:
     from pipelines.workers.pool import ExtractorPool
@@ -40,8 +41,10 @@ __all__ = [
 
 # how long a worker's lost connection waits for the fork server to say how it ended
 _EXIT_STATUS_WAIT = 0.5
-# a page for a worker: (html, url, declared language, encoding), and what its extraction fires
-Task = tuple[tuple[Any, str, str | None, str | None], Deferred[Article | None]]
+# a page for a worker: (html, url, declared language, encoding[, fetch]), and what its
+# extraction fires
+Task = tuple[tuple[Any, ...], Deferred[Article | None]]
+_RECORDS = "_records"  # where a reply's WARC records' bytes are put
 
 
 class ExtractionFailed(Exception):
@@ -72,13 +75,28 @@ class _Frames(basic.Int32StringReceiver):
         self.handle = handle
 
     def stringReceived(self, string: bytes) -> None:  # noqa: N802 - Twisted's name
-        self.handle(json.loads(string))
+        head, _, data = string.partition(b"\0")  # an article's WARC records follow a NUL
+        message = json.loads(head)
+        if data:
+            message[_RECORDS] = data
+        self.handle(message)
 
     def dataReceived(self, data: bytes) -> None:  # noqa: N802 - Twisted's name
         # Twisted's own is unannotated (an untyped call under strict mypy): the same
         # method, given its signature
         receive: Callable[[bytes], None] = super().dataReceived
         receive(data)
+
+
+def _article(reply: dict[str, Any]) -> Article | None:
+    """The article of a worker's *reply*, with its WARC records (:mod:`pipelines.workers.loop`)."""
+    found = reply.get("article")
+    if not found:
+        return None
+    place = found.pop("records", None)
+    if place is not None and _RECORDS in reply:
+        found["records"] = Records(reply[_RECORDS], **place)
+    return Article(**found)
 
 
 class WorkerLink(protocol.Protocol):
@@ -130,8 +148,7 @@ class WorkerLink(protocol.Protocol):
             if "error" in reply:
                 task[1].errback(ExtractionFailed(f"extraction failed: {reply['error']}"))
             else:
-                found = reply.get("article")
-                task[1].callback(Article(**found) if found else None)
+                task[1].callback(_article(reply))
 
     def _untried(self) -> list[Task]:
         """The pages after the one being extracted: never started, so given to another."""

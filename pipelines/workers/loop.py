@@ -3,9 +3,13 @@
 
 The crawl's :class:`pipelines.workers.pool.ExtractorPool` speaks to the workers in
 frames (a 4-byte big-endian length and a payload): it sends a pickle of
-``(html, url, language, encoding)`` (the response's bytes and Scrapy's encoding for them:
-the worker decodes them), the worker answers JSON, ``{"article": {...} | null}`` or
-``{"error": "..."}``, after a first ``{"ready": true}`` once its imports are done. This
+``(html, url, language, encoding[, fetch])`` (the response's bytes and Scrapy's encoding for
+them: the worker decodes them; *fetch*, a :class:`pipelines.prepare.Fetch`, asks for the WARC
+records of the page too), the worker answers JSON, ``{"article": {...} | null}`` or
+``{"error": "..."}``, after a first ``{"ready": true}`` once its imports are done. The
+article comes with what the archive's writer needs of it (:func:`pipelines.prepare.prepare`);
+its WARC records' bytes follow the JSON after a NUL byte (JSON never holds one), their
+place in them under ``article.records``. This
 module imports neither Twisted nor Scrapy: a worker holds only what extraction needs.
 
 With ``relevance.semantic`` on, the crawl names the prototypes file (``semantic.toml``) in
@@ -22,8 +26,11 @@ import pickle
 import signal
 import struct
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any, BinaryIO
+
+from pipelines.extraction.article import Article
+from pipelines.prepare import prepare
 
 __all__ = ["HEADER", "SEMANTIC_ENV", "TEST_HOOKS", "frame", "prepare_semantic", "quiet", "serve"]
 
@@ -132,16 +139,32 @@ def serve(
     give_back = _heap_trimmer()
     send(frame(json.dumps({"ready": True, **(hello or {})}).encode()))
     while (request := _read(stdin)) is not None:
-        html, url, language, encoding = pickle.loads(request)
+        html, url, language, encoding, *fetch = pickle.loads(request)
         if hooks:
             _test_hook(html)
+        records = b""
         try:
             article = extract(decode(html, encoding), url, language=language)
             if article is not None:
                 article.signature = _signature(article.text)
                 article.semantic = _semantic(article)
-            reply: dict[str, Any] = {"article": asdict(article) if article else None}
+                prepare(article, html, fetch[0] if fetch else None)
+            reply: dict[str, Any] = {"article": _answer(article) if article else None}
+            if article is not None and article.records is not None:
+                records = b"\0" + article.records.data
         except Exception as exc:  # noqa: BLE001 - reported as the page's failure
             reply = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-        send(frame(json.dumps(reply, ensure_ascii=False).encode("utf-8")))
+        send(frame(json.dumps(reply, ensure_ascii=False).encode("utf-8") + records))
         give_back()
+
+
+def _answer(article: Article) -> dict[str, Any]:
+    """*article* as JSON, its WARC records' bytes left out (they follow the JSON)."""
+    answer = asdict(replace(article, records=None))
+    if article.records is not None:
+        answer["records"] = {
+            "start": article.records.start,
+            "length": article.records.length,
+            "digest": article.records.digest,
+        }
+    return answer

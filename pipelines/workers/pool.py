@@ -43,6 +43,7 @@ from typing import Any
 from twisted.internet.defer import Deferred
 
 from pipelines.extraction.article import Article
+from pipelines.prepare import Fetch
 from pipelines.workers.links import (
     ExtractionFailed,
     ExtractionStopped,
@@ -196,10 +197,13 @@ class ExtractorPool:
         url: str,
         language: str | None = None,
         encoding: str | None = None,
+        fetch: Fetch | None = None,
     ) -> Deferred[Article | None]:
         """A Deferred of the page's :class:`Article` (None: no article in it), or a failure
         with :class:`ExtractionFailed`. Bytes are decoded with *encoding* by the worker
-        (:func:`pipelines.extraction.extract.decode`): the crawl's process never holds the text."""
+        (:func:`pipelines.extraction.extract.decode`): the crawl's process never holds the text.
+        The article comes prepared for the archive's writer (:mod:`pipelines.prepare`), with
+        the WARC records of *html* fetched as *fetch* says when it is given."""
         done: Deferred[Article | None] = Deferred()
         if self._closing:
             done.errback(self._refusal())
@@ -207,7 +211,12 @@ class ExtractorPool:
         if self._server is None:
             self.start()
         # pickled when sent: a page waiting here is held once, not twice
-        self._waiting.append(((html, url, language, encoding), done))
+        page = (
+            (html, url, language, encoding)
+            if fetch is None
+            else (html, url, language, encoding, fetch)
+        )
+        self._waiting.append((page, done))
         self._dispatch()
         return done
 
