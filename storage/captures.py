@@ -9,8 +9,11 @@ offset and length, which the article row keeps (``warc_filename``, ``warc_record
 ``warc_record_length``: the names of Common Crawl's index).
 
 Files: ``warc/`` beside the archive file by default (``data/warc/``), named
-``culturewatch-YYYYMM-NNNNN.warc.gz``: a new one each month and when the current one
-passes its size limit. ``warc_filename`` is relative to the archive's directory (absolute
+``culturewatch-YYYYMM-NNNNN.warc.gz``: each writer (a crawl, a revisit run) starts a file of
+its own, and a new one each month and when its file passes its size limit. A writer never
+appends to a file it did not create, so a record cut short by a killed process (``kill -9``
+mid-write) can only be the last bytes of a file nobody writes to again: every whole record
+before it stays readable in sequence (``warcio index``) as well as by its offset. ``warc_filename`` is relative to the archive's directory (absolute
 when the WARC directory is elsewhere), so a copy of both reads as the original.
 
 A fetch's records are built apart from the file (:func:`build_response`, in the crawl's
@@ -219,14 +222,15 @@ class CaptureWriter:
             self.close()
         self.directory.mkdir(parents=True, exist_ok=True)
         existing = sorted(self.directory.glob(f"{PREFIX}-{month}-*.warc.gz"))
-        number = 1
-        if existing:
-            last = existing[-1]
-            number = int(last.name.split("-")[2].split(".")[0])
-            if last.stat().st_size >= self.max_bytes:
+        number = int(existing[-1].name.split("-")[2].split(".")[0]) + 1 if existing else 1
+        while True:  # a file of its own: claimed, never one another process left
+            path = self.directory / f"{PREFIX}-{month}-{number:05d}.warc.gz"
+            try:
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+                self._fd = os.open(path, flags, 0o666)
+                break
+            except FileExistsError:
                 number += 1
-        path = self.directory / f"{PREFIX}-{month}-{number:05d}.warc.gz"
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
         self._path = path
         self._file = self._name(path)
         return self._fd, path

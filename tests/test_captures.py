@@ -146,6 +146,30 @@ def test_records_rotate_by_size_and_a_full_disk_leaves_no_half_record(
     assert uris == ["https://a.example/1", "https://a.example/2", "https://a.example/4"]
 
 
+def test_a_record_cut_short_by_a_killed_writer_leaves_every_other_record_readable(
+    tmp_path: Path,
+) -> None:
+    body = b"<html>" + random.Random(2).randbytes(5000) + b"</html>"
+    killed = CaptureWriter(tmp_path / "warc", base=tmp_path)
+    kept = killed.response("https://a.example/1", body, status=200)
+    cut = killed.response("https://a.example/2", body, status=200)
+    killed.sync()
+    with open(tmp_path / cut.file, "r+b") as handle:  # what kill -9 mid-write leaves
+        handle.truncate(cut.offset + cut.length // 2)
+    later = CaptureWriter(tmp_path / "warc", base=tmp_path)  # the next crawl
+    new = later.response("https://a.example/3", body, status=200)
+    later.sync()
+    assert new.file != cut.file  # never appended after the half record
+    assert captures.read_capture(tmp_path, new.file, new.offset, new.length) == body
+    assert captures.read_capture(tmp_path, kept.file, kept.offset, kept.length) == body
+    with open(tmp_path / new.file, "rb") as handle:  # read in sequence, as warcio index does
+        assert [r.rec_type for r in ArchiveIterator(handle)] == ["warcinfo", "request", "response"]
+    with open(tmp_path / cut.file, "rb") as handle:  # read in sequence: no record after the cut
+        read = [(r.rec_headers.get_header("WARC-Target-URI"), len(r.content_stream().read()))
+                for r in ArchiveIterator(handle) if r.rec_type == "response"]  # fmt: skip
+    assert read[0] == ("https://a.example/1", len(body)) and len(read) == 2
+
+
 def test_an_unchanged_page_fetched_again_is_a_revisit_record(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     url = "https://news.example/a"
