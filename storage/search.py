@@ -56,6 +56,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import operator
 import re
 from typing import Any
 
@@ -116,18 +117,18 @@ MAX_SEARCH_PHRASES = 500  # phrases in its FTS5 expression, aliases expanded
 
 def segment(text: str | None) -> str | None:
     """*text* with U+200B around and between the characters of each run of Han characters."""
-    if not text or not _HAS_HAN.search(text):
+    if not text or text.isascii() or not _HAS_HAN.search(text):  # isascii: ~1000x faster
         return text
     return _HAN_RUN.sub(lambda m: SEP + SEP.join(m.group(0)) + SEP, text)
 
 
 def _bigrams(run: str) -> str:
-    return " ".join(run[i : i + 2] for i in range(len(run) - 1))
+    return " ".join(map(operator.add, run[:-1], run[1:]))  # twice as fast as slicing
 
 
 def grams(text: str | None) -> str:
     """The character bigrams of each run of Han characters in *text*, space-separated."""
-    if not text or not _HAS_HAN.search(text):
+    if not text or text.isascii() or not _HAS_HAN.search(text):
         return ""
     return " ".join(_bigrams(run) for run in _HAN_RUN.findall(text) if len(run) > 1)
 
@@ -284,14 +285,18 @@ TEXT_FUNCTION = "cw_search_text"
 GRAMS_FUNCTION = "cw_search_grams"
 
 
-def search_text(value: str | None) -> str | None:
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None  # a blob (TEXT affinity: never a number)
+
+
+def search_text(value: object) -> str | None:
     """A title or text as ``articles_search`` indexes it: without marks, segmented."""
-    return segment(unmarked(value))
+    return segment(unmarked(_text(value)))
 
 
-def search_grams(title: str | None, text: str | None) -> str:
+def search_grams(title: object, text: object) -> str:
     """The ``grams`` column of an article: the bigrams of its title, then of its text."""
-    return " ".join(filter(None, (grams(unmarked(title)), grams(unmarked(text)))))
+    return " ".join(filter(None, (grams(unmarked(_text(title))), grams(unmarked(_text(text))))))
 
 
 def register_search_functions(conn: Any) -> None:
