@@ -149,9 +149,7 @@ class Archive:
                 for k, v in record.items()
                 if k not in ("url", "fetched_at", "first_url") and v not in (None, "")
             }
-            rows.update(self.db, "articles", existing, changes)
-            if "title" in changes or "text" in changes:
-                index_articles(self.db, [existing])
+            rows.update(self.db, "articles", existing, changes)  # its triggers re-index it
             return existing, False
 
     def raw_html(self, url: str) -> bytes | None:
