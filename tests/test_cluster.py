@@ -509,6 +509,64 @@ def test_a_host_is_claimed_again_only_its_delay_after_the_last_request_was_writt
     assert 0.5 <= frontier.claim("c.example") <= 0.6
 
 
+def test_autothrottle_may_space_a_host_further_never_closer_than_its_delay(redis_url):
+    import redis
+
+    from crawler.cluster.frontier import Frontier
+
+    frontier = Frontier(redis.Redis.from_url(redis_url))
+    frontier.set_delay("slow.example", 0.1)
+    frontier.set_throttle("slow.example", 0.4)  # its answers came slowly: further apart
+    assert frontier.claim("slow.example") == 0
+    frontier.sent("slow.example")
+    assert 0.35 <= frontier.claim("slow.example") <= 0.4
+    frontier.set_throttle("slow.example", 0.01)  # fast now: back to its delay, not below
+    assert 0.05 <= frontier.claim("slow.example") <= 0.1
+    frontier.set_default_delay(0.3)
+    frontier.set_throttle("other.example", 0.2)  # the default delay holds as well
+    assert frontier.claim("other.example") == 0
+    frontier.sent("other.example")
+    assert 0.25 <= frontier.claim("other.example") <= 0.3
+    frontier.push("r", "slow.example", b"{}")  # handed out at the same pace
+    frontier.set_throttle("slow.example", 0.6)
+    assert frontier.get_due().id == "r"
+    frontier.push("s", "slow.example", b"{}")
+    assert 0.5 <= (frontier.get_due().wait or 0) <= 0.6
+
+
+@pytest.mark.slow
+def test_autothrottle_in_a_worker_slows_a_slow_host_for_the_cluster(cluster_site, redis_url):
+    # pages answer in 1.5 s: AutoThrottle aiming at one request at a time per host asks
+    # for ~1.5 s between two, three times the host's delay. Four requests in flight: a
+    # host gets two at most before its first answer (more would wait at the gate, their
+    # download's timeout running: see crawler.cluster.gate)
+    write_settings(
+        cluster_site["config"],
+        politeness={"download_delay": DELAY, "concurrent_requests": 4,
+                    "concurrent_requests_per_domain": 4, "autothrottle": True,
+                    "autothrottle_target_concurrency": 1.0},
+        **{"cluster.lease_seconds": 3},
+    )  # fmt: skip
+    log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
+    worker = _worker(redis_url, log)
+    try:
+        result = _crawl(cluster_site, redis_url)
+    finally:
+        _stop(worker)
+    assert result.returncode == 0, result.stderr + result.stdout
+    urls, pages = _archived(cluster_site["db"])
+    assert sorted(urls) == sorted(_expected(cluster_site)), (
+        [p for p in pages if p[1] != "archived"],
+        result.stdout,
+        log.read_text(),
+    )
+    for server in cluster_site["sites"]:
+        gaps = [b - a for a, b in pairwise(_article_hits(server))]
+        assert min(gaps) >= 0.9 * DELAY, gaps  # never closer than its delay
+        # once its first answer came: further apart (the first two left before it)
+        assert min(gaps[3:]) >= 1.2, (server.host, [round(g, 2) for g in gaps])
+
+
 def _appendonly_redis(tmp: Path, sock: Path) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [REDIS, "--port", "0", "--unixsocket", str(sock), "--dir", str(tmp), "--save", "",

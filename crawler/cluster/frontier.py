@@ -49,7 +49,7 @@ class Keys:
 
     def run_keys(self) -> list[str]:
         """The keys of one crawl (deleted at its end; host queues are found by pattern)."""
-        names = "run hosts next sent sending delay req reqhost inflight attempts".split()
+        names = "run hosts next sent sending delay throttle req reqhost inflight attempts".split()
         return [getattr(self, n) for n in names] + [self.dupefilter, self.default_delay]
 
 
@@ -69,7 +69,7 @@ redis.call('ZADD', KEYS[1], 'NX', due, ARGV[2])
 return 1
 """
 
-# KEYS: hosts next delay req inflight default_delay; ARGV: queue_prefix lease_ms
+# KEYS: hosts next delay req inflight default_delay throttle; ARGV: queue_prefix lease_ms
 # -> {id, data} | {false, wait_ms} | {} (nothing queued)
 _GET_DUE = (
     _NOW
@@ -87,7 +87,8 @@ for _ = 1, 50 do
   if not id then
     redis.call('ZREM', KEYS[1], host)
   else
-    local delay = tonumber(redis.call('HGET', KEYS[3], host) or default)
+    local delay = math.max(tonumber(redis.call('HGET', KEYS[3], host) or default),
+                           tonumber(redis.call('HGET', KEYS[7], host) or 0))
     redis.call('ZADD', KEYS[1], now + delay, host)
     redis.call('HSET', KEYS[2], host, now + delay)
     redis.call('ZADD', KEYS[5], now + tonumber(ARGV[2]), id)
@@ -119,7 +120,7 @@ return until_
 """
 )
 
-# KEYS: sent delay sending default_delay; ARGV: host sending_ms -> 0 (the host is ours:
+# KEYS: sent delay sending default_delay throttle; ARGV: host sending_ms -> 0 (the host is ours:
 # send now, then say so with _SENT) or the ms until it may be. While one request to a host
 # is on its way (claimed, not yet written), no other is: the delay counts from the moment
 # the last one was *written*, so one held up between its claim and the wire (a busy reactor,
@@ -129,7 +130,8 @@ _CLAIM = (
     _NOW
     + """
 local default = tonumber(redis.call('GET', KEYS[4]) or 0)
-local delay = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or default)
+local delay = math.max(tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or default),
+                       tonumber(redis.call('HGET', KEYS[5], ARGV[1]) or 0))
 local taken = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or -1e15)
 if now < taken + tonumber(ARGV[2]) then
   return math.max(delay, 10)
@@ -232,6 +234,10 @@ class Frontier:
         """The delay between two requests to *host*, for the whole cluster."""
         self.server.hset(self.keys.delay, host, int(seconds * 1000))
 
+    def set_throttle(self, host: str, seconds: float) -> None:
+        """AutoThrottle's delay for *host*: it counts when longer than the host's delay."""
+        self.server.hset(self.keys.throttle, host, int(seconds * 1000))
+
     def set_default_delay(self, seconds: float) -> None:
         self.server.set(self.keys.default_delay, int(seconds * 1000))
 
@@ -248,7 +254,7 @@ class Frontier:
         """A due request, leased to the caller, or how long until the next may be due."""
         k = self.keys
         found = self._get(
-            keys=[k.hosts, k.next, k.delay, k.req, k.inflight, k.default_delay],
+            keys=[k.hosts, k.next, k.delay, k.req, k.inflight, k.default_delay, k.throttle],
             args=[k.queue(""), self.lease_ms],
         )
         if not found:
@@ -272,7 +278,7 @@ class Frontier:
         seconds to wait before asking again."""
         k = self.keys
         wait = self._claim(
-            keys=[k.sent, k.delay, k.sending, k.default_delay], args=[host, SENDING_MS]
+            keys=[k.sent, k.delay, k.sending, k.default_delay, k.throttle], args=[host, SENDING_MS]
         )
         return int(wait) / 1000
 

@@ -262,13 +262,17 @@ def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
         settings, allow_private_networks=bool(run["allow_private_networks"]), verbose=verbose
     )
     concurrency = scrapy["CONCURRENT_REQUESTS"]
+    # AutoThrottle (politeness.autothrottle) slows a host for the cluster, never speeds it up
+    extensions = dict(scrapy["EXTENSIONS_BASE"])
+    order = extensions.pop("scrapy.extensions.throttle.AutoThrottle", 0)
+    extensions["crawler.cluster.throttle.ClusterThrottle"] = order
     scrapy.update(
         {
             "SCHEDULER": "crawler.cluster.queue.ClusterScheduler",
             # the cluster's gate spaces a host's requests: a request handed out leaves at
             # once (a local slot that held it would send it late, next to another worker's)
             "DOWNLOAD_DELAY": 0,
-            "AUTOTHROTTLE_ENABLED": False,
+            "EXTENSIONS_BASE": extensions,
             "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
             "DOWNLOAD_HANDLERS": {
                 **scrapy["DOWNLOAD_HANDLERS"],

@@ -274,6 +274,15 @@ def run(
     }
 
 
+def _cpu_parts(cpu: dict[str, float], articles: int) -> tuple[float, float]:
+    """CPU ms per article: the extraction processes', and everything's (see _cpu_line)."""
+    per = {k: 1000 * v / max(articles, 1) for k, v in cpu.items()}
+    total = sum(v for k, v in per.items() if not k.endswith("main thread") and k != "bench")
+    total += per.get("bench", 0) - per.get("bench main thread", 0)
+    extraction = sum(v for k, v in per.items() if k.startswith("worker") and "children" in k)
+    return extraction, total
+
+
 def _cpu_line(cpu: dict[str, float], articles: int) -> str:
     """CPU milliseconds per article archived, by part: a figure the machine's load does
     not change (much). A worker's children are its extraction processes; the bench's own
@@ -282,14 +291,13 @@ def _cpu_line(cpu: dict[str, float], articles: int) -> str:
     With one worker held by its one extraction process (E ms an article) and two workers
     by the machine's two cores (T ms an article in all), two workers reach at most 2E/T
     times one worker's rate on an idle 2-core machine: the bound printed last."""
+    extraction, total = _cpu_parts(cpu, articles)
     per = {k: 1000 * v / max(articles, 1) for k, v in cpu.items()}
-    extraction = sum(v for k, v in per.items() if k.startswith("worker") and "children" in k)
     mains = sum(v for k, v in per.items() if k.startswith("worker") and k[-1].isdigit())
     coordinator = per.get("coordinator", 0) + per.get("coordinator children", 0)
     reactor = per.get("coordinator main thread", 0)
     redis = per.get("redis", 0)
     hosts = per.get("bench", 0) - per.get("bench main thread", 0)
-    total = extraction + mains + coordinator + redis + hosts
     bound = 2 * extraction / total if total else float("nan")
     return (
         f"CPU ms/article: extraction {extraction:.1f}, workers' main processes {mains:.1f}, "
@@ -320,11 +328,12 @@ def main() -> None:
         SHAPES["latency"] = (0.2, 0.2, 4)
     counts = [int(w) for w in args.workers.split(",")]
     for shape in shapes:
-        rates, crawl_rates = {}, {}
+        rates, crawl_rates, cpus = {}, {}, {}
         for workers in counts:
             with tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp:
                 r = run(shape, workers, args.hosts, args.pages, Path(tmp), args.synthetic)
             rates[workers], crawl_rates[workers] = r["rate"], r["crawl_rate"]
+            cpus[workers] = _cpu_parts(r["cpu"], r["articles"])
             print(
                 f"{shape:<8} {workers} worker{'s' if workers > 1 else ' '}: "
                 f"{r['articles']} articles, {r['rate']:.2f} articles/s, "
@@ -336,9 +345,16 @@ def main() -> None:
             )
             print(f"{'':<9}{_cpu_line(r['cpu'], r['articles'])}", flush=True)
         if 1 in rates and 2 in rates:
+            bound = ""
+            if shape == "cpu":  # what the CPU allows, whatever the machine's load now
+                bound = (
+                    f"; bound on 2 idle cores from the CPU used: "
+                    f"{2 * cpus[1][0] / cpus[2][1]:.2f}x (2 x one worker's extraction / "
+                    "the total of two workers, per article)"
+                )
             print(
                 f"{shape:<8} 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x "
-                f"({crawl_rates[2] / crawl_rates[1]:.2f}x to the crawl's end)",
+                f"({crawl_rates[2] / crawl_rates[1]:.2f}x to the crawl's end){bound}",
                 flush=True,
             )
 
