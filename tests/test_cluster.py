@@ -171,6 +171,28 @@ def _crawl(
     return result
 
 
+def _crawl_started(
+    site: dict[str, object], url: str, *, hits: int, output: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """A coordinator (``crawl --cluster``) in the background, returned mid-crawl: once the
+    hosts have received *hits* article requests (or after a minute)."""
+    coordinator = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "crawl", "--config", str(site["config"]),
+         "--sources", str(site["sources"]), "--db", str(site["db"]),
+         "--allow-private-networks", "-q", "--cluster", url],
+        env=_env(),
+        stdout=output,
+        stderr=output,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(len(_article_hits(s)) for s in site["sites"]) >= hits:  # type: ignore[attr-defined]
+            break
+        time.sleep(0.05)
+    return coordinator
+
+
 def _archived(db: object) -> tuple[list[str], list[tuple[str, str]]]:
     with sqlite3.connect(str(db)) as conn:
         urls = [r[0] for r in conn.execute("SELECT url FROM articles")]
@@ -226,33 +248,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(cluster_site, redis_url):
     log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
     victim, survivor = _worker(redis_url, log), _worker(redis_url, log)
     try:
-        coordinator = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crawler",
-                "crawl",
-                "--config",
-                str(cluster_site["config"]),
-                "--sources",
-                str(cluster_site["sources"]),
-                "--db",
-                str(cluster_site["db"]),
-                "--allow-private-networks",
-                "-q",
-                "--cluster",
-                redis_url,
-            ],
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # mid-crawl: some pages fetched, not all
-            if sum(len(_article_hits(s)) for s in cluster_site["sites"]) >= 8:
-                break
-            time.sleep(0.05)
+        coordinator = _crawl_started(cluster_site, redis_url, hits=8)
         victim.send_signal(signal.SIGKILL)
         out, err = coordinator.communicate(timeout=240)
     finally:
@@ -275,32 +271,8 @@ def test_a_coordinator_killed_mid_crawl_then_a_new_crawl_loses_and_duplicates_no
     log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
     workers = [_worker(redis_url, log) for _ in range(2)]
     try:
-        killed = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "crawler",
-                "crawl",
-                "--config",
-                str(cluster_site["config"]),
-                "--sources",
-                str(cluster_site["sources"]),
-                "--db",
-                str(cluster_site["db"]),
-                "--allow-private-networks",
-                "-q",
-                "--cluster",
-                redis_url,
-            ],
-            env=_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # results coming in, not all written
-            if sum(len(_article_hits(s)) for s in cluster_site["sites"]) >= 10:
-                break
-            time.sleep(0.05)
+        # results coming in, not all written
+        killed = _crawl_started(cluster_site, redis_url, hits=10, output=subprocess.DEVNULL)
         killed.send_signal(signal.SIGKILL)
         killed.wait()
         time.sleep(5)  # its heartbeat runs out: the next coordinator may take over
@@ -408,6 +380,68 @@ def test_a_worker_of_another_version_is_refused_and_status_shows_the_crawl(redis
     ]
 
 
+def test_a_page_a_worker_cannot_process_is_one_line_in_its_log_and_a_failed_outcome(
+    redis_url, tmp_path
+):
+    """What a coordinator publishes and pushes, by hand: two requests whose meta no
+    coordinator of this version sends, so a stage (merging the listing's hints, tags not a
+    list) and the spider's callback (no hints at all) raise, in the real worker."""
+    import json
+
+    import redis
+
+    from crawler.cluster import serializer
+    from crawler.cluster.frontier import Frontier, Keys
+    from crawler.cluster.stream import ResultStream
+
+    site = FixtureServer().start()
+    for n in range(2):
+        site.routes[f"/a/{n}"] = Route(_article("127.0.0.1", n))
+    write_settings(tmp_path / "c")
+    config = {
+        name: (tmp_path / "c" / name).read_text() for name in ("settings.toml", "themes.toml")
+    }
+    server = redis.Redis.from_url(redis_url)
+    run = {"id": "f" * 32, "version": _version(), "config": config, "lease": 3.0,
+           "allow_private_networks": True}  # fmt: skip
+    server.set(Keys().run, json.dumps(run))
+    bad_hints, no_hints = site.url("/a/0"), site.url("/a/1")
+    for lease, url, meta in (
+        ("stage", bad_hints, {"hints": {"tags": 5}}),
+        ("callback", no_hints, {}),
+    ):
+        request = {"url": url, "callback": "parse_article", "errback": "article_failed",
+                   "meta": {"source": "s", "requested_url": url, **meta}}  # fmt: skip
+        Frontier(server).push(lease, "127.0.0.1", serializer.dumps(request))
+    log = tmp_path / "worker.log"
+    worker = _worker(redis_url, log)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and server.xlen(Keys().results) < 2:
+            time.sleep(0.1)
+        entries = server.xrange(Keys().results)
+        in_flight = server.zcard(Keys().inflight)
+        server.delete(Keys().run)  # the crawl is over
+    finally:
+        _stop(worker)
+        site.stop()
+    results = {r.request_id: r for r in (ResultStream._result(*entry) for entry in entries)}
+    assert sorted(results) == ["callback", "stage"], log.read_text()
+    for lease, error in (("stage", "process it: TypeError"), ("callback", "read it: KeyError")):
+        page = results[lease].page
+        assert page is not None and page.outcome == "failed" and page.article is None
+        assert page.error and error in page.error, page.error
+    assert in_flight == 0  # both leases released with their outcome: nobody waits
+    said = sorted(line for line in log.read_text().splitlines() if "/a/" in line)
+    assert len(said) == 2, log.read_text()  # one line each, saying what and which URL
+    assert said[0].startswith(f"culturewatch worker: {bad_hints}: processing failed (TypeError: ")
+    assert said[1] == (
+        f"culturewatch worker: {no_hints}: reading the response failed (KeyError: 'hints'); "
+        "recorded as failed"
+    )
+    assert said[0].endswith("); recorded as failed")
+
+
 def _version() -> str:
     from importlib.metadata import version
 
@@ -475,6 +509,68 @@ def test_a_host_is_claimed_again_only_its_delay_after_the_last_request_was_writt
     assert 0.5 <= frontier.claim("c.example") <= 0.6
 
 
+def test_autothrottle_may_space_a_host_further_never_closer_than_its_delay(redis_url):
+    import redis
+
+    from crawler.cluster.frontier import Frontier
+
+    frontier = Frontier(redis.Redis.from_url(redis_url))
+    frontier.set_delay("slow.example", 0.1)
+    frontier.set_throttle("slow.example", 0.4)  # its answers came slowly: further apart
+    assert frontier.claim("slow.example") == 0
+    frontier.sent("slow.example")
+    assert 0.35 <= frontier.claim("slow.example") <= 0.4
+    frontier.set_throttle("slow.example", 0.01)  # fast now: back to its delay, not below
+    assert 0.05 <= frontier.claim("slow.example") <= 0.1
+    frontier.set_default_delay(0.3)
+    frontier.set_throttle("other.example", 0.2)  # the default delay holds as well
+    assert frontier.claim("other.example") == 0
+    frontier.sent("other.example")
+    assert 0.25 <= frontier.claim("other.example") <= 0.3
+    frontier.push("r", "slow.example", b"{}")  # handed out at the same pace
+    frontier.set_throttle("slow.example", 0.6)
+    assert frontier.get_due().id == "r"
+    frontier.push("s", "slow.example", b"{}")
+    assert 0.5 <= (frontier.get_due().wait or 0) <= 0.6
+
+
+@pytest.mark.slow
+def test_autothrottle_in_a_worker_slows_a_slow_host_for_the_cluster(cluster_site, redis_url):
+    # pages answer in 1.5 s: AutoThrottle aiming at one request at a time per host asks
+    # for ~1.5 s between two, three times the host's delay. The requests handed out before
+    # the first answer then wait at the gate: neither their download timeout nor the
+    # latency AutoThrottle reads may count that wait (they did: pages timed out, the
+    # delay grew with each wait)
+    write_settings(
+        cluster_site["config"],
+        politeness={"download_delay": DELAY, "concurrent_requests": 8,
+                    "concurrent_requests_per_domain": 4, "autothrottle": True,
+                    "autothrottle_target_concurrency": 1.0},
+        **{"cluster.lease_seconds": 3},
+    )  # fmt: skip
+    log = Path(str(cluster_site["db"])).with_suffix(".workers.log")
+    worker = _worker(redis_url, log)
+    try:
+        result = _crawl(cluster_site, redis_url)
+    finally:
+        _stop(worker)
+    assert result.returncode == 0, result.stderr + result.stdout
+    with sqlite3.connect(str(cluster_site["db"])) as conn:
+        bad = list(
+            conn.execute(
+                "SELECT url, error FROM pages WHERE outcome != 'archived' AND url LIKE '%/a/%'"
+            )
+        )
+    assert bad == [] and sorted(_archived(cluster_site["db"])[0]) == sorted(
+        _expected(cluster_site)
+    ), bad
+    for server in cluster_site["sites"]:
+        gaps = [b - a for a, b in pairwise(_article_hits(server))]
+        assert min(gaps) >= 0.9 * DELAY, gaps  # never closer than its delay
+        # once its first answer came: further apart (the first two left before it)
+        assert min(gaps[3:]) >= 1.2, (server.host, [round(g, 2) for g in gaps])
+
+
 def _appendonly_redis(tmp: Path, sock: Path) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [REDIS, "--port", "0", "--unixsocket", str(sock), "--dir", str(tmp), "--save", "",
@@ -521,3 +617,38 @@ def test_redis_restarted_mid_crawl_the_cluster_carries_on(cluster_site, tmp_path
     article_pages = [p for p in pages if "/a/" in p[0]]
     assert sorted(u for u, _ in article_pages) == sorted(_expected(cluster_site))
     assert alive == [True, True], log.read_text()
+
+
+@pytest.mark.slow
+def test_redis_gone_for_good_stops_the_coordinator_and_a_worker_with_one_line_each(
+    cluster_site, tmp_path
+):
+    """Redis killed mid-crawl and not back: each process rides it out for
+    ``connect.RIDE_OUT`` seconds, then stops with one line; nothing archived twice."""
+    sock = tmp_path / "gone.sock"
+    redis = _appendonly_redis(tmp_path, sock)
+    url = f"unix://{sock}"
+    log = tmp_path / "worker.log"
+    worker = _worker(url, log)
+    try:
+        coordinator = _crawl_started(cluster_site, url, hits=4)
+        redis.kill()
+        redis.wait(10)
+        started = time.monotonic()
+        out, err = coordinator.communicate(timeout=150)
+        worker.wait(150)
+        took = time.monotonic() - started
+    finally:
+        _stop(worker)
+        if redis.poll() is None:
+            redis.kill()
+    assert coordinator.returncode == 1, err + out
+    said = [line for line in err.splitlines() if "Redis went away" in line]
+    assert len(said) == 1 and said[0].count("Redis went away") == 1, err
+    assert worker.returncode == 1
+    lines = log.read_text().strip().splitlines()
+    assert lines[-1].startswith("culturewatch: Redis went away"), lines
+    assert "the worker stopped" in lines[-1]
+    assert took < 120  # the ride-out (30 s), not forever
+    urls, _pages = _archived(cluster_site["db"])
+    assert len(urls) == len(set(urls)) and set(urls) <= _expected(cluster_site)

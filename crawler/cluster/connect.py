@@ -5,11 +5,14 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-__all__ = ["RIDE_OUT", "ClusterError", "connect", "culturewatch_version"]
+__all__ = ["RIDE_OUT", "ClusterError", "connect", "culturewatch_version", "give_up"]
 
 # seconds a lost Redis (restarted, loading its append-only file) is waited for, each call
 # retried, before the command gives up with one line
 RIDE_OUT = 30
+
+
+_CLIENTS: list[Any] = []  # this process's clients (a handful: one per component)
 
 
 class ClusterError(Exception):
@@ -61,7 +64,19 @@ def connect(url: str) -> Any:
 
     lost = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
     server.set_retry(Retry(ExponentialBackoff(cap=1.0, base=0.05), RIDE_OUT, lost))
+    _CLIENTS.append(server)
     return server
+
+
+def give_up() -> None:
+    """Redis is gone for good (a command waited ``RIDE_OUT`` seconds for it in vain): from
+    now on every client of this process fails at once, so that the process stops now
+    rather than after another ride-out for each command its stopping sends."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    for server in _CLIENTS:
+        server.set_retry(Retry(NoBackoff(), 0))
 
 
 def _without_password(url: str) -> str:

@@ -21,7 +21,7 @@ from scrapy import Request
 from twisted.internet.task import LoopingCall
 
 from crawler.cluster import serializer
-from crawler.cluster.connect import ClusterError, connect, culturewatch_version
+from crawler.cluster.connect import ClusterError, connect, culturewatch_version, give_up
 from crawler.cluster.frontier import Frontier, Keys
 from crawler.cluster.queue import LEASE, host_of
 from crawler.cluster.stream import Result, ResultStream
@@ -72,6 +72,7 @@ class ClusterCoordinator:
         self.name = f"coordinator-{uuid.uuid4().hex[:8]}"
         self.outstanding: dict[str, str] = {}  # request id -> source, until written
         self.done: set[str] = set()
+        self.written: list[str] = []  # stream entries committed, acknowledged at the next tick
         self.by_worker: Counter[tuple[str, str]] = Counter()  # (worker, host) -> pages
         self.pushed = 0
         self.in_flight = 0  # leases held by workers, as of the last look (once a second)
@@ -128,6 +129,7 @@ class ClusterCoordinator:
         try:
             self._read()
         except redis.RedisError as exc:  # gone longer than connect.RIDE_OUT: stop, one line
+            give_up()  # the crawl's stopping does not wait for it again
             if self._loop is not None and self._loop.running:
                 self._loop.stop()
             self.session.abort(
@@ -142,13 +144,20 @@ class ClusterCoordinator:
             self.in_flight = int(self.server.zcard(self.keys.inflight))
             for request_id, data in self.frontier.reclaim(MAX_ATTEMPTS):
                 self._given_up(request_id, data)
+        self._ack()
         for result in self.stream.read(self.name):
             self._take(result)
+
+    def _ack(self) -> None:
+        """Acknowledge the entries committed since the last tick, in one round trip."""
+        if self.written:
+            entries, self.written = self.written, []
+            self.stream.ack(*entries)
 
     def _take(self, result: Result, *, leftover: bool = False) -> None:
         page = result.page
         if result.request_id in self.done or page is None:  # twice (a reclaimed page)
-            self.stream.ack(result.entry)
+            self.written.append(result.entry)
             self._finished(result.request_id)
             return
         self.by_worker[(result.worker, result.host)] += 1
@@ -168,7 +177,7 @@ class ClusterCoordinator:
 
         def written(_: Any) -> None:
             if entry is not None:
-                self.stream.ack(entry)
+                self.written.append(entry)
             self.done.add(request_id)
             self._finished(request_id)
 
@@ -219,6 +228,7 @@ class ClusterCoordinator:
             if report is not None:
                 report.incomplete = True
         try:
+            self._ack()
             self.frontier.clear()
             self.server.delete(self.keys.coordinator)
             if not self.server.xlen(self.keys.results):

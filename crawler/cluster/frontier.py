@@ -49,7 +49,7 @@ class Keys:
 
     def run_keys(self) -> list[str]:
         """The keys of one crawl (deleted at its end; host queues are found by pattern)."""
-        names = "run hosts next sent sending delay req reqhost inflight attempts".split()
+        names = "run hosts next sent sending delay throttle req reqhost inflight attempts".split()
         return [getattr(self, n) for n in names] + [self.dupefilter, self.default_delay]
 
 
@@ -69,11 +69,12 @@ redis.call('ZADD', KEYS[1], 'NX', due, ARGV[2])
 return 1
 """
 
-# KEYS: hosts next delay req inflight; ARGV: queue_prefix lease_ms default_delay_ms
+# KEYS: hosts next delay req inflight default_delay throttle; ARGV: queue_prefix lease_ms
 # -> {id, data} | {false, wait_ms} | {} (nothing queued)
 _GET_DUE = (
     _NOW
     + """
+local default = tonumber(redis.call('GET', KEYS[6]) or 0)
 for _ = 1, 50 do
   local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1)
   if #due == 0 then
@@ -86,7 +87,8 @@ for _ = 1, 50 do
   if not id then
     redis.call('ZREM', KEYS[1], host)
   else
-    local delay = tonumber(redis.call('HGET', KEYS[3], host) or ARGV[3])
+    local delay = math.max(tonumber(redis.call('HGET', KEYS[3], host) or default),
+                           tonumber(redis.call('HGET', KEYS[7], host) or 0))
     redis.call('ZADD', KEYS[1], now + delay, host)
     redis.call('HSET', KEYS[2], host, now + delay)
     redis.call('ZADD', KEYS[5], now + tonumber(ARGV[2]), id)
@@ -97,7 +99,7 @@ return {false, 10}
 """
 )
 
-# KEYS: hosts next sent delay; ARGV: host hold_ms default_delay_ms -> the host's next time
+# KEYS: hosts next sent delay default_delay; ARGV: host hold_ms -> the host's next time
 # (nothing handed out before it, and at the wire nothing sent: a request handed out already
 # waits too, as if the last one had left a delay before that time)
 _HOLD = (
@@ -109,7 +111,8 @@ if until_ > known then
   redis.call('HSET', KEYS[2], ARGV[1], until_)
   redis.call('ZADD', KEYS[1], 'XX', 'GT', until_, ARGV[1])
 end
-local gate = until_ - tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or ARGV[3])
+local default = tonumber(redis.call('GET', KEYS[5]) or 0)
+local gate = until_ - tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or default)
 if gate > tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or -1e15) then
   redis.call('HSET', KEYS[3], ARGV[1], gate)
 end
@@ -117,7 +120,7 @@ return until_
 """
 )
 
-# KEYS: sent delay sending; ARGV: host default_delay_ms sending_ms -> 0 (the host is ours:
+# KEYS: sent delay sending default_delay throttle; ARGV: host sending_ms -> 0 (the host is ours:
 # send now, then say so with _SENT) or the ms until it may be. While one request to a host
 # is on its way (claimed, not yet written), no other is: the delay counts from the moment
 # the last one was *written*, so one held up between its claim and the wire (a busy reactor,
@@ -126,9 +129,11 @@ return until_
 _CLAIM = (
     _NOW
     + """
-local delay = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or ARGV[2])
+local default = tonumber(redis.call('GET', KEYS[4]) or 0)
+local delay = math.max(tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or default),
+                       tonumber(redis.call('HGET', KEYS[5], ARGV[1]) or 0))
 local taken = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or -1e15)
-if now < taken + tonumber(ARGV[3]) then
+if now < taken + tonumber(ARGV[2]) then
   return math.max(delay, 10)
 end
 local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or -1e15)
@@ -229,25 +234,28 @@ class Frontier:
         """The delay between two requests to *host*, for the whole cluster."""
         self.server.hset(self.keys.delay, host, int(seconds * 1000))
 
+    def set_throttle(self, host: str, seconds: float) -> None:
+        """AutoThrottle's delay for *host*: it counts when longer than the host's delay."""
+        self.server.hset(self.keys.throttle, host, int(seconds * 1000))
+
     def set_default_delay(self, seconds: float) -> None:
         self.server.set(self.keys.default_delay, int(seconds * 1000))
 
     def hold(self, host: str, seconds: float) -> None:
         """Hand out nothing of *host* for *seconds* (a Retry-After, a backoff)."""
         k = self.keys
-        default = self.server.get(k.default_delay) or 0
         self._hold(
-            keys=[k.hosts, k.next, k.sent, k.delay], args=[host, int(seconds * 1000), int(default)]
+            keys=[k.hosts, k.next, k.sent, k.delay, k.default_delay],
+            args=[host, int(seconds * 1000)],
         )
 
     # -- taking
     def get_due(self) -> Due:
         """A due request, leased to the caller, or how long until the next may be due."""
         k = self.keys
-        default = self.server.get(k.default_delay) or 0
         found = self._get(
-            keys=[k.hosts, k.next, k.delay, k.req, k.inflight],
-            args=[k.queue(""), self.lease_ms, int(default)],
+            keys=[k.hosts, k.next, k.delay, k.req, k.inflight, k.default_delay, k.throttle],
+            args=[k.queue(""), self.lease_ms],
         )
         if not found:
             return Due()
@@ -269,8 +277,9 @@ class Frontier:
         one else may send to *host* in between, and its delay counts from then); else the
         seconds to wait before asking again."""
         k = self.keys
-        default = self.server.get(k.default_delay) or 0
-        wait = self._claim(keys=[k.sent, k.delay, k.sending], args=[host, int(default), SENDING_MS])
+        wait = self._claim(
+            keys=[k.sent, k.delay, k.sending, k.default_delay, k.throttle], args=[host, SENDING_MS]
+        )
         return int(wait) / 1000
 
     def sent(self, host: str) -> None:

@@ -2,7 +2,8 @@
 
 A worker adds one entry per finished page (:meth:`ResultStream.send`), in the same
 transaction that releases the page's lease, so a page is always either leased, queued or
-in the stream. The coordinator reads them (:meth:`ResultStream.read`) and acknowledges an
+in the stream. The page's raw body travels as bytes in a field of its own (the rest as
+JSON): never base64-encoded and JSON-escaped by the worker, decoded by the coordinator. The coordinator reads them (:meth:`ResultStream.read`) and acknowledges an
 entry only after the archive committed it (:meth:`ResultStream.ack`): entries a dead
 coordinator left pending are claimed by the next one (:meth:`ResultStream.claim`).
 """
@@ -70,15 +71,11 @@ class ResultStream:
         fetched: bool,
     ) -> None:
         """Add the result and release its lease, in one MULTI/EXEC."""
-        body = {
-            "id": request_id,
-            "worker": worker,
-            "host": host,
-            "fetched": fetched,
-            "page": page_to_dict(page) if page is not None else None,
-        }
+        data = page_to_dict(page) if page is not None else None
+        raw = data.pop("body") if data is not None else b""
+        body = {"id": request_id, "worker": worker, "host": host, "fetched": fetched, "page": data}
         pipe = self.server.pipeline(transaction=True)
-        pipe.xadd(self.keys.results, {"r": serializer.dumps(body)})
+        pipe.xadd(self.keys.results, {"r": serializer.dumps(body), "b": raw})
         frontier.acknowledge(request_id, pipe=pipe)
         pipe.execute()
 
@@ -111,16 +108,21 @@ class ResultStream:
             return []
         return [self._result(entry_id, fields) for entry_id, fields in found[0][1]]
 
-    def ack(self, entry: str) -> None:
+    def ack(self, *entries: str) -> None:
+        """The entries are written: acknowledged and deleted (one round trip for all)."""
+        if not entries:
+            return
         pipe = self.server.pipeline(transaction=True)
-        pipe.xack(self.keys.results, GROUP, entry)
-        pipe.xdel(self.keys.results, entry)
+        pipe.xack(self.keys.results, GROUP, *entries)
+        pipe.xdel(self.keys.results, *entries)
         pipe.execute()
 
     @staticmethod
     def _result(entry_id: Any, fields: dict[Any, Any]) -> Result:
         body = serializer.loads(fields[b"r"])
         page = body["page"]
+        if page is not None and b"b" in fields:  # (an entry of an older worker: in the JSON)
+            page["body"] = fields[b"b"]
         return Result(
             entry=entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id),
             request_id=body["id"],

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from scrapy import Request, signals
@@ -28,7 +29,7 @@ from scrapy.http import Response
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from crawler.cluster.connect import ClusterError, connect, culturewatch_version
+from crawler.cluster.connect import ClusterError, connect, culturewatch_version, give_up
 from crawler.cluster.frontier import Frontier, Keys
 from crawler.cluster.queue import LEASE, host_of
 from crawler.cluster.robots import shared_robots
@@ -38,8 +39,14 @@ from crawler.crawl_settings import scrapy_settings
 from crawler.kinds.base import SourceSpider
 from crawler.process import crawler_process_class, start_extractors
 from pipelines.items import FetchedPage
+from pipelines.scoring.semantic import Calibration
+from pipelines.scoring.themes import Themes
 from pipelines.stages import STOPPED
+from pipelines.workers.pool import ExtractorPool
 from storage.archive import RetryPolicy
+
+if TYPE_CHECKING:
+    from pipelines.context import CrawlContext
 
 __all__ = ["run_worker", "worker_id"]
 
@@ -54,22 +61,25 @@ def worker_id() -> str:
 
 @dataclass
 class WorkerSession:
-    """What the spider and pipelines need of a crawl, in a worker (no archive here)."""
+    """What the spider and pipelines need of a crawl, in a worker (no archive here).
 
-    themes: Any
+    It is a :class:`pipelines.context.CrawlContext` (mypy checks it, below): a field the
+    pipelines come to read is a type error here, not a worker whose every page fails."""
+
+    themes: Themes | None
     threshold: float
-    extractor: Any = None
-    semantic: Any = None  # relevance.semantic is not measured in a cluster's workers (words only)
+    extractor: ExtractorPool | None = None
+    semantic: Calibration | None = None  # relevance.semantic is not measured in workers
     cross_language: bool = False
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
     write_retry_seconds: float = 60.0
-    writer: Any = None
-    archive: Any = None
+    writer: None = None  # the coordinator writes
+    archive: Any = None  # (none here: the coordinator's; read by no stage a worker runs)
     fatal: str | None = None
     robots: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     stop: Any = None
 
-    def report(self, name: str) -> Any:
+    def report(self, name: str) -> _Counters:
         return _Counters()  # a worker counts nothing: the coordinator does, once written
 
     def abort(self, reason: str) -> None:
@@ -83,6 +93,12 @@ class _Counters:
     fetched = new = relevant = duplicates = rejected = failed = deferred = 0
     given_up = unwritten = 0
     incomplete = False
+
+
+if TYPE_CHECKING:
+
+    def _is_crawl_context(session: WorkerSession) -> CrawlContext:
+        return session  # mypy checks that a worker's session is what the pipelines read
 
 
 class ClusterSpider(SourceSpider):
@@ -112,7 +128,11 @@ def _leased(page: FetchedPage, meta: dict[str, Any], *, fetched: bool) -> Fetche
 
 
 class StreamPipeline:
-    """The last stage in a worker: the page to the result stream, its lease released."""
+    """The last stage in a worker: the page to the result stream, its lease released.
+
+    A page on which a stage (or the spider's callback) raised is not left to hang: it is
+    said in one line on the worker's stderr, and sent as a failed outcome (the coordinator
+    records it, its source lists it again next time)."""
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -122,6 +142,8 @@ class StreamPipeline:
         self.frontier = Frontier(self.server, self.keys)
         self.stream = ResultStream(self.server, self.keys)
         self.worker = settings["CULTUREWATCH_WORKER_ID"]
+        crawler.signals.connect(self.item_failed, signal=signals.item_error)
+        crawler.signals.connect(self.callback_failed, signal=signals.spider_error)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StreamPipeline:
@@ -145,6 +167,57 @@ class StreamPipeline:
             fetched=bool(getattr(item, "cluster_fetched", False)),
         )
         return item
+
+    def item_failed(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
+        """A stage raised on *item* (Scrapy's ``item_error``)."""
+        if not isinstance(item, FetchedPage) or _gone(failure):
+            return
+        reason = _reason(failure)
+        _say(f"{item.requested_url}: processing failed ({reason}); recorded as failed")
+        item.outcome, item.error = "failed", f"the worker could not process it: {reason}"
+        item.article = item.relevance = None
+        item.body = b""  # nothing of it is archived
+        self._send_failed(item)
+
+    def callback_failed(self, failure: Failure, response: Any, spider: Any) -> None:
+        """The spider's callback raised on *response* (Scrapy's ``spider_error``)."""
+        meta = getattr(getattr(response, "request", None), "meta", None) or {}
+        if LEASE not in meta or _gone(failure):
+            return
+        reason = _reason(failure)
+        url = meta.get("requested_url") or response.url
+        _say(f"{url}: reading the response failed ({reason}); recorded as failed")
+        page = FetchedPage(
+            source=str(meta.get("source", "")),
+            requested_url=url,
+            url=response.url,
+            status=getattr(response, "status", None),
+            hints=meta.get("hints") or {},
+            outcome="failed",
+            error=f"the worker could not read it: {reason}",
+        )
+        self._send_failed(_leased(page, meta, fetched=True))
+
+    def _send_failed(self, page: FetchedPage) -> None:
+        try:
+            self.process_item(page)
+        except redis.RedisError as exc:  # its lease ends and it is handed out again
+            _say(f"{page.requested_url}: not sent ({exc}); it goes back to the queue")
+
+
+def _gone(failure: Failure) -> bool:
+    """Redis went away: the page's lease ends, the worker's stop says it (once)."""
+    return isinstance(failure.value, redis.ConnectionError | redis.TimeoutError)
+
+
+def _reason(failure: Failure) -> str:
+    exc = failure.value
+    text = str(exc).strip().splitlines()
+    return (f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__)[:300]
+
+
+def _say(line: str) -> None:
+    print(f"culturewatch worker: {line}", file=sys.stderr, flush=True)
 
 
 def _queue(crawler: Any) -> Any:
@@ -189,13 +262,17 @@ def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
         settings, allow_private_networks=bool(run["allow_private_networks"]), verbose=verbose
     )
     concurrency = scrapy["CONCURRENT_REQUESTS"]
+    # AutoThrottle (politeness.autothrottle) slows a host for the cluster, never speeds it up
+    extensions = dict(scrapy["EXTENSIONS_BASE"])
+    order = extensions.pop("scrapy.extensions.throttle.AutoThrottle", 0)
+    extensions["crawler.cluster.throttle.ClusterThrottle"] = order
     scrapy.update(
         {
             "SCHEDULER": "crawler.cluster.queue.ClusterScheduler",
             # the cluster's gate spaces a host's requests: a request handed out leaves at
             # once (a local slot that held it would send it late, next to another worker's)
             "DOWNLOAD_DELAY": 0,
-            "AUTOTHROTTLE_ENABLED": False,
+            "EXTENSIONS_BASE": extensions,
             "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
             "DOWNLOAD_HANDLERS": {
                 **scrapy["DOWNLOAD_HANDLERS"],
@@ -224,6 +301,7 @@ def run_worker(url: str, run: dict[str, Any], *, verbose: bool = False) -> str:
         try:
             beat_once()
         except redis.RedisError as exc:  # gone longer than connect.RIDE_OUT: stop
+            give_up()  # what the stopping sends to Redis fails at once, not in 30 s each
             state["lost"] = (
                 f"Redis went away ({exc}): the worker stopped; the pages it held go back to the queue when their leases end"
             )

@@ -14,9 +14,14 @@ socket in a temporary directory. Two shapes:
 - ``cpu``: fast pages, no delay: extraction is the work (one extraction process per worker).
 
 For each shape and worker count: articles per second (articles archived over the time from
-the first article request a host received to the end of the crawl), the smallest gap between two
-requests to one host as the host received them, and the peak resident memory of each
-worker process tree and of Redis. ``--smoke`` is a tiny run for the test suite.
+the first article request a host received to the last article written; the rate to the
+crawl's end, and how long it took to end, follow), the smallest gap between two requests to
+one host as the host received them, the peak resident memory of each worker process tree
+and of Redis, and the CPU each part used per article from the first article request on
+(extraction processes, workers' main processes, coordinator, Redis, loopback hosts; from
+``/proc``): a figure the machine's load hardly changes, unlike the rates. From it, the
+bound on the cpu shape's ratio on an idle 2-core machine (see :func:`_cpu_line`).
+``--smoke`` is a tiny run for the test suite.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import tempfile
 import time
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -89,6 +95,15 @@ def _sites(hosts: int, per_host: int, page_delay: float, synthetic: bool) -> lis
     return sites
 
 
+def _count(db: Path) -> int:
+    """Articles in the archive so far (0 before it exists)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as conn:
+            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
 def _rss_kib(pid: int) -> int:
     """Resident KiB of *pid* and its children (extraction processes)."""
     total = 0
@@ -102,9 +117,60 @@ def _rss_kib(pid: int) -> int:
     return total + sum(_rss_kib(int(c)) for c in children)
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(stat: Path) -> float:
+    """CPU seconds (user + system) of the process or thread whose ``stat`` file this is."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class CpuMeter:
+    """CPU seconds used by each process of a run, by role: a process's own and its main
+    thread's (the reactor), and its descendants' (extraction processes), sampled until it
+    ends (a process's last sample is at most one poll short)."""
+
+    def __init__(self, roots: dict[str, int]):
+        self.roots = roots
+        self.seen: dict[tuple[str, int], float] = {}  # (role, pid) -> CPU seconds
+        self.main: dict[str, float] = {}  # role -> its main thread's CPU seconds
+
+    def sample(self) -> None:
+        for role, pid in self.roots.items():
+            self._take(role, pid, pid)
+
+    def _take(self, role: str, root: int, pid: int) -> None:
+        used = _cpu(Path(f"/proc/{pid}/stat"))
+        if not used and (role, pid) in self.seen:
+            return  # gone: its last sample stands
+        label = role if pid == root else f"{role} children"
+        self.seen[(label, pid)] = max(self.seen.get((label, pid), 0.0), used)
+        if pid == root:
+            main = _cpu(Path(f"/proc/{pid}/task/{pid}/stat"))
+            self.main[role] = max(self.main.get(role, 0.0), main)
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return
+        for child in children:
+            self._take(role, root, int(child))
+
+    def totals(self) -> dict[str, float]:
+        found: dict[str, float] = {}
+        for (label, _pid), used in self.seen.items():
+            found[label] = found.get(label, 0.0) + used
+        for role, main in self.main.items():
+            found[f"{role} main thread"] = main
+        return found
+
+
 def run(
     shape: str, workers: int, hosts: int, per_host: int, tmp: Path, synthetic: bool = False
-) -> dict[str, float]:
+) -> dict[str, Any]:
     page_delay, delay, in_flight = SHAPES[shape]
     sock = tmp / "redis.sock"
     redis = subprocess.Popen(
@@ -143,6 +209,9 @@ def run(
     db = tmp / "archive.db"
     peak = dict.fromkeys(range(workers), 0)
     redis_peak = 0
+    started: dict[str, float] | None = None
+    counted = (0, 0.0)  # articles in the archive, and when that count was first seen
+    meter = CpuMeter({"redis": redis.pid, **{f"worker{i}": p.pid for i, p in enumerate(procs)}})
     try:
         crawl = subprocess.Popen(
             [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--sources",
@@ -152,12 +221,24 @@ def run(
             stderr=subprocess.PIPE,
             text=True,
         )  # fmt: skip
+        meter.roots["coordinator"] = crawl.pid
         while crawl.poll() is None:
+            meter.sample()
+            if started is None and any(s.requests("/a/") for s in sites):
+                started = meter.totals()  # the work before the first article is not counted
+                started["bench"] = _cpu(Path(f"/proc/{os.getpid()}/stat"))
+                started["bench main thread"] = _cpu(
+                    Path(f"/proc/{os.getpid()}/task/{os.getpid()}/stat")
+                )
+            written = _count(db)
+            if written > counted[0]:
+                counted = (written, time.monotonic())
             for i, p in enumerate(procs):
                 peak[i] = max(peak[i], _rss_kib(p.pid))
             redis_peak = max(redis_peak, _rss_kib(redis.pid))
-            time.sleep(0.1)
+            time.sleep(0.2)
         ended = time.monotonic()
+        meter.sample()
         out, err = crawl.communicate()
         if crawl.returncode != 0:
             raise SystemExit(f"the crawl failed: {err or out}")
@@ -168,19 +249,62 @@ def run(
             p.wait(30)
         redis.terminate()
         redis.wait(10)
+    cpu = meter.totals()
+    # this process: the loopback hosts' server threads, and the polling above
+    cpu["bench"] = _cpu(Path(f"/proc/{os.getpid()}/stat"))
+    cpu["bench main thread"] = _cpu(Path(f"/proc/{os.getpid()}/task/{os.getpid()}/stat"))
+    cpu = {k: v - (started or {}).get(k, 0.0) for k, v in cpu.items()}
     with sqlite3.connect(db) as conn:
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     first = min((h.time for s in sites for h in s.requests("/a/")), default=ended)
     gaps = [b - a for s in sites for a, b in pairwise(sorted(h.time for h in s.requests("/a/")))]
     span = ended - first  # from the first article request to the end of the crawl
+    # ... and to the last article written (the crawl's own ending is not throughput)
+    work = (counted[1] if counted[0] == articles else ended) - first
     return {
         "articles": articles,
-        "rate": articles / span if span else float("nan"),
+        "rate": articles / work if work > 0 else float("nan"),
+        "crawl_rate": articles / span if span else float("nan"),
+        "tail": ended - first - work,
         "min_gap": min(gaps) if gaps else float("nan"),
         "delay": delay,
         "worker_mib": max(peak.values()) / 1024,
         "redis_mib": redis_peak / 1024,
+        "cpu": cpu,
     }
+
+
+def _cpu_parts(cpu: dict[str, float], articles: int) -> tuple[float, float]:
+    """CPU ms per article: the extraction processes', and everything's (see _cpu_line)."""
+    per = {k: 1000 * v / max(articles, 1) for k, v in cpu.items()}
+    total = sum(v for k, v in per.items() if not k.endswith("main thread") and k != "bench")
+    total += per.get("bench", 0) - per.get("bench main thread", 0)
+    extraction = sum(v for k, v in per.items() if k.startswith("worker") and "children" in k)
+    return extraction, total
+
+
+def _cpu_line(cpu: dict[str, float], articles: int) -> str:
+    """CPU milliseconds per article archived, by part: a figure the machine's load does
+    not change (much). A worker's children are its extraction processes; the bench's own
+    main thread (this polling) is left out, its other threads are the loopback hosts.
+
+    With one worker held by its one extraction process (E ms an article) and two workers
+    by the machine's two cores (T ms an article in all), two workers reach at most 2E/T
+    times one worker's rate on an idle 2-core machine: the bound printed last."""
+    extraction, total = _cpu_parts(cpu, articles)
+    per = {k: 1000 * v / max(articles, 1) for k, v in cpu.items()}
+    mains = sum(v for k, v in per.items() if k.startswith("worker") and k[-1].isdigit())
+    coordinator = per.get("coordinator", 0) + per.get("coordinator children", 0)
+    reactor = per.get("coordinator main thread", 0)
+    redis = per.get("redis", 0)
+    hosts = per.get("bench", 0) - per.get("bench main thread", 0)
+    bound = 2 * extraction / total if total else float("nan")
+    return (
+        f"CPU ms/article: extraction {extraction:.1f}, workers' main processes {mains:.1f}, "
+        f"coordinator {coordinator:.1f} (reactor thread {reactor:.1f}), redis {redis:.1f}, "
+        f"loopback hosts {hosts:.1f}; total {total:.1f}; bound on 2 idle cores: "
+        f"{bound:.2f}x one worker"
+    )
 
 
 def main() -> None:
@@ -204,20 +328,35 @@ def main() -> None:
         SHAPES["latency"] = (0.2, 0.2, 4)
     counts = [int(w) for w in args.workers.split(",")]
     for shape in shapes:
-        rates = {}
+        rates, crawl_rates, cpus = {}, {}, {}
         for workers in counts:
             with tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp:
                 r = run(shape, workers, args.hosts, args.pages, Path(tmp), args.synthetic)
-            rates[workers] = r["rate"]
+            rates[workers], crawl_rates[workers] = r["rate"], r["crawl_rate"]
+            cpus[workers] = _cpu_parts(r["cpu"], r["articles"])
             print(
                 f"{shape:<8} {workers} worker{'s' if workers > 1 else ' '}: "
                 f"{r['articles']} articles, {r['rate']:.2f} articles/s, "
                 f"smallest gap at a host {r['min_gap']:.3f} s (delay {r['delay']} s), "
-                f"worker peak {r['worker_mib']:.0f} MiB, redis peak {r['redis_mib']:.1f} MiB",
+                f"worker peak {r['worker_mib']:.0f} MiB, redis peak {r['redis_mib']:.1f} MiB; "
+                f"{r['crawl_rate']:.2f} articles/s to the crawl's end ({r['tail']:.1f} s after "
+                "the last article)",
                 flush=True,
             )
+            print(f"{'':<9}{_cpu_line(r['cpu'], r['articles'])}", flush=True)
         if 1 in rates and 2 in rates:
-            print(f"{shape:<8} 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x", flush=True)
+            bound = ""
+            if shape == "cpu":  # what the CPU allows, whatever the machine's load now
+                bound = (
+                    f"; bound on 2 idle cores from the CPU used: "
+                    f"{2 * cpus[1][0] / cpus[2][1]:.2f}x (2 x one worker's extraction / "
+                    "the total of two workers, per article)"
+                )
+            print(
+                f"{shape:<8} 2 workers / 1 worker: {rates[2] / rates[1]:.2f}x "
+                f"({crawl_rates[2] / crawl_rates[1]:.2f}x to the crawl's end){bound}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
