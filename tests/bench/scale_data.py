@@ -17,7 +17,8 @@
   rows, MinHash signatures and LSH bands as the writer stores them (random values);
 - labels (a few hundred, as analysts give), the ``pages`` row of every article, crawl runs;
 - the search index filled at the end by the archive's own code
-  (:func:`storage.search.create_search_table`, which segments Chinese in Python).
+  (:func:`storage.search.create_search_table`, which segments Chinese in Python);
+- no ``ANALYZE`` statistics (the archive never makes them).
 """
 
 from __future__ import annotations
@@ -235,7 +236,9 @@ def build(path: Path, n: int, *, seed: int = 11, say: Callable[[str], None] = pr
     with conn:
         create_search_table(db)
     say(f"search index built in {time.perf_counter() - started:.1f}s")
-    conn.execute("analyze")
+    # no ANALYZE: the archive never runs it, so the planner works without statistics, as
+    # on a real archive (with them it scanned the whole publication-day index for a facet
+    # of ?language=zh, 25 ms -> 500 ms at 100,000 articles)
     conn.execute("pragma wal_checkpoint(truncate)")
     archive.close()
 
