@@ -254,7 +254,8 @@ from (select story_id, title, source, url, min(published_at) as first_seen
 join (select story_id, max(published_at) as last_seen, count(*) as articles,
              count(distinct source) as outlets, json_group_array(distinct language) as languages,
              json_group_array(distinct source) as sources
-      from (select * from articles where id > :after order by story_id, published_at)
+      from (select story_id, published_at, source, language from articles where id > :after
+            order by story_id, published_at)
       group by story_id) g on g.story_id = f.story_id
 """  # the title, source and URL of the first copy (SQLite's bare columns beside min())
 

@@ -132,18 +132,37 @@ def _copy_around(conn: sqlite3.Connection, offset: int, last: int, copy: int) ->
     )
 
 
-def _shift_table(conn: sqlite3.Connection, now: int, base: int, copy: int) -> None:
+def _story_ages(conn: sqlite3.Connection, now: int, base: int) -> None:
+    """temp.ages: per base story, the ages (seconds) of its oldest and newest copy."""
+    age = "(:now - cast(strftime('%s', fetched_at) as integer))"
+    conn.execute(
+        "create temp table ages (story_id integer primary key, oldest integer, newest integer)"
+    )
+    conn.execute(
+        f"insert into temp.ages select story_id, max({age}), min({age}) from articles "
+        "where id <= :base group by story_id",
+        {"now": now, "base": base},
+    )
+
+
+def _shift_table(conn: sqlite3.Connection, copy: int) -> None:
     """temp.shift: per base story, how many seconds its copy number *copy* moves back
     (negative: wrapped round, moved forward)."""
     conn.execute("drop table if exists temp.shift")
     conn.execute("create temp table shift (story_id integer primary key, secs integer not null)")
-    age = "(:now - cast(strftime('%s', fetched_at) as integer))"
     conn.execute(
-        f"insert into temp.shift select story_id, case when max({age}) < {RECENT} then 0 "
-        f"when min({age}) + :offset > {SPAN} then :offset - {SPAN} else :offset end "
-        "from articles where id <= :base group by story_id",
-        {"now": now, "offset": int(copy * GOLDEN % 1 * SPAN), "base": base},
+        f"insert into temp.shift select story_id, case when oldest < {RECENT} then 0 "
+        f"when newest + :offset > {SPAN} then :offset - {SPAN} else :offset end from temp.ages",
+        {"offset": int(copy * GOLDEN % 1 * SPAN)},
     )
+
+
+def _indexes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """The secondary indexes of the tables copied into (made again after the copies)."""
+    return conn.execute(
+        "select name, sql from sqlite_master where type = 'index' and sql is not null and "
+        "tbl_name in ('articles', 'article_themes', 'pages', 'story_bands', 'labels')"
+    ).fetchall()
 
 
 def _triggers(conn: sqlite3.Connection) -> list[tuple[str, str]]:
@@ -164,22 +183,35 @@ def grow(path: Path, n: int, *, say: Callable[[str], None] = print) -> None:
         conn.execute("pragma synchronous = off")
         conn.execute("pragma cache_size = -2000000")  # 2 GB
         conn.execute("pragma temp_store = memory")
-        triggers = _triggers(conn)
+        triggers, indexes = _triggers(conn), _indexes(conn)
         started = time.perf_counter()
         now = int(datetime.now(UTC).timestamp())
         conn.execute("begin")
+        _story_ages(conn, now, base)
         for name, _ in triggers:
             conn.execute(f"drop trigger [{name}]")
+        for name, _ in indexes:
+            conn.execute(f"drop index [{name}]")
         copy = 1
         while copy * base < n:
             last = min(base, n - copy * base)
-            _shift_table(conn, now, base, copy)
+            _shift_table(conn, copy)
             _copy_articles(conn, copy * base, last, copy)
             _copy_around(conn, copy * base, last, copy)
             conn.execute("commit")
             conn.execute("begin")
             say(f"  {copy * base + last:,} articles, {time.perf_counter() - started:.0f}s")
             copy += 1
+        conn.execute("commit")
+        say(f"articles copied in {time.perf_counter() - started:.0f}s")
+        started = time.perf_counter()
+        conn.execute("begin")
+        for _, sql in indexes:
+            conn.execute(sql)
+        conn.execute("commit")
+        say(f"indexes made in {time.perf_counter() - started:.0f}s")
+        started = time.perf_counter()
+        conn.execute("begin")
         fill_stories(conn, base)
         if runs_for(n) > runs_for(base):  # the hourly runs of the longer stream
             conn.execute(
@@ -191,13 +223,9 @@ def grow(path: Path, n: int, *, say: Callable[[str], None] = print) -> None:
             )
         for _, sql in triggers:
             conn.execute(sql)
-        conn.execute("commit")
-        say(f"articles copied in {time.perf_counter() - started:.0f}s")
-        started = time.perf_counter()
-        conn.execute("begin")
         recount(sqlite_utils.Database(conn))
         conn.execute("commit")
-        say(f"daily counts made in {time.perf_counter() - started:.0f}s")
+        say(f"stories and daily counts made in {time.perf_counter() - started:.0f}s")
         started = time.perf_counter()
         conn.execute(f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}]) values ('optimize')")
         say(f"search index merged in {time.perf_counter() - started:.0f}s")
