@@ -8,6 +8,8 @@
 :func:`connect_readonly` is the one way to open the archive read-only: the digest, the
 read queries of :mod:`storage.queries` and ``Archive(path, readonly=True)`` all use it.
 :func:`connect` opens it for writing (the :class:`storage.archive.Archive` writer).
+Both add the SQL functions the search index reads the articles through
+(:func:`storage.search.register_search_functions`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import sqlite_utils
+
+from storage.search import register_search_functions
 
 __all__ = [
     "Reader",
@@ -92,6 +96,7 @@ def _pauses(deadline: float) -> Iterator[float]:
 
 def _set_busy_timeout(conn: sqlite3.Connection, busy_timeout: float) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    register_search_functions(conn)  # what the search index reads its content through
     return conn
 
 

@@ -4,7 +4,8 @@ The setting ``retention_days`` (off by default; ``culturewatch archive prune`` a
 says how long the text of an article that is **not relevant** is kept. Past it (counted from
 ``fetched_at``, when it was first archived):
 
-- its ``text`` becomes NULL and its entry in the search index goes, and its raw capture
+- its ``text`` becomes NULL and its entry in the search index goes (an article without
+  text is not indexed: the triggers of :mod:`storage.search`), and its raw capture
   pointer (``warc_filename``, ``warc_record_offset``, ``warc_record_length``) is cleared;
 - everything else stays: the row, URL, title, source, dates, ``relevance``, ``relevant``,
   ``themes``, ``evidence``, its ``article_themes`` scores, its story, its ``pages`` row; so
@@ -32,7 +33,6 @@ from pathlib import Path
 import sqlite_utils
 
 from storage.captures import PREFIX, warc_files
-from storage.search import SEARCH_TABLE
 
 __all__ = ["Pruned", "prune", "prune_candidates"]
 
@@ -75,7 +75,6 @@ def prune(
     the archive's directory (``warc_filename`` is relative to it)."""
     now = now or datetime.now(UTC)
     result = Pruned(cutoff=(now - timedelta(days=days)).isoformat(timespec="seconds"))
-    search = db.table(SEARCH_TABLE).exists()
     last = 0
     files: set[str] = set()  # the WARC files the pruned articles pointed into
     while ids := prune_candidates(db, result.cutoff, last):
@@ -89,8 +88,7 @@ def prune(
                     ids,
                 )
             )
-            if search:
-                db.execute(f"delete from [{SEARCH_TABLE}] where rowid in ({marks})", ids)
+            # the search index forgets their text by the trigger on articles (storage.search)
             db.execute(
                 "update articles set text = null, warc_filename = null, "
                 f"warc_record_offset = null, warc_record_length = null where id in ({marks})",

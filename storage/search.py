@@ -23,6 +23,16 @@ is a token of its own (``tests/bench/fts_chinese.py`` measures the alternatives)
   characters and the phrase of its bigrams": 马面裙 is ``("马 面 裙" AND grams : "马面 面裙")``,
   exactly the articles that contain it; the character phrase is what snippets highlight.
 
+The index keeps no copy of the text (``m020_search_size``: it was 60 % of the file): it
+is an FTS5 table of *external content*, the view :data:`SEARCH_SOURCE`, which gives every
+article with a text (a pruned one has none) segmented by the SQL functions
+:func:`register_search_functions` adds to every connection of ours (the archive's, the
+readers', Datasette's). Inserts are indexed by the write path (:func:`index_articles`);
+triggers on ``articles`` make the index forget a title and text before they change and an
+article that goes (FTS5 must be told the values it indexed). A plain SQLite client without
+the functions reads every ordinary table and the rowids of a ``MATCH``, but not the index's
+columns or ``snippet()``, and cannot change a title or text or delete an article.
+
 What one search may cost (the web's search box and concept search, :mod:`storage.web`):
 SQLite runs FTS5's ``MATCH``, ``rank`` and ``snippet()`` each as one step of its virtual
 machine, and a time limit can stop a query only between steps. ``snippet()`` on one row
@@ -56,10 +66,13 @@ __all__ = [
     "MARK_START",
     "MAX_SEARCH_CHARS",
     "MAX_SEARCH_PHRASES",
+    "GRAMS_FUNCTION",
     "SEARCH_COLUMNS",
+    "SEARCH_SOURCE",
     "SEARCH_TABLE",
     "SEARCH_TOKENIZER",
     "SEP",
+    "TEXT_FUNCTION",
     "SearchTooLarge",
     "bounded_fts_query",
     "check_search_expression",
@@ -71,8 +84,11 @@ __all__ = [
     "highlight_html",
     "index_articles",
     "phrase_count",
+    "register_search_functions",
     "reindex_all",
+    "search_grams",
     "search_row",
+    "search_text",
     "segment",
     "unmarked",
 ]
@@ -126,11 +142,10 @@ def unmarked(text: str | None) -> str | None:
 
 def search_row(title: str | None, text: str | None) -> dict[str, str | None]:
     """The ``articles_search`` columns for an article (without highlight markers)."""
-    title, text = unmarked(title), unmarked(text)
     return {
-        "title": segment(title),
-        "text": segment(text),
-        "grams": " ".join(filter(None, (grams(title), grams(text)))),
+        "title": search_text(title),
+        "text": search_text(text),
+        "grams": search_grams(title, text),
     }
 
 
@@ -260,48 +275,120 @@ def bounded_fts_query(query: str | None) -> str:
 
 
 # ---------------------------------------------------------------------------- the table
-def create_search_table(db: Any) -> None:
-    """Create ``articles_search``, fill it from ``articles`` and keep deletes in step.
+# The index stores no copy of the text (m020_search_size): its content is the view
+# SEARCH_SOURCE, which segments ``articles`` through the SQL functions that
+# :func:`register_search_functions` adds to a connection (every connection of the
+# archive has them: storage.connection, and Datasette's through storage.web.sql_functions).
+SEARCH_SOURCE = "articles_search_source"
+TEXT_FUNCTION = "cw_search_text"
+GRAMS_FUNCTION = "cw_search_grams"
 
-    *db* is a :class:`sqlite_utils.Database`. Inserts and updates are indexed by the
-    archive's write path (:func:`index_articles`): segmenting needs Python, a trigger can't.
+
+def search_text(value: str | None) -> str | None:
+    """A title or text as ``articles_search`` indexes it: without marks, segmented."""
+    return segment(unmarked(value))
+
+
+def search_grams(title: str | None, text: str | None) -> str:
+    """The ``grams`` column of an article: the bigrams of its title, then of its text."""
+    return " ".join(filter(None, (grams(unmarked(title)), grams(unmarked(text)))))
+
+
+def register_search_functions(conn: Any) -> None:
+    """Add the SQL functions the search index reads its content through to *conn* (a
+    :class:`sqlite3.Connection`). Without them a plain SQLite client still reads every
+    ordinary table and the rowids a ``MATCH`` finds, but not the index's columns nor
+    ``snippet()``, and it cannot change an article's title or text or delete an article."""
+    conn.create_function(TEXT_FUNCTION, 1, search_text, deterministic=True)
+    conn.create_function(GRAMS_FUNCTION, 2, search_grams, deterministic=True)
+
+
+def _indexed(row: str) -> str:
+    """The ``articles_search`` columns of *row* (``old`` or ``new`` in a trigger)."""
+    return (
+        f"{TEXT_FUNCTION}({row}.title), {TEXT_FUNCTION}({row}.text), "
+        f"{GRAMS_FUNCTION}({row}.title, {row}.text)"
+    )
+
+
+# An external content table must be told the values it indexed to forget them ('delete'),
+# before they change: the triggers do, for every writer. An article without text (pruned,
+# storage/retention.py) is not indexed. Inserts are indexed by the archive's write path
+# (:func:`index_articles`), so a bulk load may drop the index and build it at the end.
+_TRIGGERS = {
+    f"{SEARCH_TABLE}_au": (
+        "after update of title, text on articles "
+        "when old.title is not new.title or old.text is not new.text begin "
+        f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}], rowid, {', '.join(SEARCH_COLUMNS)}) "
+        f"select 'delete', old.id, {_indexed('old')} where old.text is not null; "
+        f"insert into [{SEARCH_TABLE}] (rowid, {', '.join(SEARCH_COLUMNS)}) "
+        f"select new.id, {_indexed('new')} where new.text is not null; end"
+    ),
+    f"{SEARCH_TABLE}_ad": (
+        "after delete on articles begin "
+        f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}], rowid, {', '.join(SEARCH_COLUMNS)}) "
+        f"select 'delete', old.id, {_indexed('old')} where old.text is not null; end"
+    ),
+}
+
+
+def create_search_table(db: Any) -> None:
+    """Create ``articles_search`` (external content: the view :data:`SEARCH_SOURCE`), its
+    triggers, and fill it from ``articles``; an index of an earlier release (which kept a
+    segmented copy of every text) is replaced. In the caller's transaction: an interrupted
+    run leaves the archive as it was.
+
+    *db* is a :class:`sqlite_utils.Database`.
     """
+    register_search_functions(db.conn)
+    row = db.execute("select sql from sqlite_master where name = ?", [SEARCH_TABLE]).fetchone()
+    if row and SEARCH_SOURCE not in row[0]:
+        db.execute(f"drop table [{SEARCH_TABLE}]")
+    db.execute(
+        f"create view if not exists [{SEARCH_SOURCE}] as select id, "
+        f"{TEXT_FUNCTION}(title) as title, {TEXT_FUNCTION}(text) as text, "
+        f"{GRAMS_FUNCTION}(title, text) as grams from articles where text is not null"
+    )
     db.execute(
         f"create virtual table if not exists [{SEARCH_TABLE}] using fts5("
-        f"{', '.join(SEARCH_COLUMNS)}, tokenize='{SEARCH_TOKENIZER}')"
+        f"{', '.join(SEARCH_COLUMNS)}, tokenize='{SEARCH_TOKENIZER}', "
+        f"content='{SEARCH_SOURCE}', content_rowid='id')"
     )
-    db.execute(
-        f"create trigger if not exists [{SEARCH_TABLE}_ad] after delete on articles begin "
-        f"delete from [{SEARCH_TABLE}] where rowid = old.id; end"
-    )
+    for name, body in _TRIGGERS.items():
+        db.execute(f"drop trigger if exists [{name}]")  # the old _ad deleted by rowid
+        db.execute(f"create trigger [{name}] {body}")
     reindex_all(db)
 
 
 def reindex_all(db: Any) -> None:
-    """(Re)index every article in ``articles_search``, 500 at a time, then merge the
-    index's segments (a migration calls it when the segmentation changes)."""
-    last = 0
-    while True:
-        ids = [
-            row[0]
-            for row in db.execute(
-                "select id from articles where id > ? order by id limit 500", [last]
-            )
-        ]
-        if not ids:
-            break
-        index_articles(db, ids)
-        last = ids[-1]
-    if last:
-        db.execute(f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}]) values ('optimize')")
+    """Index every article in ``articles_search`` again from ``articles`` (a migration
+    calls it when the segmentation changes). Its segments are not merged into one
+    ('optimize'): searches are as fast (tests/bench/archive_scale.py), and the merge would
+    leave free pages the size of the index in the file."""
+    register_search_functions(db.conn)
+    row = db.execute("select sql from sqlite_master where name = ?", [SEARCH_TABLE]).fetchone()
+    if row is None or SEARCH_SOURCE not in row[0]:
+        create_search_table(db)  # an index of an earlier release: replaced, then filled
+        return
+    db.execute(f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}]) values ('rebuild')")
 
 
 def index_articles(db: Any, ids: list[int]) -> None:
-    """(Re)index the articles with these ids in ``articles_search``."""
+    """(Re)index the articles with these ids in ``articles_search``, as they are now.
+
+    The index of an article already in it is forgotten through the view, that is with the
+    values it was indexed with, which the triggers keep true whenever a title or text
+    changes; an article not in it yet is only added.
+    """
+    register_search_functions(db.conn)
     marks = ",".join("?" * len(ids))
-    rows = db.execute(f"select id, title, text from articles where id in ({marks})", ids).fetchall()
-    db.execute(f"delete from [{SEARCH_TABLE}] where rowid in ({marks})", ids)
-    db.conn.executemany(
-        f"insert into [{SEARCH_TABLE}] (rowid, {', '.join(SEARCH_COLUMNS)}) values (?, ?, ?, ?)",
-        [(row[0], *search_row(row[1], row[2]).values()) for row in rows],
+    db.execute(
+        f"delete from [{SEARCH_TABLE}] where rowid in "
+        f"(select id from [{SEARCH_TABLE}_docsize] where id in ({marks}))",
+        ids,
+    )
+    db.execute(
+        f"insert into [{SEARCH_TABLE}] (rowid, {', '.join(SEARCH_COLUMNS)}) "
+        f"select id, title, text, grams from [{SEARCH_SOURCE}] where id in ({marks})",
+        ids,
     )

@@ -141,7 +141,7 @@ def test_archive_scale_benchmark_runs_small(tmp_path: Path) -> None:
             "select count(*), sum(language = 'zh'), sum(relevant) from articles"
         ).fetchone()
         assert n == 10_000 and 0.1 < zh / n < 0.35 and 0.02 < relevant / n < 0.07
-        assert conn.execute("select count(*) from articles_search").fetchone()[0] == n
+        assert conn.execute("select count(*) from articles_search_docsize").fetchone()[0] == n
         assert conn.execute("select count(*) from stories where source_count > 1").fetchone()[0]
         assert conn.execute("select count(distinct source) from articles").fetchone()[0] >= 50
 

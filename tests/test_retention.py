@@ -38,7 +38,9 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
         out = {t: sorted(conn.execute(f"select * from [{t}]").fetchall()) for t in OTHER_TABLES}
         out["kept"] = conn.execute(f"select {KEPT} from articles order by id").fetchall()
         out["dropped"] = conn.execute(f"select id, {DROPPED} from articles order by id").fetchall()
-        out["search"] = conn.execute("select rowid from articles_search order by 1").fetchall()
+        # the articles the index holds (its own table of them: reading articles_search
+        # itself needs the functions its content is read through, storage.search)
+        out["search"] = conn.execute("select id from articles_search_docsize order by 1").fetchall()
     return out
 
 

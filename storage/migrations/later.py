@@ -6,6 +6,7 @@ import sqlite_utils
 
 from storage.daily_counts import create_daily_counts
 from storage.migrations.registry import migrations
+from storage.search import create_search_table
 
 
 @migrations()
@@ -161,6 +162,23 @@ def m019_daily_counts(db: sqlite_utils.Database) -> None:
         "idx_stories_languages",
     ):  # fmt: skip
         db.execute(f"drop index if exists {replaced}")
+
+
+@migrations()
+def m020_search_size(db: sqlite_utils.Database) -> None:
+    # The search index without its copy of every text (issue 32: <= 15 KB an article; it
+    # held title and text segmented plus the Han bigrams, ~10 KB an article, 60 % of the
+    # file at 100,000 articles): articles_search becomes an FTS5 table of external content,
+    # the view articles_search_source, which segments articles through SQL functions every
+    # connection of ours registers (storage/search.py); triggers on articles tell it what
+    # to forget when a title or text changes or an article goes. The index is built again
+    # from articles, in this migration's transaction (an interrupted run leaves the old
+    # one); the pages the old copy held are free pages until the file is vacuumed.
+    create_search_table(db)
+    # Two indexes of m001 that longer ones begin with: fetched_at (m018's fetched_at,
+    # relevant, source_group, themes) and published_at (m017's articles_day_slices).
+    for redundant in ("idx_articles_fetched_at", "idx_articles_published_at"):
+        db.execute(f"drop index if exists {redundant}")
 
 
 @migrations()

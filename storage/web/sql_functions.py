@@ -19,6 +19,9 @@
 - ``theme_label(key)`` and ``group_label(key)``: a theme's human name (the themes file's
   label, from the plugin configuration's ``themes``) and a source group's, for the
   dashboard's legends and filters.
+- ``cw_search_text`` and ``cw_search_grams`` (:func:`storage.search.register_search_functions`):
+  the index ``articles_search`` keeps no copy of the text but reads it from ``articles``
+  through them, for ``snippet()`` and its columns.
 - At startup jieba's dictionary is loaded (about a second), so the first Chinese search does
   not pay for it inside Datasette's time limit on a query (``sql_time_limit_ms``).
 """
@@ -32,7 +35,7 @@ from typing import Any
 
 from storage.concepts import Concepts, bounded_concept_query
 from storage.groups import group_label
-from storage.search import bounded_fts_query, han_words
+from storage.search import bounded_fts_query, han_words, register_search_functions
 from storage.search_excerpts import excerpt, snippet_fits
 from storage.web.hooks import hookimpl
 from storage.web.names import PLUGIN
@@ -42,6 +45,7 @@ __all__ = ["concepts_of", "prepare_connection", "startup"]
 
 @hookimpl(trylast=True)  # after Datasette's own prepare_connection, so ours wins
 def prepare_connection(conn: sqlite3.Connection, datasette: Any) -> None:
+    register_search_functions(conn)  # articles_search reads the articles through them
     conn.create_function("escape_fts", 1, bounded_fts_query, deterministic=True)
     conn.create_function("concept_fts", 1, _concept_fts(datasette), deterministic=True)
     conn.create_function("snippet_fits", 1, snippet_fits, deterministic=True)

@@ -3,7 +3,9 @@
 Writing a million articles through the generator takes ~2 hours on a small machine (the
 archive's write path: ~15 indexes, the daily counts' triggers, Chinese segmentation for the
 search index). :func:`grow` instead copies the *base* archive's articles, N0 of them, in
-``INSERT ... SELECT`` statements until it holds N:
+``INSERT ... SELECT`` statements until it holds N (the secondary indexes of the tables it
+copies into dropped meanwhile and made again after: a sort, their pages packed as a VACUUM
+packs them):
 
 - each copy gets new ids (base id + copy x N0, so a story's copies stay together: stories
   of 2-8 outlets stay so), a URL of its own, a new fingerprint, and dates moved back by an
@@ -12,9 +14,11 @@ search index). :func:`grow` instead copies the *base* archive's articles, N0 of 
   "today" grows with the archive);
 - with it its ``article_themes``, ``pages``, MinHash signature and LSH bands (hashes moved,
   so a band's bucket stays as small as in a real stream), labels (in proportion) and its
-  search-index row, copied from the base's in SQL (FTS5 indexes it anew, as the write path
-  does, without segmenting in Python again); ``stories`` rows are made from the articles
-  (``scale_data.fill_stories``), crawl runs topped up;
+  entry in the search index, indexed as the write path does (through the index's view of
+  the articles; each base text segmented once, the copies repeat it); the index's segments
+  are left as indexing leaves them, not merged ('optimize'), as on a real archive;
+  ``stories`` rows are made from the articles (``scale_data.fill_stories``), crawl runs
+  topped up;
 - the archive's triggers on ``articles`` are lifted while copying and put back as they
   were; the daily counts are then rebuilt from the articles by the archive's own
   :func:`storage.daily_counts.recount` (what migration m019 runs).
@@ -29,6 +33,7 @@ the base's. Fine for timing reads; not a corpus. :func:`check` verifies the resu
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sqlite3
 import sys
@@ -49,7 +54,15 @@ from scale_data import fill_stories, runs_for  # noqa: E402
 
 from storage.daily_counts import TABLE as DAILY_COUNTS  # noqa: E402
 from storage.daily_counts import recount  # noqa: E402
-from storage.search import SEARCH_TABLE  # noqa: E402
+from storage.search import (  # noqa: E402
+    GRAMS_FUNCTION,
+    SEARCH_COLUMNS,
+    SEARCH_SOURCE,
+    SEARCH_TABLE,
+    TEXT_FUNCTION,
+    search_grams,
+    search_text,
+)
 
 SPAN = 730 * 86400  # two years, in seconds
 RECENT = 86400  # stories first archived in the last day keep their dates
@@ -126,15 +139,21 @@ def _copy_around(conn: sqlite3.Connection, offset: int, last: int, copy: int) ->
 
 
 def _copy_search(conn: sqlite3.Connection, offset: int, last: int) -> None:
-    """The copied articles' rows of the search index (FTS5 indexes them anew)."""
-    args = {"offset": offset, "last": last}
-    search = _columns(conn, SEARCH_TABLE)
+    """The copied articles' rows of the search index, as the write path indexes them
+    (through the view it reads articles by; FTS5 tokenizes them anew)."""
+    columns = ", ".join(SEARCH_COLUMNS)
     conn.execute(
-        f"insert into [{SEARCH_TABLE}] (rowid, {', '.join(search)}) "
-        f"select rowid + :offset, {', '.join(search)} from [{SEARCH_TABLE}] "
-        "where rowid <= :last",
-        args,
+        f"insert into [{SEARCH_TABLE}] (rowid, {columns}) select id + :offset, {columns} "
+        f"from [{SEARCH_SOURCE}] where id <= :last",
+        {"offset": offset, "last": last},
     )
+
+
+def _search_functions(conn: sqlite3.Connection) -> None:
+    """The search index's SQL functions (storage.search), each text segmented once: the
+    copies repeat the base's texts."""
+    conn.create_function(TEXT_FUNCTION, 1, functools.cache(search_text), deterministic=True)
+    conn.create_function(GRAMS_FUNCTION, 2, functools.cache(search_grams), deterministic=True)
 
 
 def _story_ages(conn: sqlite3.Connection, now: int, base: int) -> None:
@@ -188,6 +207,7 @@ def grow(path: Path, n: int, *, say: Callable[[str], None] = print) -> None:
         conn.execute("pragma synchronous = off")
         conn.execute("pragma cache_size = -2000000")  # 2 GB
         conn.execute("pragma temp_store = memory")
+        _search_functions(conn)
         triggers, indexes = _triggers(conn), _indexes(conn)
         started = time.perf_counter()
         now = int(datetime.now(UTC).timestamp())
@@ -237,9 +257,6 @@ def grow(path: Path, n: int, *, say: Callable[[str], None] = print) -> None:
         recount(sqlite_utils.Database(conn))
         conn.execute("commit")
         say(f"stories and daily counts made in {time.perf_counter() - started:.0f}s")
-        started = time.perf_counter()
-        conn.execute(f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}]) values ('optimize')")
-        say(f"search index merged in {time.perf_counter() - started:.0f}s")
         conn.execute("pragma journal_mode = wal")
     finally:
         conn.close()
@@ -252,13 +269,15 @@ def check(path: Path) -> list[str]:
     search row and one page per article."""
     problems = []
     conn = sqlite3.connect(path)
+    _search_functions(conn)
     try:
         result = conn.execute("pragma integrity_check").fetchall()
         if result != [("ok",)]:
             problems.append(f"integrity_check: {result[:5]}")
         try:
             conn.execute(
-                f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}]) values ('integrity-check')"
+                f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}], rank) "
+                "values ('integrity-check', 1)"  # 1: the index against the articles too
             )
         except sqlite3.DatabaseError as exc:
             problems.append(f"FTS5 integrity-check: {exc}")
@@ -278,7 +297,8 @@ def check(path: Path) -> list[str]:
              "(select 1 from stories where id = a.story_id)"),
             ("stories of more than 8 outlets", "select count(*) from stories where source_count > 8"),
             ("articles without one search row",
-             f"select (select count(*) from articles) - (select count(*) from [{SEARCH_TABLE}])"),
+             "select (select count(*) from articles where text is not null) - "
+             f"(select count(*) from [{SEARCH_TABLE}_docsize])"),
             ("articles without their page",
              "select count(*) from articles a where not exists (select 1 from pages where url = a.url)"),
         ):  # fmt: skip
