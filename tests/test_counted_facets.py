@@ -35,12 +35,18 @@ def ds(tmp_path_factory: pytest.TempPathFactory) -> Any:
                 "fetched_at": day.isoformat(), "relevance": n / 90, "relevant": int(n % 4 == 0),
                 "themes": json.dumps(THEMES[n % 4]),
             })  # fmt: skip
+        archive.db.conn.executemany(
+            "insert into stories (id, title, first_seen, source_count) values (?, ?, ?, ?)",
+            [(n, f"story {n}", None if n % 9 == 0 else (NOW - timedelta(days=n % 11, hours=n)).isoformat(), 1 + n % 3)
+             for n in range(1000, 1060)],
+        )  # fmt: skip
+        archive.db.conn.commit()
     return build_datasette(db)
 
 
-def facets(ds: Any, query: str) -> dict[str, Any]:
+def facets(ds: Any, query: str, table: str = "articles") -> dict[str, Any]:
     async def get() -> Any:
-        response = await ds.client.get(f"/culturewatch/articles.json?_size=1&{query}")
+        response = await ds.client.get(f"/culturewatch/{table}.json?_size=1&{query}")
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -96,3 +102,10 @@ def test_the_counts_answer_only_what_they_hold(ds: Any) -> None:
     searched = facets(ds, "_search=heritage&language=zh")  # Datasette's facets, searched
     zh = len([n for n in range(90) if n % 7 and n % 3 == 1])
     assert [(v, n) for v, n, _, _ in searched["language"][1]] == [("zh", zh)]
+
+
+@pytest.mark.parametrize("query", ["", "_facet_size=3", "source_count__gte=2"])
+def test_the_stories_days_are_datasettes(ds: Any, query: str) -> None:
+    counted = facets(ds, query, "stories")["first_seen"]
+    assert counted == facets(ds, f"{query}&{FALLBACK}", "stories")["first_seen"]
+    assert counted[0] == "date" and len(counted[1]) >= 3

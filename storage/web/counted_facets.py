@@ -1,4 +1,5 @@
-"""The articles table's facets read from the daily counts: the same numbers at any size.
+"""The articles table's facets read from the daily counts: the same numbers at any size
+(and the stories table's days from an index).
 
 A facet of the whole articles table counts every article (at a million, each facet reads a
 million index entries: 100-300 ms on a small machine, six of them per page), and a facet of
@@ -14,6 +15,11 @@ story) is counted as before, by Datasette's facet of the column's kind: ``column
 (``date(published_at)``) or ``grouped_array`` (:mod:`storage.web.facets`); so is ``themes``
 filtered on a theme. The results are those facets' own (name, type, values, toggle links):
 the page cannot tell them apart, and ``tests/test_counted_facets.py`` checks they are equal.
+
+On the stories table, ``counted: first_seen`` with no filter counts the stories of each day
+by a range of the index on ``first_seen`` per day (:data:`_DAYS`), not ``date()`` of every
+story and a sort of them all (555 -> 83 ms at a million articles); filtered, it is
+Datasette's date facet.
 
 The date facet counts an article on its publication day, the counts on its publication day
 else the day it was archived: the articles without a publication date are counted apart (an
@@ -38,10 +44,21 @@ from storage.web.hooks import hookimpl
 __all__ = ["HARMLESS", "KINDS", "CountedFacet", "register_facet_classes"]
 
 TABLE = "articles"
+STORIES = "stories"
+_DAYS = """
+with recursive days(d) as (
+  select date(min(first_seen)) from stories where first_seen is not null
+  union all select date(d, '+1 day') from days where d < (select date(max(first_seen)) from stories)
+)
+select d as value,
+       (select count(*) from stories where first_seen >= d and first_seen < date(d, '+1 day')) as count
+from days where count > 0 order by count desc, value limit :limit
+"""  # a count of a range of the index on first_seen per day: no date() of every story, no sort
 KINDS = {
     "source": ColumnFacet, "source_group": ColumnFacet, "language": ColumnFacet,
     "relevant": ColumnFacet, "themes": GroupedArrayFacet, "published_at": DateFacet,
 }  # fmt: skip
+STORY_KINDS = {"first_seen": DateFacet}
 _DIMENSIONS = {"source", "source_group", "language"}
 _FILTERS = {
     **{key: key for key in _DIMENSIONS}, **{f"{key}__exact": key for key in _DIMENSIONS},
@@ -68,13 +85,18 @@ class CountedFacet(Facet):  # type: ignore[misc]
         filters = self._filters()
         for item in self.get_configs():
             column = item["config"].get("column") or item["config"]["simple"]
-            kind = KINDS.get(column, ColumnFacet)
-            counted = filters is not None and column in KINDS
+            kind = (STORY_KINDS if self.table == STORIES else KINDS).get(column, ColumnFacet)
+            counted = self.table == TABLE and filters is not None and column in KINDS
             if counted and kind is GroupedArrayFacet and "theme" in (filters or {}):
                 counted = False  # the themes of the articles of one theme: not counted
+            days = self.table == STORIES and column == "first_seen" and filters == {}
             try:
-                if counted:
-                    results.append(await self._counted(column, kind, filters or {}, item))
+                if counted or days:
+                    results.append(
+                        await self._story_days(item)
+                        if days
+                        else await self._counted(column, kind, filters or {}, item)
+                    )
                     continue
             except QueryInterrupted:
                 timed_out.append(column)
@@ -92,7 +114,7 @@ class CountedFacet(Facet):  # type: ignore[misc]
     def _filters(self) -> dict[str, str] | None:
         """{dimension or 'relevant' or 'theme': value} when the daily counts can answer
         this request's facets, else None."""
-        if self.table != TABLE:
+        if self.table not in (TABLE, STORIES):
             return None
         out: dict[str, str] = {}
         for key, value in self.get_querystring_pairs():
@@ -105,6 +127,15 @@ class CountedFacet(Facet):  # type: ignore[misc]
                 return None
             out[name] = value
         return out
+
+    async def _story_days(self, item: dict[str, Any]) -> dict[str, Any]:
+        size = self.get_facet_size()
+        rows = await self.ds.execute(
+            self.database, _DAYS, {"limit": size + 1}, truncate=False,
+            custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+        )  # fmt: skip
+        values = [(row["value"], row["count"]) for row in rows.rows]
+        return self._result("first_seen", DateFacet, item, values[:size], len(values) > size)
 
     async def _counted(
         self, column: str, kind: Any, filters: dict[str, str], item: dict[str, Any]
