@@ -17,7 +17,8 @@ Tables
                     feed's or news sitemap's date, beside the page's), ``source_group`` (its
                     source's ``group``) and ``story_id`` (its story)
     articles_search Chinese-aware full-text index over title and text (every Han character
-                    a token, and Han bigrams), used by the browse search (storage/search.py)
+                    a token, and Han bigrams), used by the browse search (storage/search.py);
+                    no copy of the text: it reads the view ``articles_search_source``
     article_themes  article x theme x score (filled by the scorer)
     raw_html        the fetched HTML, gzip-compressed, to re-extract or rescore without
                     fetching

@@ -56,7 +56,9 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import operator
 import re
+import sqlite3
 from typing import Any
 
 from storage.scripts import HAN, HAN_CHAR, HAN_RUN
@@ -116,18 +118,18 @@ MAX_SEARCH_PHRASES = 500  # phrases in its FTS5 expression, aliases expanded
 
 def segment(text: str | None) -> str | None:
     """*text* with U+200B around and between the characters of each run of Han characters."""
-    if not text or not _HAS_HAN.search(text):
+    if not text or text.isascii() or not _HAS_HAN.search(text):  # isascii: ~1000x faster
         return text
     return _HAN_RUN.sub(lambda m: SEP + SEP.join(m.group(0)) + SEP, text)
 
 
 def _bigrams(run: str) -> str:
-    return " ".join(run[i : i + 2] for i in range(len(run) - 1))
+    return " ".join(map(operator.add, run[:-1], run[1:]))  # twice as fast as slicing
 
 
 def grams(text: str | None) -> str:
     """The character bigrams of each run of Han characters in *text*, space-separated."""
-    if not text or not _HAS_HAN.search(text):
+    if not text or text.isascii() or not _HAS_HAN.search(text):
         return ""
     return " ".join(_bigrams(run) for run in _HAN_RUN.findall(text) if len(run) > 1)
 
@@ -284,14 +286,18 @@ TEXT_FUNCTION = "cw_search_text"
 GRAMS_FUNCTION = "cw_search_grams"
 
 
-def search_text(value: str | None) -> str | None:
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None  # a blob (TEXT affinity: never a number)
+
+
+def search_text(value: object) -> str | None:
     """A title or text as ``articles_search`` indexes it: without marks, segmented."""
-    return segment(unmarked(value))
+    return segment(unmarked(_text(value)))
 
 
-def search_grams(title: str | None, text: str | None) -> str:
+def search_grams(title: object, text: object) -> str:
     """The ``grams`` column of an article: the bigrams of its title, then of its text."""
-    return " ".join(filter(None, (grams(unmarked(title)), grams(unmarked(text)))))
+    return " ".join(filter(None, (grams(unmarked(_text(title))), grams(unmarked(_text(text))))))
 
 
 def register_search_functions(conn: Any) -> None:
@@ -301,6 +307,16 @@ def register_search_functions(conn: Any) -> None:
     ``snippet()``, and it cannot change an article's title or text or delete an article."""
     conn.create_function(TEXT_FUNCTION, 1, search_text, deterministic=True)
     conn.create_function(GRAMS_FUNCTION, 2, search_grams, deterministic=True)
+
+
+def _ensure_functions(conn: Any) -> None:
+    """Register the functions on *conn* unless it has them: registering a function
+    expires every prepared statement of the connection (FTS5's own too), which costs
+    more than indexing an article."""
+    try:
+        conn.execute(f"select {TEXT_FUNCTION}(null), {GRAMS_FUNCTION}(null, null)")
+    except sqlite3.OperationalError:
+        register_search_functions(conn)
 
 
 def _indexed(row: str) -> str:
@@ -340,7 +356,7 @@ def create_search_table(db: Any) -> None:
 
     *db* is a :class:`sqlite_utils.Database`.
     """
-    register_search_functions(db.conn)
+    _ensure_functions(db.conn)
     row = db.execute("select sql from sqlite_master where name = ?", [SEARCH_TABLE]).fetchone()
     if row and SEARCH_SOURCE not in row[0]:
         db.execute(f"drop table [{SEARCH_TABLE}]")
@@ -365,7 +381,7 @@ def reindex_all(db: Any) -> None:
     calls it when the segmentation changes). Its segments are not merged into one
     ('optimize'): searches are as fast (tests/bench/archive_scale.py), and the merge would
     leave free pages the size of the index in the file."""
-    register_search_functions(db.conn)
+    _ensure_functions(db.conn)
     row = db.execute("select sql from sqlite_master where name = ?", [SEARCH_TABLE]).fetchone()
     if row is None or SEARCH_SOURCE not in row[0]:
         create_search_table(db)  # an index of an earlier release: replaced, then filled
@@ -380,15 +396,25 @@ def index_articles(db: Any, ids: list[int]) -> None:
     values it was indexed with, which the triggers keep true whenever a title or text
     changes; an article not in it yet is only added.
     """
-    register_search_functions(db.conn)
+    _ensure_functions(db.conn)
     marks = ",".join("?" * len(ids))
-    db.execute(
-        f"delete from [{SEARCH_TABLE}] where rowid in "
-        f"(select id from [{SEARCH_TABLE}_docsize] where id in ({marks}))",
-        ids,
-    )
-    db.execute(
-        f"insert into [{SEARCH_TABLE}] (rowid, {', '.join(SEARCH_COLUMNS)}) "
+    indexed = [  # asked first: a delete from the table that finds nothing still costs
+        row[0]
+        for row in db.execute(
+            f"select id from [{SEARCH_TABLE}_docsize] where id in ({marks})", ids
+        ).fetchall()
+    ]
+    if indexed:
+        db.execute(
+            f"delete from [{SEARCH_TABLE}] where rowid in ({','.join('?' * len(indexed))})",
+            indexed,
+        )
+    # read, then inserted as values: an insert ... select of the view took twice as long
+    rows = db.execute(
         f"select id, title, text, grams from [{SEARCH_SOURCE}] where id in ({marks})",
         ids,
+    ).fetchall()
+    db.conn.executemany(
+        f"insert into [{SEARCH_TABLE}] (rowid, {', '.join(SEARCH_COLUMNS)}) values (?, ?, ?, ?)",
+        rows,
     )

@@ -4,7 +4,11 @@ is converted with the same results, and a plain SQLite client still reads the ar
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -189,4 +193,51 @@ def test_a_plain_sqlite_client_reads_the_archive_but_not_the_index_columns(
         conn.execute("update articles set relevance = 0.5 where id = 1")  # other columns: fine
         conn.commit()
     with Archive(path) as archive:
+        check(archive.db)
+
+
+@pytest.mark.slow
+def test_a_migration_killed_midway_leaves_the_old_index_and_runs_again(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with Archive(path) as archive:
+        fill(archive)
+        rows = [  # enough text that building the index takes a while
+            (f"https://example.org/bulk/{i}", title, text * 40, "2026-01-01T00:00:00+00:00")
+            for i in range(4000)
+            for title, text in [ARTICLES[i % len(ARTICLES)]]
+        ]
+        archive.db.conn.executemany(
+            "insert into articles (url, title, text, fetched_at) values (?, ?, ?, ?)", rows
+        )
+        archive.db.conn.commit()
+    with closing(sqlite3.connect(path)) as conn, conn:
+        _old_design(conn)
+    with closing(sqlite3.connect(path)) as conn:
+        before = results(conn)
+    wal = Path(f"{path}-wal")
+    migrating = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from storage.archive import Archive; Archive(sys.argv[1])",
+            str(path),
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while migrating.poll() is None and time.monotonic() < deadline:
+            if wal.exists() and wal.stat().st_size > 2_000_000:  # the new index being written
+                break
+            time.sleep(0.005)
+    finally:
+        migrating.send_signal(signal.SIGKILL)
+        migrating.wait()
+    assert migrating.returncode == -signal.SIGKILL, "killed while it migrated"
+    with closing(sqlite3.connect(path)) as conn:  # as it was: the old index, m020 pending
+        names = {r[0] for r in conn.execute("select name from _sqlite_migrations")}
+        assert "m020_search_size" not in names
+        assert results(conn) == before
+        conn.execute(f"insert into [{T}] ([{T}]) values ('integrity-check')")
+    with Archive(path) as archive:  # run again: done
+        assert results(archive.db) == before
         check(archive.db)
