@@ -187,7 +187,7 @@ def m021_scale_reads(db: sqlite_utils.Database) -> None:
     # an index of its own that also holds source_count, so the stories that spread
     # (?source_count__gte=2) are counted there too without reading a story (why m019 dropped
     # the indexes on those columns alone). The unfiltered stories table at 100,000 articles:
-    # 712 -> 250 ms (tests/bench/archive_scale.py).
+    # 712 -> 323 ms (tests/bench/archive_scale.py).
     stories = db.table("stories")
     for column in ("first_source", "languages"):
         stories.create_index(
