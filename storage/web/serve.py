@@ -9,8 +9,9 @@ it is always served as ``/culturewatch`` whatever the file is called.
 :func:`build_datasette` registers the Datasette plugins of this package, each named for
 what it adds: :mod:`storage.web.sql_functions` (the Chinese-aware search box and the concept
 search; jieba loaded at startup), :mod:`storage.web.cells` (readable cells, one rule per
-cell), :mod:`storage.web.pages` (the front page and the article page, with templates
-``storage/web/templates/`` and static files ``storage/web/static/``),
+cell), :mod:`storage.web.counted_facets` (the articles table's facets from the daily
+counts when its filters allow), :mod:`storage.web.pages` (the front page and the article
+page, with templates ``storage/web/templates/`` and static files ``storage/web/static/``),
 :mod:`storage.web.atom` (empty Atom feeds), :mod:`storage.web.failing_sources` (the front
 page's banner when sources fail), :mod:`storage.web.theme_parameters` (unknown
 themes refused) and :mod:`storage.web.labelling` (the analysts' labels). The themes reach
@@ -116,6 +117,7 @@ def build_datasette(
         atom,
         attention,
         cells,
+        counted_facets,
         csv_marks,
         errors,
         facets,
@@ -139,6 +141,7 @@ def build_datasette(
         (sql_limits, "culturewatch-sql-limits"),
         (cells, "culturewatch-cells"),
         (facets, "culturewatch-facets"),
+        (counted_facets, "culturewatch-counted-facets"),
         (atom, "culturewatch-atom"),
         (pages, "culturewatch-pages"),
         (readable, "culturewatch-readable"),
