@@ -94,18 +94,25 @@ def matching_articles(
     one of *themes* (none: any), a primary language among *languages* (none: any), a source
     in one of *groups* (none: any). *changes*: instead of first archived at *since* or later,
     a revisit saw the article change in one of these ways since then (``article_versions``)."""
-    when = "a.fetched_at >= ?"
     if changes:
         kinds = ", ".join("?" * len(changes))
         when = (
             "exists (select 1 from article_versions v, json_each(v.changes) k "
             f"where v.article_id = a.id and k.value in ({kinds}) and v.fetched_at >= ?)"
         )
-    sql = (
-        f"select {_COLUMNS} from articles_search s join articles a on a.id = s.rowid "
-        f"where articles_search match ? and {when} and coalesce(a.relevance, 0) >= ?"
-    )
-    params: list[Any] = [expression, *changes, since, min_relevance]
+        sql = (
+            f"select {_COLUMNS} from articles_search s join articles a on a.id = s.rowid "
+            f"where articles_search match ? and {when} and coalesce(a.relevance, 0) >= ?"
+        )
+        params: list[Any] = [expression, *changes, since, min_relevance]
+    else:  # the few articles since, from the index on fetched_at, each looked up in the
+        # matches (+a.id: not the other way round, every match read; 556 -> 54 ms at 1M)
+        sql = (
+            f"select {_COLUMNS} from articles a where a.fetched_at >= ? and +a.id in "
+            "(select rowid from articles_search where articles_search match ?) "
+            "and coalesce(a.relevance, 0) >= ?"
+        )
+        params = [since, expression, min_relevance]
     if themes:
         marks = ", ".join("?" * len(themes))
         sql += f" and exists (select 1 from json_each(a.themes) j where j.value in ({marks}))"
