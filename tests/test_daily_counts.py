@@ -4,9 +4,10 @@ kind of write: inserts, rescoring, corrections of a date or source, deletes, a p
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+
+from support.recount import counts_from_articles
 
 from storage.archive import Archive
 from storage.daily_counts import TABLE, recount
@@ -22,22 +23,7 @@ def counted(archive: Archive) -> dict[tuple[str, ...], tuple[int, int]]:
 
 def direct(archive: Archive) -> dict[tuple[str, ...], tuple[int, int]]:
     """The same counts, made in Python from the articles' rows."""
-    articles: Counter[tuple[str, ...]] = Counter()
-    relevant: Counter[tuple[str, ...]] = Counter()
-    for published, fetched, source, group, language, rel, themes in archive.db.execute(
-        "select published_at, fetched_at, source, source_group, language, relevant, themes "
-        "from articles"
-    ).fetchall():
-        try:
-            keys = {t for t in json.loads(themes or "[]") if isinstance(t, str)}
-        except ValueError:
-            keys = set()
-        for basis, day in (("published", published or fetched), ("fetched", fetched)):
-            for theme in {"", *keys}:
-                key = (basis, (day or "")[:10], source or "", group or "", language or "", theme)
-                articles[key] += 1
-                relevant[key] += rel == 1
-    return {key: (n, relevant[key]) for key, n in articles.items()}
+    return counts_from_articles(archive.db.conn)
 
 
 def article(i: int, **extra: object) -> dict[str, object]:

@@ -34,11 +34,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import sqlite3
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,11 +44,12 @@ from pathlib import Path
 import sqlite_utils
 
 ROOT = Path(__file__).resolve().parents[2]
-for where in (ROOT, ROOT / "tests" / "bench"):
+for where in (ROOT, ROOT / "tests", ROOT / "tests" / "bench"):
     if str(where) not in sys.path:
         sys.path.insert(0, str(where))
 
 from scale_data import fill_stories, runs_for  # noqa: E402
+from support.recount import counts_from_articles  # noqa: E402
 
 from storage.daily_counts import TABLE as DAILY_COUNTS  # noqa: E402
 from storage.daily_counts import recount  # noqa: E402
@@ -311,22 +310,7 @@ def check(path: Path) -> list[str]:
 
 
 def _direct_counts(conn: sqlite3.Connection) -> dict[tuple[str, ...], tuple[int, int]]:
-    articles: Counter[tuple[str, ...]] = Counter()
-    relevant: Counter[tuple[str, ...]] = Counter()
-    for published, fetched, source, group, language, rel, themes in conn.execute(
-        "select published_at, fetched_at, source, source_group, language, relevant, themes "
-        "from articles"
-    ):
-        try:
-            keys = {t for t in json.loads(themes or "[]") if isinstance(t, str)}
-        except ValueError:
-            keys = set()
-        for basis, day in (("published", published or fetched), ("fetched", fetched)):
-            for theme in {"", *keys}:
-                key = (basis, (day or "")[:10], source or "", group or "", language or "", theme)
-                articles[key] += 1
-                relevant[key] += rel == 1
-    return {key: (n, relevant[key]) for key, n in articles.items()}
+    return counts_from_articles(conn)
 
 
 def main() -> int:
