@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -50,9 +51,18 @@ class DispatchingScheduler(DelayingScheduler):
         if cluster is not None and callback == "parse_article" and LEASE not in request.meta:
             if self.df.request_seen(request):  # Scrapy's filter, as a local crawl
                 return False
+            cluster.wake = self._wake
             cluster.dispatch(request, spider)
             return True
         return super().enqueue_request(request)
+
+    def _wake(self) -> None:
+        """The last outcome came: let the engine see it is done now, not at its next 5 s
+        heartbeat (Scrapy has no public call for it; without one, the heartbeat does it)."""
+        slot = getattr(getattr(self.crawler, "engine", None), "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
 
     def has_pending_requests(self) -> bool:
         spider = self.crawler.spider if self.crawler is not None else None
@@ -75,6 +85,7 @@ class ClusterCoordinator:
         self.written: list[str] = []  # stream entries committed, acknowledged at the next tick
         self.by_worker: Counter[tuple[str, str]] = Counter()  # (worker, host) -> pages
         self.pushed = 0
+        self.wake: Callable[[], None] | None = None  # the engine told when all are done
         self.in_flight = 0  # leases held by workers, as of the last look (once a second)
         self._loop: LoopingCall | None = None
         self._ticks = 0
@@ -216,6 +227,8 @@ class ClusterCoordinator:
 
     def _finished(self, request_id: str) -> None:
         self.outstanding.pop(request_id, None)
+        if not self.outstanding and self.wake is not None:
+            self.wake()
 
     # -- the end
     def close(self) -> list[str]:
