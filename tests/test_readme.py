@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 SETTINGS_TOML = REPO / "config" / "settings.toml"
 PROG = "culturewatch"
-MAX_LINES = 360  # a door, not the house: the reference lives beside the code
+MAX_LINES = 350  # a door, not the house: the reference lives beside the code
 PACKAGES = ("crawler", "pipelines", "storage")
 
 

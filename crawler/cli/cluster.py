@@ -30,7 +30,10 @@ cluster_option = click.option(
 @handle_errors
 def worker(url: str | None, verbose: bool) -> None:
     """Fetch, extract and score the pages of the crawls a coordinator publishes
-    (`crawl --cluster URL`), one after another, until SIGINT/SIGTERM."""
+    (`crawl --cluster URL`), one after another, until SIGINT/SIGTERM.
+
+    A page it cannot process is one line on stderr and recorded as failed; Redis gone for
+    more than 30 s stops it with one line (exit 1)."""
     from crawler.cluster.connect import ClusterError, connect
     from crawler.cluster.frontier import Keys
     from crawler.cluster.worker import run_worker, wait_for_run
