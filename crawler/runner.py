@@ -189,6 +189,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
     from crawler.sources.state import flag_rule
     from storage.archive import Archive, RetryPolicy
     from storage.connection import retrying
+    from storage.runs import finish_run, start_run
 
     _CrawlerProcess = crawler_process_class()
 
@@ -228,7 +229,7 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
         if extractors and options.semantic
         else None,
     )
-    run_id = retrying(archive.start_run, write_retry)
+    run_id = retrying(lambda: start_run(archive), write_retry)
     status = "finished"
     requests = 0
     process: Any = None
@@ -324,8 +325,8 @@ def run_crawl(options: CrawlOptions) -> CrawlSummary:
             if session.errors:
                 errors["_crawl"] = "; ".join(session.errors)[:2000]
             retrying(
-                lambda: archive.finish_run(
-                    run_id, status=status, counts=summary.counts, errors=errors
+                lambda: finish_run(
+                    archive, run_id, status=status, counts=summary.counts, errors=errors
                 ),
                 end_retry,
             )

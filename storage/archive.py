@@ -4,6 +4,7 @@ The archive is the only writer to the database. Its shape is set by the migratio
 :mod:`storage.schema`; every write is an upsert on a stable key, so a crawl that is
 interrupted and run again neither loses nor duplicates rows. Reads are the named queries
 of :mod:`storage.queries`, which the writer's read methods call on its own connection.
+The log of crawl runs and scheduled jobs is :mod:`storage.runs`, written through an archive.
 ``__all__`` re-exports what other layers import from here (schema, outcomes, formats).
 """
 
@@ -299,93 +300,6 @@ class Archive:
             pk="url",
         )
 
-    # ------------------------------------------------------------------ runs
-    def start_run(self) -> int:
-        """Record a crawl as running. Call it holding the crawl lock: a run still marked
-        running then belongs to a crawl that died (killed, out of memory) and is closed."""
-        with self.transaction():
-            self._close_crashed_runs()
-        table = self._table("runs")
-        return _last_pk(
-            table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid()})
-        )
-
-    def _close_crashed_runs(self) -> None:
-        """Runs left ``running`` died with their crawl: mark them crashed, with the counts
-        and end time of what they wrote (pages and articles since they started)."""
-        for run_id, started in self.db.execute(
-            "select id, started_at from runs where status = 'running' order by id"
-        ).fetchall():
-            nxt = self.db.execute(
-                "select min(started_at) from runs where id > ?", [run_id]
-            ).fetchone()[0]
-            written = queries.written_between(self.db, started, nxt or "9999")
-            pages = written.pages
-            failed = sum(pages.get(o, 0) for o in (*RETRY_OUTCOMES, "given_up", "too_large"))
-            self._table("runs").update(
-                run_id,
-                {
-                    "status": "crashed",
-                    "ended_at": max(filter(None, [written.last_write, started])),
-                    "fetched": sum(pages.values()) - sum(pages.get(o, 0) for o in RETRY_OUTCOMES),
-                    "new": written.new,
-                    "relevant": written.relevant,
-                    "failed": failed,
-                    "errors": json.dumps(
-                        {"_crawl": "the crawl process died; counts are from what it wrote"}
-                    ),
-                },
-            )
-
-    def finish_run(
-        self, run_id: int, *, status: str, counts: dict[str, int], errors: dict[str, Any]
-    ) -> None:
-        self._table("runs").update(
-            run_id,
-            {
-                "ended_at": utcnow(),
-                "status": status,
-                **counts,
-                "errors": json.dumps(errors, ensure_ascii=False, sort_keys=True),
-            },
-        )
-
-    # ------------------------------------------------------------------ scheduled jobs
-    def start_job(self, job: str, *, scheduled_for: str | None = None) -> int:
-        """Record that the scheduler started *job* (``crawl`` or ``digest``)."""
-        return _last_pk(
-            self._table("jobs").insert(
-                {
-                    "job": job,
-                    "scheduled_for": scheduled_for,
-                    "started_at": utcnow(),
-                    "status": "running",
-                    "pid": os.getpid(),
-                }
-            )
-        )
-
-    def finish_job(
-        self,
-        job_id: int,
-        *,
-        status: str,
-        detail: str | None = None,
-        exit_code: int | None = None,
-        run_id: int | None = None,
-    ) -> None:
-        """Record how a scheduled job ended: ok, failed, skipped or interrupted."""
-        self._table("jobs").update(
-            job_id,
-            {
-                "ended_at": utcnow(),
-                "status": status,
-                "detail": detail,
-                "exit_code": exit_code,
-                "run_id": run_id,
-            },
-        )
-
     # ------------------------------------------------------------------ reads
     def count(self, table: str = "articles") -> int:
         return queries.count(self.db, table)
@@ -395,13 +309,6 @@ class Archive:
     ) -> Iterator[list[dict[str, Any]]]:
         """All articles in id order, in batches (for rescoring); *columns* must include id."""
         return queries.iter_articles(self.db, batch_size, columns)
-
-
-def _last_pk(table: Table) -> int:
-    """The integer primary key of the row *table* just inserted."""
-    if table.last_pk is None:
-        raise RuntimeError(f"no row was inserted into {table.name}")
-    return int(table.last_pk)
 
 
 def _dumps(value: Any) -> str:

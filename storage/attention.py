@@ -1,7 +1,7 @@
 """Attention over time for any search: daily counts and shares of all archived articles.
 
 :func:`daily_attention` counts, per day of the last *days* days, the articles matching an FTS5
-expression of ``articles_search`` (the plain search's :func:`storage.search.bounded_fts_query`
+expression of ``articles_search`` (the plain search's :func:`storage.search_query.bounded_fts_query`
 or the concept search's :func:`storage.concepts.bounded_concept_query`, built by the caller)
 and every article archived that day, overall, per language and per source group. A day is
 the article's publication day, else the day it was first archived (as the dashboard's

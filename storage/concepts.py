@@ -17,7 +17,7 @@ The search language:
   trailing sequel number, so "Ne Zha" and 哪吒 name the concept "Ne Zha 2 | 哪吒2 | 《哪吒")
   matches any alias of that concept, or the words as typed;
 - every term and alias is quoted and Chinese ones split into their characters by
-  :func:`storage.search.fts_query` (so nothing typed is FTS5 syntax but the operators above);
+  :func:`storage.search_query.fts_query` (so nothing typed is FTS5 syntax but the operators above);
   an alias ending in ``*`` becomes an FTS5 prefix query.
 
 Malformed input never makes an SQL error: :func:`concept_query` *degrades* (an unclosed
@@ -27,9 +27,9 @@ the expression with the problems it mended, in words, so a page can say how the 
 read; ``concept_query(..., strict=True)`` raises :class:`ConceptQueryError` instead.
 
 What a search box may ask for is bounded (:func:`bounded_concept_query`): at most
-:data:`storage.search.MAX_SEARCH_CHARS` characters, read before anything is parsed, and an
-expression of at most :data:`storage.search.MAX_SEARCH_PHRASES` phrases once every name is
-expanded to its aliases; beyond either, :class:`storage.search.SearchTooLarge` says so in
+:data:`storage.search_query.MAX_SEARCH_CHARS` characters, read before anything is parsed, and an
+expression of at most :data:`storage.search_query.MAX_SEARCH_PHRASES` phrases once every name is
+expanded to its aliases; beyond either, :class:`storage.search_query.SearchTooLarge` says so in
 words (the cost of FTS5's ``MATCH``, ``rank`` and ``snippet()`` grows with the phrases).
 """
 
@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from storage.scripts import HAN_CHAR, normalise
-from storage.search import check_search_expression, check_search_length, fts_query
+from storage.search_query import check_search_expression, check_search_length, fts_query
 
 __all__ = [
     "ConceptQuery",
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 OPERATORS = ("OR", "AND", "NOT")
-NOTHING = '""'  # an empty phrase: matches no article (as storage.search.fts_query gives)
+NOTHING = '""'  # an empty phrase: matches no article (as storage.search_query.fts_query gives)
 _LONGEST_RUN = 6  # unquoted words read together as one alias, at most
 
 _PUNCT = re.compile(r"[^\w\s*]")  # punctuation is not part of a name (《哪吒, Black Myth: Wukong)
@@ -135,7 +135,7 @@ def concept_query(text: str | None, concepts: Concepts, *, strict: bool = False)
 
 
 def bounded_concept_query(text: str | None, concepts: Concepts) -> str:
-    """:func:`concept_query` for a search box: raises :class:`storage.search.SearchTooLarge`
+    """:func:`concept_query` for a search box: raises :class:`storage.search_query.SearchTooLarge`
     for a search too long to read or whose expansion has too many phrases."""
     check_search_length(text)
     return check_search_expression(concept_query(text, concepts))
@@ -276,7 +276,7 @@ def _expand(typed: str, aliases: Sequence[str], *, phrase: bool) -> str | None:
 
 
 def _fts(text: str, *, phrase: bool = False, alias: bool = False) -> str | None:
-    """One term, phrase or alias as FTS5, through :func:`storage.search.fts_query`.
+    """One term, phrase or alias as FTS5, through :func:`storage.search_query.fts_query`.
 
     Latin words are a quoted phrase, a prefix query when they end in ``*``. A Chinese alias
     is read unquoted (each of its runs of Han characters found wherever an article contains

@@ -25,7 +25,7 @@ import sqlite_utils
 
 from storage.connection import Reader
 from storage.formats import to_utc_iso, utcnow
-from storage.search import fts_query
+from storage.search_query import fts_query
 
 __all__ = [
     "LabelledPrecision",

@@ -1,4 +1,10 @@
-"""Excerpts of a search's matches in a long text, where FTS5's ``snippet()`` costs too much.
+"""A search's matches in a text, marked: as safe HTML, and as an excerpt of a long text.
+
+:func:`highlight_html` makes a ``snippet()`` of ``articles_search`` safe HTML: the search
+query marks matches with the private-use characters :data:`storage.search.MARK_START` and
+``MARK_END`` (never indexed), the rest is HTML-escaped and only the marks become ``<mark>``;
+matches side by side are one ``<mark>``, so no markup in an article reaches the browser and
+a term is marked whole.
 
 ``snippet()`` on one row costs about the square of the matches in that row, in one step of
 SQLite's virtual machine that no time limit interrupts. :func:`snippet_fits` says whether a
@@ -10,19 +16,21 @@ both through the SQL functions of :mod:`storage.web.sql_functions`.
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
 
 from storage.scripts import HAN, HAN_CHAR, HAN_RUN
-from storage.search import MARK_END, MARK_START, unmarked
+from storage.search import MARK_END, MARK_START, SEP, unmarked
 
 __all__ = [
     "EXCERPT_SCAN_CHARS",
     "EXCERPT_SCAN_TOKENS",
     "SNIPPET_MAX_TOKENS",
     "excerpt",
+    "highlight_html",
     "snippet_fits",
 ]
 
@@ -36,6 +44,23 @@ _TOKEN = re.compile(f"[{HAN}]|[^\\W_{HAN}]+")
 _PHRASE = re.compile(r'(grams\s*:\s*)?"([^"]*)"(\*?)')
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _ENDINGS = ("ing", "ed", "es", "er", "ly", "s")  # taken off a word, roughly as porter stems
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
+_ADJACENT = re.compile(f"{MARK_END}{SEP}?{MARK_START}")  # two matches side by side
+
+
+def highlight_html(snippet: str) -> str:
+    """*snippet* as HTML: escaped, with each MARK_START...MARK_END pair made ``<mark>``.
+
+    Matches side by side (the characters of a Chinese term, two terms next to each other)
+    are one ``<mark>``. Unpaired markers (from an index written before they were stripped)
+    are dropped.
+    """
+    # outside, marked, outside, marked, ..., outside
+    pieces = _MARKED.split(_ADJACENT.sub("", snippet))
+    return "".join(
+        f"<mark>{html.escape(piece)}</mark>" if i % 2 else html.escape(unmarked(piece) or "")
+        for i, piece in enumerate(pieces)
+    )
 
 
 def _tokens(text: str, limit: int, start: int = 0) -> Iterator[re.Match[str]]:

@@ -8,7 +8,8 @@ import pytest
 
 from crawler.config import Source
 from storage.archive import Archive
-from storage.search import fts_query
+from storage.runs import finish_run, start_run
+from storage.search_query import fts_query
 
 
 @pytest.fixture
@@ -146,9 +147,13 @@ def test_source_health_counts_failures_in_a_row(archive):
 
 
 def test_runs_record_counts_and_errors(archive):
-    run_id = archive.start_run()
-    archive.finish_run(
-        run_id, status="finished", counts={"new": 3, "fetched": 4}, errors={"s": "HTTP 500"}
+    run_id = start_run(archive)
+    finish_run(
+        archive,
+        run_id,
+        status="finished",
+        counts={"new": 3, "fetched": 4},
+        errors={"s": "HTTP 500"},
     )
     row = archive.db["runs"].get(run_id)
     assert (row["status"], row["new"], json.loads(row["errors"])) == (
@@ -192,8 +197,8 @@ def test_a_write_waits_for_another_writer_instead_of_failing(tmp_path):
 
 
 def test_a_run_left_running_by_a_dead_crawl_is_closed_as_crashed(archive):
-    stale = archive.start_run()  # the process died without finishing it
-    current = archive.start_run()
+    stale = start_run(archive)  # the process died without finishing it
+    current = start_run(archive)
     assert archive.db["runs"].get(stale)["status"] == "crashed"
     assert archive.db["runs"].get(current)["status"] == "running"
 

@@ -16,7 +16,7 @@ from storage.concepts import (
     concept_query,
     parse_concept_query,
 )
-from storage.search import fts_query
+from storage.search_query import fts_query
 
 # alias groups as themes.toml writes them (two concepts share the name 哪吒)
 GROUPS = [
@@ -178,7 +178,7 @@ def test_hostile_input_never_breaks_the_expression(tmp_path: Path) -> None:
 
 def test_a_search_box_concept_query_is_bounded() -> None:
     from storage.concepts import bounded_concept_query
-    from storage.search import MAX_SEARCH_CHARS, MAX_SEARCH_PHRASES, SearchTooLarge
+    from storage.search_query import MAX_SEARCH_CHARS, MAX_SEARCH_PHRASES, SearchTooLarge
 
     assert bounded_concept_query("哪吒 OR hanfu", CONCEPTS) == concept_query(
         "哪吒 OR hanfu", CONCEPTS

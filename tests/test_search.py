@@ -1,4 +1,5 @@
-"""Chinese-aware full-text search (storage/search.py) on a real archive file."""
+"""Chinese-aware full-text search (storage/search.py, search_query.py, search_excerpts.py)
+on a real archive file."""
 
 from __future__ import annotations
 
@@ -10,16 +11,9 @@ import pytest
 from support import run_python
 
 from storage.archive import Archive
-from storage.search import (
-    MARK_END,
-    MARK_START,
-    SEP,
-    fts_query,
-    grams,
-    highlight_html,
-    search_row,
-    segment,
-)
+from storage.search import MARK_END, MARK_START, SEP, grams, search_row, segment
+from storage.search_excerpts import highlight_html
+from storage.search_query import fts_query
 
 ARTICLES = {
     "nezha": ("动画电影《哪吒之魔童闹海》走进海外影院", "影片保留了中文原声。"),
@@ -241,7 +235,7 @@ def test_indexing_never_loads_jieba(tmp_path: Path) -> None:
         "    a.upsert_article({'url': 'https://example.org/z', 'title': '哪吒电影', "
         "'text': '动画电影《哪吒之魔童闹海》'})\n"
         "print('jieba' in sys.modules)\n"
-        "from storage.search import fts_query\n"
+        "from storage.search_query import fts_query\n"
         "fts_query('哪吒电影')\n"
         "print('jieba' in sys.modules)\n"
     )
@@ -270,7 +264,7 @@ def test_datasette_loads_jieba_at_startup(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ what a search may cost
 def test_a_search_box_query_is_bounded() -> None:
-    from storage.search import (
+    from storage.search_query import (
         MAX_SEARCH_CHARS,
         MAX_SEARCH_PHRASES,
         SearchTooLarge,
@@ -284,7 +278,7 @@ def test_a_search_box_query_is_bounded() -> None:
         bounded_fts_query("a" * (MAX_SEARCH_CHARS + 1))
     many = " ".join(f"w{n}" for n in range(MAX_SEARCH_PHRASES + 1))
     assert len(many) <= MAX_SEARCH_CHARS * 10  # (the characters are checked first)
-    from storage.search import check_search_expression
+    from storage.search_query import check_search_expression
 
     with pytest.raises(SearchTooLarge, match=f"at most {MAX_SEARCH_PHRASES}"):
         check_search_expression(fts_query(many))

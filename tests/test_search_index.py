@@ -18,7 +18,8 @@ import pytest
 from storage.archive import Archive
 from storage.connection import Reader
 from storage.retention import prune
-from storage.search import SEARCH_COLUMNS, SEARCH_TABLE, fts_query, search_row
+from storage.search import SEARCH_COLUMNS, SEARCH_TABLE, search_row
+from storage.search_query import fts_query
 
 ARTICLES = [
     ("动画电影《哪吒之魔童闹海》走进海外影院", "影片保留了中文原声。哪吒的故事在海外上映。"),

@@ -135,22 +135,24 @@ class Jobs:
     # ------------------------------------------------------------------ job records
     def _record_start(self, job: str, due: datetime | None) -> int | None:
         from storage.archive import Archive
+        from storage.runs import start_job
 
         try:
             with Archive(self.plan.db) as archive:
-                return archive.start_job(job, scheduled_for=due.isoformat() if due else None)
+                return start_job(archive, job, scheduled_for=due.isoformat() if due else None)
         except Exception as exc:  # noqa: BLE001 - logging the job matters more than its row
             log.warning("could not record the %s job in %s: %s", job, self.plan.db, exc)
             return None
 
     def _record_end(self, job_id: int | None, **values: Any) -> None:
         from storage.archive import Archive
+        from storage.runs import finish_job
 
         if job_id is None:
             return
         try:
             with Archive(self.plan.db) as archive:
-                archive.finish_job(job_id, **values)
+                finish_job(archive, job_id, **values)
         except Exception as exc:  # noqa: BLE001
             log.warning("could not record the end of job %s in %s: %s", job_id, self.plan.db, exc)
 

@@ -24,7 +24,7 @@ from pipelines.scoring.themes import Themes
 from storage.connection import Reader
 from storage.labels import document_frequency
 from storage.scripts import HAN_RUN
-from storage.search import han_words
+from storage.search_query import han_words
 
 __all__ = ["Suggestion", "alias_suggestions", "term_suggestions"]
 

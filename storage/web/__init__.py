@@ -77,7 +77,7 @@ Every request has a bounded cost (issue 27), whoever sends it:
 - a search (the concept search's ``q``, the table's ``_search``) of at most 500 characters
   and 500 words and phrases once names are expanded to their spellings, else 400 saying
   why (:mod:`storage.web.search_size`); FTS5's ``snippet()`` only on a text of at most
-  4,000 tokens, an excerpt found in one pass beyond (:mod:`storage.search`);
+  4,000 tokens, an excerpt found in one pass beyond (:mod:`storage.search_excerpts`);
 - every read of the archive interrupted at ``sql_time_limit_ms``, even inside one long
   step of SQLite; a string or blob of at most 16 MiB (``zeroblob(150000000)`` is refused),
   a query's rows of at most 64 MiB of text and blobs (:mod:`storage.web.sql_limits`);

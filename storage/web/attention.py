@@ -5,7 +5,7 @@ archived that day (:func:`storage.attention.daily_attention`), overall, by langu
 source group, with the numbers as CSV (``&format=csv``). ``mode=concept`` (the default) is
 the concept search of the ``search`` query (a name in all its spellings:
 :func:`storage.concepts.bounded_concept_query` with the themes' alias groups),
-``mode=plain`` the articles table's search box (:func:`storage.search.bounded_fts_query`);
+``mode=plain`` the articles table's search box (:func:`storage.search_query.bounded_fts_query`);
 ``days`` is how far back (default 90, at most 3650). A search beyond what one query may
 cost is refused with 400 and the reason. The charts are Vega-Lite, the copy that
 datasette-dashboards serves for the dashboard (no CDN, no other script). The search pages
@@ -25,7 +25,7 @@ from datasette.utils.asgi import Response
 from storage.attention import DayCount, daily_attention
 from storage.concepts import bounded_concept_query
 from storage.groups import group_label
-from storage.search import SearchTooLarge, bounded_fts_query
+from storage.search_query import SearchTooLarge, bounded_fts_query
 from storage.web.hooks import hookimpl
 from storage.web.names import DATABASE_NAME
 from storage.web.sql_functions import concepts_of

@@ -11,7 +11,7 @@ only, except the search's and the stories' (``any_database``), which hold in any
   articles with that ``story_id``).
 - A query's ``snippet`` column (the canned ``search`` query marks matches with
   :data:`storage.search.MARK_START`/``MARK_END``) is rendered with
-  :func:`storage.search.highlight_html`: the article's text is HTML-escaped and only the
+  :func:`storage.search_excerpts.highlight_html`: the article's text is HTML-escaped and only the
   matches are wrapped in ``<mark>``, so markup in a crawled page never reaches the browser.
 - A URL shows its host, an article's text is an excerpt, themes are chips (with their
   human names), evidence a short "why", a source group its label.
@@ -33,7 +33,7 @@ from typing import Any
 from markupsafe import Markup
 
 from storage.groups import group_label
-from storage.search import highlight_html
+from storage.search_excerpts import highlight_html
 from storage.web.front_page import json_list
 from storage.web.hooks import hookimpl
 from storage.web.names import DATABASE_NAME

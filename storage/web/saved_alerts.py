@@ -36,7 +36,7 @@ from storage.saved_alerts import (
     save_alert,
     saved_alerts,
 )
-from storage.search import SearchTooLarge, check_search_length
+from storage.search_query import SearchTooLarge, check_search_length
 from storage.web.hooks import hookimpl
 from storage.web.labelling import ACTION, check_write
 from storage.web.names import DATABASE_NAME

@@ -3,10 +3,10 @@
 The SQL functions of :mod:`storage.web.sql_functions` refuse such a search too, but SQLite
 reports that only as "user-defined function raised exception". This module's
 ``asgi_wrapper`` reads a request's searches first, as the SQL will: the table search
-(``_search``, ``_search_COLUMN``: :func:`storage.search.bounded_fts_query`) and a canned
+(``_search``, ``_search_COLUMN``: :func:`storage.search_query.bounded_fts_query`) and a canned
 query's parameter passed to ``concept_fts`` (:func:`storage.concepts.bounded_concept_query`)
 or ``escape_fts``; one beyond the limits (too many characters, too many phrases once names
-are expanded to their aliases: :class:`storage.search.SearchTooLarge`) is answered with
+are expanded to their aliases: :class:`storage.search_query.SearchTooLarge`) is answered with
 400 and the reason, as an error page, JSON or text (:mod:`storage.web.refusal`).
 """
 
@@ -17,7 +17,7 @@ import urllib.parse
 from typing import Any
 
 from storage.concepts import bounded_concept_query
-from storage.search import SearchTooLarge, bounded_fts_query
+from storage.search_query import SearchTooLarge, bounded_fts_query
 from storage.web.hooks import hookimpl
 from storage.web.names import DATABASE_NAME
 from storage.web.refusal import Receive, Scope, Send, send_refusal

@@ -2,13 +2,13 @@
 
 - ``escape_fts``: Datasette's table search (``?_search=``, the search box) and the canned
   ``search`` query run ``... match escape_fts(:search)``. This module replaces that SQL
-  function, on every connection Datasette opens, with :func:`storage.search.bounded_fts_query`,
+  function, on every connection Datasette opens, with :func:`storage.search_query.bounded_fts_query`,
   which quotes terms the same way and also segments Chinese ones for ``articles_search``.
 - ``concept_fts``: the canned ``search`` query runs ``... match concept_fts(:q)``:
   :func:`storage.concepts.bounded_concept_query` with the theme aliases of the ``culturewatch``
   plugin configuration (``concepts``, filled by :func:`storage.web.serve.build_datasette`),
   so 哪吒 also finds "Ne Zha 2". The table's search box stays the plain (Chinese-aware) one.
-- Both refuse a search beyond what one query may cost (:class:`storage.search.SearchTooLarge`:
+- Both refuse a search beyond what one query may cost (:class:`storage.search_query.SearchTooLarge`:
   too many characters, or too many phrases once the names are expanded), which SQLite
   reports as an error of the function; :mod:`storage.web.search_size` refuses such a
   request before it runs, with the reason in words.
@@ -35,8 +35,9 @@ from typing import Any
 
 from storage.concepts import Concepts, bounded_concept_query
 from storage.groups import group_label
-from storage.search import bounded_fts_query, han_words, register_search_functions
+from storage.search import register_search_functions
 from storage.search_excerpts import excerpt, snippet_fits
+from storage.search_query import bounded_fts_query, han_words
 from storage.web.hooks import hookimpl
 from storage.web.names import PLUGIN
 

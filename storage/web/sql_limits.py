@@ -7,7 +7,7 @@ of the search query is a few dozen steps, so the handler came round only every f
 rows, each costing what its ``snippet()`` cost (the square of the row's matches, and the
 square of the phrases of an alias-expanded search): a search of 4.8 KB ran 70 s, and its
 thread went on after the client left. Now the phrases and the text a ``snippet()`` works on
-are bounded (:mod:`storage.search`), and :class:`Watchdog` interrupts
+are bounded (:mod:`storage.search_query`), and :class:`Watchdog` interrupts
 (``sqlite3_interrupt``) any read of the archive still running at the time limit, which
 SQLite acts on at the next row: every ``execute_fn`` (Datasette's queries, the front page and
 the article page) ends within the limit and the step under way (:func:`watch_database`).

@@ -42,7 +42,7 @@ for p in (str(ROOT), str(ROOT / "tests")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from storage import search
+from storage import search, search_query
 
 KEY_TERMS = [
     "哪吒", "汉服", "原神", "悟空", "国潮", "春节", "申遗", "马面裙", "黑神话", "魔童",
@@ -71,7 +71,7 @@ def chinese_texts() -> list[tuple[str, str]]:
 
 # ------------------------------------------------------------------ the candidates
 def archive_query(q: str) -> str:
-    return search.fts_query(q)
+    return search_query.fts_query(q)
 
 
 def bigram_doc(s: str) -> str:
