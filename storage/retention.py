@@ -7,6 +7,13 @@ says how long the text of an article that is **not relevant** is kept. Past it (
 - its ``text`` becomes NULL and its entry in the search index goes (an article without
   text is not indexed: the triggers of :mod:`storage.search`), and its raw capture
   pointer (``warc_filename``, ``warc_record_offset``, ``warc_record_length``) is cleared;
+- so do the texts of its earlier versions (``article_versions``, written by revisits while
+  it was relevant: :mod:`storage.revisits`): each version's ``text``, word ``diff`` and
+  capture pointer become NULL, the version row stays (its number, dates, HTTP status, URL,
+  title, byline, kinds of change, summary and word counts), so the revisit history of the
+  article can still be audited; its page says the texts were dropped. The search index and
+  the daily counts never read versions: nothing else changes. Versions of an article pruned
+  by an earlier release that kept them are emptied by the next prune;
 - everything else stays: the row, URL, title, source, dates, ``relevance``, ``relevant``,
   ``themes``, ``evidence``, its ``article_themes`` scores, its story, its ``pages`` row; so
   an audit of misses (which low-scoring articles were on a theme after all) still finds them
@@ -14,13 +21,14 @@ says how long the text of an article that is **not relevant** is kept. Past it (
   text to score again), and a URL crawled again is archived whole again.
 
 Never pruned: a relevant article, and an article that carries a label (an analyst's verdict
-is the ground truth ``evaluate`` needs the text for). A NULL ``text`` marks a pruned article.
+is the ground truth ``evaluate`` needs the text for), nor their versions. A NULL ``text``
+marks a pruned article (a version's NULL ``text`` alone does not: a removal has none).
 
 WARC files are append-only, so a record is never cut out of one. A whole file is deleted
-when its month is over and older than the cut-off and no article row points into it any
-more (every article it held was pruned): only then is nothing lost that the archive refers
-to. A file that still holds one kept capture stays whole; the bytes of the pruned records
-in it are freed only when the last one goes.
+when its month is over and older than the cut-off and no article or version row points into
+it any more (every capture it held was pruned): only then is nothing lost that the archive
+refers to. A file that still holds one kept capture stays whole; the bytes of the pruned
+records in it are freed only when the last one goes.
 """
 
 from __future__ import annotations
@@ -44,14 +52,26 @@ _CANDIDATES = (
     "and not exists (select 1 from labels l where l.article_id = a.id) "
     "order by a.id limit :limit"
 )
+# versions of pruned articles (text NULL, neither relevant nor labelled) still holding any
+# text, diff or capture pointer: those of this prune, and any an earlier release left
+_VERSIONS = (
+    "select v.id from article_versions v join articles a on a.id = v.article_id "
+    "where a.text is null and coalesce(a.relevant, 0) = 0 and v.id > :last "
+    "and (v.text is not null or v.diff is not null or v.warc_filename is not null) "
+    "and not exists (select 1 from labels l where l.article_id = a.id) "
+    "order by v.id limit :limit"
+)
+_POINTERS = "warc_filename = null, warc_record_offset = null, warc_record_length = null"
 
 
 @dataclass
 class Pruned:
-    """What a prune did: articles whose text went, WARC files deleted and their bytes."""
+    """What a prune did: articles whose text went, versions of them emptied, WARC files
+    deleted and their bytes."""
 
     cutoff: str
     articles: int = 0
+    versions: int = 0
     warc_files: list[Path] = field(default_factory=list)
     warc_bytes: int = 0
 
@@ -89,15 +109,40 @@ def prune(
                 )
             )
             # the search index forgets their text by the trigger on articles (storage.search)
-            db.execute(
-                "update articles set text = null, warc_filename = null, "
-                f"warc_record_offset = null, warc_record_length = null where id in ({marks})",
-                ids,
-            )
+            db.execute(f"update articles set text = null, {_POINTERS} where id in ({marks})", ids)
         result.articles += len(ids)
         last = ids[-1]
+    _empty_versions(db, result, files)
     _drop_warc_files(db, result, files, base, warc_dir, now)
     return result
+
+
+def _empty_versions(db: sqlite_utils.Database, result: Pruned, files: set[str]) -> None:
+    """Drop the text, diff and capture pointer of the versions of pruned articles (their
+    rows stay), a transaction per 1,000; add the WARC files they pointed into to *files*."""
+    if not db.table("article_versions").exists():
+        return
+    last = 0
+    while ids := [
+        int(row[0]) for row in db.execute(_VERSIONS, {"last": last, "limit": _BATCH}).fetchall()
+    ]:
+        marks = ",".join("?" * len(ids))
+        with db.conn:
+            files.update(
+                row[0]
+                for row in db.execute(
+                    f"select distinct warc_filename from article_versions where id in ({marks}) "
+                    "and warc_filename is not null",
+                    ids,
+                )
+            )
+            db.execute(
+                f"update article_versions set text = null, diff = null, {_POINTERS} "
+                f"where id in ({marks})",
+                ids,
+            )
+        result.versions += len(ids)
+        last = ids[-1]
 
 
 def _drop_warc_files(
@@ -105,16 +150,26 @@ def _drop_warc_files(
     now: datetime,
 ) -> None:  # fmt: skip
     """Delete those of *files* (as rows name them) that are WARC files of *warc_dir*, of a
-    month that is over, into which no row points any more."""
+    month that is over, into which no article or version row points any more."""
     ours = {p.resolve(): p for p in warc_files(warc_dir)}
     for name in sorted(files):
         path = ours.get((Path(base) / name).resolve())  # an absolute name stays itself
         month = path.name.removeprefix(f"{PREFIX}-")[:6] if path else ""
         if path is None or not (month.isdigit() and month < now.strftime("%Y%m")):
             continue
-        if db.execute("select 1 from articles where warc_filename = ? limit 1", [name]).fetchone():
+        if _pointed_into(db, name):
             continue
         size = path.stat().st_size
         os.unlink(path)
         result.warc_files.append(path)
         result.warc_bytes += size
+
+
+def _pointed_into(db: sqlite_utils.Database, name: str) -> bool:
+    """Whether an article row, or a version of one (a revisit's capture), points into the
+    WARC file *name*."""
+    tables = ["articles"] + (["article_versions"] if db.table("article_versions").exists() else [])
+    return any(
+        db.execute(f"select 1 from {t} where warc_filename = ? limit 1", [name]).fetchone()
+        for t in tables
+    )

@@ -145,7 +145,8 @@ def migrate(config: Path | None, db: Path | None) -> None:
 def prune(config: Path | None, db: Path | None, days: int | None, dry_run: bool) -> None:
     """Drop the text, search entry and raw capture of the articles neither relevant nor
     labelled that were first archived more than retention_days ago; their row, URL, title,
-    scores, themes and story stay. A WARC file goes once no article points into it.
+    scores, themes and story stay. Their earlier versions (revisits) lose their text, diff
+    and capture too; the version rows stay. A WARC file goes once nothing points into it.
 
     Off while retention_days is 0 (the default) and no --days is given. Takes the crawl lock.
     """
@@ -174,6 +175,7 @@ def prune(config: Path | None, db: Path | None, days: int | None, dry_run: bool)
         )
     click.echo(
         f"pruned {done.articles:,} articles first archived before {done.cutoff} (text, "
-        f"search entry, raw capture; rows kept); {len(done.warc_files)} WARC files deleted "
+        f"search entry, raw capture; rows kept) and the text of {done.versions:,} of their "
+        f"versions (rows kept); {len(done.warc_files)} WARC files deleted "
         f"({_mb(done.warc_bytes)})"
     )

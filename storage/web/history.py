@@ -3,7 +3,10 @@
 :func:`article_history` reads the versions of one article (``article_versions``, written by
 revisits: :mod:`storage.revisits`) for the template ``_history.html``: each version with its
 kinds, summary and word diff as safe HTML (every word escaped, only ``<ins>``, ``<del>`` and
-the cut marker added), and "removed on DATE, HTTP 404" when the article is gone.
+the cut marker added), and "removed on DATE, HTTP 404" when the article is gone. Of an
+article pruned by retention (:mod:`storage.retention`) the versions keep their dates, kinds
+and summaries but lost their texts and diffs: :attr:`History.pruned` says so, and a version
+whose body changed says its diff was dropped rather than showing none.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Version:
     diff_html: str  # safe HTML
     words_added: int
     words_removed: int
+    diff_pruned: bool = False  # a body change whose diff retention dropped with the text
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class History:
     removed_reason: str | None = None
     last_revisit_at: str | None = None
     last_outcome: str | None = None
+    pruned: bool = False  # the article's text, and so its versions', dropped by retention
 
 
 def diff_html(diff: Any) -> str:
@@ -83,6 +88,8 @@ def article_history(conn: Reader, article_id: int) -> History | None:
             "where article_id = ? order by version desc",
             [article_id],
         ).fetchall()
+        article = conn.execute("select text is null from articles where id = ?", [article_id])
+        pruned = bool((article.fetchone() or [False])[0])
         state = conn.execute(
             "select state, removed_at, removal_status, removal_reason, last_revisit_at, "
             "last_outcome from article_revisits where article_id = ?",
@@ -103,6 +110,7 @@ def article_history(conn: Reader, article_id: int) -> History | None:
             diff_html=diff_html(r[6]) if r[6] else "",
             words_added=int(r[7]),
             words_removed=int(r[8]),
+            diff_pruned=pruned and not r[6] and "body" in _kinds(r[3]),
         )
         for r in rows
     )
@@ -114,6 +122,7 @@ def article_history(conn: Reader, article_id: int) -> History | None:
         removed_reason=state[3] if removed and state else None,
         last_revisit_at=state[4] if state else None,
         last_outcome=state[5] if state else None,
+        pruned=pruned,
     )
 
 
