@@ -199,7 +199,8 @@ def test_prune_empties_the_versions_of_pruned_articles_and_keeps_their_rows(
     with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("update articles set fetched_at = ?", [long_ago])
         conn.execute(
-            "insert into labels (article_id, label, labelled_by, labelled_at) values (?, 1, 'ana', ?)",
+            "insert into labels (article_id, label, labelled_by, labelled_at) "
+            "values (?, 1, 'ana', ?)",
             [labelled, long_ago],
         )
         for article in (old, labelled, kept):
@@ -219,14 +220,14 @@ def test_prune_empties_the_versions_of_pruned_articles_and_keeps_their_rows(
     assert versions(db, VERSION_KEPT, old) == before[old][0]  # rows, dates, kinds, summaries
     assert versions(db, VERSION_DROPPED, old) == [(None,) * 5] * 3  # texts, diffs, captures
     for untouched in (labelled, kept):  # a labelled and a relevant article: as they were
-        assert (versions(db, VERSION_KEPT, untouched), versions(db, VERSION_DROPPED, untouched)) == (
-            before[untouched]
-        )  # fmt: skip
+        now = (versions(db, VERSION_KEPT, untouched), versions(db, VERSION_DROPPED, untouched))
+        assert now == before[untouched], untouched
     # the versions are in neither the search index nor the daily counts: they stay as they
     # were but for the pruned articles leaving the index
     assert rows(db, "select * from daily_counts order by 1, 2, 3, 4") == counts
-    assert old not in {r[0] for r in rows(db, "select id from articles_search_docsize")}
-    assert {r[0] for r in searched} - {r[0] for r in rows(db, "select id from articles_search_docsize")} <= set(others)  # fmt: skip
+    indexed = {r[0] for r in rows(db, "select id from articles_search_docsize")}
+    assert old not in indexed and {labelled, kept} <= indexed
+    assert {r[0] for r in searched} - indexed <= set(others)  # only non-relevant ones left it
 
     again = CliRunner().invoke(cli, ["archive", "prune", "--days", "30", "--db", str(db)])
     assert "pruned 0 articles" in again.output and "text of 0 of" in again.output, again.output
