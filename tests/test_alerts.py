@@ -480,7 +480,8 @@ def test_an_interrupted_send_is_taken_over_by_one_run_only(archive: Path) -> Non
 def test_two_runs_at_once_send_each_story_once(archive: Path, tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from crawler.outputs.alert_runs import AlertsPlan, run_alerts
+    from crawler.outputs.alert_runs import run_alerts
+    from crawler.outputs.alerts_plan import AlertsPlan
 
     config = tmp_path / "config"
     with WebhookReceiver(delay=0.5) as hook:  # the first run is still sending when ...
@@ -515,7 +516,7 @@ def test_the_shipped_alerts_file_loads_and_documents_every_key() -> None:
         line[2:] if re.match(r"# (\[|[a-z_]+ = )", line) else line for line in text.splitlines()
     )
     from crawler.config import load_themes
-    from crawler.outputs.alert_runs import theme_concepts
+    from crawler.outputs.alerts_plan import theme_concepts
 
     loaded = load_alerts_text(example, theme_concepts(load_themes(REPO / "config" / "themes.toml")))
     assert [a.name for a in loaded.alerts] == ["nezha", "hanfu-weekly"]

@@ -26,7 +26,8 @@ from support import write_settings, write_sources
 from crawler.cli import EXIT_BUSY, cli
 from crawler.config import ConfigError
 from crawler.lock import ArchiveBusy, crawl_lock, is_locked, lock_path
-from crawler.schedule.scheduler import SchedulePlan, Scheduler, cron_trigger
+from crawler.schedule.plan import SchedulePlan
+from crawler.schedule.scheduler import Scheduler, cron_trigger
 from storage.archive import Archive
 
 REPO = Path(__file__).resolve().parents[1]
@@ -415,7 +416,8 @@ import dataclasses, sys
 from pathlib import Path
 from apscheduler.triggers.interval import IntervalTrigger
 from crawler.schedule import jobs
-from crawler.schedule.scheduler import SchedulePlan, Scheduler, configure_logging
+from crawler.schedule.plan import SchedulePlan
+from crawler.schedule.scheduler import Scheduler, configure_logging
 
 plan = SchedulePlan.from_config(config_dir=Path(sys.argv[1]), db=Path(sys.argv[2]))
 every = IntervalTrigger(seconds=float(sys.argv[3]), timezone=plan.tz)

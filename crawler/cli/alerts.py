@@ -36,7 +36,7 @@ def alerts(ctx: click.Context, config: Path | None, db: Path | None, list_only: 
     from rich.console import Console
     from rich.table import Table
 
-    from crawler.outputs.alert_runs import AlertsPlan
+    from crawler.outputs.alerts_plan import AlertsPlan
     from storage.alert_state import delivery_status
     from storage.connection import reading
     from storage.schema import bring_up_to_date
@@ -88,7 +88,8 @@ def run(config: Path | None, db: Path | None, names: tuple[str, ...], dry_run: b
     webhook attempt, smtp.timeout per SMTP session) and reads at most 64 KiB of an answer.
     Exit status 1 when a delivery failed.
     """
-    from crawler.outputs.alert_runs import AlertsPlan, run_alerts
+    from crawler.outputs.alert_runs import run_alerts
+    from crawler.outputs.alerts_plan import AlertsPlan
 
     plan = AlertsPlan.from_config(config_dir_path=config, db=db)
     for warning in plan.warnings:

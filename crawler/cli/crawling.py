@@ -106,7 +106,8 @@ def schedule(
     config: Path | None, db: Path | None, list_only: bool, run_now: bool, verbose: bool
 ) -> None:
     """Run crawls and digests on the [schedule] of settings.toml until SIGINT/SIGTERM."""
-    from crawler.schedule.scheduler import SchedulePlan, Scheduler, configure_logging, list_jobs
+    from crawler.schedule.plan import SchedulePlan
+    from crawler.schedule.scheduler import Scheduler, configure_logging, list_jobs
 
     if list_only and run_now:  # --list prints and exits: nothing would run
         fail("--list and --run-now do not go together: --list only prints the jobs", 2)

@@ -338,8 +338,9 @@ def _alert(entry: Any, where: str, concepts: Concepts) -> Alert:
 def load_alerts(path: str | os.PathLike, concepts: Concepts | None = None) -> AlertsConfig:
     """Read and check ``alerts.toml``; a missing file is no alerts.
 
-    *concepts* are the alias groups of the themes (``crawler.outputs.alert_runs.theme_concepts``): a
-    query is read with them, and a query that cannot be read as written is refused here.
+    *concepts* are the alias groups of the themes
+    (``crawler.outputs.alerts_plan.theme_concepts``): a query is read with them, and a query
+    that cannot be read as written is refused here.
     """
     from crawler.config.cron import cron_trigger
 

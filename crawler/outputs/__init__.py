@@ -1,7 +1,8 @@
 """What reaches people, as the application runs it: the digest and the alerts.
 
 ``digests`` (the day's digest, configuration read here, rendered by :mod:`storage.outputs`),
-``alert_runs`` (what is new for each alert and target) and ``deliveries`` (SMTP, webhooks).
+``alerts_plan`` (the alerts and settings a run works from), ``alert_runs`` (what is new for
+each alert and target) and ``deliveries`` (SMTP, webhooks).
 
 Alerts
 ------

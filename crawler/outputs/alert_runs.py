@@ -5,7 +5,8 @@ match its query (theme aliases expanded, :mod:`storage.concepts`) and filters; t
 target (each e-mail address, the webhook) the stories none of whose copies it was sent yet,
 claimed and sent (:mod:`storage.alert_state` keeps the record, :mod:`crawler.outputs.deliveries` sends),
 and the alert's Atom feed rewritten (the pull option: ``FEEDS/NAME.xml``, FEEDS being
-``delivery.feeds``, else ``alerts/`` in the ``digest.out`` directory).
+``delivery.feeds``, else ``alerts/`` in the ``digest.out`` directory). What a run works from
+(the alerts, settings, deadline) is an :class:`crawler.outputs.alerts_plan.AlertsPlan`.
 
 One alert's or one target's failure is logged and recorded, never raised: the others go on,
 and so does the scheduler's crawl. ``dry_run`` says what would be sent and writes nothing.
@@ -27,21 +28,15 @@ its id when it may have arrived, else its stories go with the next run's new one
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from crawler.config import ConfigError, config_dir, default_db_path, load_settings, load_themes
-from crawler.config.alerts import Alert, AlertsConfig, load_alerts
-from crawler.config.saved_alerts import with_saved_alerts
+from crawler.config.alerts import Alert
 from crawler.outputs.alert_outcomes import Outcome
+from crawler.outputs.alerts_plan import AlertsPlan
 from crawler.outputs.deliveries import DeliveryError, build_message, post_json, send_mail
-from pipelines.scoring.themes import Themes
 from storage.alert_state import (
     claim,
     mark_failed,
@@ -53,7 +48,6 @@ from storage.alert_state import (
     take_over,
 )
 from storage.archive import Archive
-from storage.concepts import Concepts
 from storage.connection import retrying
 from storage.failing import failing_sources
 from storage.files import atomic_write
@@ -71,7 +65,7 @@ from storage.outputs.alert_render import (
 from storage.saved_alerts import is_muted, load_mutes
 from storage.selection import ArticleRecord, story_copies
 
-__all__ = ["ALERTS_FILE", "AlertsPlan", "Outcome", "run_alerts", "theme_concepts"]
+__all__ = ["Outcome", "run_alerts"]
 
 log = logging.getLogger("culturewatch.alerts")
 # SQLite busy timeout of the alerts' archive connection, seconds
@@ -79,76 +73,7 @@ BUSY_TIMEOUT = 30.0
 # seconds the outcome of a send is retried beyond that (see _record)
 RECORD_RETRY = 120.0
 
-ALERTS_FILE = "alerts.toml"
 INTERRUPTED_AFTER = timedelta(minutes=30)  # a send still "sending" this long ago: its process died
-
-
-def theme_concepts(themes: Themes) -> Concepts:
-    """The alias groups of every concept of the themes, as written (for the query parser)."""
-    return Concepts(themes.alias_groups)
-
-
-@dataclass(frozen=True)
-class AlertsPlan:
-    """The alerts and everything they need, read from the configuration."""
-
-    config: AlertsConfig
-    db: Path
-    tz: ZoneInfo
-    labels: dict[str, str]
-    feeds: Path
-    user_agent: str
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    stop: threading.Event | None = None  # set: no delivery starts, one under way is abandoned
-    until: float | None = None  # monotonic time: the run's deadline (None: each attempt's only)
-    warnings: tuple[str, ...] = ()  # saved alerts left out (crawler.config.saved_alerts)
-    health_page: str | None = None  # the source-health query's URL (digest.browse_url)
-
-    def halted(self) -> str:
-        """Why no delivery may start now ("" when one may)."""
-        if self.stop is not None and self.stop.is_set():
-            return "not run: the scheduler is stopping"
-        if self.until is not None and time.monotonic() >= self.until:
-            return "not run: the job's deadline passed"
-        return ""
-
-    @classmethod
-    def from_config(
-        cls, *, config_dir_path: Path | None = None, db: Path | None = None
-    ) -> AlertsPlan:
-        """Settings, themes and ``alerts.toml`` of the configuration directory (ConfigError)."""
-        from crawler.outputs.digests import digest_timezone, health_page, theme_labels
-
-        directory = config_dir(config_dir_path)
-        settings = load_settings(directory)
-        themes = load_themes(directory / "themes.toml")
-        concepts = theme_concepts(themes)
-        db = Path(db) if db else default_db_path(settings)
-        config, warnings = with_saved_alerts(
-            load_alerts(directory / ALERTS_FILE, concepts), db, concepts
-        )
-        return cls(
-            config=config,
-            db=db,
-            warnings=warnings,
-            tz=digest_timezone(settings),
-            labels=theme_labels(directory),
-            feeds=config.feeds or Path(settings["digest.out"]) / "alerts",
-            user_agent=settings.user_agent,
-            health_page=health_page(settings),
-        )
-
-    def chosen(self, names: Sequence[str] = (), frequency: str | None = None) -> list[Alert]:
-        """The alerts called *names* (all when none) of *frequency* (any when None)."""
-        for name in names:
-            if self.config.named(name) is None:
-                known = ", ".join(a.name for a in self.config.alerts) or "none"
-                raise ConfigError(f"{self.config.path}: no alert named '{name}' (alerts: {known})")
-        return [
-            a
-            for a in self.config.alerts
-            if (not names or a.name in names) and (frequency is None or a.frequency == frequency)
-        ]
 
 
 def run_alerts(

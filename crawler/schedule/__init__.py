@@ -1,7 +1,8 @@
 """``culturewatch schedule``: crawls, digests and alerts on a cron schedule, unattended.
 
-``scheduler`` (the APScheduler loop and its signals) and ``jobs`` (what each job runs and
-records). The cron expressions are read by :mod:`crawler.config.cron`.
+``scheduler`` (the APScheduler loop and its signals), ``plan`` (the configuration it runs on,
+checked at start) and ``jobs`` (what each job runs and records). The cron expressions are
+read by :mod:`crawler.config.cron`.
 
 How it behaves
 --------------

@@ -22,7 +22,8 @@ Every run is a row in the ``jobs`` table and two log lines (start, end and what 
 run the scheduler skipped (the previous one still running, or its time missed by more than
 its grace time) is a ``skipped`` row with the reason (:meth:`Jobs.record_skipped`).
 :class:`Jobs` holds the state the jobs share with the scheduler loop
-(:class:`crawler.schedule.scheduler.Scheduler`): the plan, the stop request and the signal count.
+(:class:`crawler.schedule.scheduler.Scheduler`): the plan (:mod:`crawler.schedule.plan`), the
+stop request and the signal count.
 """
 
 from __future__ import annotations
@@ -36,17 +37,14 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from crawler.config import ConfigError, Settings
-from crawler.config.cron import cron_trigger
+from crawler.config import ConfigError
 from crawler.exits import EXIT_BUSY
+from crawler.schedule.plan import SchedulePlan
 
-__all__ = ["Jobs", "SchedulePlan"]
+__all__ = ["Jobs"]
 
 log = logging.getLogger("culturewatch.schedule")
 
@@ -54,71 +52,6 @@ DIGEST_WAITS_FOR_CRAWL = 30 * 60  # a "today" digest waits this long for a runni
 STOP_TIMEOUT = 120  # seconds to wait for a crawl to end after SIGTERM before killing it
 ALERTS_DEADLINE = 10 * 60  # seconds: no alert delivery starts later in a run of the alerts
 POLL = 0.2
-
-
-# --------------------------------------------------------------------------- the plan
-@dataclass(frozen=True)
-class SchedulePlan:
-    """Everything the scheduler needs, validated at start (raises ConfigError)."""
-
-    settings: Settings
-    config_dir: Path
-    db: Path
-    out: Path
-    tz: ZoneInfo
-    crawl_cron: str
-    digest_cron: str
-    crawl_trigger: Any
-    digest_trigger: Any
-    digest_day: str  # previous | today
-    max_age_days: int
-    alerts: Any = None  # an AlertsPlan (crawler.outputs.alert_runs), read at start
-    alert_triggers: dict[str, Any] = field(default_factory=dict)  # daily/weekly -> trigger
-
-    @classmethod
-    def from_config(cls, *, config_dir: Path | None = None, db: Path | None = None) -> SchedulePlan:
-        from crawler.outputs.alert_runs import AlertsPlan
-        from crawler.outputs.digests import digest_timezone
-        from crawler.runner import CrawlOptions
-
-        # settings, sources and themes: a broken file stops us now, not at the first crawl
-        options = CrawlOptions.from_config(config_dir=config_dir, db=db)
-        settings = options.settings
-        where = settings.path or "settings.toml"
-        tz = digest_timezone(settings)
-        alerts = AlertsPlan.from_config(config_dir_path=options.config_dir, db=options.db)
-        alerts_where = alerts.config.path or "alerts.toml"
-        return cls(
-            settings=settings,
-            config_dir=options.config_dir.resolve(),
-            db=options.db.resolve(),
-            out=Path(settings["digest.out"]).resolve(),
-            tz=tz,
-            crawl_cron=settings["schedule.crawl"],
-            digest_cron=settings["schedule.digest"],
-            crawl_trigger=cron_trigger(
-                settings["schedule.crawl"], tz, key="schedule.crawl", where=where
-            ),
-            digest_trigger=cron_trigger(
-                settings["schedule.digest"], tz, key="schedule.digest", where=where
-            ),
-            digest_day=settings["digest.day"],
-            max_age_days=settings["digest.max_age_days"],
-            alerts=alerts,
-            alert_triggers={
-                frequency: cron_trigger(
-                    getattr(alerts.config, frequency),
-                    tz,
-                    key=f"schedule.{frequency}",
-                    where=alerts_where,
-                )
-                for frequency in ("daily", "weekly")  # both, even with none of one now: the
-            },  # job reads alerts.toml and the saved alerts again, so one saved later runs
-        )
-
-    def digest_date(self, now: datetime | None = None) -> date:
-        today = (now or datetime.now(self.tz)).astimezone(self.tz).date()
-        return today if self.digest_day == "today" else today - timedelta(days=1)
 
 
 # --------------------------------------------------------------------------- the jobs
@@ -353,7 +286,8 @@ class Jobs:
 
     def alerts_job(self, frequency: str, due: datetime | None = None) -> None:
         """The alerts of *frequency*, ``alerts.toml`` read again; never raises."""
-        from crawler.outputs.alert_runs import AlertsPlan, run_alerts
+        from crawler.outputs.alert_runs import run_alerts
+        from crawler.outputs.alerts_plan import AlertsPlan
 
         if self._stop.is_set() or self.plan.alerts is None:
             return

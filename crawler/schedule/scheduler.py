@@ -28,9 +28,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config.cron import cron_trigger
-from crawler.schedule.jobs import POLL, STOP_TIMEOUT, Jobs, SchedulePlan
+from crawler.schedule.jobs import POLL, STOP_TIMEOUT, Jobs
+from crawler.schedule.plan import SchedulePlan
 
-__all__ = ["SchedulePlan", "Scheduler", "cron_trigger", "list_jobs"]
+__all__ = ["Scheduler", "cron_trigger", "list_jobs"]
 
 log = logging.getLogger("culturewatch.schedule")
 
