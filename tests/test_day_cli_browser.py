@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from browse_helpers import free_port
-from support.browser import HAVE_CHROMIUM, chromium
+from support.browser import HAVE_CHROMIUM, NO_CHROMIUM, chromium
 from test_day_cli import demo_db, offline_db, serving
 
 __all__ = ["demo_db", "offline_db"]  # the fixtures, shared with test_day_cli.py
@@ -17,11 +17,7 @@ __all__ = ["demo_db", "offline_db"]  # the fixtures, shared with test_day_cli.py
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not HAVE_CHROMIUM,
-        reason="chromium and chromium-driver are not installed "
-        "(apt-get install chromium chromium-driver)",
-    ),
+    pytest.mark.skipif(not HAVE_CHROMIUM, reason=NO_CHROMIUM),
 ]
 
 

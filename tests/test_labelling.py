@@ -23,7 +23,7 @@ import pytest
 import yaml
 from browse_helpers import browse_server, crawl_fixture_archive, free_port
 from support import HTML, REPO, FixtureServer, Route
-from support.browser import HAVE_CHROMIUM, chromium
+from support.browser import HAVE_CHROMIUM, NO_CHROMIUM, chromium
 
 from storage.archive import Archive
 from storage.web.serve import labelling_config
@@ -147,10 +147,7 @@ fetch("{route}", {{method: "POST", mode: "no-cors", credentials: "include",
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    not HAVE_CHROMIUM,
-    reason="chromium and chromium-driver are not installed",
-)
+@pytest.mark.skipif(not HAVE_CHROMIUM, reason=NO_CHROMIUM)
 def test_a_page_on_another_port_cannot_label_in_a_browser(crawled: Path, tmp_path: Path) -> None:
     """A browser that has opened the archive visits a page served on another port of
     127.0.0.1, which posts a label with fetch and with a form. Before: both wrote a label
@@ -233,10 +230,7 @@ def test_beyond_loopback_there_is_no_local_actor() -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    not HAVE_CHROMIUM,
-    reason="chromium and chromium-driver are not installed",
-)
+@pytest.mark.skipif(not HAVE_CHROMIUM, reason=NO_CHROMIUM)
 def test_a_browser_labels_an_article(crawled: Path, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
