@@ -282,6 +282,13 @@ def test_a_pruned_articles_history_says_its_versions_texts_were_dropped(
         assert "dropped by retention" not in section
         status, table = get(f"{server}/culturewatch/article_versions?article_id={old}")
         assert status == 200 and "body edited (1% of words" in table
+        # versions 1 and 2 had texts, version 2 a diff; the removal (3) had neither
+        assert table.count('<span class="cw-pruned">dropped by retention</span>') == 3
+        status, table = get(f"{server}/culturewatch/article_versions?article_id={kept}")
+        assert status == 200 and "dropped by retention" not in table
+        assert "Correction appended later." in table
+        status, table = get(f"{server}/culturewatch/articles?id={old}")
+        assert status == 200 and "dropped by retention" in table
 
 
 def test_a_warc_file_a_kept_version_points_into_stays(tmp_path: Path) -> None:

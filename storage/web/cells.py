@@ -14,7 +14,8 @@ only, except the search's and the stories' (``any_database``), which hold in any
   :func:`storage.search_excerpts.highlight_html`: the article's text is HTML-escaped and only the
   matches are wrapped in ``<mark>``, so markup in a crawled page never reaches the browser.
 - A URL shows its host, an article's text is an excerpt, themes are chips (with their
-  human names), evidence a short "why", a source group its label.
+  human names), evidence a short "why", a source group its label. A text retention dropped
+  (:mod:`storage.retention`: an article's, a version's, a version's body diff) says so.
 - A story's ``languages`` and ``sources`` (JSON lists) read as lists in words; in a query's
   results an ``outlets`` count beside a ``story`` links to the story's timeline.
 - Times read ``6 Dec 2026, 12:18 UTC`` and scores ``0.99`` (:mod:`storage.web.readable`),
@@ -207,13 +208,31 @@ def _url(cell: Cell) -> Markup | None:
     return Markup('<a class="cw-url" href="{}" title="{}">{} ↗</a>').format(href, href, host)
 
 
+_PRUNED = Markup('<span class="cw-pruned">dropped by retention</span>')
+
+
 @_rule("text", "articles")
 def _excerpt(cell: Cell) -> Markup | None:
+    if cell.value is None:
+        return _PRUNED  # an article without text is one retention pruned
     if not isinstance(cell.value, str):
         return None
     text = " ".join(cell.value.split())
     cut = text[:EXCERPT] + ("…" if len(text) > EXCERPT else "")
     return Markup('<span class="cw-excerpt">{}</span>').format(cut)
+
+
+@_rule("text", "article_versions")
+def _pruned_version_text(cell: Cell) -> Markup | None:
+    """A version's text retention dropped: a version with a title had its text (a removal
+    has neither)."""
+    return _PRUNED if cell.value is None and cell.get("title") is not None else None
+
+
+@_rule("diff", "article_versions")
+def _pruned_version_diff(cell: Cell) -> Markup | None:
+    """A version's body diff retention dropped: a body change always had one."""
+    return _PRUNED if cell.value is None and "body" in json_list(cell.get("changes")) else None
 
 
 @_rule("evidence", "articles")
