@@ -43,11 +43,12 @@ from pipelines.stories.assign import assign_story
 from pipelines.stories.crosslang import CrossLanguage
 from pipelines.stories.signatures import NUM_PERM
 from storage.archive import Archive, RetryPolicy
+from storage.captures import response_body
 from storage.connection import is_write_failure, write_pauses
 from storage.listings import keep_listed
 from storage.raw_pages import DEFAULT_WARC_MAX_BYTES
 
-__all__ = ["ArchiveWriter", "WriteStopped", "Written", "write_item"]
+__all__ = ["ArchiveWriter", "WriteStopped", "Written", "body_of", "write_item"]
 
 _STOP = object()
 
@@ -171,6 +172,7 @@ class ArchiveWriter:
                 if is_write_failure(exc) and (pause := next(pauses, None)) is not None:
                     for item, _ in batch:  # records of this try may be on disk: built anew,
                         if item.article is not None:  # so no WARC-Record-ID is there twice
+                            item.body = body_of(item)  # (of a body that came in them only)
                             item.article.records = None
                     time.sleep(pause)
                     continue
@@ -208,6 +210,16 @@ def _call_from_thread(function: Callable[..., Any], *args: Any) -> None:
     # else: the reactor has stopped (a stopped crawl); the counters are already added
 
 
+def body_of(item: FetchedPage) -> bytes:
+    """The body of *item* as received: its own, or, for a page that came without it (a
+    cluster worker sends the body of a page with WARC records in those only), read back
+    from its response record."""
+    article = item.article
+    if item.body or article is None or article.records is None:
+        return item.body
+    return response_body(article.records)
+
+
 def write_item(
     archive: Archive, item: FetchedPage, policy: RetryPolicy, cross: CrossLanguage | None
 ) -> Written:
@@ -227,8 +239,8 @@ def write_item(
             outcome = "duplicate"
             duplicate_of = twin or article.url
             counts["duplicates"] = 1
-            if known and item.body:  # fetched again: a revisit record if it is unchanged
-                archive.raw_pages.revisit(article.url, item.body)
+            if known and (body := body_of(item)):  # fetched again: a revisit record if
+                archive.raw_pages.revisit(article.url, body)  # it is unchanged
         else:
             record = article.to_record()
             record.update(

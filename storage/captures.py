@@ -52,6 +52,7 @@ __all__ = [
     "CaptureWriter",
     "capture_problem",
     "read_capture",
+    "response_body",
     "warc_files",
 ]
 
@@ -286,12 +287,21 @@ def read_record(base: Path, file: str, offset: int, length: int) -> tuple[dict[s
     if len(data) < length:
         raise CaptureMissing(f"WARC file {path} is truncated (record at {offset})")
     try:
-        record = next(iter(ArchiveIterator(io.BytesIO(data))))
-        headers = dict(record.rec_headers.headers)
-        body = record.content_stream().read()
+        return _parse(data)
     except Exception as exc:  # noqa: BLE001 - any damage: the capture is not readable
         raise CaptureMissing(f"WARC record at {offset} of {path} is damaged: {exc}") from None
-    return headers, body
+
+
+def _parse(data: bytes) -> tuple[dict[str, str], bytes]:
+    record = next(iter(ArchiveIterator(io.BytesIO(data))))
+    return dict(record.rec_headers.headers), record.content_stream().read()
+
+
+def response_body(records: Records) -> bytes:
+    """The body of the fetch whose records these are (:func:`build_response`'s *body*, byte
+    for byte), read back from its response record: what a page that travelled with its
+    records only (a cluster worker's) needs no copy of."""
+    return _parse(records.data[records.start : records.start + records.length])[1]
 
 
 def read_capture(base: Path, file: str, offset: int, length: int) -> bytes:

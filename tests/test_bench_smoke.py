@@ -165,6 +165,7 @@ def test_cluster_scale_benchmark_runs_small(tmp_path: Path) -> None:
         out,
         re.M,
     ), out
+    assert re.search(r"Redis traffic per article: [\d.]+ KiB in .*, [\d.]+ KiB out$", out, re.M)
     assert list(tmp_path.iterdir()) == []
 
 

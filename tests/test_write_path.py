@@ -183,11 +183,18 @@ class Counters:
         return 0
 
 
+@pytest.mark.parametrize("body_sent", [True, False], ids=["with-body", "records-only"])
 def test_a_batch_retried_after_a_full_disk_writes_no_record_id_twice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body_sent: bool
 ) -> None:
-    """The first try's records are on disk (orphans); the retry appends records of its own."""
+    """The first try's records are on disk (orphans); the retry appends records of its own,
+    of the body read back from the first ones for a page that came without it (a cluster
+    worker's: crawler.cluster.stream)."""
     batch = items(3, prepared=True)
+    bodies = [item.body for item in batch]
+    if not body_sent:
+        for item in batch:
+            item.body = b""
     calls: list[int] = []
     real_fsync = captures.os.fsync
 
@@ -204,9 +211,9 @@ def test_a_batch_retried_after_a_full_disk_writes_no_record_id_twice(
     with Archive(tmp_path / "a.db") as archive:
         writer._commit(archive, [(item, Deferred()) for item in batch])
         assert writer.stopped is None and len(calls) == 2
-        for item in batch:
+        for item, body in zip(batch, bodies, strict=True):
             assert item.article is not None
-            assert archive.raw_html(item.article.url) == item.body
+            assert archive.raw_html(item.article.url) == body
     ids = []
     for path in (tmp_path / "warc").glob("*.warc.gz"):
         with open(path, "rb") as handle:

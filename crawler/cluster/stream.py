@@ -2,10 +2,18 @@
 
 A worker adds one entry per finished page (:meth:`ResultStream.send`), in the same
 transaction that releases the page's lease, so a page is always either leased, queued or
-in the stream. The page's raw body travels as bytes in a field of its own (the rest as
-JSON): never base64-encoded and JSON-escaped by the worker, decoded by the coordinator. The coordinator reads them (:meth:`ResultStream.read`) and acknowledges an
+in the stream. The coordinator reads them (:meth:`ResultStream.read`) and acknowledges an
 entry only after the archive committed it (:meth:`ResultStream.ack`): entries a dead
 coordinator left pending are claimed by the next one (:meth:`ResultStream.claim`).
+
+An entry is the page as JSON (field ``r``) and, in fields of their own, the bytes of the
+page the archive keeps, raw (never base64-encoded and JSON-escaped by the worker, decoded
+by the coordinator), and once: an article's gzipped WARC records (``w``), built by the
+worker, which hold its body (the writer reads it back from them when it needs it,
+:func:`pipelines.writer.body_of`); the body itself (``b``) only for an article without
+records. Of a page without an article nothing is archived: its body is not sent. The
+entries of an older worker (the body in ``b`` or in the JSON, the records in the JSON)
+read alike.
 """
 
 from __future__ import annotations
@@ -54,6 +62,17 @@ def page_from_dict(data: dict[str, Any]) -> FetchedPage:
     return page
 
 
+def _raw_fields(page: dict[str, Any]) -> dict[str, bytes]:
+    """The bytes of *page* (:func:`page_to_dict`) that travel raw, taken out of it: its
+    article's WARC records, which hold the body, else an article's body (see the module)."""
+    body = page.pop("body")
+    article = page.get("article")
+    records = article.get("records") if article is not None else None
+    if records is not None:
+        return {"w": records.pop("data")}
+    return {"b": body} if article is not None else {}
+
+
 class ResultStream:
     def __init__(self, server: Any, keys: Keys | None = None):
         self.server = server
@@ -72,10 +91,10 @@ class ResultStream:
     ) -> None:
         """Add the result and release its lease, in one MULTI/EXEC."""
         data = page_to_dict(page) if page is not None else None
-        raw = data.pop("body") if data is not None else b""
+        fields = _raw_fields(data) if data is not None else {}
         body = {"id": request_id, "worker": worker, "host": host, "fetched": fetched, "page": data}
         pipe = self.server.pipeline(transaction=True)
-        pipe.xadd(self.keys.results, {"r": serializer.dumps(body), "b": raw})
+        pipe.xadd(self.keys.results, {"r": serializer.dumps(body), **fields})
         frontier.acknowledge(request_id, pipe=pipe)
         pipe.execute()
 
@@ -123,6 +142,8 @@ class ResultStream:
         page = body["page"]
         if page is not None and b"b" in fields:  # (an entry of an older worker: in the JSON)
             page["body"] = fields[b"b"]
+        if page is not None and b"w" in fields:  # (of an older worker: in the JSON)
+            page["article"]["records"]["data"] = fields[b"w"]
         return Result(
             entry=entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id),
             request_id=body["id"],

@@ -21,6 +21,8 @@ and of Redis, and the CPU each part used per article from the first article requ
 (extraction processes, workers' main processes, coordinator, Redis, loopback hosts; from
 ``/proc``): a figure the machine's load hardly changes, unlike the rates. From it, the
 bound on the cpu shape's ratio on an idle 2-core machine (see :func:`_cpu_line`).
+Then the bytes Redis received and sent per article (``INFO stats``): mostly the result
+stream's entries, each page's going in from its worker and out to the coordinator.
 ``--smoke`` is a tiny run for the test suite.
 """
 
@@ -242,6 +244,7 @@ def run(
         out, err = crawl.communicate()
         if crawl.returncode != 0:
             raise SystemExit(f"the crawl failed: {err or out}")
+        traffic = _traffic(sock)
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -270,8 +273,19 @@ def run(
         "delay": delay,
         "worker_mib": max(peak.values()) / 1024,
         "redis_mib": redis_peak / 1024,
+        "redis_in": traffic[0] / max(articles, 1),
+        "redis_out": traffic[1] / max(articles, 1),
         "cpu": cpu,
     }
+
+
+def _traffic(sock: Path) -> tuple[int, int]:
+    """Bytes Redis received and sent since it started (the result stream's entries are most
+    of them: each page's goes in from its worker and out to the coordinator)."""
+    import redis
+
+    stats = redis.Redis(unix_socket_path=str(sock)).info("stats")
+    return int(stats["total_net_input_bytes"]), int(stats["total_net_output_bytes"])
 
 
 def _cpu_parts(cpu: dict[str, float], articles: int) -> tuple[float, float]:
@@ -344,6 +358,11 @@ def main() -> None:
                 flush=True,
             )
             print(f"{'':<9}{_cpu_line(r['cpu'], r['articles'])}", flush=True)
+            print(
+                f"{'':<9}Redis traffic per article: {r['redis_in'] / 1024:.1f} KiB in (from the "
+                f"workers and the coordinator), {r['redis_out'] / 1024:.1f} KiB out",
+                flush=True,
+            )
         if 1 in rates and 2 in rates:
             bound = ""
             if shape == "cpu":  # what the CPU allows, whatever the machine's load now
