@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,3 +110,57 @@ def test_the_stories_days_are_datasettes(ds: Any, query: str) -> None:
     counted = facets(ds, query, "stories")["first_seen"]
     assert counted == facets(ds, f"{query}&{FALLBACK}", "stories")["first_seen"]
     assert counted[0] == "date" and len(counted[1]) >= 3
+
+
+SEARCH_FACETS = "&".join(
+    ["_facet=source", "_facet=source_group", "_facet=language", "_facet=relevant"]
+    + ["_facet_date=published_at", "_facet_grouped_array=themes"]
+)  # Datasette's own facets of the same columns, asked for beside the configured ones
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "_search=heritage", "_search=heritage&language=zh", "_search=title&_facet_size=2",
+        "_search=heritage&relevant=1&_sort=published_at", "_search=nowhere",
+        "_search=heritage&themes__arraycontains=films_games",
+    ],
+)  # fmt: skip
+def test_a_searchs_facets_counted_in_one_pass_are_datasettes(ds: Any, query: str) -> None:
+    both = facets(ds, f"{query}&{SEARCH_FACETS}")
+    for name in ("source", "source_group", "language", "relevant", "published_at", "themes"):
+        mine, datasettes = both[name], both[f"{name}_2"]  # (configured first: ours)
+        assert mine[:3] == datasettes[:3], name  # type, values and their links, truncated
+    assert ("nowhere" in query) == (both["source"][1] == [])
+
+
+def test_a_search_of_more_rows_than_search_facet_rows_counts_its_facets_on_request(
+    ds: Any, tmp_path: Path
+) -> None:
+    from storage.web.serve import SHIPPED_METADATA, MetadataError
+
+    shipped = SHIPPED_METADATA.read_text(encoding="utf-8")
+    assert "    search_facet_rows: 50000\n" in shipped
+    db = ds.get_database("culturewatch").path
+    small = tmp_path / "metadata.yml"
+    small.write_text(shipped.replace("search_facet_rows: 50000", "search_facet_rows: 40"))
+    capped = build_datasette(db, metadata=small)
+    few = facets(capped, "_search=heritage&language=zh")  # 26 rows: counted with the page
+    assert few == facets(ds, "_search=heritage&language=zh") and few["language"][1]
+
+    async def get(query: str) -> tuple[Any, str]:
+        page = await capped.client.get(f"/culturewatch/articles?{query}")
+        data = await capped.client.get(f"/culturewatch/articles.json?{query}")
+        return data.json(), page.text
+
+    many, html = asyncio.run(get("_search=heritage"))  # 90 rows: left out, a link to them
+    assert many["facet_results"] == {} and many["filtered_table_rows_count"] == 90
+    assert 'href="/culturewatch/articles?_search=heritage&amp;_all_facets=1">count them' in html
+    asked = facets(capped, "_search=heritage&_all_facets=1")
+    assert set(asked) == {"source", "source_group", "language", "themes", "relevant", "published_at"}  # fmt: skip
+    assert sum(n for _, n, _, _ in asked["relevant"][1]) == 90
+    _, html = asyncio.run(get("_search=heritage&_all_facets=1"))
+    assert "count them" not in html
+    small.write_text(shipped.replace("search_facet_rows: 50000", "search_facet_rows: many"))
+    with pytest.raises(MetadataError, match="search_facet_rows: expected a whole number"):
+        build_datasette(db, metadata=small)

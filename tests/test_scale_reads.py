@@ -36,3 +36,33 @@ def test_the_stories_facets_read_an_index_alone(tmp_path: Path, facet: str, wher
     assert steps and all("COVERING INDEX" in step for step in steps), plan  # no story read
     if facet in ("first_source", "languages") and not where:  # an index in their order
         assert "TEMP B-TREE FOR GROUP BY" not in plan and f"stories_{facet}_count" in plan, plan
+
+
+def test_a_search_of_the_articles_table_reads_its_matches_from_one_index(tmp_path: Path) -> None:
+    """m022_search_rows: the search box's matches (metadata fts_pk: search_id) are looked up
+    in articles_search_rows; the count and the facets' one pass read no column of the table
+    (SQLite's deferred seek never seeks), the page reads its sort key there (the 51 rows it
+    shows are read after the sort)."""
+    from storage.web.search_facets import ONE_PASS, one_pass_sql
+
+    db = tmp_path / "a.db"
+    Archive(db).close()
+    where = "where search_id in (select rowid from articles_search where articles_search match :search)"  # fmt: skip
+    kinds = {column: "column" for column in ONE_PASS} | {"published_at": "date", "themes": "array"}
+    reads = {
+        "count": f"select count(*) from articles {where}",
+        "facets": one_pass_sql(f"select * from articles {where}", kinds, 31),
+        "page": f"select * from articles {where} order by relevance desc limit 51",
+    }
+    with closing(sqlite3.connect(db)) as conn:
+        root = conn.execute("select rootpage from sqlite_master where name = 'articles'").fetchone()
+        for name, sql in reads.items():
+            plan = [row[3] for row in conn.execute(f"explain query plan {sql}", {"search": "x"})]
+            steps = [
+                step for step in plan if step.startswith(("SCAN articles ", "SEARCH articles "))
+            ]
+            assert steps and all("INDEX articles_search_rows (search_id=?)" in s for s in steps), (name, plan)  # fmt: skip
+            code = conn.execute(f"explain {sql}", {"search": "x"}).fetchall()
+            table = {op[2] for op in code if op[1] == "OpenRead" and op[3] == root[0]}
+            read = [op for op in code if op[1] in ("Column", "SeekRowid") and op[2] in table]
+            assert bool(read) == (name == "page"), (name, read)

@@ -40,6 +40,14 @@ from datasette.utils import path_with_added_args, path_with_removed_args
 from storage.daily_counts import TABLE as DAILY_COUNTS
 from storage.web.facets import GroupedArrayFacet
 from storage.web.hooks import hookimpl
+from storage.web.names import PLUGIN
+from storage.web.search_facets import (
+    ALL_FACETS,
+    ONE_PASS,
+    ROWS_KEY,
+    SEARCH_FACET_ROWS,
+    facet_values,
+)
 
 __all__ = ["HARMLESS", "KINDS", "CountedFacet", "register_facet_classes"]
 
@@ -59,6 +67,7 @@ KINDS = {
     "relevant": ColumnFacet, "themes": GroupedArrayFacet, "published_at": DateFacet,
 }  # fmt: skip
 STORY_KINDS = {"first_seen": DateFacet}
+_PASS_KINDS = {ColumnFacet: "column", DateFacet: "date", GroupedArrayFacet: "array"}
 _DIMENSIONS = {"source", "source_group", "language"}
 _FILTERS = {
     **{key: key for key in _DIMENSIONS}, **{f"{key}__exact": key for key in _DIMENSIONS},
@@ -67,7 +76,8 @@ _FILTERS = {
 HARMLESS = frozenset(
     {"_sort", "_sort_desc", "_size", "_facet_size", "_labels", "_nolabels", "_nocount",
      "_col", "_nocol", "_trace", "_timelimit", "_nosuggest", "_facet", "_facet_date",
-     "_facet_array", "_facet_grouped_array", "_facet_counted", "_shape", "_json", "_nl"}
+     "_facet_array", "_facet_grouped_array", "_facet_counted", "_shape", "_json", "_nl",
+     "_all_facets"}
 )  # fmt: skip
 
 
@@ -83,9 +93,18 @@ class CountedFacet(Facet):  # type: ignore[misc]
         results: list[dict[str, Any]] = []
         timed_out: list[str] = []
         filters = self._filters()
+        searched = await self._searched()
         for item in self.get_configs():
             column = item["config"].get("column") or item["config"]["simple"]
             kind = (STORY_KINDS if self.table == STORIES else KINDS).get(column, ColumnFacet)
+            if searched is not None and column in ONE_PASS:
+                if column in searched:
+                    size = self.get_facet_size()
+                    values = searched[column]
+                    results.append(self._result(column, kind, item, values[:size], len(values) > size))  # fmt: skip
+                else:
+                    timed_out.append(column)
+                continue
             counted = self.table == TABLE and filters is not None and column in KINDS
             if counted and kind is GroupedArrayFacet and "theme" in (filters or {}):
                 counted = False  # the themes of the articles of one theme: not counted
@@ -110,6 +129,36 @@ class CountedFacet(Facet):  # type: ignore[misc]
             results += more
             timed_out += late
         return results, timed_out
+
+    async def _searched(self) -> dict[str, list[tuple[Any, int]]] | None:
+        """The facets of a search of the articles table, counted in one pass
+        (:mod:`storage.web.search_facets`); {} when they ran out of time; None when this is
+        not a search."""
+        if self.table != TABLE or not self.request.args.get("_search"):
+            return None
+        most = int((self.ds.plugin_config(PLUGIN) or {}).get(ROWS_KEY, SEARCH_FACET_ROWS))
+        if self.row_count is not None and self.row_count > most and not self._all_asked():
+            return {}  # facets on request (the page links to them): see search_facets
+        kinds = {
+            column: _PASS_KINDS[KINDS[column]]
+            for column in (
+                item["config"].get("column") or item["config"]["simple"]
+                for item in self.get_configs()
+            )
+            if column in ONE_PASS
+        }
+        if not kinds:
+            return None
+        try:
+            return await facet_values(
+                self.ds, self.database, self.sql, self.params, kinds, self.get_facet_size(),
+                self.ds.setting("facet_time_limit_ms") * len(kinds),
+            )  # fmt: skip
+        except QueryInterrupted:
+            return {}
+
+    def _all_asked(self) -> bool:
+        return bool(self.request.args.get(ALL_FACETS) == "1")
 
     def _filters(self) -> dict[str, str] | None:
         """{dimension or 'relevant' or 'theme': value} when the daily counts can answer

@@ -117,6 +117,7 @@ def build_datasette(
         atom,
         attention,
         cells,
+        count_ahead,
         counted_facets,
         csv_marks,
         errors,
@@ -128,6 +129,7 @@ def build_datasette(
         request_limits,
         response_headers,
         saved_alerts,
+        search_facets,
         search_size,
         sql_functions,
         sql_limits,
@@ -178,6 +180,12 @@ def build_datasette(
         raise MetadataError(
             f"{path}: plugins: {PLUGIN}: {arbitrary_sql.SETTING}: expected true or false"
         )
+    rows = ours.get(search_facets.ROWS_KEY, search_facets.SEARCH_FACET_ROWS)
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+        raise MetadataError(
+            f"{path}: plugins: {PLUGIN}: {search_facets.ROWS_KEY}: expected a whole number "
+            f">= 0, got {rows!r}"
+        )
     try:
         request_limits.limits_of(ours)
     except ValueError as exc:
@@ -200,6 +208,7 @@ def build_datasette(
     ds.remove_database("_memory")  # Datasette adds it when given no files: nothing is in it
     archive = Database(ds, path=str(db), is_mutable=True)
     sql_limits.watch_database(archive, ds)  # every read interrupted at the time limit
+    count_ahead.count_ahead(archive)  # a search's count beside its page's query
     ds.add_database(archive, name=DATABASE_NAME)
     return ds
 
