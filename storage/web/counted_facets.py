@@ -10,8 +10,10 @@ source, ...]``) answers from it, a sum over a few thousand rows, whenever the ta
 filtered only on what it counts: ``source``, ``source_group``, ``language`` (``=`` or
 ``__exact``), ``relevant`` and ``themes__arraycontains`` (then the facets of the other
 columns), each given once, with any of :data:`HARMLESS` (sorting, page size, the facets
-asked for). Anything else (a search, ``_where``, another column, ``_next``, one row per
-story) is counted as before, by Datasette's facet of the column's kind: ``column``, ``date``
+asked for). A search (``_search``) has all its facets counted in one pass over its matches
+(:mod:`storage.web.search_facets`; past ``search_facet_rows`` matches, on request).
+Anything else (``_where``, another column, ``_next``, one row per story) is counted as
+before, by Datasette's facet of the column's kind: ``column``, ``date``
 (``date(published_at)``) or ``grouped_array`` (:mod:`storage.web.facets`); so is ``themes``
 filtered on a theme. The results are those facets' own (name, type, values, toggle links):
 the page cannot tell them apart, and ``tests/test_counted_facets.py`` checks they are equal.
@@ -30,6 +32,7 @@ stores nothing else) and names are not empty strings (the counts store NULL as '
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -90,45 +93,47 @@ class CountedFacet(Facet):  # type: ignore[misc]
         return []
 
     async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
-        results: list[dict[str, Any]] = []
-        timed_out: list[str] = []
         filters = self._filters()
         searched = await self._searched()
-        for item in self.get_configs():
-            column = item["config"].get("column") or item["config"]["simple"]
-            kind = (STORY_KINDS if self.table == STORIES else KINDS).get(column, ColumnFacet)
-            if searched is not None and column in ONE_PASS:
-                if column in searched:
-                    size = self.get_facet_size()
-                    values = searched[column]
-                    results.append(self._result(column, kind, item, values[:size], len(values) > size))  # fmt: skip
-                else:
-                    timed_out.append(column)
-                continue
-            counted = self.table == TABLE and filters is not None and column in KINDS
-            if counted and kind is GroupedArrayFacet and "theme" in (filters or {}):
-                counted = False  # the themes of the articles of one theme: not counted
-            days = self.table == STORIES and column == "first_seen" and filters == {}
-            try:
-                if counted or days:
-                    results.append(
-                        await self._story_days(item)
-                        if days
-                        else await self._counted(column, kind, filters or {}, item)
-                    )
-                    continue
-            except QueryInterrupted:
-                timed_out.append(column)
-                continue
-            delegate = kind(
-                self.ds, self.request, self.database, sql=self.sql, table=self.table,
-                params=self.params, metadata=self.metadata, row_count=self.row_count,
-            )  # fmt: skip
-            delegate.get_configs = lambda item=item: [item]
-            more, late = await delegate.facet_results()
+        facets = [self._facet(item, filters, searched) for item in self.get_configs()]
+        results: list[dict[str, Any]] = []
+        timed_out: list[str] = []
+        for more, late in await asyncio.gather(*facets):  # each in its SQL thread, at once
             results += more
             timed_out += late
         return results, timed_out
+
+    async def _facet(
+        self, item: dict[str, Any], filters: dict[str, str] | None,
+        searched: dict[str, list[tuple[Any, int]]] | None,
+    ) -> tuple[list[dict[str, Any]], list[str]]:  # fmt: skip
+        """The facet of one configured *item*: ([its result], []) or ([], [its column])
+        when it ran out of time."""
+        column = item["config"].get("column") or item["config"]["simple"]
+        kind = (STORY_KINDS if self.table == STORIES else KINDS).get(column, ColumnFacet)
+        if searched is not None and column in ONE_PASS:
+            if column not in searched:
+                return [], [column]
+            size, values = self.get_facet_size(), searched[column]
+            return [self._result(column, kind, item, values[:size], len(values) > size)], []
+        counted = self.table == TABLE and filters is not None and column in KINDS
+        if counted and kind is GroupedArrayFacet and "theme" in (filters or {}):
+            counted = False  # the themes of the articles of one theme: not counted
+        days = self.table == STORIES and column == "first_seen" and filters == {}
+        if counted or days:
+            try:
+                if days:
+                    return [await self._story_days(item)], []
+                return [await self._counted(column, kind, filters or {}, item)], []
+            except QueryInterrupted:
+                return [], [column]
+        delegate = kind(
+            self.ds, self.request, self.database, sql=self.sql, table=self.table,
+            params=self.params, metadata=self.metadata, row_count=self.row_count,
+        )  # fmt: skip
+        delegate.get_configs = lambda: [item]
+        found: tuple[list[dict[str, Any]], list[str]] = await delegate.facet_results()
+        return found
 
     async def _searched(self) -> dict[str, list[tuple[Any, int]]] | None:
         """The facets of a search of the articles table, counted in one pass
