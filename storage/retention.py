@@ -100,14 +100,7 @@ def prune(
     while ids := prune_candidates(db, result.cutoff, last):
         marks = ",".join("?" * len(ids))
         with db.conn:
-            files.update(
-                row[0]
-                for row in db.execute(
-                    f"select distinct warc_filename from articles where id in ({marks}) "
-                    "and warc_filename is not null",
-                    ids,
-                )
-            )
+            files.update(_warc_files_of(db, "articles", ids))
             # the search index forgets their text by the trigger on articles (storage.search)
             db.execute(f"update articles set text = null, {_POINTERS} where id in ({marks})", ids)
         result.articles += len(ids)
@@ -115,6 +108,13 @@ def prune(
     _empty_versions(db, result, files)
     _drop_warc_files(db, result, files, base, warc_dir, now)
     return result
+
+
+def _warc_files_of(db: sqlite_utils.Database, table: str, ids: list[int]) -> set[str]:
+    """The WARC files the rows *ids* of *table* (articles, article_versions) point into."""
+    marks = ",".join("?" * len(ids))
+    sql = f"select distinct warc_filename from {table} where id in ({marks}) and warc_filename is not null"  # fmt: skip
+    return {str(row[0]) for row in db.execute(sql, ids)}
 
 
 def _empty_versions(db: sqlite_utils.Database, result: Pruned, files: set[str]) -> None:
@@ -128,14 +128,7 @@ def _empty_versions(db: sqlite_utils.Database, result: Pruned, files: set[str]) 
     ]:
         marks = ",".join("?" * len(ids))
         with db.conn:
-            files.update(
-                row[0]
-                for row in db.execute(
-                    f"select distinct warc_filename from article_versions where id in ({marks}) "
-                    "and warc_filename is not null",
-                    ids,
-                )
-            )
+            files.update(_warc_files_of(db, "article_versions", ids))
             db.execute(
                 f"update article_versions set text = null, diff = null, {_POINTERS} "
                 f"where id in ({marks})",
