@@ -15,7 +15,7 @@ The pass costs ~2.6 us a match on a small machine (a million articles: "heritage
 matches, 368 ms; after the page's own query and count, ~200 and ~110 ms, past 500 ms). So a
 search of more than :data:`SEARCH_FACET_ROWS` rows (Datasette's count of them; the
 metadata's ``plugins: culturewatch: search_facet_rows`` changes it) leaves its facets out, reported as timed out, and the page links to the
-same search with ``?_all_facets=1``, which counts them all (a second or so at a million).
+same search with ``?_all_facets=1``, which counts them all (~2 s at a million).
 A filter added to the search (a language, a source) brings the facets back at once.
 """
 
