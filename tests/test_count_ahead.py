@@ -80,3 +80,12 @@ def test_a_later_page_counts_as_before(archive: Path) -> None:
     later, traces = traced(ds, first["next_url"].split("?", 1)[1] + "&_nofacet=1")
     assert later["filtered_table_rows_count"] == first["filtered_table_rows_count"] == 80
     assert len([t for t in traces if t["sql"].startswith("select count(*)")]) >= 1
+
+
+def test_a_long_query_is_not_searched_for_a_page_shape() -> None:
+    from storage.web.count_ahead import LONGEST
+
+    page = "select id from articles where search_id in (select rowid from articles_search where articles_search match :q) order by relevance desc limit 51"  # fmt: skip
+    assert count_sql_of(page) == "select count(*) from articles where search_id in (select rowid from articles_search where articles_search match :q) "  # fmt: skip
+    nearly = "select a from articles where " + "search_id in (select rowid from articles_search where x " * 20_000  # fmt: skip
+    assert len(nearly) > LONGEST and count_sql_of(nearly) is None  # at once, not minutes
