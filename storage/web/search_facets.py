@@ -4,8 +4,8 @@ Datasette counts each facet on its own: a query per facet, each finding the sear
 again and reading every one of them. A word in 14 % of a million articles is 141,790
 matches, six facets of ~150 ms each from the index the search reads (m022_search_rows),
 over a second before the page. Here the matches' facet columns are read once, from that
-index alone (a materialized common table expression), and each facet is a group of those
-rows: the same values, counts and order as Datasette's facets of the kinds in
+index alone (a materialized common table expression), grouped once on all of them together
+(a few thousand groups), and each facet sums those groups: the same values, counts and order as Datasette's facets of the kinds in
 :data:`storage.web.counted_facets.KINDS` (``column``, ``date`` of ``published_at``,
 ``grouped_array`` of ``themes``), ``tests/test_counted_facets.py`` checks it. The pass may
 take the time of all its facets (``facet_time_limit_ms`` each); past it, all of them are
@@ -14,9 +14,10 @@ reported as timed out, as Datasette reports a facet that ran out of time.
 The pass costs ~2.6 us a match on a small machine (a million articles: "heritage", 141,790
 matches, 368 ms; after the page's own query and count, ~200 and ~110 ms, past 500 ms). So a
 search of more than :data:`SEARCH_FACET_ROWS` rows (Datasette's count of them; the
-metadata's ``plugins: culturewatch: search_facet_rows`` changes it) leaves its facets out, reported as timed out, and the page links to the
-same search with ``?_all_facets=1``, which counts them all (~2 s at a million).
-A filter added to the search (a language, a source) brings the facets back at once.
+metadata's ``plugins: culturewatch: search_facet_rows`` changes it) leaves its facets out,
+reported as timed out, and the page links to the same search with ``?_all_facets=1``,
+which counts them all (~2 s at a million). A filter added to the search (a language, a
+source) brings the facets back at once.
 """
 
 from __future__ import annotations
