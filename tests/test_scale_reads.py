@@ -43,12 +43,13 @@ def test_a_search_of_the_articles_table_reads_its_matches_from_one_index(tmp_pat
     in articles_search_rows; the count and the facets' one pass read no column of the table
     (SQLite's deferred seek never seeks), the page reads its sort key there (the 51 rows it
     shows are read after the sort)."""
-    from storage.web.search_facets import ONE_PASS, one_pass_sql
+    from storage.web.counted_facets import KINDS
+    from storage.web.search_facets import one_pass_sql
 
     db = tmp_path / "a.db"
     Archive(db).close()
     where = "where search_id in (select rowid from articles_search where articles_search match :search)"  # fmt: skip
-    kinds = {column: "column" for column in ONE_PASS} | {"published_at": "date", "themes": "array"}
+    kinds = {column: kind.type for column, kind in KINDS.items()}  # as the facets ask for them
     reads = {
         "count": f"select count(*) from articles {where}",
         "facets": one_pass_sql(f"select * from articles {where}", kinds, 31),

@@ -44,13 +44,7 @@ from storage.daily_counts import TABLE as DAILY_COUNTS
 from storage.web.facets import GroupedArrayFacet
 from storage.web.hooks import hookimpl
 from storage.web.names import PLUGIN
-from storage.web.search_facets import (
-    ALL_FACETS,
-    ONE_PASS,
-    ROWS_KEY,
-    SEARCH_FACET_ROWS,
-    facet_values,
-)
+from storage.web.search_facets import ALL_FACETS, ROWS_KEY, SEARCH_FACET_ROWS, facet_values
 
 __all__ = ["HARMLESS", "KINDS", "CountedFacet", "register_facet_classes"]
 
@@ -70,7 +64,6 @@ KINDS = {
     "relevant": ColumnFacet, "themes": GroupedArrayFacet, "published_at": DateFacet,
 }  # fmt: skip
 STORY_KINDS = {"first_seen": DateFacet}
-_PASS_KINDS = {ColumnFacet: "column", DateFacet: "date", GroupedArrayFacet: "array"}
 _DIMENSIONS = {"source", "source_group", "language"}
 _FILTERS = {
     **{key: key for key in _DIMENSIONS}, **{f"{key}__exact": key for key in _DIMENSIONS},
@@ -82,6 +75,11 @@ HARMLESS = frozenset(
      "_facet_array", "_facet_grouped_array", "_facet_counted", "_shape", "_json", "_nl",
      "_all_facets"}
 )  # fmt: skip
+
+
+def _column(item: dict[str, Any]) -> str:
+    """The column of a configured facet (``counted: COLUMN`` or ``{column: COLUMN}``)."""
+    return str(item["config"].get("column") or item["config"]["simple"])
 
 
 class CountedFacet(Facet):  # type: ignore[misc]
@@ -109,9 +107,9 @@ class CountedFacet(Facet):  # type: ignore[misc]
     ) -> tuple[list[dict[str, Any]], list[str]]:  # fmt: skip
         """The facet of one configured *item*: ([its result], []) or ([], [its column])
         when it ran out of time."""
-        column = item["config"].get("column") or item["config"]["simple"]
+        column = _column(item)
         kind = (STORY_KINDS if self.table == STORIES else KINDS).get(column, ColumnFacet)
-        if searched is not None and column in ONE_PASS:
+        if searched is not None and column in KINDS:
             if column not in searched:
                 return [], [column]
             size, values = self.get_facet_size(), searched[column]
@@ -142,16 +140,11 @@ class CountedFacet(Facet):  # type: ignore[misc]
         if self.table != TABLE or not self.request.args.get("_search"):
             return None
         most = int((self.ds.plugin_config(PLUGIN) or {}).get(ROWS_KEY, SEARCH_FACET_ROWS))
-        if self.row_count is not None and self.row_count > most and not self._all_asked():
+        asked = self.request.args.get(ALL_FACETS) == "1"
+        if self.row_count is not None and self.row_count > most and not asked:
             return {}  # facets on request (the page links to them): see search_facets
-        kinds = {
-            column: _PASS_KINDS[KINDS[column]]
-            for column in (
-                item["config"].get("column") or item["config"]["simple"]
-                for item in self.get_configs()
-            )
-            if column in ONE_PASS
-        }
+        columns = [_column(item) for item in self.get_configs()]
+        kinds = {column: KINDS[column].type for column in columns if column in KINDS}
         if not kinds:
             return None
         try:
@@ -161,9 +154,6 @@ class CountedFacet(Facet):  # type: ignore[misc]
             )  # fmt: skip
         except QueryInterrupted:
             return {}
-
-    def _all_asked(self) -> bool:
-        return bool(self.request.args.get(ALL_FACETS) == "1")
 
     def _filters(self) -> dict[str, str] | None:
         """{dimension or 'relevant' or 'theme': value} when the daily counts can answer

@@ -28,7 +28,6 @@ from datasette.utils import escape_sqlite
 
 __all__ = [
     "ALL_FACETS",
-    "ONE_PASS",
     "ROWS_KEY",
     "SEARCH_FACET_ROWS",
     "facet_values",
@@ -39,7 +38,6 @@ SEARCH_FACET_ROWS = 50_000  # a search of more rows than this counts its facets 
 ROWS_KEY = "search_facet_rows"  # ... or the metadata's plugins: culturewatch: search_facet_rows
 ALL_FACETS = "_all_facets"  # ... ?_all_facets=1 (a link on the page when they were left out)
 
-ONE_PASS = frozenset({"source", "source_group", "language", "relevant", "published_at", "themes"})
 _COLUMN = (
     "select {name} as facet, {col} as value, sum(n) as count from combos "
     "where {col} is not null group by {col} order by count desc, value limit {limit}"
@@ -59,11 +57,11 @@ _ARRAY = (
 
 def one_pass_sql(sql: str, kinds: dict[str, str], limit: int) -> str:
     """One query counting, over the rows of *sql*, each column of *kinds* ({column:
-    'column' | 'date' | 'array'}), at most *limit* values each, as rows (facet, value,
+    the type of Datasette's facet class: 'column', 'date', 'grouped_array'}), at most *limit* values each, as rows (facet, value,
     count) in each facet's order.
 
     The matches' columns are read once (``matches``, a day for a ``date`` column), grouped
-    once on every ``column`` and ``array`` column together (``combos``: a few thousand
+    once on every ``column`` and ``grouped_array`` column together (``combos``: a few thousand
     rows, however many matches), and each facet sums those groups; a ``date`` facet groups
     the matches' days. Two sorts of the matches instead of one per facet."""
     combo = [escape_sqlite(c) for c, kind in kinds.items() if kind != "date"] or ["null"]
@@ -72,7 +70,7 @@ def one_pass_sql(sql: str, kinds: dict[str, str], limit: int) -> str:
     ]
     parts = []
     for n, (column, kind) in enumerate(kinds.items()):
-        template = {"date": _DATE, "array": _ARRAY}.get(kind, _COLUMN)
+        template = {"date": _DATE, "grouped_array": _ARRAY}.get(kind, _COLUMN)
         part = template.format(name=n, col=escape_sqlite(column), limit=limit)
         parts.append(f"select * from ({part})")
     return (
@@ -98,6 +96,6 @@ async def facet_values(
     out: dict[str, list[tuple[Any, int]]] = {column: [] for column in names}
     for row in rows.rows:
         column = names[row["facet"]]
-        value = str(row["value"]) if kinds[column] == "array" else row["value"]
+        value = str(row["value"]) if kinds[column] == "grouped_array" else row["value"]
         out[column].append((value, row["count"]))
     return out
