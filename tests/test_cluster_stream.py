@@ -20,15 +20,13 @@ from typing import Any
 
 import pytest
 from test_faults import article_html
-from test_write_path import POLICY, Counters
+from test_write_path import POLICY, Counters, fetched
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cluster import serializer
 from crawler.cluster.frontier import Frontier, Keys
 from crawler.cluster.stream import Result, ResultStream, page_to_dict
-from pipelines.extraction.extract import extract
 from pipelines.items import FetchedPage
-from pipelines.prepare import fetch_of, prepare
 from pipelines.writer import ArchiveWriter, body_of
 from storage.archive import Archive
 from storage.captures import response_body
@@ -68,25 +66,6 @@ def body(n: int, *, markup: int = 120_000) -> bytes:
     script = ",".join(str(rng.randrange(10**6)) for _ in range(markup // 7))
     html = article_html(n).replace("</head>", f"<script>var d=[{script}];</script></head>")
     return html.encode() + b"<!-- \xff\xfe -->"
-
-
-def fetched(url: str, page: bytes, *, requested: str | None = None) -> FetchedPage:
-    """*page* fetched at *url* and extracted, its records built, as a cluster worker does."""
-    article = extract(page, url)
-    assert article is not None
-    item = FetchedPage(
-        source="s",
-        requested_url=requested or url,
-        url=url,
-        status=200,
-        body=page,
-        content_type="text/html",
-        headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
-        request_headers=[("User-Agent", "culturewatch")],
-        article=article,
-    )
-    prepare(article, page, fetch_of(item))
-    return item
 
 
 def sent(server: Any, *pages: FetchedPage) -> list[dict[bytes, bytes]]:

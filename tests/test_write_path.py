@@ -54,29 +54,37 @@ def page(n: int) -> bytes:
     return html.encode()
 
 
+def fetched(
+    url: str, body: bytes, *, requested: str | None = None, prepared: bool = True
+) -> FetchedPage:
+    """*body* fetched at *url* and extracted; *prepared*: its fingerprint, word count and
+    WARC records made as the extraction workers (and a cluster's workers) make them."""
+    article = extract(body, url)
+    assert article is not None
+    item = FetchedPage(
+        source="s",
+        requested_url=requested or url,
+        url=url,
+        status=200,
+        body=body,
+        content_type="text/html",
+        headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+        request_headers=[("User-Agent", "culturewatch")],
+        article=article,
+    )
+    if prepared:
+        prepare(article, body, fetch_of(item))
+    return item
+
+
 def items(count: int, *, prepared: bool) -> list[FetchedPage]:
     """Fetched and extracted pages, scored; *prepared* as the extraction workers make them."""
     themes = load_themes(REPO / "config" / "themes.toml")
     out = []
     for n in range(count):
-        url = f"https://news.example/{n}.html"
-        body = page(n)
-        article = extract(body, url)
-        assert article is not None
-        item = FetchedPage(
-            source="s",
-            requested_url=url,
-            url=url,
-            status=200,
-            body=body,
-            content_type="text/html",
-            headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
-            request_headers=[("User-Agent", "culturewatch")],
-            article=article,
-        )
-        if prepared:
-            prepare(article, body, fetch_of(item))
-        item.relevance = score(article, themes)
+        item = fetched(f"https://news.example/{n}.html", page(n), prepared=prepared)
+        assert item.article is not None
+        item.relevance = score(item.article, themes)
         out.append(item)
     return out
 
