@@ -137,7 +137,6 @@ class CaptureWriter:
         self.directory = Path(directory)
         self.base = Path(base)
         self.max_bytes = max_bytes
-        self._builder = RecordBuilder(warc_version="1.1")
         self._fd: int | None = None
         self._path: Path | None = None
         self._file = ""  # the name rows keep for self._path
@@ -167,7 +166,7 @@ class CaptureWriter:
 
     def revisit(self, url: str, *, digest: str, refers_to: str, refers_to_date: str) -> Capture:
         """Append a revisit record: *url* fetched again, its payload identical to a capture's."""
-        record = self._builder.create_revisit_record(url, digest, refers_to, refers_to_date)
+        record = _BUILDER.create_revisit_record(url, digest, refers_to, refers_to_date)
         data = _serialize(record)
         file, offset = self._append(data)
         return Capture(file, offset, len(data), digest)
@@ -243,7 +242,7 @@ class CaptureWriter:
             return str(path.resolve())
 
     def _info(self, filename: str) -> object:
-        return self._builder.create_warcinfo_record(
+        return _BUILDER.create_warcinfo_record(
             filename, {"software": "culturewatch", "format": "WARC File Format 1.1"}
         )
 

@@ -73,7 +73,7 @@ def readable_time(value: object) -> str:
     if when is None:
         return str(value)
     if isinstance(value, str) and _DATE.fullmatch(value.strip()):  # a day, no time of day
-        return f"{when.day} {when:%b %Y}"
+        return readable_day(value)
     when = when.astimezone(UTC)
     return f"{when.day} {when:%b %Y, %H:%M} UTC"
 

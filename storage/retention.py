@@ -120,8 +120,6 @@ def _warc_files_of(db: sqlite_utils.Database, table: str, ids: list[int]) -> set
 def _empty_versions(db: sqlite_utils.Database, result: Pruned, files: set[str]) -> None:
     """Drop the text, diff and capture pointer of the versions of pruned articles (their
     rows stay), a transaction per 1,000; add the WARC files they pointed into to *files*."""
-    if not db.table("article_versions").exists():
-        return
     last = 0
     while ids := [
         int(row[0]) for row in db.execute(_VERSIONS, {"last": last, "limit": _BATCH}).fetchall()
@@ -161,8 +159,7 @@ def _drop_warc_files(
 def _pointed_into(db: sqlite_utils.Database, name: str) -> bool:
     """Whether an article row, or a version of one (a revisit's capture), points into the
     WARC file *name*."""
-    tables = ["articles"] + (["article_versions"] if db.table("article_versions").exists() else [])
     return any(
         db.execute(f"select 1 from {t} where warc_filename = ? limit 1", [name]).fetchone()
-        for t in tables
+        for t in ("articles", "article_versions")  # (every migrated archive has both)
     )

@@ -74,15 +74,12 @@ MARK_START = "\ue000"
 MARK_END = "\ue001"
 _NO_MARKS = str.maketrans("", "", MARK_START + MARK_END)
 
-_HAN_RUN = HAN_RUN
-_HAS_HAN = HAN_CHAR
-
 
 def segment(text: str | None) -> str | None:
     """*text* with U+200B around and between the characters of each run of Han characters."""
-    if not text or text.isascii() or not _HAS_HAN.search(text):  # isascii: ~1000x faster
+    if not text or text.isascii() or not HAN_CHAR.search(text):  # isascii: ~1000x faster
         return text
-    return _HAN_RUN.sub(lambda m: SEP + SEP.join(m.group(0)) + SEP, text)
+    return HAN_RUN.sub(lambda m: SEP + SEP.join(m.group(0)) + SEP, text)
 
 
 def bigrams(run: str) -> str:
@@ -92,9 +89,9 @@ def bigrams(run: str) -> str:
 
 def grams(text: str | None) -> str:
     """The character bigrams of each run of Han characters in *text*, space-separated."""
-    if not text or text.isascii() or not _HAS_HAN.search(text):
+    if not text or text.isascii() or not HAN_CHAR.search(text):
         return ""
-    return " ".join(bigrams(run) for run in _HAN_RUN.findall(text) if len(run) > 1)
+    return " ".join(bigrams(run) for run in HAN_RUN.findall(text) if len(run) > 1)
 
 
 def unmarked(text: str | None) -> str | None:
@@ -211,7 +208,7 @@ def create_search_table(db: Any) -> None:
     for name, body in _TRIGGERS.items():
         db.execute(f"drop trigger if exists [{name}]")  # the old _ad deleted by rowid
         db.execute(f"create trigger [{name}] {body}")
-    reindex_all(db)
+    db.execute(f"insert into [{SEARCH_TABLE}] ([{SEARCH_TABLE}]) values ('rebuild')")
 
 
 def reindex_all(db: Any) -> None:
@@ -228,25 +225,11 @@ def reindex_all(db: Any) -> None:
 
 
 def index_articles(db: Any, ids: list[int]) -> None:
-    """(Re)index the articles with these ids in ``articles_search``, as they are now.
-
-    The index of an article already in it is forgotten through the view, that is with the
-    values it was indexed with, which the triggers keep true whenever a title or text
-    changes; an article not in it yet is only added.
-    """
-    _ensure_functions(db.conn)
+    """Index the new articles *ids* in ``articles_search`` (the write path, on their insert:
+    an id is never in the index then, the delete trigger forgets an article that goes). The
+    connection has the SQL functions: every archive connection registers them
+    (:mod:`storage.connection`)."""
     marks = ",".join("?" * len(ids))
-    indexed = [  # asked first: a delete from the table that finds nothing still costs
-        row[0]
-        for row in db.execute(
-            f"select id from [{SEARCH_TABLE}_docsize] where id in ({marks})", ids
-        ).fetchall()
-    ]
-    if indexed:
-        db.execute(
-            f"delete from [{SEARCH_TABLE}] where rowid in ({','.join('?' * len(indexed))})",
-            indexed,
-        )
     # read, then inserted as values: an insert ... select of the view took twice as long
     rows = db.execute(
         f"select id, title, text, grams from [{SEARCH_SOURCE}] where id in ({marks})",

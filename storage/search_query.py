@@ -44,8 +44,6 @@ __all__ = [
     "phrase_count",
 ]
 
-_HAN_RUN = HAN_RUN
-_HAS_HAN = HAN_CHAR
 _WORD = re.compile(r"\w")
 _QUERY_BITS = re.compile(r'\s+|(".*?")')  # as datasette.utils.escape_fts
 
@@ -110,12 +108,12 @@ def fts_query(query: str | None, *, words: bool = True) -> str:
             continue  # punctuation alone would be an empty phrase, which matches nothing
         if bit.startswith('"'):
             inner = bit[1:-1]
-            if _HAS_HAN.search(inner):
-                inner = _HAN_RUN.sub(lambda m: f" {_characters(m.group(0))} ", inner)
+            if HAN_CHAR.search(inner):
+                inner = HAN_RUN.sub(lambda m: f" {_characters(m.group(0))} ", inner)
             parts.append(f'"{inner}"')
-        elif _HAS_HAN.search(bit):
+        elif HAN_CHAR.search(bit):
             for piece in re.split(f"([{HAN}]+)", bit):
-                if _HAN_RUN.fullmatch(piece):
+                if HAN_RUN.fullmatch(piece):
                     parts.append(_han_term(piece, words=words))
                 elif _WORD.search(piece):
                     parts.append('"{}"'.format(piece.replace('"', "")))

@@ -51,18 +51,13 @@ class DispatchingScheduler(DelayingScheduler):
         if cluster is not None and callback == "parse_article" and LEASE not in request.meta:
             if self.df.request_seen(request):  # Scrapy's filter, as a local crawl
                 return False
-            cluster.wake = self._wake
+            cluster.wake = self._wake_now  # the last outcome: done now, not at a heartbeat
             cluster.dispatch(request, spider)
             return True
         return super().enqueue_request(request)
 
-    def _wake(self) -> None:
-        """The last outcome came: let the engine see it is done now, not at its next 5 s
-        heartbeat (Scrapy has no public call for it; without one, the heartbeat does it)."""
-        slot = getattr(getattr(self.crawler, "engine", None), "_slot", None)
-        nextcall = getattr(slot, "nextcall", None)
-        if nextcall is not None:
-            nextcall.schedule()
+    def _wake_now(self) -> None:
+        self._wake_at(0.0)  # DelayingScheduler's wake-up of the engine, due at once
 
     def has_pending_requests(self) -> bool:
         spider = self.crawler.spider if self.crawler is not None else None

@@ -26,7 +26,7 @@ import pickle
 import signal
 import struct
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any, BinaryIO
 
 from pipelines.extraction.article import Article
@@ -160,11 +160,7 @@ def serve(
 
 def _answer(article: Article) -> dict[str, Any]:
     """*article* as JSON, its WARC records' bytes left out (they follow the JSON)."""
-    answer = asdict(replace(article, records=None))
-    if article.records is not None:
-        answer["records"] = {
-            "start": article.records.start,
-            "length": article.records.length,
-            "digest": article.records.digest,
-        }
+    answer = asdict(article)
+    if answer["records"] is not None:
+        del answer["records"]["data"]
     return answer

@@ -211,12 +211,7 @@ class ExtractorPool:
         if self._server is None:
             self.start()
         # pickled when sent: a page waiting here is held once, not twice
-        page = (
-            (html, url, language, encoding)
-            if fetch is None
-            else (html, url, language, encoding, fetch)
-        )
-        self._waiting.append((page, done))
+        self._waiting.append(((html, url, language, encoding, fetch), done))
         self._dispatch()
         return done
 

@@ -284,7 +284,7 @@ def check(path: Path) -> list[str]:
             tuple(row[:6]): (row[6], row[7])
             for row in conn.execute(f"select * from {DAILY_COUNTS}")
         }
-        if counted != _direct_counts(conn):
+        if counted != counts_from_articles(conn):
             problems.append("daily_counts differ from a count of the articles")
         for what, sql in (
             ("stories whose counts are not their articles'",
@@ -307,10 +307,6 @@ def check(path: Path) -> list[str]:
     finally:
         conn.close()
     return problems
-
-
-def _direct_counts(conn: sqlite3.Connection) -> dict[tuple[str, ...], tuple[int, int]]:
-    return counts_from_articles(conn)
 
 
 def main() -> int:
