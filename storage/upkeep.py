@@ -118,13 +118,18 @@ def backup_archive(path: Path, dest: Path, *, warc_dir: Path | None = None) -> B
             if status != "ok":
                 raise BackupError(f"the copy of {path} failed integrity_check: {status}")
             out.execute("pragma journal_mode = delete")
-            _point_into_copy(out)
+            tables = _point_into_copy(out)
             ends = dict(
-                out.execute(
-                    "select warc_filename, max(warc_record_offset + warc_record_length) "
-                    "from articles where warc_filename is not null group by 1"
+                out.execute(  # the end of the last record a row points at, per file
+                    "select warc_filename, max(warc_record_offset + warc_record_length) from ("
+                    + " union all ".join(
+                        f"select warc_filename, warc_record_offset, warc_record_length "
+                        f"from {table} where warc_filename is not null"
+                        for table in tables
+                    )
+                    + ") group by 1"
                 ).fetchall()
-                if _has_warc_columns(out)
+                if tables
                 else []
             )
         copied = sum(_top_up(f, dest / "warc" / f.name) for f in warc_files(source_dir))
@@ -144,20 +149,22 @@ def backup_archive(path: Path, dest: Path, *, warc_dir: Path | None = None) -> B
     return Backup(target, target.stat().st_size, len(files), copied)
 
 
-def _point_into_copy(conn: sqlite3.Connection) -> None:
+def _point_into_copy(conn: sqlite3.Connection) -> list[str]:
     """Make the copy's capture pointers name ``warc/<file>``, where the backup puts every WARC
     file: a ``warc_dir`` elsewhere is stored absolute (or relative to another folder), and a
-    restored backup must not read the original's files."""
+    restored backup must not read the original's files. One pass per table; the tables with
+    capture pointers are returned."""
+    conn.create_function(
+        "cw_warc_copy", 1, lambda name: name and f"warc/{Path(name).name}", deterministic=True
+    )
     tables = [t for t in ("articles", "article_versions") if _has_warc_columns(conn, t)]
     for table in tables:
-        names = [r[0] for r in conn.execute(f"select distinct warc_filename from {table}")]
-        for name in names:
-            if name and name != f"warc/{Path(name).name}":
-                conn.execute(
-                    f"update {table} set warc_filename = ? where warc_filename = ?",
-                    (f"warc/{Path(name).name}", name),
-                )
+        conn.execute(
+            f"update {table} set warc_filename = cw_warc_copy(warc_filename) "
+            "where warc_filename <> cw_warc_copy(warc_filename)"
+        )
     conn.commit()
+    return tables
 
 
 def _has_warc_columns(conn: sqlite3.Connection, table: str = "articles") -> bool:
