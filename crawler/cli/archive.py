@@ -77,7 +77,8 @@ def backup(dest: Path, config: Path | None, db: Path | None) -> None:
     """Copy the archive and its WARC files into the directory DEST, while a crawl may run.
 
     The SQLite file is copied with SQLite's online backup API (one consistent snapshot) and
-    checked with integrity_check; WARC files already in DEST are only topped up.
+    checked with integrity_check; WARC files already in DEST are only topped up. The copy's
+    rows point at DEST/warc/ (a warc_dir kept elsewhere included), so it stands alone.
     """
     from storage.upkeep import BackupError, backup_archive
 
@@ -168,7 +169,10 @@ def prune(config: Path | None, db: Path | None, days: int | None, dry_run: bool)
             n, last = 0, 0
             while ids := prune_candidates(opened.db, cutoff, last):
                 n, last = n + len(ids), ids[-1]
-            click.echo(f"would prune {n:,} articles first archived before {cutoff}")
+            click.echo(
+                f"would prune {n:,} articles first archived before {cutoff} "
+                "(and the texts of their earlier versions)"
+            )
             return
         done = prune_archive(
             opened.db, days=days, base=path.parent, warc_dir=opened.raw_pages.warc_dir

@@ -41,14 +41,15 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
         "warc_file_max_mb": (
             int,
             1000,
-            "A new WARC file is started when the current one reaches this size (MB), or a new month.",
+            "A new WARC file is started when the current one reaches this size (MB), in a new "
+            "month, and by each crawl or revisit run.",
         ),
         "retention_days": (
             int,
             0,
             "Days the text and raw capture of a non-relevant, unlabelled article are kept "
             "(0: for ever); `culturewatch archive prune` drops older ones but keeps the row, "
-            "URL, scores, themes and story.",
+            "URL, scores, themes and story (earlier versions lose their texts, keep their rows).",
         ),
         "allow_private_networks": (
             bool,
@@ -66,7 +67,12 @@ SETTINGS_SCHEMA: dict[str | None, dict[str, tuple[type | tuple[type, ...], Any, 
         "download_delay": ((int, float), 1.0, "Seconds between requests to the same domain."),
         "concurrent_requests": (int, 16, "Requests in flight overall."),
         "concurrent_requests_per_domain": (int, 2, "Requests in flight per domain."),
-        "autothrottle": (bool, True, "Adapt the delay to the server's latency (AutoThrottle)."),
+        "autothrottle": (
+            bool,
+            True,
+            "Adapt the delay to the server's latency (AutoThrottle; in a cluster it may only "
+            "lengthen a host's delay, for all workers).",
+        ),
         "autothrottle_target_concurrency": (
             (int, float),
             1.0,
