@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_cluster import REDIS, redis_url  # noqa: F401 - the fixture, used by name
 from test_faults import article_html
 from test_write_path import POLICY, Counters, fetched
 from warcio.archiveiterator import ArchiveIterator
@@ -31,7 +29,6 @@ from pipelines.writer import ArchiveWriter, body_of
 from storage.archive import Archive
 from storage.captures import response_body
 
-REDIS = "/usr/bin/redis-server"
 pytestmark = pytest.mark.skipif(
     not os.access(REDIS, os.X_OK),
     reason="needs Debian's redis-server (apt-get install redis-server; .ci/run installs it)",
@@ -39,24 +36,11 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Any]:
+def server(redis_url: str) -> Any:  # noqa: F811 - the imported fixture, by name
+    """A client of the test's own redis-server (test_cluster's fixture)."""
     import redis
 
-    sock = tmp_path / "redis.sock"
-    proc = subprocess.Popen(
-        [REDIS, "--port", "0", "--unixsocket", str(sock), "--dir", str(tmp_path),
-         "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for _ in range(100):
-            if sock.exists():
-                break
-            time.sleep(0.05)
-        yield redis.Redis(unix_socket_path=str(sock))
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    return redis.Redis.from_url(redis_url)
 
 
 def body(n: int, *, markup: int = 120_000) -> bytes:
